@@ -1,0 +1,9 @@
+//! p100-desk: a terminal treasury dashboard for the P100 Partner API, with a built-in sandbox.
+//!
+//! The library holds everything; `main.rs` is a thin binary over it so that `tests/` and
+//! `benches/` exercise the same code the user runs.
+
+pub mod api;
+pub mod config;
+pub mod money;
+pub mod sandbox;
