@@ -4,6 +4,7 @@
 //! `benches/` exercise the same code the user runs.
 
 pub mod api;
+pub mod app;
 pub mod config;
 pub mod money;
 pub mod sandbox;
