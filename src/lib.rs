@@ -6,5 +6,7 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod journal;
 pub mod money;
+pub mod poller;
 pub mod sandbox;
