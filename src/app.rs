@@ -9,6 +9,10 @@ pub mod keymap;
 pub mod live;
 pub mod msg;
 pub mod selection;
+pub mod ticket;
+pub mod trading;
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -19,7 +23,10 @@ use self::history::{HistoryPane, PAGE_LIMIT};
 use self::keymap::{Action, Pane, action_for};
 use self::live::{LiveKind, LivePane, WatchTarget};
 use self::msg::Msg;
+use self::ticket::Ticket;
+use self::trading::Reconciling;
 use crate::api::error::ApiError;
+use crate::journal;
 
 /// Which P100 environment the desk talks to; shown as the header badge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +56,8 @@ pub struct SessionInfo {
     pub profile: String,
     pub read_only: bool,
     pub bell: bool,
+    /// Above this EUR value a confirmation needs the amount typed again.
+    pub max_exchange_eur: Option<rust_decimal::Decimal>,
 }
 
 /// A full-screen layer over the dashboard; it has the keyboard while open.
@@ -100,8 +109,15 @@ pub struct App {
     pub live: LivePane,
     pub notice: Option<Notice>,
     pub connection: Connection,
+    /// The open exchange or order ticket; it has the keyboard (below an error overlay).
+    pub ticket: Option<Ticket>,
+    /// Set when trading must stay off (e.g. the journal cannot be written).
+    pub trading_blocked: Option<String>,
     /// The watch set last sent to the poller, to send only changes.
     watched: Vec<WatchTarget>,
+    ticket_seq: u64,
+    intent_counter: u64,
+    reconciling: HashMap<String, Reconciling>,
     pub should_quit: bool,
 }
 
@@ -117,7 +133,12 @@ impl App {
             live: LivePane::default(),
             notice: None,
             connection: Connection::Connecting,
+            ticket: None,
+            trading_blocked: None,
             watched: Vec::new(),
+            ticket_seq: 0,
+            intent_counter: 0,
+            reconciling: HashMap::new(),
             should_quit: false,
         }
     }
@@ -138,6 +159,33 @@ impl App {
             Msg::HistoryLoaded { page, result } => self.on_history(page, result),
             Msg::ExchangePolled { id, result } => self.on_exchange_polled(&id, result),
             Msg::OrderPolled { id, result } => self.on_order_polled(&id, result),
+            Msg::QuoteDue { seq } => self.on_quote_due(seq),
+            Msg::ExchangeQuoted { seq, result } => {
+                self.on_quoted(seq, result);
+                Vec::new()
+            }
+            Msg::ExchangeLocked { seq, result } => {
+                self.on_exchange_locked(seq, result);
+                Vec::new()
+            }
+            Msg::ExchangeSubmitted { intent, result } => {
+                self.on_exchange_submitted(&intent, result)
+            }
+            Msg::OrderRatesLoaded(result) => {
+                self.on_order_rates(result);
+                Vec::new()
+            }
+            Msg::OrderLocked { seq, result } => {
+                self.on_order_locked(seq, result);
+                Vec::new()
+            }
+            Msg::OrderSubmitted { intent, result } => self.on_order_submitted(&intent, result),
+            Msg::ReconcileDue { intent } => self.on_reconcile_due(&intent),
+            Msg::Reconciled { intent, result } => self.on_reconciled(&intent, result),
+            Msg::JournalFailed { error } => {
+                self.note(Level::Error, format!("Journal write failed: {error}"));
+                Vec::new()
+            }
         };
         if let Some(watch) = self.watch_changes() {
             cmds.push(watch);
@@ -229,7 +277,8 @@ impl App {
             Ok(details) => {
                 if row.apply_exchange(&details, now) {
                     let text = format!("Exchange {} is {}", short_id(id), row.phase.label());
-                    return self.finalized(text);
+                    let (key, event) = (row.key.clone(), trading::final_event(&row.phase));
+                    return self.finalized(text, &key, event);
                 }
             }
             Err(error) => self.note(
@@ -257,7 +306,8 @@ impl App {
             Ok(details) => {
                 if row.apply_order(&details, now) {
                     let text = format!("Order {} is {}", short_id(id), row.phase.label());
-                    return self.finalized(text);
+                    let (key, event) = (row.key.clone(), trading::final_event(&row.phase));
+                    return self.finalized(text, &key, event);
                 }
             }
             Err(error) => self.note(
@@ -272,10 +322,12 @@ impl App {
         Vec::new()
     }
 
-    /// A watched row reached a final status: tell the user and refresh what it changed.
-    fn finalized(&mut self, text: String) -> Vec<Cmd> {
+    /// A watched row reached a final status: journal it, tell the user, and refresh what it
+    /// changed.
+    fn finalized(&mut self, text: String, key: &str, event: journal::Event) -> Vec<Cmd> {
         self.note(Level::Info, text);
-        let mut cmds = self.refresh();
+        let mut cmds = vec![Cmd::Journal(self.journal_entry(key, event))];
+        cmds.extend(self.refresh());
         if self.session.bell {
             cmds.push(Cmd::Bell);
         }
@@ -307,6 +359,13 @@ impl App {
         }
         if self.overlay.is_some() {
             return self.on_overlay_key(key);
+        }
+        if self.ticket.is_some() {
+            if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                self.should_quit = true;
+                return vec![Cmd::Quit];
+            }
+            return self.on_ticket_key(key);
         }
         if self.history.filter_editing {
             self.on_filter_key(key);
@@ -388,6 +447,8 @@ impl App {
                 }
             }
             Action::CopyAddress => return self.copy_address(),
+            Action::NewExchange => return self.open_exchange_ticket(),
+            Action::NewOrder => return self.open_order_ticket(),
         }
         Vec::new()
     }
@@ -448,7 +509,10 @@ impl App {
     /// How soon the screen must be redrawn although nothing happened, or `None` to sleep until
     /// the next event: only while something on screen moves on its own.
     pub fn animation_interval(&self) -> Option<std::time::Duration> {
-        None
+        // A lock countdown is on screen: tick 4 times a second, only while it is visible.
+        let countdown =
+            self.overlay.is_none() && self.ticket.as_ref().and_then(Ticket::lock_expiry).is_some();
+        countdown.then(|| std::time::Duration::from_millis(250))
     }
 }
 

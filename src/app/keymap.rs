@@ -58,6 +58,8 @@ pub enum Action {
     Help,
     Dismiss,
     CopyAddress,
+    NewExchange,
+    NewOrder,
 }
 
 /// Where a binding applies.
@@ -291,7 +293,12 @@ pub fn hints(focus: Pane) -> Vec<(&'static str, &'static str)> {
         .filter(|b| {
             matches!(
                 b.action,
-                Action::Open | Action::Refresh | Action::Help | Action::Quit
+                Action::Open
+                    | Action::NewExchange
+                    | Action::NewOrder
+                    | Action::Refresh
+                    | Action::Help
+                    | Action::Quit
             )
         })
         .map(|b| (b.label, b.help));
