@@ -32,6 +32,28 @@ pub enum Stage<L> {
     },
 }
 
+/// The stage of a ticket without its data, for key handling and display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageKind {
+    Editing,
+    Locking,
+    Locked,
+    Submitting,
+    Rejected,
+}
+
+impl<L> Stage<L> {
+    pub fn kind(&self) -> StageKind {
+        match self {
+            Stage::Editing => StageKind::Editing,
+            Stage::Locking => StageKind::Locking,
+            Stage::Locked { .. } => StageKind::Locked,
+            Stage::Submitting => StageKind::Submitting,
+            Stage::Rejected { .. } => StageKind::Rejected,
+        }
+    }
+}
+
 /// How a lock stands at `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockClock {
@@ -348,6 +370,28 @@ impl Ticket {
         match self {
             Ticket::Exchange(t) => t.seq,
             Ticket::Order(t) => t.seq,
+        }
+    }
+
+    pub fn stage_kind(&self) -> StageKind {
+        match self {
+            Ticket::Exchange(t) => t.stage.kind(),
+            Ticket::Order(t) => t.stage.kind(),
+        }
+    }
+
+    /// The refusal message of a rejected ticket.
+    pub fn rejection(&self) -> Option<&str> {
+        match self {
+            Ticket::Exchange(ExchangeTicket {
+                stage: Stage::Rejected { message },
+                ..
+            })
+            | Ticket::Order(OrderTicket {
+                stage: Stage::Rejected { message },
+                ..
+            }) => Some(message),
+            _ => None,
         }
     }
 

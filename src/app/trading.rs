@@ -12,8 +12,8 @@ use super::keymap::Pane;
 use super::live::{ExchangeLeg, LiveKind, LiveRow, OrderLeg, Phase};
 use super::msg::SubmitError;
 use super::ticket::{
-    ExchangeField, ExchangeTicket, LockClock, ORDER_FIAT, OrderField, OrderTicket, Stage, Ticket,
-    cycle, cycle_currency, lock_clock,
+    ExchangeField, ExchangeTicket, LockClock, ORDER_FIAT, OrderField, OrderTicket, Stage,
+    StageKind, Ticket, cycle, cycle_currency, lock_clock,
 };
 use super::{App, Level, Overlay, short_id};
 use crate::api::error::ApiError;
@@ -114,46 +114,11 @@ impl App {
         let Some(ticket) = self.ticket.as_ref() else {
             return Vec::new();
         };
-        let locked = matches!(
-            ticket,
-            Ticket::Exchange(ExchangeTicket {
-                stage: Stage::Locked { .. },
-                ..
-            }) | Ticket::Order(OrderTicket {
-                stage: Stage::Locked { .. },
-                ..
-            })
-        );
-        let editing = matches!(
-            ticket,
-            Ticket::Exchange(ExchangeTicket {
-                stage: Stage::Editing,
-                ..
-            }) | Ticket::Order(OrderTicket {
-                stage: Stage::Editing,
-                ..
-            })
-        );
-        let rejected = matches!(
-            ticket,
-            Ticket::Exchange(ExchangeTicket {
-                stage: Stage::Rejected { .. },
-                ..
-            }) | Ticket::Order(OrderTicket {
-                stage: Stage::Rejected { .. },
-                ..
-            })
-        );
-        let submitting = matches!(
-            ticket,
-            Ticket::Exchange(ExchangeTicket {
-                stage: Stage::Submitting,
-                ..
-            }) | Ticket::Order(OrderTicket {
-                stage: Stage::Submitting,
-                ..
-            })
-        );
+        let stage = ticket.stage_kind();
+        let locked = stage == StageKind::Locked;
+        let editing = stage == StageKind::Editing;
+        let rejected = stage == StageKind::Rejected;
+        let submitting = stage == StageKind::Submitting;
         if submitting {
             // The POST is on its way: nothing to cancel; its answer closes the ticket.
             return Vec::new();
