@@ -5,5 +5,6 @@
 
 pub mod api;
 pub mod config;
+pub mod logging;
 pub mod money;
 pub mod sandbox;
