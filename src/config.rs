@@ -27,7 +27,8 @@ use target::{TargetInputs, resolve_target};
 
 /// The name of the profile that always exists: the built-in sandbox.
 pub const SANDBOX_PROFILE: &str = "sandbox";
-/// The profile name used when only environment variables describe a remote server.
+/// The profile name used when no profile is selected and only environment variables (or
+/// `--base-url`) describe the server.
 pub const ENV_PROFILE: &str = "env";
 /// The config file's name inside the platform config dir.
 pub const CONFIG_FILE_NAME: &str = "config.toml";
@@ -148,7 +149,7 @@ pub fn resolve(
 }
 
 /// Picks the profile: `--sandbox`, `--profile`, `P100_PROFILE`, the file's `profile`, then a
-/// remote described by environment variables alone, then the built-in sandbox.
+/// server described by `--base-url` or environment variables alone, then the built-in sandbox.
 fn select_profile(
     parsed: &ConfigFile,
     file: Option<&FileText>,
@@ -195,7 +196,7 @@ fn select_profile(
             }),
         };
     }
-    if env.get(BASE_URL).is_some() || env.get(ENVIRONMENT).is_some() {
+    if cli.base_url.is_some() || env.get(BASE_URL).is_some() || env.get(ENVIRONMENT).is_some() {
         return Ok((ENV_PROFILE.to_owned(), ProfileSection::default()));
     }
     if env.get(API_KEY).is_some() {

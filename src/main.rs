@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr};
-use p100_desk::config::{self, CliOverrides, EnvVars, ResolvedConfig, Target};
+use p100_desk::config::{self, CliOverrides, EnvVars, ResolvedConfig};
 use p100_desk::logging::{self, LogGuard};
 use p100_desk::sandbox::{self, Pace, SandboxOptions};
 
@@ -173,9 +173,7 @@ fn print_summary(config: &ResolvedConfig, log_guard: &LogGuard) {
     if config.read_only {
         println!("Read-only: money-moving actions are off.");
     }
-    if let Target::Remote { .. } = config.target {
-        println!("Journal in {}", show(&config.data_dir));
-    }
+    println!("Data dir (journal): {}", show(&config.data_dir));
     println!("Log file: {}", show(log_guard.path()));
 }
 

@@ -38,10 +38,7 @@ pub enum ConfigError {
     },
 
     /// A remote target (stage, production, custom server) without any key.
-    #[error(
-        "profile \"{profile}\" talks to {environment} at {base_url} but has no API key: \
-         set P100_API_KEY, or add key_file = \"/path/to/key\" to [profiles.{profile}]"
-    )]
+    #[error("{}", missing_key_message(profile, environment, base_url))]
     MissingKey {
         profile: String,
         environment: String,
@@ -83,6 +80,16 @@ pub enum ConfigError {
          P100_DATA_DIR"
     )]
     NoDataDir,
+}
+
+fn missing_key_message(profile: &str, environment: &str, base_url: &str) -> String {
+    // The implicit profile has no [profiles.env] table to add a key_file to.
+    let hint = if profile == super::ENV_PROFILE {
+        "set P100_API_KEY".to_owned()
+    } else {
+        format!("set P100_API_KEY, or add key_file = \"/path/to/key\" to [profiles.{profile}]")
+    };
+    format!("profile \"{profile}\" talks to {environment} at {base_url} but has no API key: {hint}")
 }
 
 fn unknown_profile_message(
