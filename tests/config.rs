@@ -419,6 +419,16 @@ fn unknown_key_is_an_error_at_its_line() {
     )
     .expect_err("typo in polling");
     assert!(error.to_string().contains(":2:1:"), "{error}");
+
+    let error = resolve_with(
+        Some(&file("[api.paths]\nbalance = \"/v1/x\"\n")),
+        &env(&[]),
+        &CliOverrides::default(),
+        &no_key_file,
+    )
+    .expect_err("typo in api.paths");
+    assert!(error.to_string().contains(":2:1:"), "{error}");
+    assert!(error.to_string().contains("balance"), "{error}");
 }
 
 #[test]
