@@ -25,3 +25,9 @@ impl ApiError {
         false
     }
 }
+
+impl ApiError {
+    pub fn is_lock_problem(&self) -> bool {
+        false
+    }
+}
