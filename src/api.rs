@@ -6,6 +6,7 @@
 
 pub mod error;
 mod http;
+mod listing;
 pub mod models;
 pub mod paths;
 mod response;

@@ -4,6 +4,9 @@
 //! `benches/` exercise the same code the user runs.
 
 pub mod api;
+pub mod app;
 pub mod config;
+pub mod journal;
 pub mod money;
+pub mod poller;
 pub mod sandbox;

@@ -1,0 +1,371 @@
+//! Money: per-currency scales, strict parsing of user input, display, and JSON (string or number).
+//!
+//! Every amount and rate is a [`Decimal`]; nothing here touches a float. serde_json runs with
+//! `arbitrary_precision`, so a JSON number such as `412.607142` reaches us as its exact digits.
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use thiserror::Error;
+
+/// The most decimals any currency we know uses (eth, pol). Also the most we accept for unknown
+/// currencies from user input.
+pub const MAX_SCALE: u32 = 18;
+
+/// Decimals shown by default. Amounts with more significant digits still show all of them: the
+/// screen may pad, never hide or round, a balance.
+const DISPLAY_DECIMALS_CAP: u32 = 8;
+
+/// The number of decimals a currency's amounts carry, for the currencies P100 documents.
+/// Unknown currencies return `None`: we keep whatever the API sent.
+pub fn scale_of(currency: &str) -> Option<u32> {
+    let scale = match currency.trim().to_ascii_lowercase().as_str() {
+        "eur" => 2,
+        "btc" | "ltc" | "doge" => 8,
+        "eth" | "pol" => 18,
+        "usdc" | "usdt" | "eurt" => 6,
+        _ => return None,
+    };
+    Some(scale)
+}
+
+/// Whether the currency is a fiat currency (its balance has an IBAN, orders settle into it).
+pub fn is_fiat(currency: &str) -> bool {
+    currency.trim().eq_ignore_ascii_case("eur")
+}
+
+/// Why a typed amount was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AmountError {
+    #[error("enter an amount")]
+    Empty,
+    #[error("use '.' for decimals, not ','")]
+    Comma,
+    #[error("'{0}' is not a number")]
+    NotANumber(String),
+    #[error("the amount must be positive")]
+    NotPositive,
+    #[error("{currency} allows at most {allowed} decimals")]
+    TooManyDecimals { currency: String, allowed: u32 },
+    #[error("the amount is too large")]
+    TooLarge,
+}
+
+/// Parses what a user typed as an amount of `currency`.
+///
+/// Accepts digits with one `.`, and `_` or spaces as digit grouping. Rejects (never rounds) more
+/// decimals than the currency allows, signs, exponents, and `,` (ambiguous between locales).
+pub fn parse_amount(input: &str, currency: &str) -> Result<Decimal, AmountError> {
+    let cleaned: String = input
+        .trim()
+        .chars()
+        .filter(|c| *c != '_' && *c != ' ')
+        .collect();
+    if cleaned.is_empty() {
+        return Err(AmountError::Empty);
+    }
+    if cleaned.contains(',') {
+        return Err(AmountError::Comma);
+    }
+    if cleaned.starts_with('-') {
+        return Err(AmountError::NotPositive);
+    }
+    let mut dots = 0;
+    for c in cleaned.chars() {
+        match c {
+            '0'..='9' => {}
+            '.' => dots += 1,
+            _ => return Err(AmountError::NotANumber(input.trim().to_string())),
+        }
+    }
+    if dots > 1 || cleaned == "." {
+        return Err(AmountError::NotANumber(input.trim().to_string()));
+    }
+    let decimals = cleaned
+        .split_once('.')
+        .map_or(0, |(_, fraction)| fraction.len());
+    let allowed = scale_of(currency).unwrap_or(MAX_SCALE);
+    if decimals > allowed as usize {
+        return Err(AmountError::TooManyDecimals {
+            currency: currency.to_ascii_uppercase(),
+            allowed,
+        });
+    }
+    let value = Decimal::from_str(&cleaned).map_err(|_| AmountError::TooLarge)?;
+    if value.is_zero() {
+        return Err(AmountError::NotPositive);
+    }
+    Ok(value)
+}
+
+/// How many decimals to show for `currency` at least: its scale, capped for readability.
+fn display_decimals(currency: &str) -> u32 {
+    scale_of(currency).map_or(2, |scale| scale.min(DISPLAY_DECIMALS_CAP))
+}
+
+/// Formats an amount with thousands separators, padded to the currency's display decimals, and
+/// with every significant digit the value carries (an 18-decimal ETH dust amount stays exact).
+pub fn format_amount(amount: Decimal, currency: &str) -> String {
+    let normalized = amount.normalize();
+    let shown = normalized.scale().max(display_decimals(currency));
+    let mut padded = normalized;
+    padded.rescale(shown);
+    group_thousands(&padded.to_string())
+}
+
+/// Formats an indicative EUR value: two decimals (half away from zero) with separators. Only for
+/// values we computed (amount x rate), never for a balance the API sent.
+pub fn format_eur(value: Decimal) -> String {
+    let rounded = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let mut padded = rounded;
+    padded.rescale(2);
+    group_thousands(&padded.to_string())
+}
+
+/// Formats a rate exactly, without trailing zeros.
+pub fn format_rate(rate: Decimal) -> String {
+    rate.normalize().to_string()
+}
+
+/// Inserts `,` every three digits of the integer part of a plain decimal string.
+fn group_thousands(plain: &str) -> String {
+    let (sign, unsigned) = plain
+        .strip_prefix('-')
+        .map_or(("", plain), |rest| ("-", rest));
+    let (integer, fraction) = unsigned
+        .split_once('.')
+        .map_or((unsigned, None), |(i, f)| (i, Some(f)));
+    let mut out = String::with_capacity(plain.len() + integer.len() / 3);
+    out.push_str(sign);
+    for (index, digit) in integer.chars().enumerate() {
+        if index > 0 && (integer.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if let Some(fraction) = fraction {
+        let _ = write!(out, ".{fraction}");
+    }
+    out
+}
+
+/// The value in EUR of `amount` at `rate` (EUR per unit), for indicative totals.
+pub fn eur_value(amount: Decimal, rate: Decimal) -> Option<Decimal> {
+    amount.checked_mul(rate)
+}
+
+/// serde helpers for amounts and rates that arrive as JSON strings or numbers.
+///
+/// Use `#[serde(deserialize_with = "money::json::decimal")]` on fields, and pick the outgoing
+/// form per endpoint with `serialize_with = "money::json::as_number"` or `as_string`.
+pub mod json {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// A decimal from a JSON string (`"12.50"`) or number (`12.50`), exactly.
+    pub fn decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        rust_decimal::serde::arbitrary_precision::deserialize(deserializer)
+    }
+
+    /// Like [`decimal`], for optional fields: `null` and a missing field (with
+    /// `#[serde(default)]`) give `None`.
+    pub fn decimal_opt<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrapped(#[serde(deserialize_with = "decimal")] Decimal);
+        Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|Wrapped(value)| value))
+    }
+
+    /// Writes a decimal as a JSON number with its exact digits (e.g. the exchange `amount`).
+    pub fn as_number<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+        rust_decimal::serde::arbitrary_precision::serialize(value, serializer)
+    }
+
+    /// Writes a decimal as a JSON string (e.g. the order lock `amount`).
+    pub fn as_string<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str(text).expect("test decimal")
+    }
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    struct AsNumber {
+        #[serde(deserialize_with = "json::decimal", serialize_with = "json::as_number")]
+        value: Decimal,
+    }
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    struct AsString {
+        #[serde(deserialize_with = "json::decimal", serialize_with = "json::as_string")]
+        value: Decimal,
+        #[serde(default, deserialize_with = "json::decimal_opt")]
+        optional: Option<Decimal>,
+    }
+
+    #[test]
+    fn decimals_come_from_strings_and_numbers_exactly() {
+        let from_number: AsNumber =
+            serde_json::from_str(r#"{"value": 412.607142}"#).expect("number");
+        let from_string: AsNumber =
+            serde_json::from_str(r#"{"value": "412.607142"}"#).expect("string");
+        assert_eq!(from_number.value, dec("412.607142"));
+        assert_eq!(from_number, from_string);
+        let integer: AsNumber = serde_json::from_str(r#"{"value": 10}"#).expect("integer");
+        assert_eq!(integer.value, dec("10"));
+        let precise: AsNumber =
+            serde_json::from_str(r#"{"value": 0.123456789012345678}"#).expect("18 decimals");
+        assert_eq!(precise.value, dec("0.123456789012345678"));
+    }
+
+    #[test]
+    fn optional_decimals_accept_null_and_missing() {
+        let missing: AsString = serde_json::from_str(r#"{"value": "1"}"#).expect("missing");
+        assert_eq!(missing.optional, None);
+        let null: AsString =
+            serde_json::from_str(r#"{"value": "1", "optional": null}"#).expect("null");
+        assert_eq!(null.optional, None);
+        let number: AsString =
+            serde_json::from_str(r#"{"value": "1", "optional": 849.39}"#).expect("number");
+        assert_eq!(number.optional, Some(dec("849.39")));
+    }
+
+    #[test]
+    fn outgoing_form_is_chosen_per_field() {
+        let number = serde_json::to_string(&AsNumber {
+            value: dec("10.50"),
+        })
+        .expect("ser");
+        assert_eq!(number, r#"{"value":10.50}"#);
+        let string = serde_json::to_string(&AsString {
+            value: dec("346.59"),
+            optional: None,
+        })
+        .expect("ser");
+        assert_eq!(string, r#"{"value":"346.59","optional":null}"#);
+    }
+
+    #[test]
+    fn garbage_amounts_are_errors_not_panics() {
+        for body in [
+            r#"{"value": "abc"}"#,
+            r#"{"value": true}"#,
+            r#"{"value": 1e400}"#,
+            r#"{"value": null}"#,
+        ] {
+            assert!(serde_json::from_str::<AsNumber>(body).is_err(), "{body}");
+        }
+    }
+
+    #[test]
+    fn scales_follow_the_documented_table() {
+        let expected = [
+            ("eur", 2),
+            ("btc", 8),
+            ("eth", 18),
+            ("ltc", 8),
+            ("doge", 8),
+            ("pol", 18),
+            ("usdc", 6),
+            ("usdt", 6),
+            ("eurt", 6),
+        ];
+        for (currency, scale) in expected {
+            assert_eq!(scale_of(currency), Some(scale), "{currency}");
+            assert_eq!(scale_of(&currency.to_uppercase()), Some(scale));
+        }
+        assert_eq!(scale_of("xyz"), None);
+    }
+
+    #[test]
+    fn user_input_is_parsed_strictly() {
+        assert_eq!(parse_amount(" 1 000.50 ", "eur"), Ok(dec("1000.50")));
+        assert_eq!(parse_amount("1_000", "eur"), Ok(dec("1000")));
+        assert_eq!(parse_amount(".5", "btc"), Ok(dec("0.5")));
+        assert_eq!(
+            parse_amount("1.005", "eur"),
+            Err(AmountError::TooManyDecimals {
+                currency: "EUR".into(),
+                allowed: 2
+            })
+        );
+        assert_eq!(parse_amount("", "eur"), Err(AmountError::Empty));
+        assert_eq!(parse_amount("1,5", "eur"), Err(AmountError::Comma));
+        assert_eq!(parse_amount("-3", "eur"), Err(AmountError::NotPositive));
+        assert_eq!(parse_amount("0.00", "eur"), Err(AmountError::NotPositive));
+        assert!(matches!(
+            parse_amount("1e5", "eur"),
+            Err(AmountError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_amount("1.2.3", "eur"),
+            Err(AmountError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_amount(".", "eur"),
+            Err(AmountError::NotANumber(_))
+        ));
+        assert_eq!(
+            parse_amount("99999999999999999999999999999999", "eur"),
+            Err(AmountError::TooLarge)
+        );
+        // Unknown currencies accept up to the largest known scale.
+        assert!(parse_amount("0.123456789012345678", "xyz").is_ok());
+    }
+
+    #[test]
+    fn display_pads_to_scale_and_never_hides_digits() {
+        assert_eq!(format_amount(dec("1520.75"), "eur"), "1,520.75");
+        assert_eq!(format_amount(dec("1520"), "eur"), "1,520.00");
+        assert_eq!(format_amount(dec("12.5"), "usdc"), "12.500000");
+        assert_eq!(format_amount(dec("1234567.5"), "btc"), "1,234,567.50000000");
+        assert_eq!(format_amount(dec("2.5"), "eth"), "2.50000000");
+        assert_eq!(
+            format_amount(dec("0.000000000000000001"), "eth"),
+            "0.000000000000000001"
+        );
+        assert_eq!(format_amount(dec("-999.1"), "eur"), "-999.10");
+        assert_eq!(format_amount(dec("7.123"), "xyz"), "7.123");
+        assert_eq!(format_eur(dec("1234.565")), "1,234.57");
+        assert_eq!(format_eur(dec("0")), "0.00");
+        assert_eq!(format_rate(dec("0.963728000")), "0.963728");
+    }
+
+    proptest! {
+        #[test]
+        fn money_round_trips_exactly(mantissa in any::<i64>(), scale in 0u32..=18) {
+            let value = Decimal::new(mantissa, scale);
+            let number = serde_json::to_string(&AsNumber { value }).expect("ser number");
+            let back: AsNumber = serde_json::from_str(&number).expect("de number");
+            prop_assert_eq!(back.value, value);
+            prop_assert_eq!(back.value.scale(), value.scale());
+            let string = serde_json::to_string(&AsString { value, optional: Some(value) })
+                .expect("ser string");
+            let back: AsString = serde_json::from_str(&string).expect("de string");
+            prop_assert_eq!(back.value, value);
+            prop_assert_eq!(back.optional, Some(value));
+        }
+
+        #[test]
+        fn formatted_amounts_parse_back(mantissa in 1i64..i64::MAX, scale in 0u32..=18) {
+            let value = Decimal::new(mantissa, scale);
+            let shown = format_amount(value, "xyz").replace(',', "");
+            prop_assert_eq!(parse_amount(&shown, "xyz"), Ok(value));
+        }
+
+        #[test]
+        fn parse_never_panics(input in ".{0,40}") {
+            let _ = parse_amount(&input, "eur");
+        }
+    }
+}

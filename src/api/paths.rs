@@ -4,6 +4,8 @@
 //! every path is overridable from the config file without a rebuild. `{id}` in a details path
 //! is replaced by the (URL-encoded) exchange or order id.
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 
 /// Every path the client calls, relative to the base URL (which carries no `/v1`).
@@ -58,7 +60,7 @@ impl ApiPaths {
             if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
                 encoded.push(char::from(byte));
             } else {
-                encoded.push_str(&format!("%{byte:02X}"));
+                let _ = write!(encoded, "%{byte:02X}");
             }
         }
         template.replace("{id}", &encoded)

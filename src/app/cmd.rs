@@ -1,0 +1,84 @@
+//! Side effects `App::update` asks for, as values the runtime executes and tests inspect.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::live::WatchTarget;
+use crate::api::models::{Currency, ExchangeRequest, OrderLockRequest, TransactionType};
+use crate::journal::Entry;
+
+/// How to recognise an attempt in the transaction history when its POST outcome is unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileQuery {
+    pub kind: TransactionType,
+    pub currency: Currency,
+    pub amount: Decimal,
+    /// The other leg of an exchange.
+    pub currency_to: Option<Currency>,
+    /// Rows older than this (minus a little clock skew) cannot be the attempt.
+    pub since: DateTime<Utc>,
+    /// Ids already accounted for by other rows.
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    Quit,
+    LoadBalances,
+    LoadHistory {
+        page: u32,
+        limit: u32,
+    },
+    /// The complete set the poller must watch now (it replaces the previous set).
+    Watch(Vec<WatchTarget>),
+    /// Ring the terminal bell (when enabled in config).
+    Bell,
+    /// Put text on the system clipboard (OSC 52).
+    CopyToClipboard(String),
+    /// Send `Msg::QuoteDue { seq }` after `after` (debounce).
+    ScheduleQuote {
+        seq: u64,
+        after: Duration,
+    },
+    QuoteExchange {
+        seq: u64,
+        from: Currency,
+        to: Currency,
+        amount: Decimal,
+    },
+    LockExchange {
+        seq: u64,
+        from: Currency,
+        to: Currency,
+        amount: Decimal,
+    },
+    /// Journal `intent` (fsync), then send the exchange ONCE, then journal the outcome.
+    SubmitExchange {
+        intent: Entry,
+        request: ExchangeRequest,
+    },
+    LoadOrderRates,
+    LockOrder {
+        seq: u64,
+        request: OrderLockRequest,
+    },
+    /// Journal `intent` (fsync), then create the order ONCE, then journal the outcome.
+    SubmitOrder {
+        intent: Entry,
+        lock_id: String,
+    },
+    /// Send `Msg::ReconcileDue { intent }` after `after`.
+    ScheduleReconcile {
+        intent: String,
+        after: Duration,
+    },
+    /// Look for the attempt in the history; answers `Msg::Reconciled`.
+    Reconcile {
+        intent: String,
+        query: ReconcileQuery,
+    },
+    /// Append a line to the journal (outcomes the app learns: reconciled, final).
+    Journal(Entry),
+}

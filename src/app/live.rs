@@ -1,0 +1,252 @@
+//! The live pane's model: every exchange and order this desk watches, until it is final and
+//! the user dismisses it.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::selection::Selection;
+use crate::api::models::{Currency, ExchangeDetails, ExchangeStatus, OrderDetails, OrderStatus};
+
+/// Where a watched row stands. Only what the API said moves a row to a final phase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// The POST is on its way; no answer yet.
+    Sending,
+    /// Queued or in progress; `status` is the API's own word for it.
+    Pending { status: String },
+    /// The POST may or may not have been applied (timeout, dropped connection, 5xx). We read
+    /// state back until we know; we never re-send.
+    Unknown { reason: String },
+    /// Final: the API said COMPLETED.
+    Completed,
+    /// Final: failed, with the P-code and message when the API gave one.
+    Failed { reason: String },
+    /// Final: an order whose payment window closed.
+    Expired,
+}
+
+impl Phase {
+    pub fn is_final(&self) -> bool {
+        matches!(self, Self::Completed | Self::Failed { .. } | Self::Expired)
+    }
+
+    /// Watched by the poller: pending, or unknown with an id to read back.
+    pub fn needs_watching(&self) -> bool {
+        matches!(self, Self::Pending { .. } | Self::Unknown { .. })
+    }
+
+    /// The word shown in the status column (never colour alone).
+    pub fn label(&self) -> String {
+        match self {
+            Self::Sending => "SENDING".into(),
+            Self::Pending { status } => status.clone(),
+            Self::Unknown { .. } => "UNKNOWN".into(),
+            Self::Completed => "COMPLETED".into(),
+            Self::Failed { .. } => "FAILED".into(),
+            Self::Expired => "EXPIRED".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExchangeLeg {
+    pub from: Currency,
+    pub to: Currency,
+    pub amount: Decimal,
+    pub amount_to: Decimal,
+    pub rate: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderLeg {
+    /// The crypto the payer sends.
+    pub currency: Currency,
+    pub network: String,
+    /// The fiat to settle.
+    pub fiat_amount: Decimal,
+    pub fiat_currency: Currency,
+    /// The crypto amount the lock asked for.
+    pub crypto_amount: Decimal,
+    pub wallet_address: Option<String>,
+    pub confirmations: Option<(u32, u32)>,
+    pub received: Option<Decimal>,
+    pub required: Option<Decimal>,
+    pub transaction_hash: Option<String>,
+    pub payment_expires_at: Option<DateTime<Utc>>,
+}
+
+impl OrderLeg {
+    pub fn is_underpaid(&self) -> bool {
+        match (self.received, self.required) {
+            (Some(received), Some(required)) => received > Decimal::ZERO && received < required,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveKind {
+    Exchange(ExchangeLeg),
+    Order(OrderLeg),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveRow {
+    /// Our own id for the attempt (the journal's intent id); stable before the API gives one.
+    pub key: String,
+    /// The exchangeId or orderId, once known.
+    pub remote_id: Option<String>,
+    pub lock_id: String,
+    pub kind: LiveKind,
+    pub phase: Phase,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl LiveRow {
+    pub fn kind_label(&self) -> &'static str {
+        match self.kind {
+            LiveKind::Exchange(_) => "EXCHANGE",
+            LiveKind::Order(_) => "ORDER",
+        }
+    }
+
+    /// Applies an exchange details answer. Returns true when the row just became final.
+    pub fn apply_exchange(&mut self, details: &ExchangeDetails, now: DateTime<Utc>) -> bool {
+        let was_final = self.phase.is_final();
+        self.phase = match &details.status {
+            ExchangeStatus::Completed => Phase::Completed,
+            ExchangeStatus::Failed => Phase::Failed {
+                reason: failure_reason(
+                    details.error_code.as_deref(),
+                    details.error_message.as_deref(),
+                ),
+            },
+            other => Phase::Pending {
+                status: other.as_str().to_string(),
+            },
+        };
+        if let LiveKind::Exchange(leg) = &mut self.kind {
+            if let Some(amount_to) = details.amount_to {
+                leg.amount_to = amount_to;
+            }
+        }
+        self.updated_at = now;
+        !was_final && self.phase.is_final()
+    }
+
+    /// Applies an order details answer. Returns true when the row just became final.
+    pub fn apply_order(&mut self, details: &OrderDetails, now: DateTime<Utc>) -> bool {
+        let was_final = self.phase.is_final();
+        self.phase = match &details.status {
+            OrderStatus::Completed => Phase::Completed,
+            OrderStatus::Expired => Phase::Expired,
+            OrderStatus::Failed => Phase::Failed {
+                reason: "the order failed".into(),
+            },
+            other => Phase::Pending {
+                status: other.as_str().to_string(),
+            },
+        };
+        if let LiveKind::Order(leg) = &mut self.kind {
+            leg.wallet_address.clone_from(&details.wallet_address);
+            leg.confirmations = details.confirmations.zip(details.required_confirmations);
+            leg.received = details.received_amount;
+            leg.required = details.total_amount_required.or(leg.required);
+            leg.transaction_hash.clone_from(&details.transaction_hash);
+            leg.payment_expires_at = details.expires_at;
+        }
+        self.updated_at = now;
+        !was_final && self.phase.is_final()
+    }
+}
+
+/// "P433: insufficient funds" from what the details endpoint said.
+pub fn failure_reason(code: Option<&str>, message: Option<&str>) -> String {
+    match (code, message) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        (None, Some(message)) => message.to_string(),
+        (None, None) => "failed (no reason given)".into(),
+    }
+}
+
+/// What the poller should watch: kind and remote id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WatchTarget {
+    Exchange(String),
+    Order(String),
+}
+
+#[derive(Debug, Default)]
+pub struct LivePane {
+    /// Newest first.
+    pub rows: Vec<LiveRow>,
+    pub selection: Selection,
+}
+
+impl LivePane {
+    pub fn selected_index(&self) -> Option<usize> {
+        self.selection
+            .locate(self.rows.len(), |index| self.rows[index].key.as_str())
+    }
+
+    pub fn selected(&self) -> Option<&LiveRow> {
+        self.selected_index().map(|index| &self.rows[index])
+    }
+
+    pub fn find_by_key_mut(&mut self, key: &str) -> Option<&mut LiveRow> {
+        self.rows.iter_mut().find(|row| row.key == key)
+    }
+
+    pub fn find_by_remote_mut(&mut self, remote_id: &str) -> Option<&mut LiveRow> {
+        self.rows
+            .iter_mut()
+            .find(|row| row.remote_id.as_deref() == Some(remote_id))
+    }
+
+    /// Adds a row on top and selects it.
+    pub fn push(&mut self, row: LiveRow) {
+        let key = row.key.clone();
+        self.rows.insert(0, row);
+        self.selection.select(&key, 0);
+    }
+
+    /// Removes the selected row if it is final. Pending rows cannot be dismissed: they are
+    /// money in flight.
+    pub fn dismiss_selected(&mut self) -> bool {
+        let Some(index) = self.selected_index() else {
+            return false;
+        };
+        if !self.rows[index].phase.is_final() {
+            return false;
+        }
+        self.rows.remove(index);
+        let ids: Vec<&str> = self.rows.iter().map(|row| row.key.as_str()).collect();
+        self.selection.follow(&ids);
+        true
+    }
+
+    /// Every row the poller must watch, sorted so equal sets compare equal.
+    pub fn watch_targets(&self) -> Vec<WatchTarget> {
+        let mut targets: Vec<WatchTarget> = self
+            .rows
+            .iter()
+            .filter(|row| row.phase.needs_watching())
+            .filter_map(|row| {
+                let id = row.remote_id.clone()?;
+                Some(match row.kind {
+                    LiveKind::Exchange(_) => WatchTarget::Exchange(id),
+                    LiveKind::Order(_) => WatchTarget::Order(id),
+                })
+            })
+            .collect();
+        targets.sort();
+        targets
+    }
+
+    /// Rows still in flight (not final), for the header and the quit confirmation.
+    pub fn in_flight(&self) -> usize {
+        self.rows.iter().filter(|row| !row.phase.is_final()).count()
+    }
+}

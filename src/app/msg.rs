@@ -1,0 +1,86 @@
+//! Messages into `App::update`: input, timers, and the answers of background tasks.
+
+use crossterm::event::KeyEvent;
+
+use crate::api::error::ApiError;
+use crate::api::models::{
+    Balances, ExchangeAccepted, ExchangeDetails, ExchangeLock, ExchangeRate, OrderCreated,
+    OrderDetails, OrderLock, OrderRates, TransactionPage,
+};
+
+/// Why a money-moving request did not get an answer from the API.
+#[derive(Debug)]
+pub enum SubmitError {
+    /// The journal could not record the intent, so the request was NOT sent.
+    Journal(String),
+    /// The API (or the way to it) answered with an error; see `ApiError::outcome_unknown`.
+    Api(ApiError),
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Text pasted in one go (bracketed paste), for amounts and filters.
+    Paste(String),
+    /// The terminal changed size: redraw.
+    Resize,
+    /// The animation/clock tick: only time moved.
+    Tick,
+    /// The slow refresh timer fired.
+    RefreshDue,
+    BalancesLoaded(Result<Balances, ApiError>),
+    HistoryLoaded {
+        page: u32,
+        result: Result<TransactionPage, ApiError>,
+    },
+    /// The poller read an exchange's details.
+    ExchangePolled {
+        id: String,
+        result: Result<ExchangeDetails, ApiError>,
+    },
+    /// The poller read an order's details.
+    OrderPolled {
+        id: String,
+        result: Result<OrderDetails, ApiError>,
+    },
+    /// The debounce for an indicative quote ran out.
+    QuoteDue {
+        seq: u64,
+    },
+    ExchangeQuoted {
+        seq: u64,
+        result: Result<ExchangeRate, ApiError>,
+    },
+    ExchangeLocked {
+        seq: u64,
+        result: Result<ExchangeLock, ApiError>,
+    },
+    /// The answer to `POST /v1/partner/exchange` for the attempt `intent`.
+    ExchangeSubmitted {
+        intent: String,
+        result: Result<ExchangeAccepted, SubmitError>,
+    },
+    OrderRatesLoaded(Result<OrderRates, ApiError>),
+    OrderLocked {
+        seq: u64,
+        result: Result<OrderLock, ApiError>,
+    },
+    /// The answer to `POST /v1/order` for the attempt `intent`.
+    OrderSubmitted {
+        intent: String,
+        result: Result<OrderCreated, SubmitError>,
+    },
+    /// Time to look for an attempt whose outcome is unknown.
+    ReconcileDue {
+        intent: String,
+    },
+    /// What the history said: the attempt's id if it is there.
+    Reconciled {
+        intent: String,
+        result: Result<Option<String>, ApiError>,
+    },
+    /// A journal line could not be written (after the request: the outcome is still shown).
+    JournalFailed {
+        error: String,
+    },
+}

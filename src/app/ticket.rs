@@ -1,0 +1,544 @@
+//! The exchange and order tickets: form fields, validation as the user types, and the stages
+//! from editing to a locked rate with its countdown.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::balances::{BalanceKind, BalancesPane};
+use crate::api::models::{Currency, ExchangeLock, ExchangeRate, OrderLock, OrderRates};
+use crate::money::{self, parse_amount};
+
+/// Confirm is refused this long before `expiresAt`: the POST must reach P100 while the lock
+/// still holds, allowing for latency and clock skew.
+pub const LOCK_SAFETY_MARGIN_MS: i64 = 2_000;
+
+/// Where a ticket is in its life.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stage<L> {
+    Editing,
+    /// The lock request is on its way.
+    Locking,
+    /// A rate is locked. `retype` is `Some` when the amount is above the profile's limit and
+    /// must be typed again before `y` works.
+    Locked {
+        lock: L,
+        retype: Option<String>,
+    },
+    /// The money-moving POST is on its way; the ticket closes when it answers.
+    Submitting,
+    /// The lock or the POST was refused; `l` locks again.
+    Rejected {
+        message: String,
+    },
+}
+
+/// The stage of a ticket without its data, for key handling and display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageKind {
+    Editing,
+    Locking,
+    Locked,
+    Submitting,
+    Rejected,
+}
+
+impl<L> Stage<L> {
+    pub fn kind(&self) -> StageKind {
+        match self {
+            Stage::Editing => StageKind::Editing,
+            Stage::Locking => StageKind::Locking,
+            Stage::Locked { .. } => StageKind::Locked,
+            Stage::Submitting => StageKind::Submitting,
+            Stage::Rejected { .. } => StageKind::Rejected,
+        }
+    }
+}
+
+/// How a lock stands at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockClock {
+    /// Confirmable; whole seconds left (for display) and milliseconds left.
+    Live { seconds_left: i64, millis_left: i64 },
+    /// Too close to expiry (within the safety margin) or past it.
+    Expired,
+}
+
+pub fn lock_clock(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> LockClock {
+    let millis_left = (expires_at - now).num_milliseconds();
+    if millis_left <= LOCK_SAFETY_MARGIN_MS {
+        LockClock::Expired
+    } else {
+        LockClock::Live {
+            seconds_left: (millis_left - LOCK_SAFETY_MARGIN_MS + 999) / 1000,
+            millis_left,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExchangeField {
+    From,
+    To,
+    Amount,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExchangeTicket {
+    /// Bumped on every edit and lock; answers for an older `seq` are dropped.
+    pub seq: u64,
+    pub from: String,
+    pub to: String,
+    pub amount: String,
+    pub field: ExchangeField,
+    pub quote: Option<ExchangeRate>,
+    pub quote_error: Option<String>,
+    pub stage: Stage<ExchangeLock>,
+}
+
+/// A validated exchange, ready to quote or lock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidExchange {
+    pub from: Currency,
+    pub to: Currency,
+    pub amount: Decimal,
+}
+
+impl ExchangeTicket {
+    pub fn new(from: &str, to: &str, seq: u64) -> Self {
+        Self {
+            seq,
+            from: from.to_ascii_uppercase(),
+            to: to.to_ascii_uppercase(),
+            amount: String::new(),
+            field: ExchangeField::Amount,
+            quote: None,
+            quote_error: None,
+            stage: Stage::Editing,
+        }
+    }
+
+    pub fn next_field(&mut self) {
+        self.field = match self.field {
+            ExchangeField::From => ExchangeField::To,
+            ExchangeField::To => ExchangeField::Amount,
+            ExchangeField::Amount => ExchangeField::From,
+        };
+    }
+
+    pub fn prev_field(&mut self) {
+        self.field = match self.field {
+            ExchangeField::From => ExchangeField::Amount,
+            ExchangeField::To => ExchangeField::From,
+            ExchangeField::Amount => ExchangeField::To,
+        };
+    }
+
+    pub fn field_text_mut(&mut self) -> &mut String {
+        match self.field {
+            ExchangeField::From => &mut self.from,
+            ExchangeField::To => &mut self.to,
+            ExchangeField::Amount => &mut self.amount,
+        }
+    }
+
+    /// Checks the form against what we hold. Every problem, in field order.
+    pub fn validate(&self, balances: &BalancesPane) -> Result<ValidExchange, Vec<String>> {
+        let mut problems = Vec::new();
+        let from = known_currency(&self.from, balances, "From", &mut problems);
+        let to = known_currency(&self.to, balances, "To", &mut problems);
+        if let (Some(from), Some(to)) = (&from, &to) {
+            if from == to {
+                problems.push("From and To must differ".into());
+            }
+        }
+        let currency = from.as_ref().map_or("", Currency::as_str);
+        let amount = match parse_amount(&self.amount, currency) {
+            Ok(amount) => Some(amount),
+            Err(error) => {
+                problems.push(format!("Amount: {error}"));
+                None
+            }
+        };
+        if let (Some(from), Some(amount)) = (&from, amount) {
+            if let Some(balance) = balances.find(from) {
+                if amount > balance.amount {
+                    problems.push(format!(
+                        "Amount is above the available {} {from}",
+                        money::format_amount(balance.amount, from.as_str())
+                    ));
+                }
+            }
+        }
+        match (from, to, amount) {
+            (Some(from), Some(to), Some(amount)) if problems.is_empty() => {
+                Ok(ValidExchange { from, to, amount })
+            }
+            _ => Err(problems),
+        }
+    }
+}
+
+fn known_currency(
+    text: &str,
+    balances: &BalancesPane,
+    field: &str,
+    problems: &mut Vec<String>,
+) -> Option<Currency> {
+    let currency = Currency::new(text);
+    if currency.as_str().is_empty() {
+        problems.push(format!("{field}: enter a currency"));
+        return None;
+    }
+    if balances.find(&currency).is_none() {
+        problems.push(format!("{field}: {currency} is not one of your balances"));
+        return None;
+    }
+    Some(currency)
+}
+
+/// The next currency we hold after (or before) `current`, for Up/Down in a currency field.
+pub fn cycle_currency(
+    current: &str,
+    balances: &BalancesPane,
+    step: isize,
+    crypto_only: bool,
+) -> Option<String> {
+    let options: Vec<&Currency> = balances
+        .rows
+        .iter()
+        .filter(|row| !crypto_only || matches!(row.kind, BalanceKind::Crypto { .. }))
+        .map(|row| &row.currency)
+        .collect();
+    cycle(
+        &options.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        current,
+        step,
+    )
+}
+
+/// The option after (or before) `current` in `options`, wrapping; the first when not found.
+pub fn cycle(options: &[String], current: &str, step: isize) -> Option<String> {
+    if options.is_empty() {
+        return None;
+    }
+    let len = isize::try_from(options.len()).ok()?;
+    let index = options
+        .iter()
+        .position(|option| option.eq_ignore_ascii_case(current))
+        .and_then(|index| isize::try_from(index).ok())
+        .map_or(0, |index| (index + step).rem_euclid(len));
+    options.get(usize::try_from(index).ok()?).cloned()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderField {
+    Currency,
+    Network,
+    Amount,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderTicket {
+    pub seq: u64,
+    /// The crypto the payer will send.
+    pub currency: String,
+    pub network: String,
+    /// The fiat (EUR) to settle.
+    pub amount: String,
+    pub field: OrderField,
+    pub rates: Option<OrderRates>,
+    pub rates_error: Option<String>,
+    pub stage: Stage<OrderLock>,
+}
+
+/// A validated order, ready to lock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidOrder {
+    pub currency: Currency,
+    pub network: String,
+    pub amount: Decimal,
+}
+
+/// The fiat currency orders settle into (P100 documents EUR as the destination).
+pub const ORDER_FIAT: &str = "eur";
+
+impl OrderTicket {
+    pub fn new(currency: &str, network: &str, seq: u64) -> Self {
+        Self {
+            seq,
+            currency: currency.to_ascii_uppercase(),
+            network: network.to_string(),
+            amount: String::new(),
+            field: OrderField::Amount,
+            rates: None,
+            rates_error: None,
+            stage: Stage::Editing,
+        }
+    }
+
+    pub fn next_field(&mut self) {
+        self.field = match self.field {
+            OrderField::Currency => OrderField::Network,
+            OrderField::Network => OrderField::Amount,
+            OrderField::Amount => OrderField::Currency,
+        };
+    }
+
+    pub fn prev_field(&mut self) {
+        self.field = match self.field {
+            OrderField::Currency => OrderField::Amount,
+            OrderField::Network => OrderField::Currency,
+            OrderField::Amount => OrderField::Network,
+        };
+    }
+
+    pub fn field_text_mut(&mut self) -> &mut String {
+        match self.field {
+            OrderField::Currency => &mut self.currency,
+            OrderField::Network => &mut self.network,
+            OrderField::Amount => &mut self.amount,
+        }
+    }
+
+    /// The indicative rate for the chosen currency and network, if the rates list has it.
+    pub fn indicative_rate(&self) -> Option<Decimal> {
+        let currency = Currency::new(&self.currency);
+        self.rates
+            .as_ref()?
+            .rates
+            .iter()
+            .find(|rate| {
+                rate.currency == currency && rate.network.eq_ignore_ascii_case(self.network.trim())
+            })
+            .map(|rate| rate.rate)
+    }
+
+    pub fn validate(&self, balances: &BalancesPane) -> Result<ValidOrder, Vec<String>> {
+        let mut problems = Vec::new();
+        let currency = Currency::new(&self.currency);
+        let networks = balances
+            .find(&currency)
+            .map(super::balances::BalanceRow::networks);
+        let currency = match networks {
+            _ if currency.as_str().is_empty() => {
+                problems.push("Crypto: enter a currency".into());
+                None
+            }
+            None => {
+                problems.push(format!("Crypto: {currency} is not one of your balances"));
+                None
+            }
+            Some(ref list) if list.is_empty() => {
+                problems.push(format!("Crypto: {currency} has no networks to receive on"));
+                None
+            }
+            Some(_) => Some(currency),
+        };
+        let network = self.network.trim().to_ascii_lowercase();
+        if let Some(list) = networks.as_ref().filter(|_| currency.is_some()) {
+            if !list.iter().any(|n| n.eq_ignore_ascii_case(&network)) {
+                problems.push(format!("Network: choose one of {}", list.join(", ")));
+            }
+        }
+        let amount = match parse_amount(&self.amount, ORDER_FIAT) {
+            Ok(amount) => Some(amount),
+            Err(error) => {
+                problems.push(format!("Amount (EUR): {error}"));
+                None
+            }
+        };
+        match (currency, amount) {
+            (Some(currency), Some(amount)) if problems.is_empty() => Ok(ValidOrder {
+                currency,
+                network,
+                amount,
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+/// Either ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ticket {
+    Exchange(ExchangeTicket),
+    Order(OrderTicket),
+}
+
+impl Ticket {
+    pub fn seq(&self) -> u64 {
+        match self {
+            Ticket::Exchange(t) => t.seq,
+            Ticket::Order(t) => t.seq,
+        }
+    }
+
+    pub fn stage_kind(&self) -> StageKind {
+        match self {
+            Ticket::Exchange(t) => t.stage.kind(),
+            Ticket::Order(t) => t.stage.kind(),
+        }
+    }
+
+    /// The refusal message of a rejected ticket.
+    pub fn rejection(&self) -> Option<&str> {
+        match self {
+            Ticket::Exchange(ExchangeTicket {
+                stage: Stage::Rejected { message },
+                ..
+            })
+            | Ticket::Order(OrderTicket {
+                stage: Stage::Rejected { message },
+                ..
+            }) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// When the current lock expires, if a lock is shown.
+    pub fn lock_expiry(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Ticket::Exchange(t) => match &t.stage {
+                Stage::Locked { lock, .. } => Some(lock.expires_at),
+                _ => None,
+            },
+            Ticket::Order(t) => match &t.stage {
+                Stage::Locked { lock, .. } => Some(lock.expires_at),
+                _ => None,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::models::{Balances, CryptoBalance, FiatBalance, FiatStatus, NetworkConfig};
+    use std::collections::BTreeMap;
+    use std::str::FromStr;
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str(text).expect("decimal")
+    }
+
+    fn pane() -> BalancesPane {
+        let mut networks = BTreeMap::new();
+        networks.insert("polygon".to_string(), NetworkConfig::default());
+        networks.insert("ethereum".to_string(), NetworkConfig::default());
+        let mut pane = BalancesPane::default();
+        pane.load(
+            Balances {
+                fiat_balances: vec![FiatBalance {
+                    id: "f".into(),
+                    amount: dec("1000.00"),
+                    name: Currency::new("eur"),
+                    rate: Some(Decimal::ONE),
+                    iban: None,
+                    status: FiatStatus::Active,
+                }],
+                crypto_balances: vec![CryptoBalance {
+                    id: "c".into(),
+                    amount: dec("50.000000"),
+                    name: Currency::new("usdc"),
+                    wallet: None,
+                    rate: Some(dec("0.9")),
+                    network_config: networks,
+                }],
+            },
+            Utc::now(),
+        );
+        pane
+    }
+
+    #[test]
+    fn exchange_validation_reports_each_problem() {
+        let balances = pane();
+        let mut ticket = ExchangeTicket::new("usdc", "eur", 1);
+        ticket.amount = "10.5".into();
+        assert_eq!(
+            ticket.validate(&balances),
+            Ok(ValidExchange {
+                from: Currency::new("usdc"),
+                to: Currency::new("eur"),
+                amount: dec("10.5")
+            })
+        );
+        ticket.amount = "10.1234567".into();
+        assert_eq!(
+            ticket.validate(&balances),
+            Err(vec!["Amount: USDC allows at most 6 decimals".to_string()])
+        );
+        ticket.amount = "50.000001".into();
+        assert_eq!(
+            ticket.validate(&balances),
+            Err(vec![
+                "Amount is above the available 50.000000 USDC".to_string()
+            ])
+        );
+        ticket.to = "USDC".into();
+        ticket.amount = "0".into();
+        let problems = ticket.validate(&balances).expect_err("two problems");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        ticket.from = "DOGE".into();
+        let problems = ticket.validate(&balances).expect_err("unknown currency");
+        assert!(problems[0].contains("DOGE is not one of your balances"));
+    }
+
+    #[test]
+    fn order_validation_limits_networks_to_the_currency() {
+        let balances = pane();
+        let mut ticket = OrderTicket::new("usdc", "polygon", 1);
+        ticket.amount = "346.59".into();
+        assert!(ticket.validate(&balances).is_ok());
+        ticket.network = "tron".into();
+        let problems = ticket.validate(&balances).expect_err("bad network");
+        assert_eq!(problems, vec!["Network: choose one of ethereum, polygon"]);
+        ticket.currency = "eur".into();
+        let problems = ticket.validate(&balances).expect_err("fiat");
+        assert!(problems[0].contains("no networks"), "{problems:?}");
+        ticket.currency = "usdc".into();
+        ticket.network = "polygon".into();
+        ticket.amount = "1.001".into();
+        assert!(ticket.validate(&balances).is_err());
+    }
+
+    #[test]
+    fn lock_clock_keeps_a_safety_margin() {
+        let now = Utc::now();
+        let at = |ms| now + chrono::Duration::milliseconds(ms);
+        assert_eq!(
+            lock_clock(at(30_000), now),
+            LockClock::Live {
+                seconds_left: 28,
+                millis_left: 30_000
+            }
+        );
+        assert_eq!(lock_clock(at(2_000), now), LockClock::Expired);
+        assert_eq!(lock_clock(at(-5), now), LockClock::Expired);
+        assert!(matches!(
+            lock_clock(at(2_001), now),
+            LockClock::Live {
+                seconds_left: 1,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn cycling_wraps_and_starts_at_the_first() {
+        let options = vec!["A".to_string(), "B".to_string(), "C".to_string()];
+        assert_eq!(cycle(&options, "b", 1).as_deref(), Some("C"));
+        assert_eq!(cycle(&options, "C", 1).as_deref(), Some("A"));
+        assert_eq!(cycle(&options, "A", -1).as_deref(), Some("C"));
+        assert_eq!(cycle(&options, "zzz", 1).as_deref(), Some("A"));
+        assert_eq!(cycle(&[], "A", 1), None);
+        assert_eq!(
+            cycle_currency("EUR", &pane(), 1, false).as_deref(),
+            Some("USDC")
+        );
+        assert_eq!(
+            cycle_currency("", &pane(), 1, true).as_deref(),
+            Some("USDC")
+        );
+    }
+}

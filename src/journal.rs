@@ -1,0 +1,520 @@
+//! The append-only audit journal of money-moving actions (JSONL in the data dir).
+//!
+//! Every step is written and fsynced before the request it describes is sent, and again with
+//! its outcome, so a crash or restart never loses an action that may have moved money: on start
+//! the journal is replayed and every intent still pending or unknown is watched again.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub at: DateTime<Utc>,
+    pub profile: String,
+    pub environment: String,
+    /// Our id for the attempt; every line about it carries the same one.
+    pub intent: String,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What happened. Amounts and rates are written as decimal strings, exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// About to send `POST /v1/partner/exchange` (written before sending).
+    ExchangeIntent {
+        from: String,
+        to: String,
+        amount: Decimal,
+        amount_to: Decimal,
+        rate: Decimal,
+        lock_id: String,
+    },
+    /// About to send `POST /v1/order` (written before sending).
+    OrderIntent {
+        currency: String,
+        network: String,
+        fiat_amount: Decimal,
+        fiat_currency: String,
+        crypto_amount: Decimal,
+        rate: Decimal,
+        lock_id: String,
+    },
+    /// 2xx: queued, with the id to watch.
+    Accepted { remote_id: String },
+    /// A clear rejection: nothing was queued.
+    Rejected { reason: String },
+    /// The request may or may not have been applied.
+    Unknown { reason: String },
+    /// Reconciliation found the attempt under this id (or established it was never applied).
+    Reconciled {
+        remote_id: Option<String>,
+        note: String,
+    },
+    /// The API reported a final status.
+    Final {
+        status: String,
+        reason: Option<String>,
+    },
+}
+
+/// Where an intent stands after replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Intent written, no outcome: the process died around the request. Treat as unknown.
+    Unanswered,
+    Pending,
+    Unknown,
+    Finished,
+}
+
+/// An intent and everything known about it, folded from its lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntentRecord {
+    pub intent: String,
+    pub opened: Entry,
+    pub remote_id: Option<String>,
+    pub standing: Standing,
+    pub last_at: DateTime<Utc>,
+}
+
+/// The result of reading a journal back.
+#[derive(Debug, Default)]
+pub struct Replay {
+    pub records: Vec<IntentRecord>,
+    /// Lines that could not be read (a torn last line after a crash, or damage), by number.
+    pub damaged_lines: Vec<usize>,
+}
+
+impl Replay {
+    /// Intents still in flight: to be watched (or reconciled) again.
+    pub fn open_intents(&self) -> impl Iterator<Item = &IntentRecord> {
+        self.records
+            .iter()
+            .filter(|record| record.standing != Standing::Finished)
+    }
+}
+
+/// An open journal file, appended to and synced line by line.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+}
+
+impl Journal {
+    /// Opens (creating if needed) the journal at `path`, with its parent directory.
+    pub fn open(path: &Path) -> io::Result<Self> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let file = options.open(path)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one entry and waits until it is on disk (fsync).
+    pub fn append(&mut self, entry: &Entry) -> io::Result<()> {
+        let mut line = serde_json::to_vec(entry).map_err(io::Error::other)?;
+        line.push(b'\n');
+        self.file.write_all(&line)?;
+        self.file.sync_data()
+    }
+}
+
+/// Reads a journal file; a missing file is an empty journal.
+pub fn replay_file(path: &Path) -> io::Result<Replay> {
+    match File::open(path) {
+        Ok(file) => replay(BufReader::new(file)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Replay::default()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Folds journal lines into one record per intent, in the order intents were opened.
+pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
+    let mut replay = Replay::default();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for (number, line) in reader.split(b'\n').enumerate() {
+        let line = line?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let Ok(entry) = serde_json::from_slice::<Entry>(&line) else {
+            replay.damaged_lines.push(number + 1);
+            continue;
+        };
+        match &entry.event {
+            Event::ExchangeIntent { .. } | Event::OrderIntent { .. } => {
+                index.insert(entry.intent.clone(), replay.records.len());
+                replay.records.push(IntentRecord {
+                    intent: entry.intent.clone(),
+                    remote_id: None,
+                    standing: Standing::Unanswered,
+                    last_at: entry.at,
+                    opened: entry,
+                });
+            }
+            event => {
+                let Some(&position) = index.get(&entry.intent) else {
+                    replay.damaged_lines.push(number + 1);
+                    continue;
+                };
+                let record = &mut replay.records[position];
+                record.last_at = entry.at;
+                match event {
+                    Event::Accepted { remote_id } => {
+                        record.remote_id = Some(remote_id.clone());
+                        record.standing = Standing::Pending;
+                    }
+                    Event::Rejected { .. } | Event::Final { .. } => {
+                        record.standing = Standing::Finished;
+                    }
+                    Event::Unknown { .. } => record.standing = Standing::Unknown,
+                    Event::Reconciled { remote_id, .. } => match remote_id {
+                        Some(id) => {
+                            record.remote_id = Some(id.clone());
+                            record.standing = Standing::Pending;
+                        }
+                        None => record.standing = Standing::Finished,
+                    },
+                    Event::ExchangeIntent { .. } | Event::OrderIntent { .. } => {}
+                }
+            }
+        }
+    }
+    Ok(replay)
+}
+
+/// The columns of the CSV export that depend on the event.
+#[derive(Default)]
+struct CsvRow {
+    event: &'static str,
+    from_or_currency: String,
+    to_or_network: String,
+    amount: String,
+    amount_to: String,
+    rate: String,
+    lock_id: String,
+    remote_id: String,
+    status: String,
+    reason: String,
+}
+
+impl CsvRow {
+    fn of(event: &Event) -> Self {
+        match event {
+            Event::ExchangeIntent {
+                from,
+                to,
+                amount,
+                amount_to,
+                rate,
+                lock_id,
+            } => Self {
+                event: "exchange_intent",
+                from_or_currency: from.clone(),
+                to_or_network: to.clone(),
+                amount: amount.to_string(),
+                amount_to: amount_to.to_string(),
+                rate: rate.to_string(),
+                lock_id: lock_id.clone(),
+                ..Self::default()
+            },
+            Event::OrderIntent {
+                currency,
+                network,
+                fiat_amount,
+                fiat_currency,
+                crypto_amount,
+                rate,
+                lock_id,
+            } => Self {
+                event: "order_intent",
+                from_or_currency: currency.clone(),
+                to_or_network: network.clone(),
+                amount: crypto_amount.to_string(),
+                amount_to: format!("{fiat_amount} {fiat_currency}"),
+                rate: rate.to_string(),
+                lock_id: lock_id.clone(),
+                ..Self::default()
+            },
+            Event::Accepted { remote_id } => Self {
+                event: "accepted",
+                remote_id: remote_id.clone(),
+                ..Self::default()
+            },
+            Event::Rejected { reason } => Self {
+                event: "rejected",
+                reason: reason.clone(),
+                ..Self::default()
+            },
+            Event::Unknown { reason } => Self {
+                event: "unknown",
+                reason: reason.clone(),
+                ..Self::default()
+            },
+            Event::Reconciled { remote_id, note } => Self {
+                event: "reconciled",
+                remote_id: remote_id.clone().unwrap_or_default(),
+                reason: note.clone(),
+                ..Self::default()
+            },
+            Event::Final { status, reason } => Self {
+                event: "final",
+                status: status.clone(),
+                reason: reason.clone().unwrap_or_default(),
+                ..Self::default()
+            },
+        }
+    }
+}
+
+/// The journal as CSV for export: one row per line, money as exact decimal strings.
+pub fn to_csv(entries: &[Entry]) -> String {
+    let mut out = String::from(
+        "at,profile,environment,intent,event,from_or_currency,to_or_network,amount,amount_to,rate,lock_id,remote_id,status,reason\n",
+    );
+    for entry in entries {
+        let row = CsvRow::of(&entry.event);
+        let fields = [
+            entry.at.to_rfc3339().as_str(),
+            &entry.profile,
+            &entry.environment,
+            &entry.intent,
+            row.event,
+            &row.from_or_currency,
+            &row.to_or_network,
+            &row.amount,
+            &row.amount_to,
+            &row.rate,
+            &row.lock_id,
+            &row.remote_id,
+            &row.status,
+            &row.reason,
+        ]
+        .map(csv_field);
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
+fn csv_field(raw: &str) -> String {
+    let defused = if raw.starts_with(['=', '+', '@']) {
+        format!("'{raw}")
+    } else {
+        raw.to_string()
+    };
+    if defused.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+/// Every readable entry of a journal file, for `p100-desk journal`.
+pub fn read_entries(path: &Path) -> io::Result<(Vec<Entry>, Vec<usize>)> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        Err(error) => return Err(error),
+    };
+    let mut entries = Vec::new();
+    let mut damaged = Vec::new();
+    for (number, line) in BufReader::new(file).split(b'\n').enumerate() {
+        let line = line?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Entry>(&line) {
+            Ok(entry) => entries.push(entry),
+            Err(_) => damaged.push(number + 1),
+        }
+    }
+    Ok((entries, damaged))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn entry(intent: &str, event: Event) -> Entry {
+        Entry {
+            at: DateTime::parse_from_rfc3339("2026-02-13T11:30:00Z")
+                .expect("time")
+                .with_timezone(&Utc),
+            profile: "main".into(),
+            environment: "sandbox".into(),
+            intent: intent.into(),
+            event,
+        }
+    }
+
+    fn exchange_intent(intent: &str) -> Entry {
+        entry(
+            intent,
+            Event::ExchangeIntent {
+                from: "eth".into(),
+                to: "eur".into(),
+                amount: Decimal::from_str("1.5").expect("dec"),
+                amount_to: Decimal::from_str("3750.18").expect("dec"),
+                rate: Decimal::from_str("2500.12").expect("dec"),
+                lock_id: "lock-1".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn replay_folds_each_intent_to_where_it_stands() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("journal.jsonl");
+        let mut journal = Journal::open(&path).expect("open");
+        for line in [
+            exchange_intent("a"),
+            entry(
+                "a",
+                Event::Accepted {
+                    remote_id: "x1".into(),
+                },
+            ),
+            exchange_intent("b"),
+            entry(
+                "b",
+                Event::Unknown {
+                    reason: "timed out".into(),
+                },
+            ),
+            exchange_intent("c"),
+            exchange_intent("d"),
+            entry(
+                "d",
+                Event::Rejected {
+                    reason: "P433".into(),
+                },
+            ),
+            exchange_intent("e"),
+            entry(
+                "e",
+                Event::Accepted {
+                    remote_id: "x5".into(),
+                },
+            ),
+            entry(
+                "e",
+                Event::Final {
+                    status: "COMPLETED".into(),
+                    reason: None,
+                },
+            ),
+        ] {
+            journal.append(&line).expect("append");
+        }
+        let replay = replay_file(&path).expect("replay");
+        let standings: Vec<(&str, &Standing, Option<&str>)> = replay
+            .records
+            .iter()
+            .map(|r| (r.intent.as_str(), &r.standing, r.remote_id.as_deref()))
+            .collect();
+        assert_eq!(
+            standings,
+            vec![
+                ("a", &Standing::Pending, Some("x1")),
+                ("b", &Standing::Unknown, None),
+                ("c", &Standing::Unanswered, None),
+                ("d", &Standing::Finished, None),
+                ("e", &Standing::Finished, Some("x5")),
+            ]
+        );
+        assert_eq!(replay.open_intents().count(), 3);
+        assert!(replay.damaged_lines.is_empty());
+    }
+
+    #[test]
+    fn a_torn_last_line_is_reported_not_fatal() {
+        let mut text = serde_json::to_string(&exchange_intent("a")).expect("json");
+        text.push('\n');
+        let accepted = serde_json::to_string(&entry(
+            "a",
+            Event::Accepted {
+                remote_id: "x1".into(),
+            },
+        ))
+        .expect("json");
+        text.push_str(&accepted[..accepted.len() / 2]);
+        let replay = replay(text.as_bytes()).expect("replay");
+        assert_eq!(replay.damaged_lines, vec![2]);
+        assert_eq!(replay.records[0].standing, Standing::Unanswered);
+    }
+
+    #[test]
+    fn amounts_are_written_exactly_and_no_line_is_lost_on_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("nested").join("journal.jsonl");
+        Journal::open(&path)
+            .expect("open")
+            .append(&exchange_intent("a"))
+            .expect("append");
+        Journal::open(&path)
+            .expect("reopen")
+            .append(&entry(
+                "a",
+                Event::Accepted {
+                    remote_id: "x".into(),
+                },
+            ))
+            .expect("append");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains(r#""amount":"1.5""#), "{text}");
+        assert_eq!(text.lines().count(), 2);
+        let (entries, damaged) = read_entries(&path).expect("entries");
+        assert_eq!(entries.len(), 2);
+        assert!(damaged.is_empty());
+    }
+
+    #[test]
+    fn csv_export_quotes_and_defuses() {
+        let csv = to_csv(&[
+            exchange_intent("a"),
+            entry(
+                "a",
+                Event::Rejected {
+                    reason: "=HYPERLINK(\"x\"), bad".into(),
+                },
+            ),
+        ]);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].contains("exchange_intent,eth,eur,1.5,3750.18,2500.12,lock-1"));
+        assert!(
+            lines[2].ends_with(r#""'=HYPERLINK(""x""), bad""#),
+            "{}",
+            lines[2]
+        );
+    }
+}
