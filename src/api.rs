@@ -4,6 +4,7 @@
 //! exactly once; when one may have been applied without a clear answer it fails with
 //! [`ApiError::OutcomeUnknown`] and the caller reconciles instead of re-sending.
 
+mod endpoints;
 pub mod error;
 mod http;
 mod listing;

@@ -342,3 +342,50 @@ async fn posts_with_a_clear_rejection_are_not_unknown() {
         assert_eq!(stub.hits(), 1, "{canned:?} was re-sent");
     }
 }
+
+/// Collects everything the subscriber writes, for the "no key in the logs" check.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn requests_are_logged_without_the_key() {
+    let buffer = LogBuffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // A current-thread test runtime: every log line below is written on this thread.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let stub = Stub::start(vec![json(503, ""), json(200, "{}")]).await;
+    let api = client(settings(&stub.base_url));
+    get_value(&api).await.expect("second attempt succeeds");
+    let _ = post_value(&api).await;
+
+    let logs = String::from_utf8_lossy(
+        &buffer
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+    .into_owned();
+    assert!(logs.contains("P100 request"), "{logs}");
+    assert!(logs.contains("status=503"), "{logs}");
+    assert!(!logs.contains(api_stub::KEY), "the key was logged:\n{logs}");
+}

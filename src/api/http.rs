@@ -74,6 +74,10 @@ impl Transport {
             .redirect(reqwest::redirect::Policy::none())
             // "A POST is sent once" must hold below us too.
             .retry(reqwest::retry::never())
+            // A POST written onto a pooled connection the server has just closed comes back as
+            // OutcomeUnknown; dropping idle connections well before common 60 s server
+            // keep-alives makes that rare.
+            .pool_idle_timeout(Duration::from_secs(20))
             .build()
             .map_err(|error| ApiError::Config {
                 message: format!("the HTTP client could not start: {}", root_cause(&error)),

@@ -60,6 +60,7 @@ pub struct Seen {
     pub path_and_query: String,
     pub api_key: Option<String>,
     pub user_agent: Option<String>,
+    pub body: String,
 }
 
 /// A running stub. Answers request N with script entry N (the last entry repeats).
@@ -108,6 +109,7 @@ async fn answer(
     method: Method,
     uri: axum::http::Uri,
     headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> Response<Body> {
     let header = |name: &str| {
         headers
@@ -127,6 +129,7 @@ async fn answer(
                 .unwrap_or_default(),
             api_key: header("x-api-key"),
             user_agent: header("user-agent"),
+            body: String::from_utf8_lossy(&body).into_owned(),
         });
     let index = stub.hits.fetch_add(1, Ordering::SeqCst);
     let canned = stub.script[index.min(stub.script.len() - 1)].clone();
