@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod journal;
+pub mod logging;
 pub mod money;
 pub mod poller;
 pub mod sandbox;

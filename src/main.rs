@@ -1,1 +1,225 @@
-fn main() {}
+//! The `p100-desk` binary: command line, start-up (config, logging), and the standalone sandbox.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr};
+use p100_desk::config::{self, CliOverrides, EnvVars, ResolvedConfig};
+use p100_desk::logging::{self, LogGuard};
+use p100_desk::sandbox::{self, Pace, SandboxOptions};
+
+/// Exit code for a start-up error the user must fix (bad config, unusable log file); clap uses
+/// the same code for bad arguments.
+const EXIT_CONFIG: u8 = 2;
+
+/// Terminal treasury dashboard for the P100 Partner API, with a built-in sandbox.
+#[derive(Debug, Parser)]
+#[command(name = "p100-desk", version)]
+struct Cli {
+    /// Config file (default: the platform config dir, see below).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Profile to use, one of [profiles.<name>] in the config file, or "sandbox".
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    // `help` rather than a doc comment: the text is for the terminal, not Markdown.
+    #[arg(
+        long,
+        value_name = "PATH",
+        help = "Where the journal and logs live (also: P100_DATA_DIR)"
+    )]
+    data_dir: Option<PathBuf>,
+    /// Use the built-in sandbox, whatever the profile or environment says.
+    #[arg(long, conflicts_with_all = ["profile", "base_url"])]
+    sandbox: bool,
+    #[arg(
+        long,
+        value_name = "URL",
+        help = "Talk to this server instead of the profile's (e.g. http://127.0.0.1:18080)"
+    )]
+    base_url: Option<String>,
+    /// Show data only; refuse every money-moving action.
+    #[arg(long)]
+    read_only: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run only the simulated P100 API server, for curl or other tools, until Ctrl-C.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+struct SandboxArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 18080)]
+    port: u16,
+    /// The x-api-key clients must send (a sandbox key, not a real P100 key).
+    #[arg(long, default_value = "demo")]
+    key: String,
+    /// Move exchanges and orders along in milliseconds instead of seconds.
+    #[arg(long)]
+    fast: bool,
+}
+
+impl Cli {
+    fn overrides(&self) -> CliOverrides {
+        CliOverrides {
+            config: self.config.clone(),
+            profile: self.profile.clone(),
+            data_dir: self.data_dir.clone(),
+            sandbox: self.sandbox,
+            base_url: self.base_url.clone(),
+            read_only: self.read_only,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<ExitCode> {
+    color_eyre::install()?;
+    let env = EnvVars::from_process();
+    let matches = Cli::command().after_help(files_help(&env)).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    match cli.command {
+        Some(Command::Sandbox(ref args)) => run_sandbox_alone(args, &env).await,
+        None => run_app(&cli, &env).await,
+    }
+}
+
+/// `--help` ends with where things live, resolved for this machine.
+fn files_help(env: &EnvVars) -> String {
+    let unknown = || "(no home directory: pass --data-dir)".to_owned();
+    let config = config::default_config_path().map_or_else(unknown, |path| show(&path));
+    let data_dir = env
+        .get(config::DATA_DIR)
+        .map(PathBuf::from)
+        .or_else(config::platform_data_dir);
+    let (data, log) = data_dir.map_or_else(
+        || (unknown(), unknown()),
+        |dir| (show(&dir), show(&logging::log_file_path(&dir))),
+    );
+    format!(
+        "Files:\n  \
+           config file  {config}  (--config PATH)\n  \
+           data dir     {data}  (--data-dir PATH or P100_DATA_DIR)\n  \
+           log file     {log}  (level: P100_LOG, default info)\n\n\
+         Environment:\n  \
+           P100_API_KEY      the API key (wins over the profile's key_file; never an argument)\n  \
+           P100_PROFILE      profile to use when --profile is not given\n  \
+           P100_ENVIRONMENT  sandbox, stage or production\n  \
+           P100_BASE_URL     server URL, overriding the profile's\n  \
+           P100_DATA_DIR     data dir\n  \
+           P100_LOG          log filter, e.g. debug or p100_desk=trace"
+    )
+}
+
+fn show(path: &std::path::Path) -> String {
+    path.display().to_string()
+}
+
+/// The app. The dashboard is not built yet: for now this resolves the config, starts logging
+/// and, for the sandbox target, runs the sandbox until Ctrl-C.
+async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
+    let config = match config::load(&cli.overrides()) {
+        Ok(config) => config,
+        Err(error) => return Ok(startup_failure(&error)),
+    };
+    for warning in &config.warnings {
+        eprintln!("p100-desk: warning: {warning}");
+    }
+    let log_guard = match logging::init_file(&config.data_dir, env.get(config::LOG)) {
+        Ok(guard) => guard,
+        Err(error) => return Ok(startup_failure(&error)),
+    };
+    tracing::info!(profile = %config.profile, target = %config.target, "starting");
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+    print_summary(&config, &log_guard);
+
+    if config.target.is_sandbox() {
+        let options = SandboxOptions {
+            pace: Pace::Human,
+            ..SandboxOptions::default()
+        };
+        let api_key = options.api_key.clone();
+        let handle = sandbox::spawn(options)
+            .await
+            .wrap_err("could not start the built-in sandbox")?;
+        println!(
+            "Built-in sandbox at {} (x-api-key: {api_key})",
+            handle.base_url()
+        );
+        println!("The dashboard is coming; press Ctrl-C to stop.");
+        wait_for_shutdown().await?;
+        handle.shutdown().await;
+    } else {
+        println!("The dashboard is coming; nothing more to do yet.");
+    }
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(config: &ResolvedConfig, log_guard: &LogGuard) {
+    let source = config
+        .config_path
+        .as_deref()
+        .map_or_else(|| "no config file".to_owned(), show);
+    println!("Profile {} ({source}): {}", config.profile, config.target);
+    if config.read_only {
+        println!("Read-only: money-moving actions are off.");
+    }
+    println!("Data dir (journal): {}", show(&config.data_dir));
+    println!("Log file: {}", show(log_guard.path()));
+}
+
+/// `p100-desk sandbox`: the simulated server alone, logging to stderr (there is no UI to spoil).
+async fn run_sandbox_alone(args: &SandboxArgs, env: &EnvVars) -> Result<ExitCode> {
+    if let Err(error) = logging::init_stderr(env.get(config::LOG)) {
+        return Ok(startup_failure(&error));
+    }
+    let options = SandboxOptions {
+        api_key: args.key.clone(),
+        port: args.port,
+        pace: if args.fast { Pace::Fast } else { Pace::Human },
+        ..SandboxOptions::default()
+    };
+    let handle = sandbox::spawn(options)
+        .await
+        .wrap_err_with(|| format!("could not start the sandbox on port {}", args.port))?;
+    println!(
+        "P100 sandbox listening on {} (x-api-key: {})",
+        handle.base_url(),
+        args.key
+    );
+    wait_for_shutdown().await?;
+    handle.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a start-up error the user must fix; no terminal mode is active yet.
+fn startup_failure(error: &dyn std::error::Error) -> ExitCode {
+    eprintln!("p100-desk: {error}");
+    ExitCode::from(EXIT_CONFIG)
+}
+
+/// Resolves on Ctrl-C, or SIGTERM on unix (how service managers and `kill` stop a process).
+async fn wait_for_shutdown() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
