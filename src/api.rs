@@ -1,6 +1,215 @@
 //! The typed P100 Partner API client: one shared HTTP client, the secret key, retries for reads.
+//!
+//! Reads (`get`) are retried with full-jitter backoff when the failure may pass. POSTs are sent
+//! exactly once; when one may have been applied without a clear answer it fails with
+//! [`ApiError::OutcomeUnknown`] and the caller reconciles instead of re-sending.
 
+mod endpoints;
 pub mod error;
+mod http;
 mod listing;
 pub mod models;
 pub mod paths;
+mod response;
+pub mod retry;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use secrecy::SecretString;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use error::{ApiError, AuthFailure};
+pub use paths::ApiPaths;
+pub use retry::RetryPolicy;
+
+use http::{SendFailure, Transport};
+
+/// Everything needed to talk to one P100 environment.
+///
+/// `Debug` shows the key as `[REDACTED]` (`SecretString`).
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// `https://partner-api-stage.p100.io` or similar: no `/v1` (the paths carry it).
+    pub base_url: String,
+    pub api_key: SecretString,
+    pub paths: ApiPaths,
+    pub connect_timeout: Duration,
+    /// The whole request, connect to last body byte.
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl ApiSettings {
+    /// Settings with the default paths, timeouts (5 s connect, 20 s request) and retry policy.
+    pub fn new(base_url: impl Into<String>, api_key: SecretString) -> Self {
+        Self {
+            base_url: base_url.into(),
+            api_key,
+            paths: ApiPaths::default(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(20),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// A P100 client. Cloning is cheap and clones share the connection pool and throttle gate.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    transport: Arc<Transport>,
+    paths: Arc<ApiPaths>,
+}
+
+impl ApiClient {
+    /// Builds the client. Fails on an unusable base URL or a key that cannot be a header value.
+    pub fn new(settings: ApiSettings) -> Result<Self, ApiError> {
+        let transport = Transport::new(&settings)?;
+        Ok(Self {
+            transport: Arc::new(transport),
+            paths: Arc::new(settings.paths),
+        })
+    }
+
+    /// The paths this client uses.
+    pub fn paths(&self) -> &ApiPaths {
+        &self.paths
+    }
+
+    /// While the server has asked for a pause: the instant requests may flow again.
+    pub fn throttled_until(&self) -> Option<Instant> {
+        self.transport.gate.until(Instant::now())
+    }
+
+    /// `GET path?query`, decoded as `T`. Retryable failures are retried with full-jitter
+    /// backoff up to the policy's attempts, never sooner than a `Retry-After`. A `Retry-After`
+    /// longer than the policy's `max_delay` is returned as `RateLimited` at once (the gate still
+    /// holds every later request), so a caller is not stuck inside one call for minutes.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ApiError> {
+        let policy = self.transport.policy;
+        let mut retry_index = 0;
+        loop {
+            let error = match self.transport.send(Method::GET, path, query, None).await {
+                Ok(answer) => match answer.into_value() {
+                    Ok(value) => return Ok(value),
+                    Err(error) => error,
+                },
+                Err(failure) => failure.into_error(),
+            };
+            let server_wait = error.retry_after().unwrap_or_default();
+            if !error.is_retryable()
+                || retry_index + 1 >= policy.attempts()
+                || server_wait > policy.max_delay
+            {
+                return Err(error);
+            }
+            let wait = policy
+                .backoff_delay(retry_index, &mut rand::rng())
+                .max(server_wait);
+            retry_index += 1;
+            tracing::debug!(path, retry = retry_index, wait_ms = wait.as_millis(), %error, "retrying P100 read");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// `POST path` with a JSON body, decoded as `T`. Sent exactly once, never retried.
+    ///
+    /// A failure after the request may have reached P100 (timeout or broken connection after
+    /// sending, 5xx, P500, P501, an unreadable 2xx) is [`ApiError::OutcomeUnknown`]. A request
+    /// that never connected, 401, 429, P403 and other clear rejections are returned as they are.
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        let json = serde_json::to_vec(body).map_err(|error| ApiError::Request {
+            message: format!("the body could not be encoded: {error}"),
+        })?;
+        match self
+            .transport
+            .send(Method::POST, path, &[], Some(json))
+            .await
+        {
+            Ok(answer) => answer.into_value().map_err(unknown_if_maybe_applied),
+            Err(SendFailure::NotSent(error)) => Err(error),
+            Err(SendFailure::MaybeReceived(error)) => Err(unknown_if_maybe_applied(error)),
+        }
+    }
+}
+
+/// Wraps a POST failure in `OutcomeUnknown` when P100 may have applied the request anyway.
+fn unknown_if_maybe_applied(error: ApiError) -> ApiError {
+    let maybe_applied = match &error {
+        ApiError::Transient { .. }
+        | ApiError::Timeout
+        | ApiError::Network { .. }
+        | ApiError::Decode { .. } => true,
+        ApiError::Business { code, .. } => code.eq_ignore_ascii_case("P500"),
+        _ => false,
+    };
+    if maybe_applied {
+        ApiError::OutcomeUnknown {
+            cause: Box::new(error),
+        }
+    } else {
+        error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_debug_hides_the_key() {
+        let settings = ApiSettings::new("http://127.0.0.1:1", SecretString::from("s3cr3t-key"));
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("s3cr3t-key"), "{shown}");
+        assert!(shown.contains("REDACTED"), "{shown}");
+        let client = ApiClient::new(settings).expect("valid settings");
+        let shown = format!("{client:?}");
+        assert!(!shown.contains("s3cr3t-key"), "{shown}");
+    }
+
+    #[test]
+    fn key_that_cannot_be_a_header_is_a_config_error_without_the_key() {
+        let settings = ApiSettings::new("http://127.0.0.1:1", SecretString::from("bad\nkey"));
+        let error = ApiClient::new(settings).expect_err("newline in key");
+        assert!(matches!(error, ApiError::Config { .. }));
+        assert!(!error.to_string().contains("bad"));
+        assert!(!error.user_message().contains("bad\nkey"));
+    }
+
+    #[test]
+    fn post_failures_that_may_have_applied_become_unknown() {
+        let p500 = ApiError::Business {
+            status: 400,
+            code: "P500".into(),
+            name: None,
+            message: String::new(),
+        };
+        assert!(unknown_if_maybe_applied(p500).outcome_unknown());
+        assert!(unknown_if_maybe_applied(ApiError::Timeout).outcome_unknown());
+        let p433 = ApiError::Business {
+            status: 400,
+            code: "P433".into(),
+            name: None,
+            message: String::new(),
+        };
+        assert!(!unknown_if_maybe_applied(p433).outcome_unknown());
+        assert!(
+            !unknown_if_maybe_applied(ApiError::RateLimited { retry_after: None })
+                .outcome_unknown()
+        );
+        assert!(
+            !unknown_if_maybe_applied(ApiError::Unauthorized(AuthFailure::WrongKey))
+                .outcome_unknown()
+        );
+    }
+}

@@ -1,0 +1,310 @@
+//! One HTTP exchange with P100: the throttle gate, the secret `x-api-key` header, timeouts,
+//! request logging, and what a transport failure means (could anything have reached P100?).
+
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+use secrecy::ExposeSecret as _;
+
+use super::ApiSettings;
+use super::error::ApiError;
+use super::response::Answer;
+use super::retry::{RetryPolicy, ThrottleGate, parse_retry_after};
+
+/// Why an exchange produced no complete answer, split by whether P100 may have seen it.
+#[derive(Debug)]
+pub(crate) enum SendFailure {
+    /// Nothing reached the server: the connection was never made or the request never built.
+    NotSent(ApiError),
+    /// The request left; it may or may not have been received and acted on.
+    MaybeReceived(ApiError),
+}
+
+impl SendFailure {
+    pub(crate) fn into_error(self) -> ApiError {
+        match self {
+            Self::NotSent(error) | Self::MaybeReceived(error) => error,
+        }
+    }
+}
+
+/// The shared state behind every clone of an `ApiClient`.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    /// Validated, without a trailing slash; paths are appended to it.
+    base_url: String,
+    /// Marked sensitive, so hyper and `Debug` never print it. `None` when the key is empty, so
+    /// the server answers with its "no key" 401 (xo1) rather than "wrong key".
+    api_key: Option<HeaderValue>,
+    pub(crate) policy: RetryPolicy,
+    pub(crate) gate: ThrottleGate,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("base_url", &self.base_url)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    pub(crate) fn new(settings: &ApiSettings) -> Result<Self, ApiError> {
+        let base_url = validate_base_url(&settings.base_url)?;
+        let key = settings.api_key.expose_secret();
+        let api_key = if key.is_empty() {
+            None
+        } else {
+            let mut value = HeaderValue::from_str(key).map_err(|_| ApiError::Config {
+                message: "the API key contains characters that cannot be sent in a header"
+                    .to_owned(),
+            })?;
+            value.set_sensitive(true);
+            Some(value)
+        };
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("p100-desk/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            // reqwest strips only well-known credential headers on a cross-host redirect, not
+            // `x-api-key`; P100 does not redirect, so none is followed.
+            .redirect(reqwest::redirect::Policy::none())
+            // "A POST is sent once" must hold below us too.
+            .retry(reqwest::retry::never())
+            // A POST written onto a pooled connection the server has just closed comes back as
+            // OutcomeUnknown; dropping idle connections well before common 60 s server
+            // keep-alives makes that rare.
+            .pool_idle_timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|error| ApiError::Config {
+                message: format!("the HTTP client could not start: {}", root_cause(&error)),
+            })?;
+        Ok(Self {
+            http,
+            base_url,
+            api_key,
+            policy: settings.retry,
+            gate: ThrottleGate::default(),
+        })
+    }
+
+    /// Sends one request once the throttle gate is open and reads the whole answer.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        json_body: Option<Vec<u8>>,
+    ) -> Result<Answer, SendFailure> {
+        let url = self.url(path, query).map_err(SendFailure::NotSent)?;
+        self.gate.wait_open().await;
+
+        let mut request = self.http.request(method.clone(), url);
+        if let Some(key) = &self.api_key {
+            request = request.header("x-api-key", key.clone());
+        }
+        if let Some(body) = json_body {
+            request = request
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body);
+        }
+
+        let started = Instant::now();
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(error) => {
+                let failure = classify_send_error(&error);
+                tracing::debug!(%method, path, elapsed_ms = elapsed_ms(started), error = %failure_text(&failure), "P100 request failed");
+                return Err(failure);
+            }
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| parse_retry_after(value, SystemTime::now()));
+        self.note_throttling(status, retry_after);
+
+        let body = match response.bytes().await {
+            Ok(body) => body.to_vec(),
+            Err(error) => {
+                let failure = SendFailure::MaybeReceived(body_read_error(&error));
+                tracing::debug!(%method, path, status = status.as_u16(), elapsed_ms = elapsed_ms(started), error = %failure_text(&failure), "P100 answer cut off");
+                return Err(failure);
+            }
+        };
+        tracing::debug!(
+            %method,
+            path,
+            status = status.as_u16(),
+            elapsed_ms = elapsed_ms(started),
+            "P100 request"
+        );
+        Ok(Answer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+
+    /// Closes the gate for everybody when the server asked for a pause (or sent a bare 429).
+    fn note_throttling(&self, status: StatusCode, retry_after: Option<Duration>) {
+        let now = Instant::now();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let wait = match retry_after {
+                Some(wait) => {
+                    self.gate.hold_for(now, wait);
+                    wait
+                }
+                None => self
+                    .gate
+                    .hold_after_bare_rate_limit(now, &self.policy, &mut rand::rng()),
+            };
+            tracing::debug!(
+                wait_ms = wait.as_millis(),
+                "P100 rate limit; holding requests"
+            );
+        } else {
+            self.gate.note_not_rate_limited();
+            if let Some(wait) = retry_after {
+                self.gate.hold_for(now, wait);
+            }
+        }
+    }
+
+    fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url, ApiError> {
+        let separator = if path.starts_with('/') { "" } else { "/" };
+        let mut url =
+            Url::parse(&format!("{}{separator}{path}", self.base_url)).map_err(|error| {
+                ApiError::Request {
+                    message: format!("invalid path {path:?}: {error}"),
+                }
+            })?;
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(key, value)| (*key, value.as_str())));
+        }
+        Ok(url)
+    }
+}
+
+/// Accepts `http(s)://host[:port][/prefix]` and returns it without a trailing slash.
+pub(crate) fn validate_base_url(raw: &str) -> Result<String, ApiError> {
+    let invalid = |why: &str| ApiError::Config {
+        message: format!("base URL {raw:?} {why}"),
+    };
+    let url =
+        Url::parse(raw.trim()).map_err(|error| invalid(&format!("is not a URL ({error})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("must start with http:// or https://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Credentials in a URL end up in logs; the key belongs in `api_key`.
+        return Err(invalid("must not contain a user name or password"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("must not contain a query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A failed `send()`: before any byte left (connect phase) it is `NotSent`, otherwise the
+/// request may have arrived.
+fn classify_send_error(error: &reqwest::Error) -> SendFailure {
+    if error.is_builder() {
+        return SendFailure::NotSent(ApiError::Request {
+            message: root_cause(error),
+        });
+    }
+    if error.is_connect() {
+        return SendFailure::NotSent(if error.is_timeout() {
+            ApiError::Timeout
+        } else {
+            ApiError::Network {
+                message: format!("could not connect ({})", root_cause(error)),
+            }
+        });
+    }
+    SendFailure::MaybeReceived(if error.is_timeout() {
+        ApiError::Timeout
+    } else {
+        ApiError::Network {
+            message: format!("the connection broke ({})", root_cause(error)),
+        }
+    })
+}
+
+fn body_read_error(error: &reqwest::Error) -> ApiError {
+    if error.is_timeout() {
+        ApiError::Timeout
+    } else {
+        ApiError::Network {
+            message: format!("the answer was cut off ({})", root_cause(error)),
+        }
+    }
+}
+
+/// The innermost error's text ("Connection refused (os error 111)"), without reqwest's URL.
+fn root_cause(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+fn failure_text(failure: &SendFailure) -> String {
+    match failure {
+        SendFailure::NotSent(error) => format!("not sent: {error}"),
+        SendFailure::MaybeReceived(error) => format!("maybe received: {error}"),
+    }
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_is_normalised() {
+        assert_eq!(
+            validate_base_url("https://partner-api-stage.p100.io/").expect("valid"),
+            "https://partner-api-stage.p100.io"
+        );
+        assert_eq!(
+            validate_base_url("http://127.0.0.1:8080").expect("valid"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            validate_base_url(" http://proxy.local/p100/ ").expect("valid"),
+            "http://proxy.local/p100"
+        );
+    }
+
+    #[test]
+    fn bad_base_urls_are_refused() {
+        for bad in [
+            "",
+            "partner-api.p100.io",
+            "ftp://partner-api.p100.io",
+            "https://user:pw@partner-api.p100.io",
+            "https://partner-api.p100.io/?x=1",
+            "https://partner-api.p100.io/#frag",
+        ] {
+            assert!(
+                matches!(validate_base_url(bad), Err(ApiError::Config { .. })),
+                "{bad:?} was accepted"
+            );
+        }
+    }
+}
