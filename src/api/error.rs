@@ -259,9 +259,3 @@ mod tests {
         assert!(!ApiError::Timeout.is_lock_problem());
     }
 }
-
-impl ApiError {
-    pub fn is_lock_problem(&self) -> bool {
-        false
-    }
-}
