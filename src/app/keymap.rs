@@ -216,6 +216,20 @@ pub const BINDINGS: &[Binding] = &[
         help: "refresh now",
     },
     Binding {
+        keys: &[ch('x')],
+        label: "x",
+        action: Action::NewExchange,
+        scope: Scope::Global,
+        help: "new exchange",
+    },
+    Binding {
+        keys: &[ch('o')],
+        label: "o",
+        action: Action::NewOrder,
+        scope: Scope::Global,
+        help: "new order",
+    },
+    Binding {
         keys: &[ch('/')],
         label: "/",
         action: Action::Filter,
