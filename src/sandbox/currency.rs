@@ -29,7 +29,7 @@ pub fn amount_string(value: Decimal, scale: u32) -> String {
     rounded.to_string()
 }
 
-/// `value` as a JSON number written exactly (serde_json's `arbitrary_precision` keeps the
+/// `value` as a JSON number written exactly (`serde_json`'s `arbitrary_precision` keeps the
 /// digits), trailing zeros dropped: `412.607142`, `1`.
 pub fn json_number(value: Decimal) -> Value {
     let text = value.normalize().to_string();

@@ -41,7 +41,7 @@ impl Rejection {
 pub enum PayerScript {
     /// Sends the full amount; the order is confirmed and COMPLETED.
     PayInFull,
-    /// Sends part of the amount (PARTIALLY_PAID), then the order EXPIRES.
+    /// Sends part of the amount (`PARTIALLY_PAID`), then the order expires.
     Underpay,
     /// Never pays; the order EXPIRES after the payment window.
     NeverPay,
@@ -203,7 +203,7 @@ impl World {
                 due.push((at, item.seq, Item::Order(item.id.clone())));
             }
         }
-        due.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        due.sort_by_key(|entry| (entry.0, entry.1));
         for (_, _, item) in due {
             match item {
                 Item::Exchange(id) => self.step_exchange(&id, now),

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::currency::{scale, used_decimals};
 use super::engine::{Rejection, World};
-use super::ledger::{HistoryRow, TxStatus, TxType};
+use super::ledger::{Account, HistoryRow, TxStatus, TxType};
 use super::pricing::{Quote, convert, eur_value, exchange_rate};
 
 /// Where a queued exchange is.
@@ -230,7 +230,7 @@ impl World {
             *slot = scale(currency)
                 .filter(|_| account.is_some())
                 .ok_or_else(|| Rejection::UnknownCurrency(currency.to_owned()))?;
-            if let Some(status) = account.and_then(|account| account.inactive_status()) {
+            if let Some(status) = account.and_then(Account::inactive_status) {
                 return Err(Rejection::invalid(format!(
                     "the {currency} account is {}",
                     status.wire()

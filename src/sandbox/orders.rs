@@ -1,7 +1,8 @@
 //! Order rules: indicative rates, order rate locks, creating an order from a lock, and the
 //! order lifecycle with its simulated payer:
-//! WAITING_FOR_WALLET_ADDRESS -> WAITING_FOR_PAYMENT -> WAITING_FOR_CONFIRMATION (confirmations
-//! count up) -> COMPLETED; or PARTIALLY_PAID -> EXPIRED (underpayment); or EXPIRED (no payment).
+//! `WAITING_FOR_WALLET_ADDRESS` -> `WAITING_FOR_PAYMENT` -> `WAITING_FOR_CONFIRMATION`
+//! (confirmations count up) -> `COMPLETED`; or `PARTIALLY_PAID` -> `EXPIRED` (underpayment);
+//! or `EXPIRED` (no payment).
 
 use rand::Rng;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -83,7 +84,7 @@ pub struct Order {
     pub created_at: Instant,
     /// Sandbox choice: the payment deadline, shown as `expiresAt` while payment is awaited
     /// (and kept once EXPIRED); `null` before the address exists and once fully paid, as the
-    /// documented WAITING_FOR_CONFIRMATION example shows.
+    /// documented `WAITING_FOR_CONFIRMATION` example shows.
     pub payment_deadline: Option<Instant>,
     pub confirmations: u32,
     pub wallet: Option<String>,

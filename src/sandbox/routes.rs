@@ -36,15 +36,15 @@ type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
 pub struct Failure(StatusCode, Value);
 
 impl Failure {
-    fn invalid(messages: Vec<String>) -> Self {
-        Self(StatusCode::BAD_REQUEST, wire::validation_error(&messages))
+    fn invalid(messages: &[String]) -> Self {
+        Self(StatusCode::BAD_REQUEST, wire::validation_error(messages))
     }
 }
 
 impl From<Rejection> for Failure {
     fn from(rejection: Rejection) -> Self {
         match rejection {
-            Rejection::Invalid(messages) => Self::invalid(messages),
+            Rejection::Invalid(messages) => Self::invalid(&messages),
             Rejection::UnknownCurrency(currency) => Self(
                 StatusCode::BAD_REQUEST,
                 wire::business_error(
@@ -69,12 +69,14 @@ impl IntoResponse for Failure {
 
 type Answer = Result<Response, Failure>;
 
-fn ok(body: Value) -> Answer {
-    Ok(Json(body).into_response())
+/// 200 with `body`.
+fn json_ok(body: Value) -> Response {
+    Json(body).into_response()
 }
 
-fn created(body: Value) -> Answer {
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+/// 201 with `body`.
+fn created(body: Value) -> Response {
+    (StatusCode::CREATED, Json(body)).into_response()
 }
 
 /// Collects what is missing or malformed in a request, to answer all of it in one P403.
@@ -86,7 +88,7 @@ impl Problems {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(Failure::invalid(self.0))
+            Err(Failure::invalid(&self.0))
         }
     }
 
@@ -135,7 +137,7 @@ impl Problems {
 fn query(params: Params) -> Result<HashMap<String, String>, Failure> {
     params
         .map(|Query(map)| map)
-        .map_err(|rejection| Failure::invalid(vec![format!("malformed query: {rejection}")]))
+        .map_err(|rejection| Failure::invalid(&[format!("malformed query: {rejection}")]))
 }
 
 fn query_value(params: &HashMap<String, String>, key: &str) -> Option<Value> {
@@ -146,18 +148,14 @@ fn query_value(params: &HashMap<String, String>, key: &str) -> Option<Value> {
 fn json_object(body: &Bytes) -> Result<Map<String, Value>, Failure> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Failure::invalid(vec![
-            "the body must be a JSON object".into(),
-        ])),
-        Err(error) => Err(Failure::invalid(vec![format!(
-            "malformed JSON body: {error}"
-        )])),
+        Ok(_) => Err(Failure::invalid(&["the body must be a JSON object".into()])),
+        Err(error) => Err(Failure::invalid(&[format!("malformed JSON body: {error}")])),
     }
 }
 
 /// `GET /v1/partner/balances`
 pub async fn balances(State(shared): State<Arc<Shared>>) -> Answer {
-    ok(wire::balances(&shared.world(), Instant::now()))
+    Ok(json_ok(wire::balances(&shared.world(), Instant::now())))
 }
 
 /// `GET /v1/partner/transactions?page=&limit=`
@@ -183,7 +181,11 @@ pub async fn transactions(State(shared): State<Arc<Shared>>, params: Params) -> 
     }
     problems.finish()?;
     let (page, limit) = (page.unwrap_or(1), limit.unwrap_or(DEFAULT_PAGE_LIMIT));
-    ok(wire::transactions(&shared.world().ledger, page, limit))
+    Ok(json_ok(wire::transactions(
+        &shared.world().ledger,
+        page,
+        limit,
+    )))
 }
 
 /// The `currencyFrom`, `currencyTo` and `amount` of the rate and lock queries.
@@ -213,7 +215,7 @@ fn pair_query(params: Params, amount_required: bool) -> Result<(String, String, 
 pub async fn exchange_rate(State(shared): State<Arc<Shared>>, params: Params) -> Answer {
     let (from, to, amount) = pair_query(params, false)?;
     let quote = shared.world().quote(&from, &to, amount, Instant::now())?;
-    ok(wire::exchange_rate(&quote))
+    Ok(json_ok(wire::exchange_rate(&quote)))
 }
 
 /// `GET /v1/partner/exchange/lock`
@@ -221,7 +223,7 @@ pub async fn exchange_lock(State(shared): State<Arc<Shared>>, params: Params) ->
     let (from, to, amount) = pair_query(params, true)?;
     let mut world = shared.world();
     let lock = world.lock_exchange(&from, &to, amount, Instant::now())?;
-    ok(wire::exchange_lock(&lock, &world.clock))
+    Ok(json_ok(wire::exchange_lock(&lock, &world.clock)))
 }
 
 /// `POST /v1/partner/exchange`: queues the exchange; never checks the balance.
@@ -237,7 +239,7 @@ pub async fn exchange(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer 
     problems.finish()?;
     let id = shared.world().execute_exchange(&request, Instant::now())?;
     shared.poke.notify_one();
-    created(json!({"exchangeId": id}))
+    Ok(created(json!({"exchangeId": id})))
 }
 
 /// `GET /v1/exchange/details/{id}`
@@ -249,14 +251,14 @@ pub async fn exchange_details(State(shared): State<Arc<Shared>>, Path(id): Path<
             wire::business_error("P404", "exchange-not-found", &format!("no exchange {id}")),
         )
     })?;
-    ok(wire::exchange_details(exchange, &world.clock))
+    Ok(json_ok(wire::exchange_details(exchange, &world.clock)))
 }
 
 /// `GET /v1/order/rates`
 pub async fn order_rates(State(shared): State<Arc<Shared>>) -> Answer {
-    ok(wire::order_rates(
+    Ok(json_ok(wire::order_rates(
         &shared.world().order_rates(Instant::now()),
-    ))
+    )))
 }
 
 /// `POST /v1/order/lock-rate`
@@ -271,7 +273,7 @@ pub async fn order_lock(State(shared): State<Arc<Shared>>, body: Bytes) -> Answe
     let lock = world.lock_order(&currency, &network, amount, Instant::now())?;
     let body = wire::order_lock(&lock, &world.clock);
     drop(world);
-    created(body)
+    Ok(created(body))
 }
 
 /// `POST /v1/order`
@@ -282,14 +284,14 @@ pub async fn order_create(State(shared): State<Arc<Shared>>, body: Bytes) -> Ans
     problems.finish()?;
     let id = shared.world().create_order(&lock_id, Instant::now())?;
     shared.poke.notify_one();
-    created(json!({"orderId": id}))
+    Ok(created(json!({"orderId": id})))
 }
 
 /// `GET /v1/order/details/{id}`
 pub async fn order_details(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Answer {
     let world = shared.world();
     match wire::order_details(&world, &id) {
-        Some(body) => ok(body),
+        Some(body) => Ok(json_ok(body)),
         None => Err(Failure(
             StatusCode::NOT_FOUND,
             wire::business_error("P404", "order-not-found", &format!("no order {id}")),

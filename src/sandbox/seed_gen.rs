@@ -184,25 +184,29 @@ fn generate() -> String {
     text
 }
 
+const PAIRS: &[(&str, &str)] = &[
+    ("usdc", "eur"),
+    ("eur", "usdc"),
+    ("usdt", "eur"),
+    ("btc", "eur"),
+    ("eth", "eur"),
+    ("eur", "btc"),
+    ("eur", "eth"),
+    ("usdc", "usdt"),
+];
+const PAYERS: &[&str] = &["Nordwind GmbH", "Baltic Freight UAB", "Oranje Retail BV"];
+const CRYPTO_NETWORKS: &[(&str, &str)] = &[
+    ("usdc", "polygon"),
+    ("usdc", "ethereum"),
+    ("usdt", "tron"),
+    ("btc", "bitcoin"),
+    ("eth", "ethereum"),
+];
+
+/// A row's type, currency, amount and description.
+type Entry = (&'static str, &'static str, Decimal, String);
+
 fn history_row(rng: &mut StdRng, age: i64) -> Value {
-    const PAIRS: &[(&str, &str)] = &[
-        ("usdc", "eur"),
-        ("eur", "usdc"),
-        ("usdt", "eur"),
-        ("btc", "eur"),
-        ("eth", "eur"),
-        ("eur", "btc"),
-        ("eur", "eth"),
-        ("usdc", "usdt"),
-    ];
-    const PAYERS: &[&str] = &["Nordwind GmbH", "Baltic Freight UAB", "Oranje Retail BV"];
-    const CRYPTO_NETWORKS: &[(&str, &str)] = &[
-        ("usdc", "polygon"),
-        ("usdc", "ethereum"),
-        ("usdt", "tron"),
-        ("btc", "bitcoin"),
-        ("eth", "ethereum"),
-    ];
     let id = uuid(rng);
     let status = if rng.random_range(0..100) < 6 {
         "FAILED"
@@ -212,18 +216,7 @@ fn history_row(rng: &mut StdRng, age: i64) -> Value {
     let roll = rng.random_range(0..100);
     let mut row = json!({"id": id, "status": status, "ageSeconds": age});
     let (kind, currency, amount, description) = match roll {
-        0..30 => {
-            let (from, to) = PAIRS[rng.random_range(0..PAIRS.len())];
-            let amount = amount_worth(rng, from, 500, 25_000);
-            let wobble = Decimal::from(rng.random_range(970..=1030)) / Decimal::from(1000);
-            let rate = round_significant(value_of(from) / value_of(to) * wobble * dec("0.995"), 8);
-            let to_scale = scale(to).expect("known currency");
-            let amount_to =
-                (amount * rate).round_dp_with_strategy(to_scale, RoundingStrategy::ToZero);
-            row["currencyTo"] = json!(to);
-            row["amountTo"] = json!(amount_string(amount_to, to_scale));
-            ("EXCHANGE", from, amount, format!("Exchange {from} to {to}"))
-        }
+        0..30 => exchange_entry(rng, &mut row),
         30..50 => {
             let (crypto, network) = CRYPTO_NETWORKS[rng.random_range(0..CRYPTO_NETWORKS.len())];
             let amount = amount_worth(rng, "eur", 50, 5_000);
@@ -235,6 +228,37 @@ fn history_row(rng: &mut StdRng, age: i64) -> Value {
                 format!("Order paid in {paid} {crypto} on {network}"),
             )
         }
+        _ => transfer_entry(rng, roll),
+    };
+    row["type"] = json!(kind);
+    row["currency"] = json!(currency);
+    row["amount"] = json!(amount_string(
+        amount,
+        scale(currency).expect("known currency")
+    ));
+    // About one row in five has no description: the field is optional on the wire.
+    if rng.random_range(0..5) != 0 {
+        row["description"] = json!(description);
+    }
+    row
+}
+
+/// An exchange at a historical rate (the seeded value +-3 %, 0.5 % spread).
+fn exchange_entry(rng: &mut StdRng, row: &mut Value) -> Entry {
+    let (from, to) = PAIRS[rng.random_range(0..PAIRS.len())];
+    let amount = amount_worth(rng, from, 500, 25_000);
+    let wobble = Decimal::from(rng.random_range(970..=1030)) / Decimal::from(1000);
+    let rate = round_significant(value_of(from) / value_of(to) * wobble * dec("0.995"), 8);
+    let to_scale = scale(to).expect("known currency");
+    let amount_to = (amount * rate).round_dp_with_strategy(to_scale, RoundingStrategy::ToZero);
+    row["currencyTo"] = json!(to);
+    row["amountTo"] = json!(amount_string(amount_to, to_scale));
+    ("EXCHANGE", from, amount, format!("Exchange {from} to {to}"))
+}
+
+/// Money in and out: SEPA, crypto deposits and withdrawals, internal transfers.
+fn transfer_entry(rng: &mut StdRng, roll: u32) -> Entry {
+    match roll {
         50..62 => {
             let payer = PAYERS[rng.random_range(0..PAYERS.len())];
             let amount = amount_worth(rng, "eur", 1_000, 50_000);
@@ -255,25 +279,24 @@ fn history_row(rng: &mut StdRng, age: i64) -> Value {
                 format!("SEPA transfer, invoice {reference}"),
             )
         }
-        74..84 => {
+        74..94 => {
             let (crypto, network) = CRYPTO_NETWORKS[rng.random_range(0..CRYPTO_NETWORKS.len())];
             let amount = amount_worth(rng, crypto, 200, 20_000);
-            (
-                "CRYPTO_DEPOSIT",
-                crypto,
-                amount,
-                format!("Deposit on {network}"),
-            )
-        }
-        84..94 => {
-            let (crypto, network) = CRYPTO_NETWORKS[rng.random_range(0..CRYPTO_NETWORKS.len())];
-            let amount = amount_worth(rng, crypto, 200, 20_000);
-            (
-                "CRYPTO_WITHDRAWAL",
-                crypto,
-                amount,
-                format!("Withdrawal on {network}"),
-            )
+            if roll < 84 {
+                (
+                    "CRYPTO_DEPOSIT",
+                    crypto,
+                    amount,
+                    format!("Deposit on {network}"),
+                )
+            } else {
+                (
+                    "CRYPTO_WITHDRAWAL",
+                    crypto,
+                    amount,
+                    format!("Withdrawal on {network}"),
+                )
+            }
         }
         _ => {
             let amount = amount_worth(rng, "eur", 100, 5_000);
@@ -284,18 +307,7 @@ fn history_row(rng: &mut StdRng, age: i64) -> Value {
                 "Transfer to a sub-account".to_owned(),
             )
         }
-    };
-    row["type"] = json!(kind);
-    row["currency"] = json!(currency);
-    row["amount"] = json!(amount_string(
-        amount,
-        scale(currency).expect("known currency")
-    ));
-    // About one row in five has no description: the field is optional on the wire.
-    if rng.random_range(0..5) != 0 {
-        row["description"] = json!(description);
     }
-    row
 }
 
 #[test]
