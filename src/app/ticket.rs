@@ -210,7 +210,7 @@ pub fn cycle_currency(
         .map(|row| &row.currency)
         .collect();
     cycle(
-        &options.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        &options.iter().map(ToString::to_string).collect::<Vec<_>>(),
         current,
         step,
     )
