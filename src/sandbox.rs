@@ -39,6 +39,7 @@
 //!   exists and once fully paid). An underpayment is not credited.
 //! - The inactive `gbp` account cannot be exchanged (400 P403).
 
+mod addresses;
 mod currency;
 mod engine;
 mod exchanges;
@@ -99,8 +100,8 @@ pub struct SandboxOptions {
     /// 0 picks a free port.
     pub port: u16,
     pub pace: Pace,
-    /// Seed for every random choice (step lengths, payer behaviour, ids, addresses, fault
-    /// dice), so runs repeat.
+    /// Seed for every random choice (step lengths, payer behaviour, addresses, fault dice), so
+    /// runs repeat. Ids are still fresh random UUIDs, so they never repeat across runs.
     pub seed: u64,
     /// How long an exchange or order rate lock stays valid; `None` uses the pace's default.
     pub lock_ttl: Option<Duration>,
@@ -325,4 +326,41 @@ pub async fn run_until_ctrl_c(
     let outcome = tokio::signal::ctrl_c().await;
     handle.shutdown().await;
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let options = SandboxOptions {
+            api_key: "very-secret-key".into(),
+            ..SandboxOptions::default()
+        };
+        let shown = format!("{options:?}");
+        assert!(!shown.contains("very-secret-key"), "{shown}");
+        assert!(shown.contains("redacted"));
+    }
+
+    #[tokio::test]
+    async fn the_handle_hides_the_key_and_serves_on_loopback() {
+        let handle = spawn(SandboxOptions {
+            api_key: "very-secret-key".into(),
+            pace: Pace::Fast,
+            ..SandboxOptions::default()
+        })
+        .await
+        .expect("sandbox starts");
+        assert!(!format!("{handle:?}").contains("very-secret-key"));
+        assert!(handle.base_url().starts_with("http://127.0.0.1:"));
+        assert_eq!(handle.api_key(), "very-secret-key");
+        assert_eq!(
+            handle.set_balance("xyz", Decimal::ONE),
+            Err(UnknownCurrency("xyz".into()))
+        );
+        assert_eq!(handle.set_balance("eur", Decimal::ONE), Ok(()));
+        assert_eq!(handle.balance("eur"), Some(Decimal::ONE));
+        handle.shutdown().await;
+    }
 }

@@ -2,15 +2,17 @@
 //! scheduler that advances queued items when their next step is due, and the background task
 //! that drives it. Exchange and order rules live in `exchanges.rs` and `orders.rs`.
 //!
-//! Every random choice (step lengths, the payer, addresses, ids) comes from RNGs seeded from
+//! Every random choice (step lengths, the payer, addresses) comes from RNGs seeded from
 //! `SandboxOptions::seed`, and items due at the same moment are stepped in creation order, so
-//! a run with the same requests makes the same choices.
+//! a run with the same requests makes the same choices. Ids are the exception: they are fresh
+//! v4 UUIDs, because a client's journal outlives a sandbox run and must never mistake a new
+//! exchange for an old one with a repeated id.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rand::rngs::StdRng;
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
@@ -63,8 +65,8 @@ pub struct World {
     pub clock: Clock,
     /// Step lengths, the payer's choices, partial amounts.
     pub rng: StdRng,
-    /// Ids and addresses: a separate stream, so asking for an id never shifts a transition.
-    ids: StdRng,
+    /// Addresses and hashes: a separate stream, so generating one never shifts a transition.
+    shapes: StdRng,
     pub exchange_locks: HashMap<String, ExchangeLock>,
     pub order_locks: HashMap<String, OrderLock>,
     pub exchanges: HashMap<String, Exchange>,
@@ -90,7 +92,7 @@ impl World {
             timing,
             clock,
             rng: StdRng::seed_from_u64(seed),
-            ids: StdRng::seed_from_u64(seed ^ 0x1D5_1D5_1D5),
+            shapes: StdRng::seed_from_u64(seed ^ 0x5A_A9E5),
             exchange_locks: HashMap::new(),
             order_locks: HashMap::new(),
             exchanges: HashMap::new(),
@@ -103,20 +105,11 @@ impl World {
         }
     }
 
-    /// A fresh UUID v4, drawn from the seeded id stream.
-    pub fn new_id(&mut self) -> String {
-        let mut bytes = [0u8; 16];
-        self.ids.fill_bytes(&mut bytes);
-        uuid::Builder::from_random_bytes(bytes)
-            .into_uuid()
-            .to_string()
-    }
-
-    /// `count` random characters from `alphabet`, from the id stream (addresses, hashes).
+    /// `count` random characters from `alphabet`, from the seeded shapes stream.
     pub fn random_text(&mut self, alphabet: &[u8], count: usize) -> String {
         (0..count)
             .map(|_| {
-                let index = self.ids.random_range(0..alphabet.len());
+                let index = self.shapes.random_range(0..alphabet.len());
                 char::from(alphabet.get(index).copied().unwrap_or(b'0'))
             })
             .collect()
@@ -221,6 +214,11 @@ impl World {
             lock.expires_at = lock.expires_at.min(now);
         }
     }
+}
+
+/// A fresh random UUID v4 (not seeded: see the module doc).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// Locks the world, recovering from a poisoned mutex: the state is plain data, and a

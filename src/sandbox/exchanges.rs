@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use tokio::time::Instant;
 
 use super::currency::{scale, used_decimals};
-use super::engine::{Rejection, World};
+use super::engine::{Rejection, World, new_id};
 use super::ledger::{Account, HistoryRow, TxStatus, TxType};
 use super::pricing::{Quote, convert, eur_value, exchange_rate};
 
@@ -112,7 +112,7 @@ impl World {
     ) -> Result<ExchangeLock, Rejection> {
         let quote = self.quote(from, to, amount, now)?;
         let lock = ExchangeLock {
-            id: self.new_id(),
+            id: new_id(),
             quote,
             expires_at: now + self.timing.lock_ttl,
             used: false,
@@ -146,7 +146,7 @@ impl World {
             lock.used = true;
         }
 
-        let id = self.new_id();
+        let id = new_id();
         let seq = self.next_seq();
         let first_step = self.timing.step(&mut self.rng);
         self.ledger.push_row(HistoryRow {

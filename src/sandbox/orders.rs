@@ -9,7 +9,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use tokio::time::Instant;
 
 use super::currency::{scale, used_decimals};
-use super::engine::{PayerScript, Rejection, World};
+use super::engine::{PayerScript, Rejection, World, new_id};
 use super::ledger::{HistoryRow, TxStatus, TxType};
 use super::pricing::{crypto_for_fiat, eur_value, order_rate};
 
@@ -167,7 +167,7 @@ impl World {
         let crypto_amount = crypto_for_fiat(fiat_amount, rate, crypto_scale)
             .ok_or_else(|| Rejection::invalid(format!("no rate for {crypto}")))?;
         let lock = OrderLock {
-            id: self.new_id(),
+            id: new_id(),
             crypto: crypto.to_owned(),
             network: network.to_owned(),
             fiat_amount,
@@ -204,7 +204,7 @@ impl World {
         if let Some(stored) = self.order_locks.get_mut(lock_id) {
             stored.used = true;
         }
-        let id = self.new_id();
+        let id = new_id();
         let seq = self.next_seq();
         let payer = self.take_payer();
         let first_step = self.timing.step(&mut self.rng);
@@ -315,29 +315,6 @@ impl World {
         let percent = Decimal::from(self.rng.random_range(60..=95u32)) / Decimal::ONE_HUNDRED;
         (order.total_required * percent)
             .round_dp_with_strategy(scale(&order.crypto).unwrap_or(0), RoundingStrategy::ToZero)
-    }
-
-    /// A deposit address in the network's usual shape (testnet prefixes; sandbox choice).
-    fn wallet_address(&mut self, network: &str) -> String {
-        const HEX: &[u8] = b"0123456789abcdef";
-        const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-        const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-        match network {
-            "tron" => format!("T{}", self.random_text(BASE58, 33)),
-            "bitcoin" => format!("tb1q{}", self.random_text(BECH32, 38)),
-            "litecoin" => format!("tltc1q{}", self.random_text(BECH32, 38)),
-            "dogecoin" => format!("n{}", self.random_text(BASE58, 33)),
-            _ => format!("0x{}", self.random_text(HEX, 40)),
-        }
-    }
-
-    /// A transaction hash in the network's usual shape.
-    fn transaction_hash(&mut self, network: &str) -> String {
-        let hash = self.random_text(b"0123456789abcdef", 64);
-        match network {
-            "tron" | "bitcoin" | "litecoin" | "dogecoin" => hash,
-            _ => format!("0x{hash}"),
-        }
     }
 }
 
@@ -483,12 +460,7 @@ mod tests {
             ids.iter()
                 .map(|id| {
                     let order = world.orders.get(id).expect("order");
-                    (
-                        id.clone(),
-                        order.status,
-                        order.wallet.clone(),
-                        order.received,
-                    )
+                    (order.status, order.wallet.clone(), order.received)
                 })
                 .collect::<Vec<_>>()
         };

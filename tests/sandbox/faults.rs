@@ -243,11 +243,21 @@ async fn the_built_in_rate_limit_answers_429_with_retry_after() {
         ..SandboxOptions::default()
     })
     .await;
-    for _ in 0..3 {
-        assert_eq!(get(&handle, BALANCES).await.0, StatusCode::OK);
-    }
-    let limited = raw_get(&handle, BALANCES).await.expect("answered");
-    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The bucket refills at 1/s, so a slow machine may squeeze in one more 200; the burst of
+    // three must pass and a 429 must follow within a few more calls.
+    let mut statuses = Vec::new();
+    let limited = loop {
+        let response = raw_get(&handle, BALANCES).await.expect("answered");
+        statuses.push(response.status());
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            break response;
+        }
+        assert!(statuses.len() < 10, "no 429 after {statuses:?}");
+    };
+    assert!(
+        statuses[..3].iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
     let seconds: u64 = limited.headers()["retry-after"]
         .to_str()
         .expect("ascii")
@@ -256,8 +266,9 @@ async fn the_built_in_rate_limit_answers_429_with_retry_after() {
     assert!(seconds >= 1);
     let body: Value = limited.json().await.expect("json");
     assert_eq!(body, json!({"message": "Too Many Requests"}));
-    let statuses: Vec<Option<u16>> = handle.request_log().iter().map(|r| r.status).collect();
-    assert_eq!(statuses, [Some(200), Some(200), Some(200), Some(429)]);
+    let logged: Vec<Option<u16>> = handle.request_log().iter().map(|r| r.status).collect();
+    assert_eq!(logged.last(), Some(&Some(429)));
+    assert_eq!(logged.len(), statuses.len());
 
     handle.set_rate_limit(None);
     for _ in 0..20 {
