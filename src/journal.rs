@@ -321,6 +321,63 @@ pub fn to_csv(entries: &[Entry]) -> String {
     out
 }
 
+/// One readable line for `p100-desk journal`.
+pub fn describe(entry: &Entry) -> String {
+    let what = match &entry.event {
+        Event::ExchangeIntent {
+            from,
+            to,
+            amount,
+            amount_to,
+            rate,
+            lock_id,
+        } => format!(
+            "exchange intent {amount} {} -> {amount_to} {} at {rate} (lock {lock_id})",
+            from.to_uppercase(),
+            to.to_uppercase()
+        ),
+        Event::OrderIntent {
+            currency,
+            network,
+            fiat_amount,
+            fiat_currency,
+            crypto_amount,
+            rate,
+            lock_id,
+        } => format!(
+            "order intent {fiat_amount} {} for {crypto_amount} {} on {network} at {rate} (lock {lock_id})",
+            fiat_currency.to_uppercase(),
+            currency.to_uppercase()
+        ),
+        Event::Accepted { remote_id } => format!("accepted as {remote_id}"),
+        Event::Rejected { reason } => format!("rejected: {reason}"),
+        Event::Unknown { reason } => format!("outcome unknown: {reason}"),
+        Event::Reconciled {
+            remote_id: Some(id),
+            note,
+        } => format!("reconciled as {id}: {note}"),
+        Event::Reconciled {
+            remote_id: None,
+            note,
+        } => format!("reconciled: {note}"),
+        Event::Final {
+            status,
+            reason: Some(reason),
+        } => format!("final {status}: {reason}"),
+        Event::Final {
+            status,
+            reason: None,
+        } => format!("final {status}"),
+    };
+    format!(
+        "{}  {}/{}  {}  {what}",
+        entry.at.format("%Y-%m-%d %H:%M:%S%.3fZ"),
+        entry.profile,
+        entry.environment,
+        entry.intent
+    )
+}
+
 /// Quotes a CSV field when needed, and defuses spreadsheet formulas.
 fn csv_field(raw: &str) -> String {
     let defused = if raw.starts_with(['=', '+', '@']) {

@@ -10,4 +10,7 @@ pub mod journal;
 pub mod logging;
 pub mod money;
 pub mod poller;
+pub mod runtime;
 pub mod sandbox;
+pub mod session;
+pub mod ui;

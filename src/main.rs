@@ -5,9 +5,13 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr};
-use p100_desk::config::{self, CliOverrides, EnvVars, ResolvedConfig};
-use p100_desk::logging::{self, LogGuard};
+use p100_desk::config::{self, CliOverrides, EnvVars};
+use p100_desk::journal;
+use p100_desk::logging;
+use p100_desk::runtime::{self, RunOptions, StdoutEffects};
 use p100_desk::sandbox::{self, Pace, SandboxOptions};
+use p100_desk::session;
+use p100_desk::ui::RenderOptions;
 
 /// Exit code for a start-up error the user must fix (bad config, unusable log file); clap uses
 /// the same code for bad arguments.
@@ -50,6 +54,15 @@ struct Cli {
 enum Command {
     /// Run only the simulated P100 API server, for curl or other tools, until Ctrl-C.
     Sandbox(SandboxArgs),
+    /// Print the audit journal of money-moving actions (every profile, oldest first).
+    Journal(JournalArgs),
+}
+
+#[derive(Debug, Args)]
+struct JournalArgs {
+    /// CSV for a spreadsheet instead of a readable listing.
+    #[arg(long)]
+    csv: bool,
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +99,7 @@ async fn main() -> Result<ExitCode> {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match cli.command {
         Some(Command::Sandbox(ref args)) => run_sandbox_alone(args, &env).await,
+        Some(Command::Journal(ref args)) => Ok(print_journal(&cli, args, &env)),
         None => run_app(&cli, &env).await,
     }
 }
@@ -121,8 +135,8 @@ fn show(path: &std::path::Path) -> String {
     path.display().to_string()
 }
 
-/// The app. The dashboard is not built yet: for now this resolves the config, starts logging
-/// and, for the sandbox target, runs the sandbox until Ctrl-C.
+/// The dashboard: resolve the config, start logging, build the session (starting the embedded
+/// sandbox when that is the target), then run the terminal UI until the user quits.
 async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
     let config = match config::load(&cli.overrides()) {
         Ok(config) => config,
@@ -139,42 +153,92 @@ async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    print_summary(&config, &log_guard);
-
-    if config.target.is_sandbox() {
-        let options = SandboxOptions {
-            pace: Pace::Human,
-            ..SandboxOptions::default()
-        };
-        let api_key = options.api_key.clone();
-        let handle = sandbox::spawn(options)
-            .await
-            .wrap_err("could not start the built-in sandbox")?;
-        println!(
-            "Built-in sandbox at {} (x-api-key: {api_key})",
-            handle.base_url()
-        );
-        println!("The dashboard is coming; press Ctrl-C to stop.");
-        wait_for_shutdown().await?;
-        handle.shutdown().await;
-    } else {
-        println!("The dashboard is coming; nothing more to do yet.");
+    let session = session::start(&config, chrono::Utc::now())
+        .await
+        .wrap_err("could not start the session")?;
+    let render = RenderOptions::from_environment(chrono::Utc::now());
+    let options = RunOptions {
+        render,
+        refresh_every: config.polling.refresh,
+        poll: session.poll,
+    };
+    let outcome = run_terminal(
+        session.app,
+        session.startup,
+        session.client,
+        session.journal,
+        options,
+    )
+    .await;
+    if let Some(sandbox) = session.sandbox {
+        sandbox.shutdown().await;
     }
-    tracing::info!("stopped");
+    match outcome {
+        Ok(Stop::Quit) => tracing::info!("stopped by the user"),
+        Ok(Stop::Signal(name)) => tracing::info!(signal = name, "stopped by a signal"),
+        Err(error) => {
+            tracing::error!(%error, "the dashboard stopped on an error");
+            return Err(error);
+        }
+    }
+    println!("Journal: {}", show(&session.journal_path));
+    println!("Log file: {}", show(log_guard.path()));
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(config: &ResolvedConfig, log_guard: &LogGuard) {
-    let source = config
-        .config_path
-        .as_deref()
-        .map_or_else(|| "no config file".to_owned(), show);
-    println!("Profile {} ({source}): {}", config.profile, config.target);
-    if config.read_only {
-        println!("Read-only: money-moving actions are off.");
+/// Why the dashboard stopped.
+enum Stop {
+    Quit,
+    Signal(&'static str),
+}
+
+/// Owns the terminal: raw mode and the alternate screen on the way in, restored on the way out
+/// whatever happens (a quit, SIGTERM/SIGHUP, an error; a panic is handled by the hook that
+/// `ratatui::init` installs on top of color-eyre's).
+async fn run_terminal(
+    app: p100_desk::app::App,
+    startup: Vec<p100_desk::app::cmd::Cmd>,
+    client: p100_desk::api::ApiClient,
+    journal: Option<p100_desk::runtime::JournalWriter>,
+    options: RunOptions,
+) -> Result<Stop> {
+    let mut terminal = ratatui::try_init()
+        .wrap_err("p100-desk needs an interactive terminal (stdin and stdout a TTY)")?;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+    let mut effects = StdoutEffects;
+    let events = crossterm::event::EventStream::new();
+    let outcome = tokio::select! {
+        result = runtime::run(&mut terminal, events, app, startup, client, journal, options, &mut effects, None) => {
+            result.map(|_| Stop::Quit).map_err(color_eyre::Report::from)
+        }
+        name = termination_signal() => Ok(Stop::Signal(name)),
+    };
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+    ratatui::restore();
+    outcome
+}
+
+/// Resolves with the signal's name on SIGTERM or SIGHUP (unix); never elsewhere. Ctrl-C is a key
+/// in raw mode and quits through the keymap.
+async fn termination_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            (Ok(mut terminate), Ok(mut hangup)) => tokio::select! {
+                _ = terminate.recv() => "SIGTERM",
+                _ = hangup.recv() => "SIGHUP",
+            },
+            _ => std::future::pending().await,
+        }
     }
-    println!("Data dir (journal): {}", show(&config.data_dir));
-    println!("Log file: {}", show(log_guard.path()));
+    #[cfg(not(unix))]
+    {
+        std::future::pending().await
+    }
 }
 
 /// `p100-desk sandbox`: the simulated server alone, logging to stderr (there is no UI to spoil).
@@ -199,6 +263,58 @@ async fn run_sandbox_alone(args: &SandboxArgs, env: &EnvVars) -> Result<ExitCode
     wait_for_shutdown().await?;
     handle.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `p100-desk journal [--csv]`: every journal file in the data dir, merged by time.
+fn print_journal(cli: &Cli, args: &JournalArgs, env: &EnvVars) -> ExitCode {
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .or_else(|| env.get(config::DATA_DIR).map(PathBuf::from))
+        .or_else(config::platform_data_dir);
+    let Some(data_dir) = data_dir else {
+        eprintln!("p100-desk: no data dir: pass --data-dir");
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    let folder = data_dir.join("journal");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let mut entries = Vec::new();
+    for file in &files {
+        match journal::read_entries(file) {
+            Ok((mut read, damaged)) => {
+                if !damaged.is_empty() {
+                    eprintln!(
+                        "p100-desk: {}: unreadable lines {damaged:?} skipped",
+                        show(file)
+                    );
+                }
+                entries.append(&mut read);
+            }
+            Err(error) => eprintln!("p100-desk: {}: {error}", show(file)),
+        }
+    }
+    entries.sort_by_key(|entry| entry.at);
+    if let Some(profile) = &cli.profile {
+        entries.retain(|entry| &entry.profile == profile);
+    }
+    if args.csv {
+        print!("{}", journal::to_csv(&entries));
+    } else if entries.is_empty() {
+        println!("No journal entries in {}", show(&folder));
+    } else {
+        for entry in &entries {
+            println!("{}", journal::describe(entry));
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// Prints a start-up error the user must fix; no terminal mode is active yet.

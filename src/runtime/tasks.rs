@@ -19,9 +19,15 @@ const RECONCILE_PAGE_LIMIT: u32 = 50;
 type ToApp = mpsc::UnboundedSender<Msg>;
 
 /// The journal line recording how a money-moving POST ended.
-fn outcome_entry<T>(intent: &Entry, result: &Result<T, ApiError>, id: impl Fn(&T) -> String) -> Entry {
+fn outcome_entry<T>(
+    intent: &Entry,
+    result: &Result<T, ApiError>,
+    id: impl Fn(&T) -> String,
+) -> Entry {
     let event = match result {
-        Ok(answer) => Event::Accepted { remote_id: id(answer) },
+        Ok(answer) => Event::Accepted {
+            remote_id: id(answer),
+        },
         Err(error) if error.outcome_unknown() => Event::Unknown {
             reason: error.user_message(),
         },
@@ -47,21 +53,32 @@ pub async fn submit_exchange(
     let key = intent.intent.clone();
     let Some(journal) = journal else {
         let result = Err(SubmitError::Journal("no journal is open".into()));
-        let _ = to_app.send(Msg::ExchangeSubmitted { intent: key, result });
+        let _ = to_app.send(Msg::ExchangeSubmitted {
+            intent: key,
+            result,
+        });
         return;
     };
     if let Err(error) = journal.append(intent.clone()).await {
         let result = Err(SubmitError::Journal(error.to_string()));
-        let _ = to_app.send(Msg::ExchangeSubmitted { intent: key, result });
+        let _ = to_app.send(Msg::ExchangeSubmitted {
+            intent: key,
+            result,
+        });
         return;
     }
     let result = client.execute_exchange(&request).await;
     let outcome = outcome_entry(&intent, &result, |accepted| accepted.exchange_id.clone());
     if let Err(error) = journal.append(outcome).await {
-        let _ = to_app.send(Msg::JournalFailed { error: error.to_string() });
+        let _ = to_app.send(Msg::JournalFailed {
+            error: error.to_string(),
+        });
     }
     let result = result.map_err(SubmitError::Api);
-    let _ = to_app.send(Msg::ExchangeSubmitted { intent: key, result });
+    let _ = to_app.send(Msg::ExchangeSubmitted {
+        intent: key,
+        result,
+    });
 }
 
 /// Journals the intent, creates the order exactly once, journals the outcome, reports.
@@ -75,21 +92,32 @@ pub async fn submit_order(
     let key = intent.intent.clone();
     let Some(journal) = journal else {
         let result = Err(SubmitError::Journal("no journal is open".into()));
-        let _ = to_app.send(Msg::OrderSubmitted { intent: key, result });
+        let _ = to_app.send(Msg::OrderSubmitted {
+            intent: key,
+            result,
+        });
         return;
     };
     if let Err(error) = journal.append(intent.clone()).await {
         let result = Err(SubmitError::Journal(error.to_string()));
-        let _ = to_app.send(Msg::OrderSubmitted { intent: key, result });
+        let _ = to_app.send(Msg::OrderSubmitted {
+            intent: key,
+            result,
+        });
         return;
     }
     let result = client.create_order(&lock_id).await;
     let outcome = outcome_entry(&intent, &result, |created| created.order_id.clone());
     if let Err(error) = journal.append(outcome).await {
-        let _ = to_app.send(Msg::JournalFailed { error: error.to_string() });
+        let _ = to_app.send(Msg::JournalFailed {
+            error: error.to_string(),
+        });
     }
     let result = result.map_err(SubmitError::Api);
-    let _ = to_app.send(Msg::OrderSubmitted { intent: key, result });
+    let _ = to_app.send(Msg::OrderSubmitted {
+        intent: key,
+        result,
+    });
 }
 
 /// Appends a line the app learned (reconciled, final); reports only a failure.
@@ -98,7 +126,9 @@ pub async fn journal_line(journal: Option<JournalWriter>, entry: Entry, to_app: 
         return;
     };
     if let Err(error) = journal.append(entry).await {
-        let _ = to_app.send(Msg::JournalFailed { error: error.to_string() });
+        let _ = to_app.send(Msg::JournalFailed {
+            error: error.to_string(),
+        });
     }
 }
 
@@ -108,10 +138,17 @@ pub async fn reconcile(client: ApiClient, intent: String, query: ReconcileQuery,
     let _ = to_app.send(Msg::Reconciled { intent, result });
 }
 
-async fn find_in_history(client: &ApiClient, query: &ReconcileQuery) -> Result<Option<String>, ApiError> {
+async fn find_in_history(
+    client: &ApiClient,
+    query: &ReconcileQuery,
+) -> Result<Option<String>, ApiError> {
     for page in 1..=RECONCILE_PAGES {
         let data = client.transactions(page, RECONCILE_PAGE_LIMIT).await?;
-        if let Some(found) = data.transactions.iter().find(|tx| matches_attempt(tx, query)) {
+        if let Some(found) = data
+            .transactions
+            .iter()
+            .find(|tx| matches_attempt(tx, query))
+        {
             return Ok(Some(found.id.clone()));
         }
         let reached_older = data

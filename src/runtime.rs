@@ -1,0 +1,318 @@
+//! The event loop: one `select!` over terminal input, task answers and timers; it owns the
+//! poller and runs every `Cmd` as a task, so the loop itself never awaits the network.
+//!
+//! Generic over the backend and the input stream, so tests drive the real loop with
+//! `TestBackend` and scripted keys (gitui's headless test does the same).
+
+mod journal_writer;
+mod tasks;
+
+pub use journal_writer::JournalWriter;
+pub use tasks::matches_attempt;
+
+use std::io;
+use std::time::Duration;
+
+use chrono::{Timelike, Utc};
+use crossterm::event::Event;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::api::ApiClient;
+use crate::api::error::ApiError;
+use crate::api::models::{ExchangeDetails, OrderDetails};
+use crate::app::App;
+use crate::app::cmd::Cmd;
+use crate::app::live::WatchTarget;
+use crate::app::msg::Msg;
+use crate::poller::{self, DetailsSource, PollSettings};
+use crate::ui::{self, RenderOptions};
+
+/// Messages handled before a redraw when many arrive at once (a poller burst), so a burst
+/// costs one frame, not one per message.
+const MAX_MSGS_PER_FRAME: usize = 64;
+
+/// What the loop does besides drawing: ring the bell, copy to the clipboard.
+pub trait TerminalEffects {
+    fn bell(&mut self);
+    fn copy(&mut self, text: &str);
+}
+
+/// Effects for a real terminal: BEL and OSC 52 written to stdout.
+pub struct StdoutEffects;
+
+impl TerminalEffects for StdoutEffects {
+    fn bell(&mut self) {
+        use std::io::Write as _;
+        let mut out = io::stdout();
+        let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+    }
+
+    fn copy(&mut self, text: &str) {
+        use base64::Engine as _;
+        use std::io::Write as _;
+        let mut out = io::stdout();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+        let sequence = format!("\x1b]52;c;{encoded}\x07");
+        let _ = out
+            .write_all(sequence.as_bytes())
+            .and_then(|()| out.flush());
+    }
+}
+
+/// Effects that are only recorded (tests, and headless runs).
+#[derive(Debug, Default)]
+pub struct RecordedEffects {
+    pub bells: usize,
+    pub copied: Vec<String>,
+}
+
+impl TerminalEffects for RecordedEffects {
+    fn bell(&mut self) {
+        self.bells += 1;
+    }
+
+    fn copy(&mut self, text: &str) {
+        self.copied.push(text.to_string());
+    }
+}
+
+/// Settings of the loop.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub render: RenderOptions,
+    /// The slow refresh of balances and history.
+    pub refresh_every: Duration,
+    pub poll: PollSettings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("terminal error: {0}")]
+    Terminal(String),
+}
+
+/// Called after every frame with the state and what was drawn (tests watch the screen).
+pub type Observer<'a> = &'a mut (dyn FnMut(&App, &Buffer) + Send);
+
+impl DetailsSource for ApiClient {
+    async fn exchange_details(&self, id: String) -> Result<ExchangeDetails, ApiError> {
+        ApiClient::exchange_details(self, &id).await
+    }
+
+    async fn order_details(&self, id: String) -> Result<OrderDetails, ApiError> {
+        ApiClient::order_details(self, &id).await
+    }
+}
+
+/// Runs the dashboard until the user quits or input ends; returns the final state.
+///
+/// `journal` is where money-moving steps are recorded; without one, trading is refused (the
+/// app is told so by whoever builds it, and the submit tasks refuse to send).
+#[allow(clippy::too_many_arguments)] // each is a distinct collaborator; a struct would only rename them
+pub async fn run<B, E>(
+    terminal: &mut Terminal<B>,
+    mut events: E,
+    mut app: App,
+    startup: Vec<Cmd>,
+    client: ApiClient,
+    journal: Option<JournalWriter>,
+    options: RunOptions,
+    effects: &mut (dyn TerminalEffects + Send),
+    mut observer: Option<Observer<'_>>,
+) -> Result<App, RunError>
+where
+    B: Backend,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let (to_app, mut from_tasks) = mpsc::unbounded_channel::<Msg>();
+    let (watch_tx, watch_rx) = watch::channel(Vec::<WatchTarget>::new());
+    let poller_task = tokio::spawn(poller::run(
+        client.clone(),
+        options.poll,
+        watch_rx,
+        to_app.clone(),
+    ));
+    let executor = Executor {
+        client,
+        journal,
+        to_app,
+        watch_tx,
+    };
+    let mut refresh = tokio::time::interval_at(
+        Instant::now() + options.refresh_every,
+        options.refresh_every,
+    );
+    refresh.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+    let mut first = startup;
+    first.extend(app.init());
+    let mut quit = executor.execute(first, effects);
+    let mut dirty = true;
+    while !quit && !app.should_quit {
+        if dirty {
+            let frame = terminal
+                .draw(|frame| ui::render(&app, frame, &options.render))
+                .map_err(|error| RunError::Terminal(error.to_string()))?;
+            if let Some(observe) = observer.as_mut() {
+                observe(&app, frame.buffer);
+            }
+            dirty = false;
+        }
+        let animation = app.animation_interval();
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => match event {
+                    Event::Key(key) => Msg::Key(key),
+                    Event::Paste(text) => Msg::Paste(text),
+                    Event::Resize(..) => Msg::Resize,
+                    _ => continue,
+                },
+                Some(Err(error)) => {
+                    tracing::warn!(%error, "terminal input error");
+                    continue;
+                }
+                // Input is gone (terminal closed): nothing can be typed, stop cleanly.
+                None => break,
+            },
+            Some(msg) = from_tasks.recv() => msg,
+            _ = refresh.tick() => Msg::RefreshDue,
+            () = sleep_or_pending(animation) => Msg::Tick,
+            () = tokio::time::sleep(until_next_minute()) => Msg::Tick,
+        };
+        quit = executor.execute(app.update(msg, Utc::now()), effects);
+        for _ in 0..MAX_MSGS_PER_FRAME {
+            if quit {
+                break;
+            }
+            let Ok(msg) = from_tasks.try_recv() else {
+                break;
+            };
+            quit = executor.execute(app.update(msg, Utc::now()), effects);
+        }
+        dirty = true;
+    }
+    poller_task.abort();
+    Ok(app)
+}
+
+/// Runs `Cmd`s: spawns a task per API call; never awaits one in the loop.
+struct Executor {
+    client: ApiClient,
+    journal: Option<JournalWriter>,
+    to_app: mpsc::UnboundedSender<Msg>,
+    watch_tx: watch::Sender<Vec<WatchTarget>>,
+}
+
+impl Executor {
+    /// Runs commands; returns true when one of them is `Quit`.
+    fn execute(&self, cmds: Vec<Cmd>, effects: &mut (dyn TerminalEffects + Send)) -> bool {
+        let mut quit = false;
+        for cmd in cmds {
+            match cmd {
+                Cmd::Quit => quit = true,
+                Cmd::Watch(targets) => {
+                    let _ = self.watch_tx.send(targets);
+                }
+                Cmd::Bell => effects.bell(),
+                Cmd::CopyToClipboard(text) => effects.copy(&text),
+                other => self.spawn(other),
+            }
+        }
+        quit
+    }
+
+    fn spawn(&self, cmd: Cmd) {
+        let client = self.client.clone();
+        let to_app = self.to_app.clone();
+        let journal = self.journal.clone();
+        tokio::spawn(async move {
+            let msg = match cmd {
+                Cmd::LoadBalances => Msg::BalancesLoaded(client.balances().await),
+                Cmd::LoadHistory { page, limit } => Msg::HistoryLoaded {
+                    page,
+                    result: client.transactions(page, limit).await,
+                },
+                Cmd::ScheduleQuote { seq, after } => {
+                    tokio::time::sleep(after).await;
+                    Msg::QuoteDue { seq }
+                }
+                Cmd::QuoteExchange {
+                    seq,
+                    from,
+                    to,
+                    amount,
+                } => Msg::ExchangeQuoted {
+                    seq,
+                    result: client.exchange_rate(&from, &to, amount).await,
+                },
+                Cmd::LockExchange {
+                    seq,
+                    from,
+                    to,
+                    amount,
+                } => Msg::ExchangeLocked {
+                    seq,
+                    result: client.exchange_lock(&from, &to, amount).await,
+                },
+                Cmd::LoadOrderRates => Msg::OrderRatesLoaded(client.order_rates().await),
+                Cmd::LockOrder { seq, request } => Msg::OrderLocked {
+                    seq,
+                    result: client.order_lock(&request).await,
+                },
+                Cmd::SubmitExchange { intent, request } => {
+                    tasks::submit_exchange(client, journal, intent, request, to_app).await;
+                    return;
+                }
+                Cmd::SubmitOrder { intent, lock_id } => {
+                    tasks::submit_order(client, journal, intent, lock_id, to_app).await;
+                    return;
+                }
+                Cmd::ScheduleReconcile { intent, after } => {
+                    tokio::time::sleep(after).await;
+                    Msg::ReconcileDue { intent }
+                }
+                Cmd::Reconcile { intent, query } => {
+                    tasks::reconcile(client, intent, query, to_app).await;
+                    return;
+                }
+                Cmd::Journal(entry) => {
+                    tasks::journal_line(journal, entry, to_app).await;
+                    return;
+                }
+                // Handled synchronously by `execute`.
+                Cmd::Quit | Cmd::Watch(_) | Cmd::Bell | Cmd::CopyToClipboard(_) => return,
+            };
+            let _ = to_app.send(msg);
+        });
+    }
+}
+
+async fn sleep_or_pending(interval: Option<Duration>) {
+    match interval {
+        Some(interval) => tokio::time::sleep(interval).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Time to the next minute boundary, when the header clock (HH:MM) changes.
+fn until_next_minute() -> Duration {
+    let now = Utc::now();
+    let into_minute = Duration::from_secs(u64::from(now.second()))
+        + Duration::from_nanos(u64::from(now.nanosecond() % 1_000_000_000));
+    Duration::from_secs(60).saturating_sub(into_minute) + Duration::from_millis(5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_minute_is_within_a_minute() {
+        assert!(until_next_minute() <= Duration::from_millis(60_005));
+    }
+}

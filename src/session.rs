@@ -1,0 +1,152 @@
+//! Builds what a dashboard session needs from a resolved config: the API client (and the
+//! embedded sandbox when that is the target), the journal replayed and opened, and the app.
+//! No terminal here, so the binary and the tests start sessions the same way.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+
+use crate::api::{ApiClient, ApiSettings, RetryPolicy};
+use crate::app::cmd::Cmd;
+use crate::app::{App, EnvBadge, SessionInfo};
+use crate::config::{Environment, ResolvedConfig, Target};
+use crate::journal::{self, Journal};
+use crate::poller::PollSettings;
+use crate::runtime::JournalWriter;
+use crate::sandbox::{self, Pace, SandboxHandle, SandboxOptions};
+
+/// Requests in flight at once from the poller.
+const POLL_CONCURRENCY: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("could not start the built-in sandbox: {0}")]
+    Sandbox(std::io::Error),
+    #[error("could not set up the API client: {0}")]
+    Client(String),
+}
+
+/// A session ready to run.
+pub struct Session {
+    pub app: App,
+    /// Commands from replaying the journal (watch and reconcile what was in flight).
+    pub startup: Vec<Cmd>,
+    pub client: ApiClient,
+    pub journal: Option<JournalWriter>,
+    pub journal_path: PathBuf,
+    pub poll: PollSettings,
+    /// The embedded sandbox, when it is the target; stop it when the session ends.
+    pub sandbox: Option<SandboxHandle>,
+}
+
+/// The journal file of a profile and environment, so a sandbox journal never resumes rows in
+/// production and vice versa.
+pub fn journal_path(data_dir: &Path, profile: &str, environment: &str) -> PathBuf {
+    let safe: String = format!("{profile}-{environment}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    data_dir.join("journal").join(format!("{safe}.jsonl"))
+}
+
+fn badge(target: &Target) -> EnvBadge {
+    match target {
+        Target::Sandbox => EnvBadge::Sandbox,
+        Target::Remote { environment, .. } => match environment {
+            Environment::Stage => EnvBadge::Stage,
+            Environment::Production => EnvBadge::Production,
+            Environment::Custom => EnvBadge::Custom,
+        },
+    }
+}
+
+/// Starts the sandbox if needed, builds the client, replays and opens the journal.
+pub async fn start(
+    config: &ResolvedConfig,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Session, SessionError> {
+    let (base_url, api_key, sandbox) = match &config.target {
+        Target::Sandbox => {
+            let handle = sandbox::spawn(SandboxOptions {
+                pace: Pace::Human,
+                ..SandboxOptions::default()
+            })
+            .await
+            .map_err(SessionError::Sandbox)?;
+            let key = SecretString::from(handle.api_key().to_string());
+            (handle.base_url().to_string(), key, Some(handle))
+        }
+        Target::Remote {
+            base_url, api_key, ..
+        } => (base_url.clone(), api_key.clone(), None),
+    };
+    let client = ApiClient::new(ApiSettings {
+        base_url,
+        api_key,
+        paths: config.paths.clone(),
+        connect_timeout: config.timeouts.connect,
+        request_timeout: config.timeouts.request,
+        retry: RetryPolicy::default(),
+    })
+    .map_err(|error| SessionError::Client(error.user_message()))?;
+
+    let environment = badge(&config.target);
+    let session = SessionInfo {
+        environment,
+        profile: config.profile.clone(),
+        read_only: config.read_only,
+        bell: config.bell,
+        max_exchange_eur: config.max_exchange_eur,
+    };
+    let mut app = App::new(session, now);
+    let journal_path = journal_path(
+        &config.data_dir,
+        &config.profile,
+        &environment.label().to_ascii_lowercase(),
+    );
+    let mut startup = Vec::new();
+    // The embedded sandbox starts empty every run, so ids from an earlier run mean nothing to
+    // it: its journal is kept as an audit trail but not resumed.
+    let resume = sandbox.is_none();
+    let journal = match journal::replay_file(&journal_path) {
+        Ok(replay) => {
+            if resume {
+                startup = app.resume(&replay.records, &replay.damaged_lines);
+            }
+            match Journal::open(&journal_path).and_then(JournalWriter::spawn) {
+                Ok(writer) => Some(writer),
+                Err(error) => {
+                    tracing::error!(%error, path = %journal_path.display(), "journal cannot be opened");
+                    app.trading_blocked = Some(format!("the journal cannot be written ({error})"));
+                    None
+                }
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, path = %journal_path.display(), "journal cannot be read");
+            app.trading_blocked = Some(format!("the journal cannot be read ({error})"));
+            None
+        }
+    };
+    let poll = PollSettings {
+        first_check: config.polling.first_check,
+        max_interval: config.polling.max_interval,
+        max_requests_per_second: config.polling.max_requests_per_second.get(),
+        max_concurrent: POLL_CONCURRENCY,
+    };
+    Ok(Session {
+        app,
+        startup,
+        client,
+        journal,
+        journal_path,
+        poll,
+        sandbox,
+    })
+}

@@ -1,0 +1,407 @@
+//! The exchange and order ticket dialogs: the form with live validation and an indicative rate,
+//! then the locked rate with its countdown and the explicit `y` to confirm.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use rust_decimal::Decimal;
+
+use super::theme::Theme;
+use crate::api::models::{Currency, ExchangeLock, OrderLock};
+use crate::app::App;
+use crate::app::ticket::{
+    ExchangeField, ExchangeTicket, LockClock, ORDER_FIAT, OrderField, OrderTicket, Stage, Ticket,
+    lock_clock,
+};
+use crate::money::{format_amount, format_rate};
+
+const WIDTH: u16 = 66;
+const HEIGHT: u16 = 17;
+
+/// Draws the open ticket centered over the dashboard.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, ticket: &Ticket, theme: &Theme) {
+    let popup = super::centered(area, WIDTH, HEIGHT);
+    if popup.width < 4 || popup.height < 3 {
+        return;
+    }
+    let (title, lines) = match ticket {
+        Ticket::Exchange(t) => (" New exchange ", exchange_lines(app, t, theme)),
+        Ticket::Order(t) => (" New order ", order_lines(app, t, theme)),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme.overlay_border)
+        .title(Span::styled(title, theme.title_focused));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}
+
+fn field<'a>(label: &'a str, value: &str, focused: bool, editing: bool, theme: &Theme) -> Line<'a> {
+    let marker = if focused && editing { "▶ " } else { "  " };
+    let shown = if focused && editing {
+        format!("{value}▏")
+    } else {
+        value.to_string()
+    };
+    let style = if focused && editing {
+        theme.selected
+    } else {
+        Style::new()
+    };
+    Line::from(vec![
+        Span::raw(marker),
+        Span::styled(format!("{label:<10}"), theme.muted),
+        Span::styled(format!(" {shown:<24}"), style),
+    ])
+}
+
+fn keys<'a>(pairs: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (key, what) in pairs {
+        spans.push(Span::styled(format!(" {key} "), theme.key));
+        spans.push(Span::styled(format!("{what}  "), theme.muted));
+    }
+    Line::from(spans)
+}
+
+fn problem_lines<'a>(problems: Vec<String>, theme: &Theme) -> Vec<Line<'a>> {
+    problems
+        .into_iter()
+        .take(3)
+        .map(|problem| Line::from(Span::styled(format!("  ! {problem}"), theme.warning)))
+        .collect()
+}
+
+fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, theme: &Theme) -> Vec<Line<'a>> {
+    let editing = t.stage == Stage::Editing;
+    let from = Currency::new(&t.from);
+    let available = app
+        .balances
+        .find(&from)
+        .map(|row| format!("available {}", format_amount(row.amount, from.as_str())))
+        .unwrap_or_default();
+    let mut lines = vec![
+        Line::default(),
+        field(
+            "Sell",
+            &t.from,
+            t.field == ExchangeField::From,
+            editing,
+            theme,
+        ),
+        field("Buy", &t.to, t.field == ExchangeField::To, editing, theme),
+        field(
+            "Amount",
+            &t.amount,
+            t.field == ExchangeField::Amount,
+            editing,
+            theme,
+        ),
+        Line::from(Span::styled(format!("  {available}"), theme.muted)),
+        Line::default(),
+    ];
+    match &t.stage {
+        Stage::Editing => {
+            match t.validate(&app.balances) {
+                Ok(valid) => lines.push(match (&t.quote, &t.quote_error) {
+                    (Some(quote), _) => Line::from(vec![
+                        Span::styled("  Indicative: ", theme.muted),
+                        Span::raw(format!(
+                            "1 {} = {} {}",
+                            valid.from,
+                            format_rate(quote.rate),
+                            valid.to
+                        )),
+                        Span::styled(
+                            quote.amount_to.map_or_else(String::new, |to| {
+                                format!("  → {}", format_amount(to, valid.to.as_str()))
+                            }),
+                            theme.muted,
+                        ),
+                    ]),
+                    (None, Some(error)) => Line::from(Span::styled(
+                        format!("  Indicative rate unavailable: {error}"),
+                        theme.warning,
+                    )),
+                    (None, None) => Line::from(Span::styled("  Indicative rate…", theme.muted)),
+                }),
+                Err(problems) => lines.extend(problem_lines(problems, theme)),
+            }
+            lines.push(Line::default());
+            lines.push(keys(
+                &[
+                    ("Tab", "field"),
+                    ("↑↓", "currency"),
+                    ("Enter", "lock rate"),
+                    ("Esc", "cancel"),
+                ],
+                theme,
+            ));
+        }
+        Stage::Locking => {
+            lines.push(Line::from(Span::styled(
+                "  Locking the rate…",
+                theme.pending,
+            )));
+            lines.push(keys(&[("Esc", "cancel")], theme));
+        }
+        Stage::Locked { lock, retype } => {
+            lines.extend(exchange_lock_lines(lock, theme));
+            lines.extend(confirm_lines(
+                lock.expires_at,
+                app.now,
+                retype.as_deref(),
+                lock.amount,
+                theme,
+            ));
+        }
+        Stage::Submitting => lines.extend(submitting_lines(theme)),
+        Stage::Rejected { message } => lines.extend(rejected_lines(message, theme)),
+    }
+    lines
+}
+
+fn exchange_lock_lines<'a>(lock: &ExchangeLock, theme: &Theme) -> Vec<Line<'a>> {
+    let from = lock.currency_from.as_str();
+    let to = lock.currency_to.as_str();
+    vec![
+        Line::from(vec![
+            Span::styled("  You sell     ", theme.muted),
+            Span::raw(format!(
+                "{} {}",
+                format_amount(lock.amount, from),
+                lock.currency_from
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("  You receive  ", theme.muted),
+            Span::raw(format!(
+                "{} {}",
+                format_amount(lock.amount_to, to),
+                lock.currency_to
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("  Rate         ", theme.muted),
+            Span::raw(format!(
+                "1 {} = {} {}",
+                lock.currency_from,
+                format_rate(lock.rate),
+                lock.currency_to
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("  Lock         ", theme.muted),
+            Span::raw(lock.lock_id.clone()),
+        ]),
+    ]
+}
+
+/// The countdown and the confirm keys; an expired lock disables `y` and says so.
+fn confirm_lines<'a>(
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    retype: Option<&str>,
+    amount: Decimal,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    match lock_clock(expires_at, now) {
+        LockClock::Live { seconds_left, .. } => {
+            let filled = usize::try_from(seconds_left.clamp(0, 30)).unwrap_or(0);
+            let bar = format!("{}{}", "█".repeat(filled), "░".repeat(30 - filled));
+            lines.push(Line::from(vec![
+                Span::styled("  Expires in   ", theme.muted),
+                Span::styled(format!("{seconds_left:>3} s "), theme.pending),
+                Span::styled(bar, theme.pending),
+            ]));
+            if let Some(typed) = retype {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "  ! Above your limit: type the amount ({amount}) to confirm: {typed}▏"
+                    ),
+                    theme.warning,
+                )));
+            } else {
+                lines.push(Line::default());
+            }
+            lines.push(keys(
+                &[("y", "CONFIRM"), ("n/Esc", "cancel"), ("l", "re-lock")],
+                theme,
+            ));
+        }
+        LockClock::Expired => {
+            lines.push(Line::from(Span::styled(
+                "  ! Lock expired: confirm is disabled.",
+                theme.error,
+            )));
+            lines.push(Line::default());
+            lines.push(keys(&[("l", "lock a new rate"), ("Esc", "cancel")], theme));
+        }
+    }
+    lines
+}
+
+fn submitting_lines<'a>(theme: &Theme) -> Vec<Line<'a>> {
+    vec![
+        Line::from(Span::styled(
+            "  Sending once… the result appears in Live.",
+            theme.pending,
+        )),
+        Line::from(Span::styled("  It will not be re-sent.", theme.muted)),
+    ]
+}
+
+fn rejected_lines<'a>(message: &str, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines: Vec<Line> = message
+        .lines()
+        .map(|line| Line::from(Span::styled(format!("  ! {line}"), theme.error)))
+        .collect();
+    lines.push(Line::default());
+    lines.push(keys(&[("l", "lock again"), ("Esc", "close")], theme));
+    lines
+}
+
+fn order_lines<'a>(app: &App, t: &OrderTicket, theme: &Theme) -> Vec<Line<'a>> {
+    let editing = t.stage == Stage::Editing;
+    let networks = app
+        .balances
+        .find(&Currency::new(&t.currency))
+        .map(crate::app::balances::BalanceRow::networks)
+        .unwrap_or_default();
+    let mut lines = vec![
+        Line::default(),
+        field(
+            "Crypto",
+            &t.currency,
+            t.field == OrderField::Currency,
+            editing,
+            theme,
+        ),
+        field(
+            "Network",
+            &t.network,
+            t.field == OrderField::Network,
+            editing,
+            theme,
+        ),
+        field(
+            "Settle EUR",
+            &t.amount,
+            t.field == OrderField::Amount,
+            editing,
+            theme,
+        ),
+        Line::from(Span::styled(
+            format!(
+                "  networks: {}",
+                if networks.is_empty() {
+                    "-".into()
+                } else {
+                    networks.join(", ")
+                }
+            ),
+            theme.muted,
+        )),
+        Line::default(),
+    ];
+    match &t.stage {
+        Stage::Editing => {
+            match t.validate(&app.balances) {
+                Ok(_) => lines.push(match (t.indicative_rate(), &t.rates_error) {
+                    (Some(rate), _) => Line::from(vec![
+                        Span::styled("  Indicative: ", theme.muted),
+                        Span::raw(format!("1 {} = {} EUR", t.currency, format_rate(rate))),
+                    ]),
+                    (None, Some(error)) => Line::from(Span::styled(
+                        format!("  Indicative rates unavailable: {error}"),
+                        theme.warning,
+                    )),
+                    (None, None) => Line::from(Span::styled("  Indicative rate…", theme.muted)),
+                }),
+                Err(problems) => lines.extend(problem_lines(problems, theme)),
+            }
+            lines.push(Line::default());
+            lines.push(keys(
+                &[
+                    ("Tab", "field"),
+                    ("↑↓", "choose"),
+                    ("Enter", "lock rate"),
+                    ("Esc", "cancel"),
+                ],
+                theme,
+            ));
+        }
+        Stage::Locking => {
+            lines.push(Line::from(Span::styled(
+                "  Locking the rate…",
+                theme.pending,
+            )));
+            lines.push(keys(&[("Esc", "cancel")], theme));
+        }
+        Stage::Locked { lock, retype } => {
+            let fiat = t
+                .validate(&app.balances)
+                .map_or(Decimal::ZERO, |valid| valid.amount);
+            lines.extend(order_lock_lines(lock, fiat, theme));
+            lines.extend(confirm_lines(
+                lock.expires_at,
+                app.now,
+                retype.as_deref(),
+                fiat,
+                theme,
+            ));
+        }
+        Stage::Submitting => lines.extend(submitting_lines(theme)),
+        Stage::Rejected { message } => lines.extend(rejected_lines(message, theme)),
+    }
+    lines
+}
+
+fn order_lock_lines<'a>(lock: &OrderLock, fiat: Decimal, theme: &Theme) -> Vec<Line<'a>> {
+    let destination = lock
+        .destination_currency
+        .clone()
+        .unwrap_or_else(|| Currency::new(ORDER_FIAT));
+    vec![
+        Line::from(vec![
+            Span::styled("  Payer sends  ", theme.muted),
+            Span::raw(format!(
+                "{} {}{}",
+                format_amount(lock.amount, lock.currency.as_str()),
+                lock.currency,
+                lock.network
+                    .as_deref()
+                    .map_or_else(String::new, |n| format!(" on {n}"))
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("  You receive  ", theme.muted),
+            Span::raw(format!(
+                "{} {destination}",
+                format_amount(fiat, destination.as_str())
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("  Rate         ", theme.muted),
+            Span::raw(format!(
+                "1 {} = {} {destination}",
+                lock.currency,
+                format_rate(lock.rate)
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("  Lock         ", theme.muted),
+            Span::raw(lock.lock_id.clone()),
+        ]),
+    ]
+}

@@ -1,0 +1,264 @@
+//! Runs the real event loop headless: `TestBackend`, scripted keys, the sandbox over loopback.
+//! Tests wait for conditions on what the loop last drew, never for a fixed time.
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::future::Future;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::channel::mpsc as fmpsc;
+use p100_desk::api::ApiClient;
+use p100_desk::api::paths::ApiPaths;
+use p100_desk::api::{ApiSettings, RetryPolicy};
+use p100_desk::app::live::LiveRow;
+use p100_desk::app::ticket::Ticket;
+use p100_desk::app::{App, EnvBadge, SessionInfo};
+use p100_desk::journal::{self, Journal};
+use p100_desk::poller::PollSettings;
+use p100_desk::runtime::{self, JournalWriter, RecordedEffects, RunOptions};
+use p100_desk::sandbox::{self, Pace, SandboxHandle, SandboxOptions};
+use p100_desk::ui::RenderOptions;
+use p100_desk::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use rust_decimal::Decimal;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How long any condition may take before the test fails. Generous for a loaded 2-core CI
+/// machine; a passing test returns as soon as the condition holds.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// What the loop showed after its last frame.
+#[derive(Debug, Clone, Default)]
+pub struct Probe {
+    pub screen: String,
+    pub balances: Vec<(String, Decimal)>,
+    pub history_len: usize,
+    pub live: Vec<LiveRow>,
+    pub ticket: Option<String>,
+    pub notice: Option<String>,
+    pub overlay: Option<String>,
+    pub balances_loaded: bool,
+}
+
+impl Probe {
+    fn of(app: &App, buffer: &Buffer) -> Self {
+        let screen = buffer
+            .content
+            .chunks(usize::from(buffer.area.width.max(1)))
+            .map(|row| {
+                row.iter()
+                    .map(ratatui::buffer::Cell::symbol)
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        Self {
+            screen,
+            balances: app
+                .balances
+                .rows
+                .iter()
+                .map(|row| (row.currency.as_str().to_string(), row.amount))
+                .collect(),
+            history_len: app.history.rows.len(),
+            live: app.live.rows.clone(),
+            ticket: app.ticket.as_ref().map(ticket_stage),
+            notice: app.notice.as_ref().map(|n| n.text.clone()),
+            overlay: app.overlay.as_ref().map(|o| format!("{o:?}")),
+            balances_loaded: app.balances.freshness.loaded_at.is_some(),
+        }
+    }
+
+    pub fn balance(&self, currency: &str) -> Option<Decimal> {
+        self.balances
+            .iter()
+            .find(|(name, _)| name == currency)
+            .map(|(_, amount)| *amount)
+    }
+}
+
+fn ticket_stage(ticket: &Ticket) -> String {
+    match ticket.rejection() {
+        Some(message) => format!("rejected: {message}"),
+        None => format!("{:?}", ticket.stage_kind()).to_lowercase(),
+    }
+}
+
+pub fn fast_sandbox_options() -> SandboxOptions {
+    SandboxOptions {
+        api_key: "flow-test-key".into(),
+        pace: Pace::Fast,
+        // The desk refuses to confirm within 2 s of expiry; fast-pace locks (2 s) would be
+        // born expired.
+        lock_ttl: Some(Duration::from_secs(30)),
+        ..SandboxOptions::default()
+    }
+}
+
+pub async fn start_sandbox(options: SandboxOptions) -> SandboxHandle {
+    sandbox::spawn(options).await.expect("sandbox starts")
+}
+
+pub fn client_for(base_url: &str, key: &str) -> ApiClient {
+    ApiClient::new(ApiSettings {
+        base_url: base_url.to_string(),
+        api_key: key.to_string().into(),
+        paths: ApiPaths::default(),
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(2),
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+        },
+    })
+    .expect("client")
+}
+
+pub fn fast_poll() -> PollSettings {
+    PollSettings {
+        first_check: Duration::from_millis(50),
+        max_interval: Duration::from_millis(400),
+        max_requests_per_second: 40,
+        max_concurrent: 4,
+    }
+}
+
+/// A running dashboard with its key feed and its last frame.
+pub struct Desk {
+    keys: fmpsc::UnboundedSender<io::Result<Event>>,
+    probes: watch::Receiver<Probe>,
+    task: JoinHandle<App>,
+}
+
+pub struct DeskConfig {
+    pub session: SessionInfo,
+    pub journal_path: PathBuf,
+    pub size: (u16, u16),
+    pub poll: PollSettings,
+}
+
+impl DeskConfig {
+    pub fn new(journal_path: &Path) -> Self {
+        Self {
+            session: SessionInfo {
+                environment: EnvBadge::Custom,
+                profile: "flow".into(),
+                read_only: false,
+                bell: true,
+                max_exchange_eur: None,
+            },
+            journal_path: journal_path.to_path_buf(),
+            size: (140, 45),
+            poll: fast_poll(),
+        }
+    }
+}
+
+impl Desk {
+    /// Replays the journal, then starts the loop against `client`.
+    pub fn start(client: ApiClient, config: DeskConfig) -> Self {
+        let (keys, events) = fmpsc::unbounded::<io::Result<Event>>();
+        let (probe_tx, probes) = watch::channel(Probe::default());
+        let task = tokio::spawn(async move {
+            let mut app = App::new(config.session, chrono::Utc::now());
+            let replay = journal::replay_file(&config.journal_path).expect("journal readable");
+            let startup = app.resume(&replay.records, &replay.damaged_lines);
+            let writer = Journal::open(&config.journal_path)
+                .and_then(JournalWriter::spawn)
+                .expect("journal opens");
+            let backend = TestBackend::new(config.size.0, config.size.1);
+            let mut terminal = Terminal::new(backend).expect("terminal");
+            let mut effects = RecordedEffects::default();
+            let mut observe = |app: &App, buffer: &Buffer| {
+                let _ = probe_tx.send(Probe::of(app, buffer));
+            };
+            let options = RunOptions {
+                render: RenderOptions::utc(Theme::color()),
+                refresh_every: Duration::from_secs(600),
+                poll: config.poll,
+            };
+            runtime::run(
+                &mut terminal,
+                events,
+                app,
+                startup,
+                client,
+                Some(writer),
+                options,
+                &mut effects,
+                Some(&mut observe),
+            )
+            .await
+            .expect("loop ends cleanly")
+        });
+        Self { keys, probes, task }
+    }
+
+    pub fn press(&self, code: KeyCode) {
+        let _ = self
+            .keys
+            .unbounded_send(Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+    }
+
+    pub fn key(&self, c: char) {
+        self.press(KeyCode::Char(c));
+    }
+
+    pub fn type_text(&self, text: &str) {
+        for c in text.chars() {
+            self.key(c);
+        }
+    }
+
+    /// Waits until a frame satisfies `condition`; fails with the last screen if it never does.
+    pub async fn wait_for(&mut self, what: &str, condition: impl Fn(&Probe) -> bool) -> Probe {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            {
+                let probe = self.probes.borrow_and_update();
+                if condition(&probe) {
+                    return probe.clone();
+                }
+            }
+            let changed = tokio::time::timeout_at(deadline, self.probes.changed()).await;
+            if !matches!(changed, Ok(Ok(()))) {
+                let probe = self.probes.borrow().clone();
+                panic!(
+                    "timed out waiting for {what}\nnotice: {:?}\nticket: {:?}\nlive: {:#?}\nscreen:\n{}",
+                    probe.notice, probe.ticket, probe.live, probe.screen
+                );
+            }
+        }
+    }
+
+    /// Quits with `q` and returns the final state.
+    pub async fn quit(self) -> App {
+        self.key('q');
+        tokio::time::timeout(PATIENCE, self.task)
+            .await
+            .expect("quits in time")
+            .expect("loop task")
+    }
+}
+
+/// Waits until an async condition holds (sandbox state, files).
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
