@@ -116,7 +116,7 @@ async fn exchange_runs_to_completed_and_balances_move() {
 async fn expired_lock_blocks_confirm_and_relock_works() {
     let sandbox = harness::start_sandbox(SandboxOptions {
         // Confirmable for about 2 s (the desk keeps a 2 s safety margin), then expired.
-        lock_ttl: Some(Duration::from_millis(4_000)),
+        lock_ttl: Some(Duration::from_secs(4)),
         ..harness::fast_sandbox_options()
     })
     .await;
