@@ -296,3 +296,49 @@ async fn restart_resumes_a_pending_exchange_from_the_journal() {
     desk.quit().await;
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p462_on_order_create_is_explained_and_relock_recovers() {
+    let sandbox = harness::start_sandbox(harness::fast_sandbox_options()).await;
+    sandbox.set_next_order_payer(PayerScript::PayInFull);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
+    let mut desk = Desk::start(client, DeskConfig::new(&dir.path().join("journal.jsonl")));
+    select_balance(&mut desk, "usdc").await;
+    desk.key('o');
+    desk.wait_for("order ticket", |p| p.ticket.as_deref() == Some("editing"))
+        .await;
+    desk.type_text("120");
+    desk.press(KeyCode::Enter);
+    desk.wait_for("locked order rate", |p| {
+        p.ticket.as_deref() == Some("locked")
+    })
+    .await;
+    // P100 drops the lock on its side (the desk's countdown still runs).
+    sandbox.expire_locks();
+    desk.key('y');
+    let refused = desk
+        .wait_for("P462 explained", |p| {
+            p.ticket
+                .as_deref()
+                .is_some_and(|t| t.starts_with("rejected"))
+        })
+        .await;
+    let message = refused.ticket.unwrap_or_default();
+    assert!(message.contains("P462"), "{message}");
+    assert!(message.contains("l to lock"), "{message}");
+    assert_eq!(sandbox.executions().orders, 0);
+    desk.key('l');
+    desk.wait_for("a fresh order lock", |p| {
+        p.ticket.as_deref() == Some("locked") && p.screen.contains("CONFIRM")
+    })
+    .await;
+    desk.key('y');
+    desk.wait_for("order created", |p| {
+        p.live.iter().any(|row| row.remote_id.is_some())
+    })
+    .await;
+    assert_eq!(sandbox.executions().orders, 1);
+    desk.quit().await;
+    sandbox.shutdown().await;
+}
