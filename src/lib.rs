@@ -8,3 +8,4 @@ pub mod app;
 pub mod config;
 pub mod money;
 pub mod sandbox;
+pub mod ui;

@@ -1,0 +1,338 @@
+//! The screen: `render` draws the whole dashboard from `App`, a pure function of state and the
+//! render options (theme and UTC offset, fixed at start-up). It reads no clock, no environment.
+//!
+//! Layout: a header line, the panes, a two-line status bar. Wide terminals (>= 120 columns) put
+//! balances over live on the left and history on the right; narrower ones stack the three.
+//! Below 80x24 only a notice asking for a bigger terminal is drawn.
+
+pub mod balances;
+pub mod detail;
+pub mod dialog;
+pub mod format;
+pub mod header;
+pub mod help;
+pub mod history;
+pub mod live;
+pub mod pane;
+pub mod status_bar;
+pub mod theme;
+
+use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::{App, Overlay};
+
+pub use self::theme::Theme;
+
+/// The smallest terminal the dashboard is drawn in.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// From this width on, history gets a column of its own.
+pub const WIDE_WIDTH: u16 = 120;
+
+/// The wide layout's history width that shows every column; the left column's least width.
+const HISTORY_FULL_WIDTH: u16 = 86;
+const LEFT_MIN_WIDTH: u16 = 52;
+
+/// How to draw, decided once when the app starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderOptions {
+    pub theme: Theme,
+    /// Times are shown at this offset from UTC (the local one at start-up; UTC in tests).
+    pub utc_offset: FixedOffset,
+}
+
+impl RenderOptions {
+    pub fn new(theme: Theme, utc_offset: FixedOffset) -> Self {
+        Self { theme, utc_offset }
+    }
+
+    /// Colour theme, times in UTC: deterministic, for tests and benches.
+    pub fn utc(theme: Theme) -> Self {
+        Self::new(theme, Utc.fix())
+    }
+
+    /// Reads `NO_COLOR` and the local UTC offset: call once at start-up. A DST change during a
+    /// session is not followed (the offset is the one at `now`).
+    pub fn from_environment(now: DateTime<Utc>) -> Self {
+        let theme = Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref());
+        let utc_offset = Local.offset_from_utc_datetime(&now.naive_utc());
+        Self::new(theme, utc_offset)
+    }
+}
+
+/// Draws everything: the dashboard, or a "too small" notice, then any overlay on top.
+pub fn render(app: &App, frame: &mut Frame, options: &RenderOptions) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, options);
+        return;
+    }
+    dashboard(app, frame, area, options);
+    overlay(app, frame, area, options);
+}
+
+fn dashboard(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) {
+    let [header_area, body, status_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(status_bar::HEIGHT),
+    ])
+    .areas(area);
+    header::render(frame, header_area, app, options);
+    let panes = pane_areas(app, body, options);
+    balances::render(frame, panes.balances, app, options);
+    history::render(frame, panes.history, app, options);
+    live::render(frame, panes.live, app, options);
+    status_bar::render(frame, status_area, app, options);
+}
+
+fn overlay(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) {
+    match &app.overlay {
+        None => {}
+        Some(Overlay::Help) => help::render(frame, area, options),
+        Some(Overlay::BalanceDetail(id)) => detail::balance(frame, area, app, id, options),
+        Some(Overlay::TransactionDetail(id)) => detail::transaction(frame, area, app, id, options),
+        Some(Overlay::LiveDetail(key)) => detail::live(frame, area, app, key, options),
+        Some(Overlay::Error { title, message }) => {
+            detail::error(frame, area, title, message, options);
+        }
+    }
+}
+
+/// Where each pane goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaneAreas {
+    pub balances: Rect,
+    pub history: Rect,
+    pub live: Rect,
+}
+
+/// Splits the body between the panes. Balances and live ask for what their rows need and get
+/// at most a share each; history takes the rest, because it is the one that scrolls for ever.
+pub fn pane_areas(app: &App, body: Rect, options: &RenderOptions) -> PaneAreas {
+    let live_wanted = live::wanted_height(app);
+    if body.width >= WIDE_WIDTH {
+        // History first gets the width its columns need in full (86 with the id and the
+        // exchange's other leg); balances and live get the rest, between 52 and 45%.
+        let left_width = body
+            .width
+            .saturating_sub(HISTORY_FULL_WIDTH)
+            .max(LEFT_MIN_WIDTH)
+            .min(body.width * 9 / 20);
+        let [left, right] =
+            Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)]).areas(body);
+        let balances_wanted = balances::wanted_height(app, left.width, options);
+        let balances_height = balances_wanted.min(left.height * 3 / 5);
+        let [balances, live] =
+            Layout::vertical([Constraint::Length(balances_height), Constraint::Fill(1)])
+                .areas(left);
+        return PaneAreas {
+            balances,
+            history: right,
+            live,
+        };
+    }
+    let balances_wanted = balances::wanted_height(app, body.width, options);
+    let height = body.height;
+    let history_min = (height / 3).max(6).min(height);
+    let rest = height - history_min;
+    let live_height = live_wanted.min(rest * 2 / 5);
+    let balances_height = balances_wanted.min(rest - live_height);
+    let [balances, history, live] = Layout::vertical([
+        Constraint::Length(balances_height),
+        Constraint::Fill(1),
+        Constraint::Length(live_height),
+    ])
+    .areas(body);
+    PaneAreas {
+        balances,
+        history,
+        live,
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect, options: &RenderOptions) {
+    let text = format!(
+        "Terminal too small: {}x{}. Enlarge to at least {MIN_WIDTH}x{MIN_HEIGHT}.",
+        area.width, area.height
+    );
+    let lines = u16::try_from(text.len())
+        .unwrap_or(u16::MAX)
+        .div_ceil(area.width.max(1));
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(lines),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let notice = Paragraph::new(Line::from(text).style(options.theme.warning))
+        .centered()
+        .wrap(Wrap { trim: true });
+    frame.render_widget(notice, middle);
+}
+
+/// A `usize` count as terminal cells, saturating.
+pub(crate) fn cells(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// A rectangle of at most `width` x `height`, centred in `area`.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every widget and overlay drawn straight into every small rectangle: `render` shows only
+    //! the "too small" notice below 80x24, so this is what proves the widgets themselves never
+    //! panic on a cramped area.
+    use super::*;
+    use crate::api::models::{Currency, Transaction, TransactionPage, TransactionStatus};
+    use crate::app::live::{ExchangeLeg, LiveKind, LiveRow, OrderLeg, Phase};
+    use crate::app::msg::Msg;
+    use crate::app::{EnvBadge, SessionInfo};
+    use ratatui::backend::TestBackend;
+    use ratatui::{Terminal, layout::Rect};
+    use rust_decimal::Decimal;
+
+    fn app() -> App {
+        let now = Utc::now();
+        let session = SessionInfo {
+            environment: EnvBadge::Production,
+            profile: "a-rather-long-profile-name".into(),
+            read_only: true,
+            bell: false,
+        };
+        let mut app = App::new(session, now);
+        app.init();
+        let balances = serde_json::from_str(
+            r#"{"fiatBalances": [{"id": "f1", "amount": "1520.75", "name": "eur", "rate": 1,
+                 "iban": "LT683130019950000568", "status": "ACTIVE"}],
+                "cryptoBalances": [{"id": "c1", "amount": "12.5", "name": "usdc",
+                 "wallet": "0x2e90", "rate": 0.96, "networkConfig": {"polygon": {
+                 "mainnet": false, "name": "amoy", "withdrawal": {"feeWithdrawal": 10},
+                 "deposit": {"minDeposit": 5}}}}]}"#,
+        )
+        .expect("balances");
+        app.update(Msg::BalancesLoaded(Ok(balances)), now);
+        let transactions = (0..60)
+            .map(|n| Transaction {
+                id: format!("tx-{n:04}-0000-0000"),
+                kind: crate::api::models::TransactionType::Exchange,
+                status: TransactionStatus::Failed,
+                amount: Decimal::new(12_345, 2),
+                currency: Currency::new("eth"),
+                created_at: Some(now),
+                description: Some("a description long enough to wrap".into()),
+                currency_to: Some(Currency::new("eur")),
+                amount_to: Some(Decimal::new(9_876_543, 2)),
+            })
+            .collect();
+        let page = TransactionPage {
+            transactions,
+            page: None,
+            limit: None,
+            total: Some(100_000),
+        };
+        app.update(
+            Msg::HistoryLoaded {
+                page: 1,
+                result: Ok(page),
+            },
+            now,
+        );
+        let order = OrderLeg {
+            currency: Currency::new("usdc"),
+            network: "polygon".into(),
+            fiat_amount: Decimal::new(34_659, 2),
+            fiat_currency: Currency::new("eur"),
+            crypto_amount: Decimal::new(412_607_142, 6),
+            wallet_address: Some("0xE3534d1b2c8f0a9e7d6c5b4a3928170f6e5d4c3b".into()),
+            confirmations: Some((1, 3)),
+            received: Some(Decimal::ONE),
+            required: Some(Decimal::TEN),
+            transaction_hash: Some("0x84a1".into()),
+            payment_expires_at: Some(now),
+        };
+        for (key, kind, phase) in [
+            (
+                "o",
+                LiveKind::Order(order),
+                Phase::Unknown {
+                    reason: "timed out".into(),
+                },
+            ),
+            (
+                "x",
+                LiveKind::Exchange(ExchangeLeg {
+                    from: Currency::new("eth"),
+                    to: Currency::new("eur"),
+                    amount: Decimal::TEN,
+                    amount_to: Decimal::new(2_500_120, 2),
+                    rate: Decimal::new(250_012, 2),
+                }),
+                Phase::Failed {
+                    reason: "P433: insufficient funds".into(),
+                },
+            ),
+        ] {
+            app.live.push(LiveRow {
+                key: key.into(),
+                remote_id: None,
+                lock_id: "lock".into(),
+                kind,
+                phase,
+                created_at: now,
+                updated_at: now,
+            });
+        }
+        app
+    }
+
+    #[test]
+    fn widgets_never_panic_in_small_areas() {
+        let mut app = app();
+        let options = RenderOptions::utc(Theme::color());
+        let mut terminal = Terminal::new(TestBackend::new(32, 12)).expect("terminal");
+        let long_message = "word ".repeat(80);
+        for editing in [false, true] {
+            app.history.filter_editing = editing;
+            terminal
+                .draw(|frame| {
+                    for width in 0..=30 {
+                        for height in 0..=10 {
+                            let area = Rect::new(1, 1, width, height);
+                            header::render(frame, area, &app, &options);
+                            balances::render(frame, area, &app, &options);
+                            history::render(frame, area, &app, &options);
+                            live::render(frame, area, &app, &options);
+                            status_bar::render(frame, area, &app, &options);
+                            help::render(frame, area, &options);
+                            detail::balance(frame, area, &app, "c1", &options);
+                            detail::balance(frame, area, &app, "f1", &options);
+                            detail::balance(frame, area, &app, "gone", &options);
+                            let id = app.history.rows[0].id.clone();
+                            detail::transaction(frame, area, &app, &id, &options);
+                            detail::live(frame, area, &app, "o", &options);
+                            detail::live(frame, area, &app, "x", &options);
+                            detail::error(frame, area, "Failed", &long_message, &options);
+                            too_small(frame, area, &options);
+                            dashboard(&app, frame, area, &options);
+                        }
+                    }
+                })
+                .expect("draw");
+        }
+    }
+}
