@@ -88,7 +88,7 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) 
     ])
     .areas(area);
     header::render(frame, header_area, app, options);
-    let panes = pane_areas(app, body);
+    let panes = pane_areas(app, body, options);
     balances::render(frame, panes.balances, app, options);
     history::render(frame, panes.history, app, options);
     live::render(frame, panes.live, app, options);
@@ -118,8 +118,7 @@ pub struct PaneAreas {
 
 /// Splits the body between the panes. Balances and live ask for what their rows need and get
 /// at most a share each; history takes the rest, because it is the one that scrolls for ever.
-pub fn pane_areas(app: &App, body: Rect) -> PaneAreas {
-    let balances_wanted = balances::wanted_height(app);
+pub fn pane_areas(app: &App, body: Rect, options: &RenderOptions) -> PaneAreas {
     let live_wanted = live::wanted_height(app);
     if body.width >= WIDE_WIDTH {
         // History first gets the width its columns need in full (86 with the id and the
@@ -131,6 +130,7 @@ pub fn pane_areas(app: &App, body: Rect) -> PaneAreas {
             .min(body.width * 9 / 20);
         let [left, right] =
             Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)]).areas(body);
+        let balances_wanted = balances::wanted_height(app, left.width, options);
         let balances_height = balances_wanted.min(left.height * 3 / 5);
         let [balances, live] =
             Layout::vertical([Constraint::Length(balances_height), Constraint::Fill(1)])
@@ -141,6 +141,7 @@ pub fn pane_areas(app: &App, body: Rect) -> PaneAreas {
             live,
         };
     }
+    let balances_wanted = balances::wanted_height(app, body.width, options);
     let height = body.height;
     let history_min = (height / 3).max(6).min(height);
     let rest = height - history_min;
@@ -193,5 +194,151 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
         y: area.y + (area.height - height) / 2,
         width,
         height,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every widget and overlay drawn straight into every small rectangle: `render` shows only
+    //! the "too small" notice below 80x24, so this is what proves the widgets themselves never
+    //! panic on a cramped area.
+    use super::*;
+    use crate::api::models::{Currency, Transaction, TransactionPage, TransactionStatus};
+    use crate::app::live::{ExchangeLeg, LiveKind, LiveRow, OrderLeg, Phase};
+    use crate::app::msg::Msg;
+    use crate::app::{EnvBadge, SessionInfo};
+    use ratatui::backend::TestBackend;
+    use ratatui::{Terminal, layout::Rect};
+    use rust_decimal::Decimal;
+
+    fn app() -> App {
+        let now = Utc::now();
+        let session = SessionInfo {
+            environment: EnvBadge::Production,
+            profile: "a-rather-long-profile-name".into(),
+            read_only: true,
+            bell: false,
+            max_exchange_eur: None,
+        };
+        let mut app = App::new(session, now);
+        app.init();
+        let balances = serde_json::from_str(
+            r#"{"fiatBalances": [{"id": "f1", "amount": "1520.75", "name": "eur", "rate": 1,
+                 "iban": "LT683130019950000568", "status": "ACTIVE"}],
+                "cryptoBalances": [{"id": "c1", "amount": "12.5", "name": "usdc",
+                 "wallet": "0x2e90", "rate": 0.96, "networkConfig": {"polygon": {
+                 "mainnet": false, "name": "amoy", "withdrawal": {"feeWithdrawal": 10},
+                 "deposit": {"minDeposit": 5}}}}]}"#,
+        )
+        .expect("balances");
+        app.update(Msg::BalancesLoaded(Ok(balances)), now);
+        let transactions = (0..60)
+            .map(|n| Transaction {
+                id: format!("tx-{n:04}-0000-0000"),
+                kind: crate::api::models::TransactionType::Exchange,
+                status: TransactionStatus::Failed,
+                amount: Decimal::new(12_345, 2),
+                currency: Currency::new("eth"),
+                created_at: Some(now),
+                description: Some("a description long enough to wrap".into()),
+                currency_to: Some(Currency::new("eur")),
+                amount_to: Some(Decimal::new(9_876_543, 2)),
+            })
+            .collect();
+        let page = TransactionPage {
+            transactions,
+            page: None,
+            limit: None,
+            total: Some(100_000),
+        };
+        app.update(
+            Msg::HistoryLoaded {
+                page: 1,
+                result: Ok(page),
+            },
+            now,
+        );
+        let order = OrderLeg {
+            currency: Currency::new("usdc"),
+            network: "polygon".into(),
+            fiat_amount: Decimal::new(34_659, 2),
+            fiat_currency: Currency::new("eur"),
+            crypto_amount: Decimal::new(412_607_142, 6),
+            wallet_address: Some("0xE3534d1b2c8f0a9e7d6c5b4a3928170f6e5d4c3b".into()),
+            confirmations: Some((1, 3)),
+            received: Some(Decimal::ONE),
+            required: Some(Decimal::TEN),
+            transaction_hash: Some("0x84a1".into()),
+            payment_expires_at: Some(now),
+        };
+        for (key, kind, phase) in [
+            (
+                "o",
+                LiveKind::Order(order),
+                Phase::Unknown {
+                    reason: "timed out".into(),
+                },
+            ),
+            (
+                "x",
+                LiveKind::Exchange(ExchangeLeg {
+                    from: Currency::new("eth"),
+                    to: Currency::new("eur"),
+                    amount: Decimal::TEN,
+                    amount_to: Decimal::new(2_500_120, 2),
+                    rate: Decimal::new(250_012, 2),
+                }),
+                Phase::Failed {
+                    reason: "P433: insufficient funds".into(),
+                },
+            ),
+        ] {
+            app.live.push(LiveRow {
+                key: key.into(),
+                remote_id: None,
+                lock_id: "lock".into(),
+                kind,
+                phase,
+                created_at: now,
+                updated_at: now,
+            });
+        }
+        app
+    }
+
+    #[test]
+    fn widgets_never_panic_in_small_areas() {
+        let mut app = app();
+        let options = RenderOptions::utc(Theme::color());
+        let mut terminal = Terminal::new(TestBackend::new(32, 12)).expect("terminal");
+        let long_message = "word ".repeat(80);
+        for editing in [false, true] {
+            app.history.filter_editing = editing;
+            terminal
+                .draw(|frame| {
+                    for width in 0..=30 {
+                        for height in 0..=10 {
+                            let area = Rect::new(1, 1, width, height);
+                            header::render(frame, area, &app, &options);
+                            balances::render(frame, area, &app, &options);
+                            history::render(frame, area, &app, &options);
+                            live::render(frame, area, &app, &options);
+                            status_bar::render(frame, area, &app, &options);
+                            help::render(frame, area, &options);
+                            detail::balance(frame, area, &app, "c1", &options);
+                            detail::balance(frame, area, &app, "f1", &options);
+                            detail::balance(frame, area, &app, "gone", &options);
+                            let id = app.history.rows[0].id.clone();
+                            detail::transaction(frame, area, &app, &id, &options);
+                            detail::live(frame, area, &app, "o", &options);
+                            detail::live(frame, area, &app, "x", &options);
+                            detail::error(frame, area, "Failed", &long_message, &options);
+                            too_small(frame, area, &options);
+                            dashboard(&app, frame, area, &options);
+                        }
+                    }
+                })
+                .expect("draw");
+        }
     }
 }

@@ -3,10 +3,10 @@
 use std::fmt::Write as _;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{RenderOptions, cells, format, pane};
 use crate::api::models::FiatStatus;
@@ -18,10 +18,77 @@ use crate::money;
 /// Borders, the column header and the total line.
 const CHROME_ROWS: u16 = 4;
 
-/// The height that shows every balance (or the one-line message when there are none).
-pub fn wanted_height(app: &App) -> u16 {
+/// The columns' widths, from every row: balances are few, and steady columns read better.
+struct Widths {
+    currency: usize,
+    amount: usize,
+    eur: usize,
+}
+
+impl Widths {
+    fn of(app: &App, total_text: &str) -> Self {
+        let rows = &app.balances.rows;
+        let max = |texts: &mut dyn Iterator<Item = String>, least: usize| {
+            texts
+                .map(|t| format::width(&t))
+                .max()
+                .unwrap_or(0)
+                .max(least)
+        };
+        Self {
+            currency: max(
+                &mut rows.iter().map(|r| r.currency.to_string()),
+                "Total".len(),
+            ),
+            amount: max(
+                &mut rows
+                    .iter()
+                    .map(|r| money::format_amount(r.amount, r.currency.as_str())),
+                "Amount".len(),
+            ),
+            eur: max(
+                &mut rows.iter().map(eur_text),
+                format::width(total_text).max("≈ EUR".len()),
+            ),
+        }
+    }
+
+    /// What is left for the status column in `inner_width`.
+    fn status_room(&self, inner_width: usize) -> usize {
+        inner_width.saturating_sub(1 + self.currency + self.amount + self.eur + 4)
+    }
+}
+
+/// "272,181.98" and "indicative, rates of 11:29 (2 unpriced)".
+fn total_texts(app: &App, options: &RenderOptions) -> (String, String) {
+    let balances = &app.balances;
+    let (total, unpriced) = balances.total_eur();
+    let at = balances
+        .rates_at
+        .map_or_else(|| "-".into(), |at| format::clock(at, options.utc_offset));
+    let mut note = format!("indicative, rates of {at}");
+    if unpriced > 0 {
+        let _ = write!(note, " ({unpriced} unpriced)");
+    }
+    (money::format_eur(total), note)
+}
+
+/// Whether the total's note fits beside it, or needs a line of its own.
+fn note_fits(app: &App, inner_width: usize, options: &RenderOptions) -> bool {
+    let (total, note) = total_texts(app, options);
+    Widths::of(app, &total).status_room(inner_width) >= format::width(&note)
+}
+
+/// The height that shows every balance (or the one-line message when there are none) in a
+/// pane `width` columns wide.
+pub fn wanted_height(app: &App, width: u16, options: &RenderOptions) -> u16 {
     let rows = app.balances.rows.len().max(1);
-    cells(rows).saturating_add(CHROME_ROWS)
+    let inner_width = usize::from(width.saturating_sub(2));
+    let note_line =
+        u16::from(!app.balances.rows.is_empty() && !note_fits(app, inner_width, options));
+    cells(rows)
+        .saturating_add(CHROME_ROWS)
+        .saturating_add(note_line)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions) {
@@ -34,17 +101,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         app.now,
         options,
     );
-    let rows_height = usize::from(area.height.saturating_sub(CHROME_ROWS));
-    let extra = pane::position(
-        balances.selection.visible_offset(
-            balances.selected_index(),
-            balances.rows.len(),
-            rows_height,
-        ),
-        rows_height,
-        balances.rows.len(),
-        options,
+    let note_line = !note_fits(app, usize::from(area.width.saturating_sub(2)), options);
+    let rows_height = usize::from(
+        area.height
+            .saturating_sub(CHROME_ROWS + u16::from(note_line)),
     );
+    let offset = balances.selection.visible_offset(
+        balances.selected_index(),
+        balances.rows.len(),
+        rows_height,
+    );
+    let extra = pane::position(offset, rows_height, balances.rows.len(), options);
     let block = pane::block(Pane::Balances, focused, area, extra, right, options);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -58,24 +125,41 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         pane::message(frame, inner, lines);
         return;
     }
-    table(frame, inner, app, focused, options);
+    let (table_area, note_area) = if note_line {
+        let [table_area, note_area] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+        (table_area, Some(note_area))
+    } else {
+        (inner, None)
+    };
+    table(
+        frame,
+        table_area,
+        app,
+        (offset, rows_height),
+        note_area,
+        options,
+    );
 }
 
-fn table(frame: &mut Frame, inner: Rect, app: &App, focused: bool, options: &RenderOptions) {
+fn table(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    (offset, rows_height): (usize, usize),
+    note_area: Option<Rect>,
+    options: &RenderOptions,
+) {
     let theme = &options.theme;
     let balances = &app.balances;
-    let rows_height = usize::from(inner.height.saturating_sub(2));
+    let focused = app.focus == Pane::Balances;
     let selected = balances.selected_index();
-    let offset = balances
-        .selection
-        .visible_offset(selected, balances.rows.len(), rows_height);
     let visible = balances
         .rows
         .iter()
         .enumerate()
         .skip(offset)
         .take(rows_height);
-
     let mut rows = Vec::with_capacity(rows_height);
     for (index, row) in visible {
         let is_selected = selected == Some(index);
@@ -87,41 +171,8 @@ fn table(frame: &mut Frame, inner: Rect, app: &App, focused: bool, options: &Ren
         rows.push(balance_row(row, is_selected, options).style(style));
     }
 
-    let (total, unpriced) = balances.total_eur();
-    let total_text = money::format_eur(total);
-    let mut note = format!(
-        "indicative, rates of {}",
-        balances
-            .rates_at
-            .map_or_else(|| "-".into(), |at| format::clock(at, options.utc_offset))
-    );
-    if unpriced > 0 {
-        let _ = write!(note, " ({unpriced} unpriced)");
-    }
-
-    // Column widths from every row: balances are few, and stable columns read better.
-    let currency_width = balances
-        .rows
-        .iter()
-        .map(|row| format::width(&row.currency.to_string()))
-        .max()
-        .unwrap_or(0)
-        .max("Total".len());
-    let amount_width = balances
-        .rows
-        .iter()
-        .map(|row| format::width(&money::format_amount(row.amount, row.currency.as_str())))
-        .max()
-        .unwrap_or(0)
-        .max("Amount".len());
-    let eur_width = balances
-        .rows
-        .iter()
-        .map(|row| format::width(&eur_text(row)))
-        .chain([format::width(&total_text), "≈ EUR".len()])
-        .max()
-        .unwrap_or(0);
-
+    let (total_text, note) = total_texts(app, options);
+    let widths = Widths::of(app, &total_text);
     let header = Row::new([
         Cell::new(""),
         Cell::new("Cur"),
@@ -130,24 +181,33 @@ fn table(frame: &mut Frame, inner: Rect, app: &App, focused: bool, options: &Ren
         Cell::new("Status"),
     ])
     .style(theme.table_header);
-    // Total under the EUR column; the label sits in the currency column (at least 5 wide).
+    // The total sits under the EUR column, its label in the currency column.
+    let note_cell = if note_area.is_none() {
+        Cell::new(Span::styled(note.clone(), theme.muted))
+    } else {
+        Cell::new("")
+    };
     let footer = Row::new([
         Cell::new(""),
         Cell::new("Total"),
         Cell::new(""),
         Cell::new(Line::from(total_text).right_aligned()),
-        Cell::new(Span::styled(note, theme.muted)),
+        note_cell,
     ])
     .style(theme.title_focused);
-    let widths = [
+    let constraints = [
         Constraint::Length(1),
-        Constraint::Length(cells(currency_width)),
-        Constraint::Length(cells(amount_width)),
-        Constraint::Length(cells(eur_width)),
+        Constraint::Length(cells(widths.currency)),
+        Constraint::Length(cells(widths.amount)),
+        Constraint::Length(cells(widths.eur)),
         Constraint::Fill(1),
     ];
-    let table = Table::new(rows, widths).header(header).footer(footer);
-    frame.render_widget(table, inner);
+    let table = Table::new(rows, constraints).header(header).footer(footer);
+    frame.render_widget(table, area);
+    if let Some(note_area) = note_area {
+        let line = Line::styled(format!("  {note}"), theme.muted).right_aligned();
+        frame.render_widget(Paragraph::new(line), note_area);
+    }
 }
 
 fn eur_text(row: &BalanceRow) -> String {
@@ -169,12 +229,11 @@ fn balance_row(row: &BalanceRow, selected: bool, options: &RenderOptions) -> Row
         text if text.is_empty() => "-".to_string(),
         text => text,
     };
+    let amount = money::format_amount(row.amount, row.currency.as_str());
     Row::new([
         Cell::new(if selected { "▶" } else { " " }),
         Cell::new(row.currency.to_string()),
-        Cell::new(
-            Line::from(money::format_amount(row.amount, row.currency.as_str())).right_aligned(),
-        ),
+        Cell::new(Line::from(amount).right_aligned()),
         Cell::new(Line::from(eur_text(row)).right_aligned()),
         Cell::new(Span::styled(status, status_style)),
     ])

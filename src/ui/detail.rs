@@ -175,19 +175,16 @@ fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
             row.phase.label(),
             live::phase_style(&row.phase, theme),
         ),
-        spans_field("Progress", live::waiting_for(row, app, theme)),
+        spans_field("Progress", live::waiting_for(row, app, theme, false)),
         field("Amounts", live::amounts(row)),
     ];
-    match &row.phase {
-        Phase::Failed { reason } => {
-            items.push(styled_field("Reason", reason.clone(), theme.error));
-        }
-        Phase::Unknown { reason } => items.push(styled_field(
+    // A failure's reason is already the progress line; an unknown outcome needs its why.
+    if let Phase::Unknown { reason } = &row.phase {
+        items.push(styled_field(
             "Why unknown",
             format!("{reason}; reading the state back, never sent again"),
             theme.unknown,
-        )),
-        _ => {}
+        ));
     }
     match &row.kind {
         LiveKind::Exchange(leg) => items.push(field(

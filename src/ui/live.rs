@@ -102,7 +102,7 @@ fn row_text(
     ];
     let second = vec![Span::raw(format!("    {}", amounts(row)))];
     let mut third = vec![Span::raw("    ")];
-    third.extend(waiting_for(row, app, theme));
+    third.extend(waiting_for(row, app, theme, true));
     Text::from(
         [first, second, third]
             .into_iter()
@@ -147,10 +147,19 @@ fn order_amounts(leg: &OrderLeg) -> String {
     )
 }
 
-/// What the row waits for, or how it ended. The most important word comes first, so a narrow
-/// pane that cuts the line still shows it.
-pub fn waiting_for(row: &LiveRow, app: &App, theme: &Theme) -> Vec<Span<'static>> {
-    let dismiss = Span::styled(" · d to dismiss", theme.muted);
+/// What the row waits for, or how it ended (with the dismiss key when `dismiss_hint`). The most
+/// important word comes first, so a narrow pane that cuts the line still shows it.
+pub fn waiting_for(
+    row: &LiveRow,
+    app: &App,
+    theme: &Theme,
+    dismiss_hint: bool,
+) -> Vec<Span<'static>> {
+    let dismiss = if dismiss_hint {
+        Span::styled(" · d to dismiss", theme.muted)
+    } else {
+        Span::raw("")
+    };
     match (&row.phase, &row.kind) {
         (Phase::Sending, _) => vec![Span::styled("sending…", theme.pending)],
         (Phase::Unknown { reason }, _) => vec![Span::styled(

@@ -30,7 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
             ),
         ])
     });
-    let hints = Line::from(hint_spans(&hints(app), theme));
+    let hints = Line::from(hint_spans(&hints(app), usize::from(area.width), theme));
     frame.render_widget(Paragraph::new(vec![notice, hints]), area);
 }
 
@@ -56,14 +56,35 @@ fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-fn hint_spans(hints: &[(&'static str, &'static str)], theme: &Theme) -> Vec<Span<'static>> {
-    let mut spans = vec![Span::raw(" ")];
-    for (index, (key, help)) in hints.iter().enumerate() {
-        if index > 0 {
-            spans.push(Span::styled("  ", theme.muted));
+/// The hints that fit in `width`, whole. When not all fit, "? help" is kept first (it leads to
+/// every other key), then the others in order; they are shown in their own order.
+fn hint_spans(
+    hints: &[(&'static str, &'static str)],
+    width: usize,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    let hint_width = |(key, help): &(&str, &str)| format::width(key) + 1 + format::width(help);
+    let is_help = |hint: &&(&str, &str)| hint.1 == "help";
+    let by_priority = hints
+        .iter()
+        .filter(is_help)
+        .chain(hints.iter().filter(|hint| !is_help(hint)));
+    let mut used = 1;
+    let mut kept = Vec::new();
+    for hint in by_priority {
+        let needed = hint_width(hint) + if kept.is_empty() { 0 } else { 2 };
+        if used + needed <= width {
+            used += needed;
+            kept.push(*hint);
         }
-        spans.push(Span::styled(*key, theme.key));
-        spans.push(Span::styled(format!(" {help}"), theme.muted));
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for hint in hints.iter().filter(|hint| kept.contains(hint)) {
+        if spans.len() > 1 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(hint.0, theme.key));
+        spans.push(Span::styled(format!(" {}", hint.1), theme.muted));
     }
     spans
 }
