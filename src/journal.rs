@@ -117,13 +117,14 @@ impl Journal {
             std::fs::create_dir_all(parent)?;
         }
         let mut options = OpenOptions::new();
-        options.create(true).append(true);
+        options.create(true).append(true).read(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt as _;
             options.mode(0o600);
         }
-        let file = options.open(path)?;
+        let mut file = options.open(path)?;
+        end_torn_line(&mut file)?;
         Ok(Self {
             path: path.to_path_buf(),
             file,
@@ -141,6 +142,26 @@ impl Journal {
         self.file.write_all(&line)?;
         self.file.sync_data()
     }
+}
+
+/// A crash mid-write can leave a last line without its newline. Appending straight onto it
+/// would glue the next entry to the torn one and lose both; end the torn line first, so only
+/// it is reported damaged on replay.
+fn end_torn_line(file: &mut File) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    let mut reader = file.try_clone()?;
+    reader.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    reader.read_exact(&mut last)?;
+    if last[0] != b'\n' {
+        file.write_all(b"\n")?;
+        file.sync_data()?;
+    }
+    Ok(())
 }
 
 /// Reads a journal file; a missing file is an empty journal.
