@@ -162,7 +162,23 @@ pub fn live(frame: &mut Frame, area: Rect, app: &App, key: &str, options: &Rende
         return;
     };
     let title = format!("{} · {}", row.kind_label(), row.phase.label());
-    let items = live_items(row, app, options);
+    let mut items = live_items(row, app, options);
+    // A QR code of the wallet address, so the payer can scan it off the screen; only when the
+    // whole code fits (a cut QR code scans as nothing, or worse).
+    let address = match &row.kind {
+        LiveKind::Order(order) => order.wallet_address.as_deref(),
+        LiveKind::Exchange(_) => None,
+    };
+    if let Some(qr) = address.and_then(super::qr::lines) {
+        let room = usize::from(area.height).saturating_sub(items.len() + 4);
+        if qr.len() < room {
+            items.push(dialog::text(Line::styled(
+                "Scan to pay:",
+                options.theme.muted,
+            )));
+            items.extend(qr.into_iter().map(|line| dialog::text(Line::raw(line))));
+        }
+    }
     show(frame, area, &title, items, options);
 }
 

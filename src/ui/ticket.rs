@@ -123,7 +123,7 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, theme: &Theme) -> Vec<Line<
                         )),
                         Span::styled(
                             quote.amount_to.map_or_else(String::new, |to| {
-                                format!("  → {}", format_amount(to, valid.to.as_str()))
+                                format!("  → {} {}", format_amount(to, valid.to.as_str()), valid.to)
                             }),
                             theme.muted,
                         ),
