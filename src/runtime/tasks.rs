@@ -1,6 +1,8 @@
 //! The tasks behind `Cmd`s that talk to the API: each runs on its own and answers with a `Msg`.
 //! Money-moving ones journal the intent (synced) before the POST and the outcome after it.
 
+use std::future::Future;
+
 use chrono::Utc;
 use tokio::sync::mpsc;
 
@@ -42,6 +44,34 @@ fn outcome_entry<T>(
     }
 }
 
+/// The one path every money-moving POST takes: journal the intent (synced), send `post` exactly
+/// once, journal the outcome, and hand the answer to the app. Without a journal nothing is sent.
+async fn submit_once<T, F>(
+    journal: Option<JournalWriter>,
+    intent: Entry,
+    post: F,
+    remote_id: impl Fn(&T) -> String,
+    to_app: &ToApp,
+) -> Result<T, SubmitError>
+where
+    F: Future<Output = Result<T, ApiError>>,
+{
+    let Some(journal) = journal else {
+        return Err(SubmitError::Journal("no journal is open".into()));
+    };
+    if let Err(error) = journal.append(intent.clone()).await {
+        return Err(SubmitError::Journal(error.to_string()));
+    }
+    let result = post.await;
+    let outcome = outcome_entry(&intent, &result, remote_id);
+    if let Err(error) = journal.append(outcome).await {
+        let _ = to_app.send(Msg::JournalFailed {
+            error: error.to_string(),
+        });
+    }
+    result.map_err(SubmitError::Api)
+}
+
 /// Journals the intent, sends the exchange exactly once, journals the outcome, reports.
 pub async fn submit_exchange(
     client: ApiClient,
@@ -51,30 +81,9 @@ pub async fn submit_exchange(
     to_app: ToApp,
 ) {
     let key = intent.intent.clone();
-    let Some(journal) = journal else {
-        let result = Err(SubmitError::Journal("no journal is open".into()));
-        let _ = to_app.send(Msg::ExchangeSubmitted {
-            intent: key,
-            result,
-        });
-        return;
-    };
-    if let Err(error) = journal.append(intent.clone()).await {
-        let result = Err(SubmitError::Journal(error.to_string()));
-        let _ = to_app.send(Msg::ExchangeSubmitted {
-            intent: key,
-            result,
-        });
-        return;
-    }
-    let result = client.execute_exchange(&request).await;
-    let outcome = outcome_entry(&intent, &result, |accepted| accepted.exchange_id.clone());
-    if let Err(error) = journal.append(outcome).await {
-        let _ = to_app.send(Msg::JournalFailed {
-            error: error.to_string(),
-        });
-    }
-    let result = result.map_err(SubmitError::Api);
+    // An async fn's future sends nothing until awaited: after the intent is on disk.
+    let post = client.execute_exchange(&request);
+    let result = submit_once(journal, intent, post, |a| a.exchange_id.clone(), &to_app).await;
     let _ = to_app.send(Msg::ExchangeSubmitted {
         intent: key,
         result,
@@ -90,30 +99,8 @@ pub async fn submit_order(
     to_app: ToApp,
 ) {
     let key = intent.intent.clone();
-    let Some(journal) = journal else {
-        let result = Err(SubmitError::Journal("no journal is open".into()));
-        let _ = to_app.send(Msg::OrderSubmitted {
-            intent: key,
-            result,
-        });
-        return;
-    };
-    if let Err(error) = journal.append(intent.clone()).await {
-        let result = Err(SubmitError::Journal(error.to_string()));
-        let _ = to_app.send(Msg::OrderSubmitted {
-            intent: key,
-            result,
-        });
-        return;
-    }
-    let result = client.create_order(&lock_id).await;
-    let outcome = outcome_entry(&intent, &result, |created| created.order_id.clone());
-    if let Err(error) = journal.append(outcome).await {
-        let _ = to_app.send(Msg::JournalFailed {
-            error: error.to_string(),
-        });
-    }
-    let result = result.map_err(SubmitError::Api);
+    let post = client.create_order(&lock_id);
+    let result = submit_once(journal, intent, post, |c| c.order_id.clone(), &to_app).await;
     let _ = to_app.send(Msg::OrderSubmitted {
         intent: key,
         result,
