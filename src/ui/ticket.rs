@@ -73,6 +73,41 @@ fn keys<'a>(pairs: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
+/// The indicative rate line: the quote, or why there is none, or that it is on its way.
+fn indicative<'a>(quote: Option<Vec<Span<'a>>>, error: Option<&str>, theme: &Theme) -> Line<'a> {
+    match (quote, error) {
+        (Some(spans), _) => {
+            let mut line = vec![Span::styled("  Indicative: ", theme.muted)];
+            line.extend(spans);
+            Line::from(line)
+        }
+        (None, Some(error)) => Line::from(Span::styled(
+            format!("  Indicative rate unavailable: {error}"),
+            theme.warning,
+        )),
+        (None, None) => Line::from(Span::styled("  Indicative rate…", theme.muted)),
+    }
+}
+
+fn editing_keys<'a>(arrows: &'a str, theme: &Theme) -> Line<'a> {
+    keys(
+        &[
+            ("Tab", "field"),
+            ("↑↓", arrows),
+            ("Enter", "lock rate"),
+            ("Esc", "cancel"),
+        ],
+        theme,
+    )
+}
+
+fn locking_lines<'a>(theme: &Theme) -> Vec<Line<'a>> {
+    vec![
+        Line::from(Span::styled("  Locking the rate…", theme.pending)),
+        keys(&[("Esc", "cancel")], theme),
+    ]
+}
+
 fn problem_lines<'a>(problems: Vec<String>, theme: &Theme) -> Vec<Line<'a>> {
     problems
         .into_iter()
@@ -112,48 +147,29 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, theme: &Theme) -> Vec<Line<
     match &t.stage {
         Stage::Editing => {
             match t.validate(&app.balances) {
-                Ok(valid) => lines.push(match (&t.quote, &t.quote_error) {
-                    (Some(quote), _) => Line::from(vec![
-                        Span::styled("  Indicative: ", theme.muted),
-                        Span::raw(format!(
-                            "1 {} = {} {}",
-                            valid.from,
-                            format_rate(quote.rate),
-                            valid.to
-                        )),
-                        Span::styled(
-                            quote.amount_to.map_or_else(String::new, |to| {
-                                format!("  → {} {}", format_amount(to, valid.to.as_str()), valid.to)
-                            }),
-                            theme.muted,
-                        ),
-                    ]),
-                    (None, Some(error)) => Line::from(Span::styled(
-                        format!("  Indicative rate unavailable: {error}"),
-                        theme.warning,
-                    )),
-                    (None, None) => Line::from(Span::styled("  Indicative rate…", theme.muted)),
-                }),
+                Ok(valid) => {
+                    let quote = t.quote.as_ref().map(|quote| {
+                        let to = quote.amount_to.map_or_else(String::new, |to| {
+                            format!("  → {} {}", format_amount(to, valid.to.as_str()), valid.to)
+                        });
+                        vec![
+                            Span::raw(format!(
+                                "1 {} = {} {}",
+                                valid.from,
+                                format_rate(quote.rate),
+                                valid.to
+                            )),
+                            Span::styled(to, theme.muted),
+                        ]
+                    });
+                    lines.push(indicative(quote, t.quote_error.as_deref(), theme));
+                }
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
             lines.push(Line::default());
-            lines.push(keys(
-                &[
-                    ("Tab", "field"),
-                    ("↑↓", "currency"),
-                    ("Enter", "lock rate"),
-                    ("Esc", "cancel"),
-                ],
-                theme,
-            ));
+            lines.push(editing_keys("currency", theme));
         }
-        Stage::Locking => {
-            lines.push(Line::from(Span::styled(
-                "  Locking the rate…",
-                theme.pending,
-            )));
-            lines.push(keys(&[("Esc", "cancel")], theme));
-        }
+        Stage::Locking => lines.extend(locking_lines(theme)),
         Stage::Locked { lock, retype } => {
             lines.extend(exchange_lock_lines(lock, theme));
             lines.extend(confirm_lines(
@@ -317,37 +333,22 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, theme: &Theme) -> Vec<Line<'a>> {
     match &t.stage {
         Stage::Editing => {
             match t.validate(&app.balances) {
-                Ok(_) => lines.push(match (t.indicative_rate(), &t.rates_error) {
-                    (Some(rate), _) => Line::from(vec![
-                        Span::styled("  Indicative: ", theme.muted),
-                        Span::raw(format!("1 {} = {} EUR", t.currency, format_rate(rate))),
-                    ]),
-                    (None, Some(error)) => Line::from(Span::styled(
-                        format!("  Indicative rates unavailable: {error}"),
-                        theme.warning,
-                    )),
-                    (None, None) => Line::from(Span::styled("  Indicative rate…", theme.muted)),
-                }),
+                Ok(_) => {
+                    let quote = t.indicative_rate().map(|rate| {
+                        vec![Span::raw(format!(
+                            "1 {} = {} EUR",
+                            t.currency,
+                            format_rate(rate)
+                        ))]
+                    });
+                    lines.push(indicative(quote, t.rates_error.as_deref(), theme));
+                }
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
             lines.push(Line::default());
-            lines.push(keys(
-                &[
-                    ("Tab", "field"),
-                    ("↑↓", "choose"),
-                    ("Enter", "lock rate"),
-                    ("Esc", "cancel"),
-                ],
-                theme,
-            ));
+            lines.push(editing_keys("choose", theme));
         }
-        Stage::Locking => {
-            lines.push(Line::from(Span::styled(
-                "  Locking the rate…",
-                theme.pending,
-            )));
-            lines.push(keys(&[("Esc", "cancel")], theme));
-        }
+        Stage::Locking => lines.extend(locking_lines(theme)),
         Stage::Locked { lock, retype } => {
             let fiat = t
                 .validate(&app.balances)
