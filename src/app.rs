@@ -8,7 +8,9 @@ pub mod history;
 pub mod keymap;
 pub mod live;
 pub mod msg;
+pub mod reconcile;
 pub mod selection;
+pub mod submit;
 pub mod ticket;
 pub mod trading;
 
@@ -23,8 +25,8 @@ use self::history::{HistoryPane, PAGE_LIMIT};
 use self::keymap::{Action, Pane, action_for};
 use self::live::{LiveKind, LivePane, WatchTarget};
 use self::msg::Msg;
+use self::reconcile::Reconciling;
 use self::ticket::Ticket;
-use self::trading::Reconciling;
 use crate::api::error::ApiError;
 use crate::journal;
 
@@ -277,7 +279,7 @@ impl App {
             Ok(details) => {
                 if row.apply_exchange(&details, now) {
                     let text = format!("Exchange {} is {}", short_id(id), row.phase.label());
-                    let (key, event) = (row.key.clone(), trading::final_event(&row.phase));
+                    let (key, event) = (row.key.clone(), submit::final_event(&row.phase));
                     return self.finalized(text, &key, event);
                 }
             }
@@ -306,7 +308,7 @@ impl App {
             Ok(details) => {
                 if row.apply_order(&details, now) {
                     let text = format!("Order {} is {}", short_id(id), row.phase.label());
-                    let (key, event) = (row.key.clone(), trading::final_event(&row.phase));
+                    let (key, event) = (row.key.clone(), submit::final_event(&row.phase));
                     return self.finalized(text, &key, event);
                 }
             }

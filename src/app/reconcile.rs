@@ -1,0 +1,239 @@
+//! Unknown outcomes and restarts: reading state back from the history until an attempt is
+//! found or proven absent, and resuming what the journal says was in flight.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::cmd::{Cmd, ReconcileQuery};
+use super::live::{ExchangeLeg, LiveKind, LiveRow, OrderLeg, Phase};
+use super::{App, Level, short_id};
+use crate::api::error::ApiError;
+use crate::api::models::{Currency, TransactionType};
+use crate::journal::{Event, IntentRecord, Standing};
+
+/// Reconciliation: the first look, and the backoff cap between looks.
+pub(super) const RECONCILE_FIRST: Duration = Duration::from_secs(1);
+const RECONCILE_MAX: Duration = Duration::from_secs(16);
+/// An attempt is declared "not applied" only after this many successful history reads found
+/// nothing, spread over at least `RECONCILE_MIN_SPAN`.
+const RECONCILE_MISSES: u32 = 3;
+const RECONCILE_MIN_SPAN_SECS: i64 = 5;
+
+/// Progress of reconciling one unknown attempt.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reconciling {
+    pub misses: u32,
+    pub first_miss_at: Option<DateTime<Utc>>,
+    pub delay: Duration,
+}
+
+impl App {
+    pub(super) fn on_reconcile_due(&mut self, intent: &str) -> Vec<Cmd> {
+        let exclude: Vec<String> = self
+            .live
+            .rows
+            .iter()
+            .filter_map(|row| row.remote_id.clone())
+            .collect();
+        let Some(row) = self.live.rows.iter().find(|row| row.key == intent) else {
+            return Vec::new();
+        };
+        if !matches!(row.phase, Phase::Unknown { .. }) || row.remote_id.is_some() {
+            return Vec::new();
+        }
+        // Allow for clock skew between this machine and P100.
+        let since = row.created_at - chrono::Duration::minutes(2);
+        let query = match &row.kind {
+            LiveKind::Exchange(leg) => ReconcileQuery {
+                kind: TransactionType::Exchange,
+                currency: leg.from.clone(),
+                amount: leg.amount,
+                currency_to: Some(leg.to.clone()),
+                since,
+                exclude,
+            },
+            LiveKind::Order(leg) => ReconcileQuery {
+                kind: TransactionType::Order,
+                currency: leg.fiat_currency.clone(),
+                amount: leg.fiat_amount,
+                currency_to: None,
+                since,
+                exclude,
+            },
+        };
+        vec![Cmd::Reconcile {
+            intent: intent.to_string(),
+            query,
+        }]
+    }
+
+    pub(super) fn on_reconciled(
+        &mut self,
+        intent: &str,
+        result: Result<Option<String>, ApiError>,
+    ) -> Vec<Cmd> {
+        let now = self.now;
+        let Some(state) = self.reconciling.get_mut(intent) else {
+            return Vec::new();
+        };
+        state.delay = (state.delay * 2).clamp(RECONCILE_FIRST * 2, RECONCILE_MAX);
+        let again = state.delay;
+        let outcome = match result {
+            Ok(Some(remote_id)) => Some((Some(remote_id), "found in the transaction history")),
+            Ok(None) => {
+                state.misses += 1;
+                let first = *state.first_miss_at.get_or_insert(now);
+                let span_ok = (now - first).num_seconds() >= RECONCILE_MIN_SPAN_SECS;
+                (state.misses >= RECONCILE_MISSES && span_ok)
+                    .then_some((None, "not in the transaction history: it was not applied"))
+            }
+            // Could not read the history: look again later; this proves nothing.
+            Err(_) => None,
+        };
+        let Some((remote_id, note)) = outcome else {
+            return vec![Cmd::ScheduleReconcile {
+                intent: intent.to_string(),
+                after: again,
+            }];
+        };
+        self.reconciling.remove(intent);
+        let entry = self.journal_entry(
+            intent,
+            Event::Reconciled {
+                remote_id: remote_id.clone(),
+                note: note.to_string(),
+            },
+        );
+        if let Some(row) = self.live.find_by_key_mut(intent) {
+            row.updated_at = now;
+            match &remote_id {
+                Some(id) => {
+                    row.remote_id = Some(id.clone());
+                    row.phase = Phase::Pending {
+                        status: "RECONCILED".into(),
+                    };
+                }
+                None => {
+                    row.phase = Phase::Failed {
+                        reason: format!("Not applied: {note}"),
+                    };
+                }
+            }
+        }
+        let text = match &remote_id {
+            Some(id) => format!(
+                "Unknown outcome resolved: {} was queued; watching it",
+                short_id(id)
+            ),
+            None => "Unknown outcome resolved: it was not applied (nothing moved)".to_string(),
+        };
+        self.note(Level::Info, text);
+        vec![Cmd::Journal(entry)]
+    }
+
+    /// Rows from the journal that were still in flight when the desk last stopped: watched
+    /// again (or reconciled) before any ticket can be opened.
+    pub fn resume(&mut self, records: &[IntentRecord], damaged_lines: &[usize]) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        for record in records.iter().filter(|r| r.standing != Standing::Finished) {
+            let Some(kind) = leg_from_intent(&record.opened.event) else {
+                continue;
+            };
+            let lock_id = match &record.opened.event {
+                Event::ExchangeIntent { lock_id, .. } | Event::OrderIntent { lock_id, .. } => {
+                    lock_id.clone()
+                }
+                _ => String::new(),
+            };
+            let phase = match (&record.remote_id, &record.standing) {
+                (Some(_), _) => Phase::Pending {
+                    status: "RESUMED".into(),
+                },
+                (None, _) => Phase::Unknown {
+                    reason: "the desk stopped before the outcome was known".into(),
+                },
+            };
+            let unknown = matches!(phase, Phase::Unknown { .. });
+            self.live.rows.push(LiveRow {
+                key: record.intent.clone(),
+                remote_id: record.remote_id.clone(),
+                lock_id,
+                kind,
+                phase,
+                created_at: record.opened.at,
+                updated_at: record.last_at,
+            });
+            if unknown {
+                self.reconciling
+                    .insert(record.intent.clone(), Reconciling::default());
+                cmds.push(Cmd::ScheduleReconcile {
+                    intent: record.intent.clone(),
+                    after: RECONCILE_FIRST,
+                });
+            }
+        }
+        let ids: Vec<&str> = self.live.rows.iter().map(|r| r.key.as_str()).collect();
+        self.live.selection.follow(&ids);
+        let resumed = self.live.rows.len();
+        if !damaged_lines.is_empty() {
+            self.note(
+                Level::Warning,
+                format!(
+                    "Journal: {} unreadable line(s) skipped ({:?}); resumed {resumed} in flight",
+                    damaged_lines.len(),
+                    damaged_lines
+                ),
+            );
+        } else if resumed > 0 {
+            self.note(
+                Level::Info,
+                format!("Resumed watching {resumed} row(s) from the journal"),
+            );
+        }
+        if let Some(watch) = self.watch_changes() {
+            cmds.push(watch);
+        }
+        cmds
+    }
+}
+
+fn leg_from_intent(event: &Event) -> Option<LiveKind> {
+    match event {
+        Event::ExchangeIntent {
+            from,
+            to,
+            amount,
+            amount_to,
+            rate,
+            ..
+        } => Some(LiveKind::Exchange(ExchangeLeg {
+            from: Currency::new(from),
+            to: Currency::new(to),
+            amount: *amount,
+            amount_to: *amount_to,
+            rate: *rate,
+        })),
+        Event::OrderIntent {
+            currency,
+            network,
+            fiat_amount,
+            fiat_currency,
+            crypto_amount,
+            ..
+        } => Some(LiveKind::Order(OrderLeg {
+            currency: Currency::new(currency),
+            network: network.clone(),
+            fiat_amount: *fiat_amount,
+            fiat_currency: Currency::new(fiat_currency),
+            crypto_amount: *crypto_amount,
+            wallet_address: None,
+            confirmations: None,
+            received: None,
+            required: Some(*crypto_amount),
+            transaction_hash: None,
+            payment_expires_at: None,
+        })),
+        _ => None,
+    }
+}
