@@ -10,6 +10,7 @@ pub mod live;
 pub mod msg;
 pub mod reconcile;
 pub mod selection;
+pub mod stale_retry;
 pub mod submit;
 pub mod ticket;
 pub mod trading;
@@ -26,6 +27,7 @@ use self::keymap::{Action, Pane, action_for};
 use self::live::{LiveKind, LivePane, WatchTarget};
 use self::msg::Msg;
 use self::reconcile::Reconciling;
+use self::stale_retry::{RetryState, StaleRetry};
 use self::ticket::Ticket;
 use crate::api::error::ApiError;
 use crate::journal;
@@ -120,6 +122,9 @@ pub struct App {
     ticket_seq: u64,
     intent_counter: u64,
     reconciling: HashMap<String, Reconciling>,
+    /// How soon a failed pane refresh is tried again (tests shorten it).
+    pub stale_retry: StaleRetry,
+    retry: RetryState,
     pub should_quit: bool,
 }
 
@@ -141,6 +146,8 @@ impl App {
             ticket_seq: 0,
             intent_counter: 0,
             reconciling: HashMap::new(),
+            stale_retry: StaleRetry::default(),
+            retry: RetryState::default(),
             should_quit: false,
         }
     }
@@ -157,6 +164,13 @@ impl App {
             Msg::Paste(text) => self.on_paste(&text),
             Msg::Resize | Msg::Tick => Vec::new(),
             Msg::RefreshDue => self.refresh(),
+            Msg::RetryRefreshDue { seq } => {
+                if self.retry.due(seq) {
+                    self.refresh()
+                } else {
+                    Vec::new()
+                }
+            }
             Msg::BalancesLoaded(result) => self.on_balances(result),
             Msg::HistoryLoaded { page, result } => self.on_history(page, result),
             Msg::ExchangePolled { id, result } => self.on_exchange_polled(&id, result),
@@ -239,13 +253,15 @@ impl App {
             Ok(balances) => {
                 self.connection = Connection::Online;
                 self.balances.load(balances, self.now);
+                self.note_recovery();
+                Vec::new()
             }
             Err(error) => {
                 let reason = self.background_failure("Balances", &error);
                 self.balances.freshness.failed(self.now, reason);
+                self.schedule_retry(&error)
             }
         }
-        Vec::new()
     }
 
     fn on_history(
@@ -257,13 +273,32 @@ impl App {
             Ok(data) => {
                 self.connection = Connection::Online;
                 self.history.merge(page, data, self.now);
+                self.note_recovery();
+                Vec::new()
             }
             Err(error) => {
                 let reason = self.background_failure("History", &error);
                 self.history.failed(self.now, reason);
+                self.schedule_retry(&error)
             }
         }
-        Vec::new()
+    }
+
+    /// A pane refresh failed: try again soon (never before the server's Retry-After), so a
+    /// stale pane recovers by itself once the fault clears instead of at the slow timer.
+    fn schedule_retry(&mut self, error: &ApiError) -> Vec<Cmd> {
+        self.retry
+            .failed(self.stale_retry, error.retry_after())
+            .map(|(seq, after)| Cmd::ScheduleRefresh { seq, after })
+            .into_iter()
+            .collect()
+    }
+
+    /// Both panes are fresh again: the next failure backs off from the start.
+    fn note_recovery(&mut self) {
+        if self.balances.freshness.stale.is_none() && self.history.freshness.stale.is_none() {
+            self.retry.recovered();
+        }
     }
 
     fn on_exchange_polled(

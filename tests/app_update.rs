@@ -146,6 +146,43 @@ fn failed_refresh_marks_the_pane_stale_and_keeps_its_data() {
 }
 
 #[test]
+fn failed_refresh_is_retried_soon_and_never_before_retry_after() {
+    let mut app = fixtures::loaded_app();
+    app.update(Msg::RefreshDue, at(60));
+    let cmds = app.update(Msg::BalancesLoaded(Err(ApiError::Timeout)), at(61));
+    let [Cmd::ScheduleRefresh { seq, after }] = cmds.as_slice() else {
+        panic!("a retry is scheduled: {cmds:?}");
+    };
+    assert_eq!(*after, app.stale_retry.first);
+    // History failing too does not stack a second timer: the one retry reloads both panes.
+    let cmds = app.update(
+        Msg::HistoryLoaded {
+            page: 1,
+            result: Err(ApiError::RateLimited {
+                retry_after: Some(std::time::Duration::from_secs(90)),
+            }),
+        },
+        at(61),
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(
+        app.update(Msg::RetryRefreshDue { seq: *seq }, at(66)),
+        vec![Cmd::LoadBalances, Cmd::LoadHistory { page: 1, limit: 50 }]
+    );
+    // Throttled again: the next retry waits for the server's Retry-After, not the backoff.
+    let cmds = app.update(
+        Msg::BalancesLoaded(Err(ApiError::RateLimited {
+            retry_after: Some(std::time::Duration::from_secs(90)),
+        })),
+        at(67),
+    );
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::ScheduleRefresh { after, .. }] if after.as_secs() == 90),
+        "{cmds:?}"
+    );
+}
+
+#[test]
 fn navigation_focus_and_selection_follow_ids() {
     let mut app = fixtures::loaded_app();
     assert_eq!(app.focus, Pane::Balances);

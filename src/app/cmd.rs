@@ -37,6 +37,11 @@ pub enum Cmd {
     Bell,
     /// Put text on the system clipboard (OSC 52).
     CopyToClipboard(String),
+    /// Send `Msg::RetryRefreshDue { seq }` after `after` (a failed refresh tries again).
+    ScheduleRefresh {
+        seq: u64,
+        after: Duration,
+    },
     /// Send `Msg::QuoteDue { seq }` after `after` (debounce).
     ScheduleQuote {
         seq: u64,

@@ -28,6 +28,10 @@ pub enum Msg {
     Tick,
     /// The slow refresh timer fired.
     RefreshDue,
+    /// The retry of a failed refresh (`Cmd::ScheduleRefresh`) is due.
+    RetryRefreshDue {
+        seq: u64,
+    },
     BalancesLoaded(Result<Balances, ApiError>),
     HistoryLoaded {
         page: u32,

@@ -13,6 +13,7 @@ use p100_desk::api::ApiClient;
 use p100_desk::api::paths::ApiPaths;
 use p100_desk::api::{ApiSettings, RetryPolicy};
 use p100_desk::app::live::LiveRow;
+use p100_desk::app::stale_retry::StaleRetry;
 use p100_desk::app::ticket::Ticket;
 use p100_desk::app::{App, EnvBadge, SessionInfo};
 use p100_desk::journal::{self, Journal};
@@ -141,6 +142,8 @@ pub struct DeskConfig {
     pub journal_path: PathBuf,
     pub size: (u16, u16),
     pub poll: PollSettings,
+    /// How soon a failed pane refresh is retried (short: tests wait for recovery).
+    pub stale_retry: StaleRetry,
 }
 
 impl DeskConfig {
@@ -156,6 +159,10 @@ impl DeskConfig {
             journal_path: journal_path.to_path_buf(),
             size: (140, 45),
             poll: fast_poll(),
+            stale_retry: StaleRetry {
+                first: Duration::from_millis(100),
+                max: Duration::from_secs(1),
+            },
         }
     }
 }
@@ -167,6 +174,7 @@ impl Desk {
         let (probe_tx, probes) = watch::channel(Probe::default());
         let task = tokio::spawn(async move {
             let mut app = App::new(config.session, chrono::Utc::now());
+            app.stale_retry = config.stale_retry;
             let replay = journal::replay_file(&config.journal_path).expect("journal readable");
             let startup = app.resume(&replay.records, &replay.damaged_lines);
             let writer = Journal::open(&config.journal_path)
