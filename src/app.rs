@@ -24,9 +24,9 @@ use self::balances::BalancesPane;
 use self::cmd::Cmd;
 use self::history::{HistoryPane, PAGE_LIMIT};
 use self::keymap::{Action, Pane, action_for};
-use self::live::{LiveKind, LivePane, WatchTarget};
+use self::live::{LiveKind, LivePane, LiveRow, WatchTarget};
 use self::msg::Msg;
-use self::reconcile::Reconciling;
+use self::reconcile::{ReconcilePolicy, Reconciling};
 use self::stale_retry::{RetryState, StaleRetry};
 use self::ticket::Ticket;
 use crate::api::error::ApiError;
@@ -125,6 +125,8 @@ pub struct App {
     /// How soon a failed pane refresh is tried again (tests shorten it).
     pub stale_retry: StaleRetry,
     retry: RetryState,
+    /// How unknown outcomes are read back (tests shorten it).
+    pub reconcile_policy: ReconcilePolicy,
     pub should_quit: bool,
 }
 
@@ -148,6 +150,7 @@ impl App {
             reconciling: HashMap::new(),
             stale_retry: StaleRetry::default(),
             retry: RetryState::default(),
+            reconcile_policy: ReconcilePolicy::default(),
             should_quit: false,
         }
     }
@@ -306,28 +309,7 @@ impl App {
         id: &str,
         result: Result<crate::api::models::ExchangeDetails, ApiError>,
     ) -> Vec<Cmd> {
-        let now = self.now;
-        let Some(row) = self.live.find_by_remote_mut(id) else {
-            return Vec::new(); // a stale reply for a row no longer watched
-        };
-        match result {
-            Ok(details) => {
-                if row.apply_exchange(&details, now) {
-                    let text = format!("Exchange {} is {}", short_id(id), row.phase.label());
-                    let (key, event) = (row.key.clone(), submit::final_event(&row.phase));
-                    return self.finalized(text, &key, event);
-                }
-            }
-            Err(error) => self.note(
-                Level::Warning,
-                format!(
-                    "Exchange {} not checked: {}",
-                    short_id(id),
-                    error.user_message()
-                ),
-            ),
-        }
-        Vec::new()
+        self.on_polled(id, result, "Exchange", LiveRow::apply_exchange)
     }
 
     fn on_order_polled(
@@ -335,26 +317,46 @@ impl App {
         id: &str,
         result: Result<crate::api::models::OrderDetails, ApiError>,
     ) -> Vec<Cmd> {
+        self.on_polled(id, result, "Order", LiveRow::apply_order)
+    }
+
+    /// A details answer for a watched row: applies it, or marks the row's status as unchecked
+    /// since the first failure (the row keeps its last known status: nothing is guessed).
+    fn on_polled<T>(
+        &mut self,
+        id: &str,
+        result: Result<T, ApiError>,
+        what: &str,
+        apply: impl FnOnce(&mut LiveRow, &T, DateTime<Utc>) -> bool,
+    ) -> Vec<Cmd> {
         let now = self.now;
         let Some(row) = self.live.find_by_remote_mut(id) else {
-            return Vec::new();
+            return Vec::new(); // a stale reply for a row no longer watched
         };
         match result {
             Ok(details) => {
-                if row.apply_order(&details, now) {
-                    let text = format!("Order {} is {}", short_id(id), row.phase.label());
+                row.check_failed = None;
+                if apply(row, &details, now) {
+                    let text = format!("{what} {} is {}", short_id(id), row.phase.label());
                     let (key, event) = (row.key.clone(), submit::final_event(&row.phase));
                     return self.finalized(text, &key, event);
                 }
             }
-            Err(error) => self.note(
-                Level::Warning,
-                format!(
-                    "Order {} not checked: {}",
-                    short_id(id),
-                    error.user_message()
-                ),
-            ),
+            Err(error) => {
+                let since = row.check_failed.as_ref().map_or(now, |stale| stale.since);
+                row.check_failed = Some(freshness::Stale {
+                    since,
+                    reason: error.short_reason(),
+                });
+                self.note(
+                    Level::Warning,
+                    format!(
+                        "{what} {} not checked: {}",
+                        short_id(id),
+                        error.user_message()
+                    ),
+                );
+            }
         }
         Vec::new()
     }

@@ -301,6 +301,7 @@ mod tests {
                 phase,
                 created_at: now,
                 updated_at: now,
+                check_failed: None,
             });
         }
         app

@@ -149,6 +149,29 @@ fn live_rows_in_every_phase() {
     assert_snapshot!("live_phases_80x24", screen(&app, 80, 24).backend());
 }
 
+#[test]
+fn live_rows_whose_checks_fail_are_marked_unchecked() {
+    let mut app = populated_app();
+    press(&mut app, KeyCode::Char('3'));
+    let since = app.now - chrono::Duration::seconds(42);
+    let row = app
+        .live
+        .rows
+        .iter_mut()
+        .find(|row| matches!(row.phase, p100_desk::app::live::Phase::Pending { .. }))
+        .expect("a watched row");
+    row.check_failed = Some(p100_desk::app::freshness::Stale {
+        since,
+        reason: "timed out".into(),
+    });
+    let terminal = screen(&app, 140, 45);
+    assert_snapshot!("live_check_failing_140x45", terminal.backend());
+    let buffer = terminal.backend().buffer();
+    let (x, y) = expect_at(buffer, "! unchecked for 42s (timed out)");
+    assert_eq!(buffer[(x, y)].fg, Color::Yellow);
+    expect_at(buffer, "! stale since");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Overlays.
 

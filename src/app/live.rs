@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use super::freshness::Stale;
 use super::selection::Selection;
 use crate::api::models::{Currency, ExchangeDetails, ExchangeStatus, OrderDetails, OrderStatus};
 
@@ -101,6 +102,9 @@ pub struct LiveRow {
     pub phase: Phase,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set while the details checks of this row fail (since the first failure, and why); the
+    /// row's status is then only as fresh as `updated_at`.
+    pub check_failed: Option<Stale>,
 }
 
 impl LiveRow {
@@ -186,6 +190,15 @@ pub struct LivePane {
 }
 
 impl LivePane {
+    /// The oldest failing check among rows still in flight: the pane is stale since then.
+    pub fn stale(&self) -> Option<&Stale> {
+        self.rows
+            .iter()
+            .filter(|row| !row.phase.is_final())
+            .filter_map(|row| row.check_failed.as_ref())
+            .min_by_key(|stale| stale.since)
+    }
+
     pub fn selected_index(&self) -> Option<usize> {
         self.selection
             .locate(self.rows.len(), |index| self.rows[index].key.as_str())

@@ -12,13 +12,29 @@ use crate::api::error::ApiError;
 use crate::api::models::{Currency, TransactionType};
 use crate::journal::{Event, IntentRecord, Standing};
 
-/// Reconciliation: the first look, and the backoff cap between looks.
-pub(super) const RECONCILE_FIRST: Duration = Duration::from_secs(1);
-const RECONCILE_MAX: Duration = Duration::from_secs(16);
-/// An attempt is declared "not applied" only after this many successful history reads found
-/// nothing, spread over at least `RECONCILE_MIN_SPAN`.
-const RECONCILE_MISSES: u32 = 3;
-const RECONCILE_MIN_SPAN_SECS: i64 = 5;
+/// How an unknown outcome is read back. The history may lag the POST a little, so one empty
+/// read proves nothing: an attempt is declared "not applied" only after `misses` successful
+/// history reads found nothing, spread over at least `min_span`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconcilePolicy {
+    /// The first look after the unknown outcome.
+    pub first: Duration,
+    /// The backoff cap between looks.
+    pub max: Duration,
+    pub misses: u32,
+    pub min_span: Duration,
+}
+
+impl Default for ReconcilePolicy {
+    fn default() -> Self {
+        Self {
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(16),
+            misses: 3,
+            min_span: Duration::from_secs(5),
+        }
+    }
+}
 
 /// Progress of reconciling one unknown attempt.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,18 +90,19 @@ impl App {
         result: Result<Option<String>, ApiError>,
     ) -> Vec<Cmd> {
         let now = self.now;
+        let policy = self.reconcile_policy;
         let Some(state) = self.reconciling.get_mut(intent) else {
             return Vec::new();
         };
-        state.delay = (state.delay * 2).clamp(RECONCILE_FIRST * 2, RECONCILE_MAX);
+        state.delay = (state.delay * 2).clamp(policy.first * 2, policy.max.max(policy.first * 2));
         let again = state.delay;
         let outcome = match result {
             Ok(Some(remote_id)) => Some((Some(remote_id), "found in the transaction history")),
             Ok(None) => {
                 state.misses += 1;
                 let first = *state.first_miss_at.get_or_insert(now);
-                let span_ok = (now - first).num_seconds() >= RECONCILE_MIN_SPAN_SECS;
-                (state.misses >= RECONCILE_MISSES && span_ok)
+                let span_ok = (now - first).to_std().unwrap_or_default() >= policy.min_span;
+                (state.misses >= policy.misses && span_ok)
                     .then_some((None, "not in the transaction history: it was not applied"))
             }
             // Could not read the history: look again later; this proves nothing.
@@ -163,13 +180,14 @@ impl App {
                 phase,
                 created_at: record.opened.at,
                 updated_at: record.last_at,
+                check_failed: None,
             });
             if unknown {
                 self.reconciling
                     .insert(record.intent.clone(), Reconciling::default());
                 cmds.push(Cmd::ScheduleReconcile {
                     intent: record.intent.clone(),
-                    after: RECONCILE_FIRST,
+                    after: self.reconcile_policy.first,
                 });
             }
         }

@@ -7,7 +7,7 @@ use super::cmd::Cmd;
 use super::keymap::Pane;
 use super::live::{ExchangeLeg, LiveKind, LiveRow, OrderLeg, Phase};
 use super::msg::SubmitError;
-use super::reconcile::{RECONCILE_FIRST, Reconciling};
+use super::reconcile::Reconciling;
 use super::ticket::{ORDER_FIAT, Stage, Ticket};
 use super::{App, Level, Overlay, short_id};
 use crate::api::models::{
@@ -62,6 +62,7 @@ impl App {
             phase: Phase::Sending,
             created_at: self.now,
             updated_at: self.now,
+            check_failed: None,
         });
         vec![Cmd::SubmitExchange {
             intent: entry,
@@ -116,6 +117,7 @@ impl App {
             phase: Phase::Sending,
             created_at: self.now,
             updated_at: self.now,
+            check_failed: None,
         });
         vec![Cmd::SubmitOrder {
             intent: entry,
@@ -185,7 +187,7 @@ impl App {
                     .insert(intent.to_string(), Reconciling::default());
                 vec![Cmd::ScheduleReconcile {
                     intent: intent.to_string(),
-                    after: RECONCILE_FIRST,
+                    after: self.reconcile_policy.first,
                 }]
             }
             Err(failure) => {

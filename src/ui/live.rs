@@ -10,6 +10,7 @@ use ratatui::widgets::{List, ListItem};
 use super::theme::Theme;
 use super::{RenderOptions, cells, format, pane};
 use crate::app::App;
+use crate::app::freshness::Freshness;
 use crate::app::keymap::Pane;
 use crate::app::live::{ExchangeLeg, LiveKind, LiveRow, OrderLeg, Phase};
 
@@ -45,7 +46,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         live.rows.len(),
         options,
     ));
-    let block = pane::block(Pane::Live, focused, area, extra, Vec::new(), options);
+    // The pane is stale while any in-flight row's status checks fail.
+    let checks = Freshness {
+        stale: live.stale().cloned(),
+        ..Freshness::default()
+    };
+    let right = pane::freshness(&checks, false, app.now, options);
+    let block = pane::block(Pane::Live, focused, area, extra, right, options);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -155,6 +162,23 @@ pub fn waiting_for(
     theme: &Theme,
     dismiss_hint: bool,
 ) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    if let (Some(stale), false) = (&row.check_failed, row.phase.is_final()) {
+        // The status shown is the last one P100 gave; say so before anything else.
+        spans.push(Span::styled(
+            format!(
+                "! unchecked for {} ({}) · ",
+                format::duration_short((app.now - stale.since).num_seconds()),
+                stale.reason
+            ),
+            theme.stale,
+        ));
+    }
+    spans.extend(phase_spans(row, app, theme, dismiss_hint));
+    spans
+}
+
+fn phase_spans(row: &LiveRow, app: &App, theme: &Theme, dismiss_hint: bool) -> Vec<Span<'static>> {
     let dismiss = if dismiss_hint {
         Span::styled(" · d to dismiss", theme.muted)
     } else {

@@ -13,6 +13,7 @@ use p100_desk::api::ApiClient;
 use p100_desk::api::paths::ApiPaths;
 use p100_desk::api::{ApiSettings, RetryPolicy};
 use p100_desk::app::live::LiveRow;
+use p100_desk::app::reconcile::ReconcilePolicy;
 use p100_desk::app::stale_retry::StaleRetry;
 use p100_desk::app::ticket::Ticket;
 use p100_desk::app::{App, EnvBadge, SessionInfo};
@@ -144,6 +145,7 @@ pub struct DeskConfig {
     pub poll: PollSettings,
     /// How soon a failed pane refresh is retried (short: tests wait for recovery).
     pub stale_retry: StaleRetry,
+    pub reconcile: ReconcilePolicy,
 }
 
 impl DeskConfig {
@@ -163,6 +165,7 @@ impl DeskConfig {
                 first: Duration::from_millis(100),
                 max: Duration::from_secs(1),
             },
+            reconcile: ReconcilePolicy::default(),
         }
     }
 }
@@ -175,6 +178,7 @@ impl Desk {
         let task = tokio::spawn(async move {
             let mut app = App::new(config.session, chrono::Utc::now());
             app.stale_retry = config.stale_retry;
+            app.reconcile_policy = config.reconcile;
             let replay = journal::replay_file(&config.journal_path).expect("journal readable");
             let startup = app.resume(&replay.records, &replay.damaged_lines);
             let writer = Journal::open(&config.journal_path)

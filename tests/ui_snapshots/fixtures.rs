@@ -280,6 +280,7 @@ fn row(key: &str, remote: Option<&str>, kind: LiveKind, phase: Phase, age: i64) 
         phase,
         created_at: ago(age),
         updated_at: ago(age / 2),
+        check_failed: None,
     }
 }
 
