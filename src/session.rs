@@ -105,6 +105,11 @@ pub async fn start(
         max_exchange_eur: config.max_exchange_eur,
     };
     let mut app = App::new(session, now);
+    // P100 may still apply a POST whose answer we gave up on: "not in the history" proves
+    // nothing until well past the time a request can take.
+    app.reconcile_policy = app
+        .reconcile_policy
+        .with_min_span_at_least(config.timeouts.request * 2);
     let journal_path = journal_path(
         &config.data_dir,
         &config.profile,

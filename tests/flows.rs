@@ -25,35 +25,6 @@ fn phase_is(probe: &Probe, label: &str) -> bool {
     first_live(probe).is_some_and(|row| row.phase.label() == label)
 }
 
-/// Focuses the balance of `currency` (balances pane, rows in API order).
-async fn select_balance(desk: &mut Desk, currency: &str) {
-    let probe = desk.wait_for("balances", |p| p.balances_loaded).await;
-    let index = probe
-        .balances
-        .iter()
-        .position(|(name, _)| name == currency)
-        .expect("the sandbox holds this currency");
-    desk.key('1');
-    desk.key('g');
-    for _ in 0..index {
-        desk.key('j');
-    }
-}
-
-/// Opens the exchange ticket from `from` into EUR for `amount` and locks the rate.
-async fn lock_exchange(desk: &mut Desk, from: &str, amount: &str) {
-    select_balance(desk, from).await;
-    desk.key('x');
-    desk.wait_for("exchange ticket", |p| {
-        p.ticket.as_deref() == Some("editing")
-    })
-    .await;
-    desk.type_text(amount);
-    desk.press(KeyCode::Enter);
-    desk.wait_for("locked rate", |p| p.ticket.as_deref() == Some("locked"))
-        .await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_shows_balances_and_history_from_the_sandbox() {
     let sandbox = harness::start_sandbox(harness::fast_sandbox_options()).await;
@@ -85,7 +56,7 @@ async fn exchange_runs_to_completed_and_balances_move() {
     let mut desk = Desk::start(client, DeskConfig::new(&journal_path));
     let before = desk.wait_for("balances", |p| p.balances_loaded).await;
     let usdc_before = before.balance("usdc").expect("usdc");
-    lock_exchange(&mut desk, "usdc", "100").await;
+    desk.lock_exchange("usdc", "100").await;
     desk.key('y');
     let done = desk
         .wait_for("COMPLETED and balances refreshed", |p| {
@@ -123,7 +94,7 @@ async fn expired_lock_blocks_confirm_and_relock_works() {
     let dir = tempfile::tempdir().expect("tempdir");
     let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
     let mut desk = Desk::start(client, DeskConfig::new(&dir.path().join("journal.jsonl")));
-    lock_exchange(&mut desk, "usdc", "10").await;
+    desk.lock_exchange("usdc", "10").await;
     // The countdown reaches the safety margin: confirm is refused and says why.
     desk.wait_for("expired lock shown", |p| p.screen.contains("Lock expired"))
         .await;
@@ -152,7 +123,7 @@ async fn late_insufficient_funds_fails_after_the_2xx() {
     let dir = tempfile::tempdir().expect("tempdir");
     let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
     let mut desk = Desk::start(client, DeskConfig::new(&dir.path().join("journal.jsonl")));
-    lock_exchange(&mut desk, "usdc", "100").await;
+    desk.lock_exchange("usdc", "100").await;
     // Funds leave the account between the lock and the processing: P100 accepts the POST and
     // fails it later.
     sandbox.pause_processing(true);
@@ -179,7 +150,7 @@ async fn dropped_connection_after_apply_is_unknown_then_reconciled_never_resent(
     let dir = tempfile::tempdir().expect("tempdir");
     let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
     let mut desk = Desk::start(client, DeskConfig::new(&dir.path().join("journal.jsonl")));
-    lock_exchange(&mut desk, "usdc", "100").await;
+    desk.lock_exchange("usdc", "100").await;
     sandbox.faults().push(FaultRule {
         endpoint: Some(Endpoint::Exchange),
         fault: Fault::ApplyThenDrop,
@@ -219,16 +190,7 @@ async fn order_goes_through_every_status_to_completed() {
         max_concurrent: 4,
     };
     let mut desk = Desk::start(client, config);
-    select_balance(&mut desk, "usdc").await;
-    desk.key('o');
-    desk.wait_for("order ticket", |p| p.ticket.as_deref() == Some("editing"))
-        .await;
-    desk.type_text("346.59");
-    desk.press(KeyCode::Enter);
-    desk.wait_for("locked order rate", |p| {
-        p.ticket.as_deref() == Some("locked")
-    })
-    .await;
+    desk.lock_order("usdc", "346.59").await;
     desk.key('y');
     // Every status the desk showed, in order (the loop redraws on each change).
     let seen = std::sync::Mutex::new(Vec::<String>::new());
@@ -276,7 +238,7 @@ async fn restart_resumes_a_pending_exchange_from_the_journal() {
     let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
     let mut desk = Desk::start(client.clone(), DeskConfig::new(&journal_path));
     sandbox.pause_processing(true);
-    lock_exchange(&mut desk, "usdc", "25").await;
+    desk.lock_exchange("usdc", "25").await;
     desk.key('y');
     desk.wait_for("pending", |p| {
         first_live(p).is_some_and(|r| r.remote_id.is_some())
@@ -304,7 +266,7 @@ async fn p462_on_order_create_is_explained_and_relock_recovers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
     let mut desk = Desk::start(client, DeskConfig::new(&dir.path().join("journal.jsonl")));
-    select_balance(&mut desk, "usdc").await;
+    desk.select_balance("usdc").await;
     desk.key('o');
     desk.wait_for("order ticket", |p| p.ticket.as_deref() == Some("editing"))
         .await;

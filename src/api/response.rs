@@ -41,10 +41,9 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         } else {
             sanitize(&error.to_string(), FIELD_CHARS)
         };
-        ApiError::Decode {
-            message,
-            excerpt: excerpt(body),
-        }
+        let excerpt = excerpt(body);
+        tracing::warn!(%message, %excerpt, "unreadable response body");
+        ApiError::Decode { message, excerpt }
     })
 }
 
@@ -94,9 +93,11 @@ pub(crate) fn error_from_status(
         }
     } else {
         // 1xx/3xx: redirects are not followed (they could carry the key to another host).
+        let excerpt = excerpt(body);
+        tracing::warn!(status = status_code, %excerpt, "unexpected HTTP status");
         ApiError::Decode {
             message: format!("unexpected HTTP {status_code}"),
-            excerpt: excerpt(body),
+            excerpt,
         }
     }
 }

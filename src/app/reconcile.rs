@@ -25,6 +25,17 @@ pub struct ReconcilePolicy {
     pub min_span: Duration,
 }
 
+impl ReconcilePolicy {
+    /// The same policy, waiting at least `span` before any "not applied" verdict.
+    #[must_use]
+    pub fn with_min_span_at_least(self, span: Duration) -> Self {
+        Self {
+            min_span: self.min_span.max(span),
+            ..self
+        }
+    }
+}
+
 impl Default for ReconcilePolicy {
     fn default() -> Self {
         Self {

@@ -78,7 +78,8 @@ pub enum RetryAfter {
 /// One kind of misbehaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
-    /// Waits this long, then answers normally.
+    /// Waits this long, then answers normally. The request is applied even when the client
+    /// gave up waiting meanwhile (as a real server behind a proxy would).
     Latency(Duration),
     /// HTTP 429 `{"message":"Too Many Requests"}`, with the header if given. Not applied.
     RateLimited { retry_after: Option<RetryAfter> },

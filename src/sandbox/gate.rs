@@ -72,11 +72,18 @@ fn key_problem(api_key: &str, headers: &HeaderMap) -> Option<&'static str> {
 async fn inject(shared: &Shared, fault: Fault, request: Request, next: Next) -> (Response, Logged) {
     match fault {
         Fault::Latency(delay) => {
-            if sleep_unless_shutdown(delay, shared.shutdown.clone()).await {
-                sent(next.run(request).await)
-            } else {
-                sent(shutting_down())
-            }
+            // A real server keeps working on a request whose client gave up waiting: the
+            // request runs in its own task, so a client timeout does not cancel it and a slow
+            // POST is still applied, late. That is the case reconciliation must get right.
+            let shutdown = shared.shutdown.clone();
+            let late = tokio::spawn(async move {
+                if sleep_unless_shutdown(delay, shutdown).await {
+                    next.run(request).await
+                } else {
+                    shutting_down()
+                }
+            });
+            sent(late.await.unwrap_or_else(|_| shutting_down()))
         }
         Fault::RateLimited { retry_after } => sent(rate_limited(retry_after)),
         Fault::ServerError(code) => sent(server_error(code)),

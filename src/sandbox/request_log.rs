@@ -23,6 +23,9 @@ pub struct RequestRecord {
     /// The HTTP status sent; `None` while unanswered, and for a dropped connection
     /// ([`Fault::ApplyThenDrop`](super::faults::Fault::ApplyThenDrop)) or a hang.
     pub status: Option<u16>,
+    /// When the answer (or the dropped connection) was decided: a client cannot react to an
+    /// answer before this.
+    pub answered_at: Option<Instant>,
 }
 
 /// Every request so far, in arrival order.
@@ -62,6 +65,7 @@ impl RequestLog {
                 path: path.to_owned(),
                 endpoint,
                 status: None,
+                answered_at: None,
             },
         ));
         seq
@@ -73,6 +77,7 @@ impl RequestLog {
         if let Ok(index) = records.binary_search_by_key(&seq, |(existing, _)| *existing) {
             if let Some((_, record)) = records.get_mut(index) {
                 record.status = status;
+                record.answered_at = Some(Instant::now());
             }
         }
     }

@@ -45,6 +45,11 @@ pub struct Probe {
     pub notice: Option<String>,
     pub overlay: Option<String>,
     pub balances_loaded: bool,
+    /// Why each pane is stale, if it is: balances, history, live.
+    pub stale: [Option<String>; 3],
+    /// The ticket's indicative quote (exchange rate or order rates): `Ok` once one arrived,
+    /// `Err(message)` when it could not be had, `None` while neither.
+    pub indicative: Option<Result<(), String>>,
 }
 
 impl Probe {
@@ -73,6 +78,20 @@ impl Probe {
             notice: app.notice.as_ref().map(|n| n.text.clone()),
             overlay: app.overlay.as_ref().map(|o| format!("{o:?}")),
             balances_loaded: app.balances.freshness.loaded_at.is_some(),
+            stale: [
+                app.balances
+                    .freshness
+                    .stale
+                    .as_ref()
+                    .map(|s| s.reason.clone()),
+                app.history
+                    .freshness
+                    .stale
+                    .as_ref()
+                    .map(|s| s.reason.clone()),
+                app.live.stale().map(|s| s.reason.clone()),
+            ],
+            indicative: app.ticket.as_ref().and_then(indicative),
         }
     }
 
@@ -81,6 +100,18 @@ impl Probe {
             .iter()
             .find(|(name, _)| name == currency)
             .map(|(_, amount)| *amount)
+    }
+}
+
+fn indicative(ticket: &Ticket) -> Option<Result<(), String>> {
+    let (arrived, error) = match ticket {
+        Ticket::Exchange(t) => (t.quote.is_some(), &t.quote_error),
+        Ticket::Order(t) => (t.rates.is_some(), &t.rates_error),
+    };
+    match (arrived, error) {
+        (true, _) => Some(Ok(())),
+        (false, Some(message)) => Some(Err(message.clone())),
+        (false, None) => None,
     }
 }
 
@@ -249,8 +280,53 @@ impl Desk {
         }
     }
 
-    /// Quits with `q` and returns the final state.
+    /// Focuses the balance of `currency` (balances pane, rows in API order).
+    pub async fn select_balance(&mut self, currency: &str) {
+        let probe = self.wait_for("balances", |p| p.balances_loaded).await;
+        let index = probe
+            .balances
+            .iter()
+            .position(|(name, _)| name == currency)
+            .expect("the sandbox holds this currency");
+        self.key('1');
+        self.key('g');
+        for _ in 0..index {
+            self.key('j');
+        }
+    }
+
+    /// Opens the exchange ticket from `from` into EUR for `amount` and locks the rate.
+    pub async fn lock_exchange(&mut self, from: &str, amount: &str) {
+        self.select_balance(from).await;
+        self.key('x');
+        self.wait_for("exchange ticket", |p| {
+            p.ticket.as_deref() == Some("editing")
+        })
+        .await;
+        self.type_text(amount);
+        self.press(KeyCode::Enter);
+        self.wait_for("locked rate", |p| p.ticket.as_deref() == Some("locked"))
+            .await;
+    }
+
+    /// Opens the order ticket on `crypto` for `fiat_amount` EUR and locks the order rate.
+    pub async fn lock_order(&mut self, crypto: &str, fiat_amount: &str) {
+        self.select_balance(crypto).await;
+        self.key('o');
+        self.wait_for("order ticket", |p| p.ticket.as_deref() == Some("editing"))
+            .await;
+        self.type_text(fiat_amount);
+        self.press(KeyCode::Enter);
+        self.wait_for("locked order rate", |p| {
+            p.ticket.as_deref() == Some("locked")
+        })
+        .await;
+    }
+
+    /// Closes any ticket or dialog (Esc), quits with `q` and returns the final state.
     pub async fn quit(self) -> App {
+        self.press(KeyCode::Esc);
+        self.press(KeyCode::Esc);
         self.key('q');
         tokio::time::timeout(PATIENCE, self.task)
             .await

@@ -82,14 +82,15 @@ impl ApiError {
             }
             Self::Timeout => "P100 did not answer in time.".to_owned(),
             Self::Network { message } => format!("Could not reach P100: {message}."),
-            Self::Decode { message, excerpt } => {
-                let mut text = format!("P100 sent a response that could not be read ({message})");
-                if !excerpt.is_empty() {
-                    let _ = write!(text, "; it began \"{excerpt}\"");
-                }
-                text.push('.');
-                text
+            // The body itself goes to the log (see `response::decode`), not on screen: it is
+            // whatever the server or a proxy sent, not words for a treasurer.
+            Self::Decode { message, excerpt } if excerpt.is_empty() => {
+                format!("P100 sent a response that could not be read ({message}).")
             }
+            Self::Decode { message, .. } => format!(
+                "P100 sent a response that could not be read ({message}); the log file has its \
+                 first bytes."
+            ),
             Self::OutcomeUnknown { cause } => format!(
                 "The request was sent but its outcome is unknown: {} It may have been applied; \
                  check its status before sending it again.",
