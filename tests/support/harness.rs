@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -134,6 +135,7 @@ pub struct Desk {
     keys: fmpsc::UnboundedSender<io::Result<Event>>,
     probes: watch::Receiver<Probe>,
     task: JoinHandle<App>,
+    frames: Arc<Mutex<Vec<String>>>,
 }
 
 pub struct DeskConfig {
@@ -141,6 +143,8 @@ pub struct DeskConfig {
     pub journal_path: PathBuf,
     pub size: (u16, u16),
     pub poll: PollSettings,
+    /// Keep the text of every distinct frame drawn (for scans of everything ever shown).
+    pub record_frames: bool,
 }
 
 impl DeskConfig {
@@ -156,6 +160,7 @@ impl DeskConfig {
             journal_path: journal_path.to_path_buf(),
             size: (140, 45),
             poll: fast_poll(),
+            record_frames: false,
         }
     }
 }
@@ -165,6 +170,8 @@ impl Desk {
     pub fn start(client: ApiClient, config: DeskConfig) -> Self {
         let (keys, events) = fmpsc::unbounded::<io::Result<Event>>();
         let (probe_tx, probes) = watch::channel(Probe::default());
+        let frames = Arc::new(Mutex::new(Vec::<String>::new()));
+        let recorded = config.record_frames.then(|| Arc::clone(&frames));
         let task = tokio::spawn(async move {
             let mut app = App::new(config.session, chrono::Utc::now());
             let replay = journal::replay_file(&config.journal_path).expect("journal readable");
@@ -176,7 +183,14 @@ impl Desk {
             let mut terminal = Terminal::new(backend).expect("terminal");
             let mut effects = RecordedEffects::default();
             let mut observe = |app: &App, buffer: &Buffer| {
-                let _ = probe_tx.send(Probe::of(app, buffer));
+                let probe = Probe::of(app, buffer);
+                if let Some(frames) = &recorded {
+                    let mut frames = frames.lock().unwrap_or_else(PoisonError::into_inner);
+                    if frames.last() != Some(&probe.screen) {
+                        frames.push(probe.screen.clone());
+                    }
+                }
+                let _ = probe_tx.send(probe);
             };
             let options = RunOptions {
                 render: RenderOptions::utc(Theme::color()),
@@ -197,7 +211,20 @@ impl Desk {
             .await
             .expect("loop ends cleanly")
         });
-        Self { keys, probes, task }
+        Self {
+            keys,
+            probes,
+            task,
+            frames,
+        }
+    }
+
+    /// The text of every distinct frame drawn so far (empty unless `record_frames` was set).
+    pub fn frames(&self) -> Vec<String> {
+        self.frames
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub fn press(&self, code: KeyCode) {
