@@ -38,6 +38,8 @@ pub(crate) struct Transport {
     /// Marked sensitive, so hyper and `Debug` never print it. `None` when the key is empty, so
     /// the server answers with its "no key" 401 (xo1) rather than "wrong key".
     api_key: Option<HeaderValue>,
+    /// The key as it may come back in an answer: as sent, and JSON-escaped (see `without_key`).
+    key_echoes: Vec<Vec<u8>>,
     pub(crate) policy: RetryPolicy,
     pub(crate) gate: ThrottleGate,
 }
@@ -86,6 +88,7 @@ impl Transport {
             http,
             base_url,
             api_key,
+            key_echoes: echo_forms(key),
             policy: settings.retry,
             gate: ThrottleGate::default(),
         })
@@ -130,7 +133,7 @@ impl Transport {
         self.note_throttling(status, retry_after);
 
         let body = match response.bytes().await {
-            Ok(body) => body.to_vec(),
+            Ok(body) => self.without_key(&body),
             Err(error) => {
                 let failure = SendFailure::MaybeReceived(body_read_error(&error));
                 tracing::debug!(%method, path, status = status.as_u16(), elapsed_ms = elapsed_ms(started), error = %failure_text(&failure), "P100 answer cut off");
@@ -149,6 +152,15 @@ impl Transport {
             retry_after,
             body,
         })
+    }
+
+    /// The body with every copy of our key replaced. Parts of an answer reach the screen and
+    /// the log (error messages and names, the start of an unreadable body); a server or proxy
+    /// that echoes the request ("invalid key sk-...") must not carry the key there.
+    fn without_key(&self, body: &[u8]) -> Vec<u8> {
+        self.key_echoes
+            .iter()
+            .fold(body.to_vec(), |body, form| redact(&body, form))
     }
 
     /// Closes the gate for everybody when the server asked for a pause (or sent a bare 429).
@@ -251,6 +263,53 @@ fn body_read_error(error: &reqwest::Error) -> ApiError {
     }
 }
 
+/// The byte strings that spell `key` in an answer: the key itself and, when they differ, its
+/// JSON-escaped forms (`"` and `\`, and `/` as `\/`, which many JSON encoders write), since
+/// an echoed key in a JSON error message is decoded back into plain text.
+fn echo_forms(key: &str) -> Vec<Vec<u8>> {
+    let mut forms: Vec<Vec<u8>> = Vec::new();
+    if key.is_empty() {
+        return forms;
+    }
+    let quoted = serde_json::to_string(key).unwrap_or_default();
+    let escaped = quoted
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or(key);
+    for form in [
+        key.to_owned(),
+        escaped.to_owned(),
+        escaped.replace('/', "\\/"),
+    ] {
+        if !forms.iter().any(|known| *known == form.as_bytes()) {
+            forms.push(form.into_bytes());
+        }
+    }
+    forms
+}
+
+/// What replaces the key in a server's answer.
+const REDACTED: &[u8] = b"[REDACTED]";
+
+/// `body` with every occurrence of `secret` replaced by [`REDACTED`].
+fn redact(body: &[u8], secret: &[u8]) -> Vec<u8> {
+    if secret.is_empty() {
+        return body.to_vec();
+    }
+    let mut clean = Vec::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest
+        .windows(secret.len())
+        .position(|window| window == secret)
+    {
+        clean.extend_from_slice(&rest[..at]);
+        clean.extend_from_slice(REDACTED);
+        rest = &rest[at + secret.len()..];
+    }
+    clean.extend_from_slice(rest);
+    clean
+}
+
 /// The innermost error's text ("Connection refused (os error 111)"), without reqwest's URL.
 fn root_cause(error: &reqwest::Error) -> String {
     let mut cause: &dyn std::error::Error = error;
@@ -289,6 +348,31 @@ mod tests {
             validate_base_url(" http://proxy.local/p100/ ").expect("valid"),
             "http://proxy.local/p100"
         );
+    }
+
+    #[test]
+    fn the_key_is_redacted_from_answers() {
+        assert_eq!(
+            redact(b"key sk-1 is wrong; sk-1sk-1", b"sk-1"),
+            b"key [REDACTED] is wrong; [REDACTED][REDACTED]"
+        );
+        assert_eq!(redact(b"sk-", b"sk-1"), b"sk-");
+        assert_eq!(redact(b"", b"sk-1"), b"");
+        assert_eq!(redact(b"{\"a\":1}", b""), b"{\"a\":1}");
+    }
+
+    #[test]
+    fn json_escaped_echoes_of_the_key_are_known() {
+        assert_eq!(echo_forms("plain-key"), vec![b"plain-key".to_vec()]);
+        assert_eq!(
+            echo_forms(r#"a/b"c\d"#),
+            vec![
+                br#"a/b"c\d"#.to_vec(),
+                br#"a/b\"c\\d"#.to_vec(),
+                br#"a\/b\"c\\d"#.to_vec(),
+            ]
+        );
+        assert!(echo_forms("").is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -167,6 +168,7 @@ pub struct Desk {
     keys: fmpsc::UnboundedSender<io::Result<Event>>,
     probes: watch::Receiver<Probe>,
     task: JoinHandle<App>,
+    frames: Arc<Mutex<Vec<String>>>,
 }
 
 pub struct DeskConfig {
@@ -177,6 +179,8 @@ pub struct DeskConfig {
     /// How soon a failed pane refresh is retried (short: tests wait for recovery).
     pub stale_retry: StaleRetry,
     pub reconcile: ReconcilePolicy,
+    /// Keep the text of every distinct frame drawn (for scans of everything ever shown).
+    pub record_frames: bool,
 }
 
 impl DeskConfig {
@@ -197,6 +201,7 @@ impl DeskConfig {
                 max: Duration::from_secs(1),
             },
             reconcile: ReconcilePolicy::default(),
+            record_frames: false,
         }
     }
 }
@@ -206,6 +211,8 @@ impl Desk {
     pub fn start(client: ApiClient, config: DeskConfig) -> Self {
         let (keys, events) = fmpsc::unbounded::<io::Result<Event>>();
         let (probe_tx, probes) = watch::channel(Probe::default());
+        let frames = Arc::new(Mutex::new(Vec::<String>::new()));
+        let recorded = config.record_frames.then(|| Arc::clone(&frames));
         let task = tokio::spawn(async move {
             let mut app = App::new(config.session, chrono::Utc::now());
             app.stale_retry = config.stale_retry;
@@ -219,7 +226,14 @@ impl Desk {
             let mut terminal = Terminal::new(backend).expect("terminal");
             let mut effects = RecordedEffects::default();
             let mut observe = |app: &App, buffer: &Buffer| {
-                let _ = probe_tx.send(Probe::of(app, buffer));
+                let probe = Probe::of(app, buffer);
+                if let Some(frames) = &recorded {
+                    let mut frames = frames.lock().unwrap_or_else(PoisonError::into_inner);
+                    if frames.last() != Some(&probe.screen) {
+                        frames.push(probe.screen.clone());
+                    }
+                }
+                let _ = probe_tx.send(probe);
             };
             let options = RunOptions {
                 render: RenderOptions::utc(Theme::color()),
@@ -240,7 +254,20 @@ impl Desk {
             .await
             .expect("loop ends cleanly")
         });
-        Self { keys, probes, task }
+        Self {
+            keys,
+            probes,
+            task,
+            frames,
+        }
+    }
+
+    /// The text of every distinct frame drawn so far (empty unless `record_frames` was set).
+    pub fn frames(&self) -> Vec<String> {
+        self.frames
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub fn press(&self, code: KeyCode) {
