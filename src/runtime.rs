@@ -29,12 +29,15 @@ use crate::app::App;
 use crate::app::cmd::Cmd;
 use crate::app::live::WatchTarget;
 use crate::app::msg::Msg;
+use crate::journal::Entry;
 use crate::poller::{self, DetailsSource, PollSettings};
 use crate::ui::{self, RenderOptions};
 
 /// Messages handled before a redraw when many arrive at once (a poller burst), so a burst
 /// costs one frame, not one per message.
 const MAX_MSGS_PER_FRAME: usize = 64;
+/// How long quitting waits for the journal to confirm its last lines.
+const JOURNAL_FLUSH_WAIT: Duration = Duration::from_secs(5);
 
 /// What the loop does besides drawing: ring the bell, copy to the clipboard.
 pub trait TerminalEffects {
@@ -197,6 +200,15 @@ where
         dirty = true;
     }
     poller_task.abort();
+    // Every line queued so far reaches the disk before the loop hands back (then main exits).
+    if let Some(journal) = &executor.journal {
+        if tokio::time::timeout(JOURNAL_FLUSH_WAIT, journal.flushed())
+            .await
+            .is_err()
+        {
+            tracing::error!("the journal did not confirm its last lines before exit");
+        }
+    }
     Ok(app)
 }
 
@@ -219,11 +231,29 @@ impl Executor {
                     let _ = self.watch_tx.send(targets);
                 }
                 Cmd::Bell => effects.bell(),
+                Cmd::Journal(entry) => self.journal_line(entry),
                 Cmd::CopyToClipboard(text) => effects.copy(&text),
                 other => self.spawn(other),
             }
         }
         quit
+    }
+
+    /// Queues a journal line before anything else happens (a quit right after it included);
+    /// a task only waits for the disk to report failure.
+    fn journal_line(&self, entry: Entry) {
+        let Some(journal) = &self.journal else {
+            return;
+        };
+        let written = journal.enqueue(entry);
+        let to_app = self.to_app.clone();
+        tokio::spawn(async move {
+            if let Err(error) = written.await {
+                let _ = to_app.send(Msg::JournalFailed {
+                    error: error.to_string(),
+                });
+            }
+        });
     }
 
     fn spawn(&self, cmd: Cmd) {
@@ -284,12 +314,12 @@ impl Executor {
                     tasks::reconcile(client, intent, query, to_app).await;
                     return;
                 }
-                Cmd::Journal(entry) => {
-                    tasks::journal_line(journal, entry, to_app).await;
-                    return;
-                }
                 // Handled synchronously by `execute`.
-                Cmd::Quit | Cmd::Watch(_) | Cmd::Bell | Cmd::CopyToClipboard(_) => return,
+                Cmd::Quit
+                | Cmd::Watch(_)
+                | Cmd::Bell
+                | Cmd::CopyToClipboard(_)
+                | Cmd::Journal(_) => return,
             };
             let _ = to_app.send(msg);
         });

@@ -192,6 +192,11 @@ impl SandboxHandle {
         self.shared.world().executions
     }
 
+    /// The balances bodies served so far (the last few thousand), oldest first.
+    pub fn served_balances(&self) -> Vec<serde_json::Value> {
+        self.shared.served_balances()
+    }
+
     /// Every request received so far, in arrival order.
     pub fn request_log(&self) -> Vec<RequestRecord> {
         self.shared.log.snapshot()

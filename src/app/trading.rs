@@ -6,8 +6,8 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal::Decimal;
 
+use super::balances::{BalanceKind, BalanceRow};
 use super::cmd::Cmd;
-use super::keymap::Pane;
 use super::ticket::{
     ExchangeField, ExchangeTicket, LockClock, ORDER_FIAT, OrderField, OrderTicket, Stage,
     StageKind, Ticket, cycle, cycle_currency, lock_clock,
@@ -42,15 +42,18 @@ impl App {
             self.note(Level::Warning, reason);
             return Vec::new();
         }
-        let from = match (self.focus, self.balances.selected()) {
-            (Pane::Balances, Some(row)) => row.currency.as_str().to_string(),
-            _ => self
-                .balances
-                .rows
-                .iter()
-                .find(|row| !money::is_fiat(row.currency.as_str()))
-                .map_or_else(String::new, |row| row.currency.as_str().to_string()),
-        };
+        // The balance the user last selected, whichever pane has focus now (after a submit
+        // the focus is on Live); else the first crypto balance that holds something.
+        let crypto = |row: &&BalanceRow| matches!(row.kind, BalanceKind::Crypto { .. });
+        let from = self
+            .balances
+            .selected()
+            .or_else(|| {
+                let mut cryptos = self.balances.rows.iter().filter(crypto);
+                let first = cryptos.clone().next();
+                cryptos.find(|row| row.amount > Decimal::ZERO).or(first)
+            })
+            .map_or_else(String::new, |row| row.currency.as_str().to_string());
         let to = if money::is_fiat(&from) { "usdc" } else { "eur" };
         self.ticket_seq += 1;
         self.ticket = Some(Ticket::Exchange(ExchangeTicket::new(
@@ -66,14 +69,16 @@ impl App {
             self.note(Level::Warning, reason);
             return Vec::new();
         }
-        let selected = match (self.focus, self.balances.selected()) {
-            (Pane::Balances, Some(row)) if !row.networks().is_empty() => Some(row),
-            _ => self
-                .balances
-                .rows
-                .iter()
-                .find(|row| !row.networks().is_empty()),
-        };
+        let selected = self
+            .balances
+            .selected()
+            .filter(|row| !row.networks().is_empty())
+            .or_else(|| {
+                self.balances
+                    .rows
+                    .iter()
+                    .find(|row| !row.networks().is_empty())
+            });
         let (currency, network) = selected.map_or((String::new(), String::new()), |row| {
             (
                 row.currency.as_str().to_string(),

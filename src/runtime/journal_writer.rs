@@ -8,7 +8,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::journal::{Entry, Journal};
 
-type Request = (Entry, Option<oneshot::Sender<io::Result<()>>>);
+/// A line to append (`None`: a barrier that only acknowledges the lines before it).
+type Request = (Option<Entry>, Option<oneshot::Sender<io::Result<()>>>);
 
 /// A cheap handle to the writer thread.
 #[derive(Debug, Clone)]
@@ -24,10 +25,13 @@ impl JournalWriter {
             .name("journal".into())
             .spawn(move || {
                 while let Some((entry, ack)) = inbox.blocking_recv() {
-                    let result = journal.append(&entry);
-                    if let Err(error) = &result {
-                        tracing::error!(%error, intent = %entry.intent, "journal append failed");
-                    }
+                    let result = entry.map_or(Ok(()), |entry| {
+                        let result = journal.append(&entry);
+                        if let Err(error) = &result {
+                            tracing::error!(%error, intent = %entry.intent, "journal append failed");
+                        }
+                        result
+                    });
                     if let Some(ack) = ack {
                         let _ = ack.send(result);
                     }
@@ -38,11 +42,28 @@ impl JournalWriter {
 
     /// Appends `entry` and returns once it is synced to disk (or failed).
     pub async fn append(&self, entry: Entry) -> io::Result<()> {
+        self.enqueue(entry).await
+    }
+
+    /// Queues `entry` now, in order with every line queued before it; the returned future
+    /// says when it is on disk. Queuing at once (not when a task first runs) means a line
+    /// the app asked for before quitting is never left behind.
+    pub fn enqueue(&self, entry: Entry) -> impl Future<Output = io::Result<()>> + use<> {
+        self.request(Some(entry))
+    }
+
+    /// Resolves once every line queued before it is on disk (or failed).
+    pub async fn flushed(&self) -> io::Result<()> {
+        self.request(None).await
+    }
+
+    fn request(&self, entry: Option<Entry>) -> impl Future<Output = io::Result<()>> + use<> {
         let (ack, done) = oneshot::channel();
-        self.requests
-            .send((entry, Some(ack)))
-            .map_err(|_| io::Error::other("the journal writer has stopped"))?;
-        done.await
-            .map_err(|_| io::Error::other("the journal writer has stopped"))?
+        let sent = self.requests.send((entry, Some(ack)));
+        async move {
+            sent.map_err(|_| io::Error::other("the journal writer has stopped"))?;
+            done.await
+                .map_err(|_| io::Error::other("the journal writer has stopped"))?
+        }
     }
 }

@@ -107,18 +107,6 @@ pub async fn submit_order(
     });
 }
 
-/// Appends a line the app learned (reconciled, final); reports only a failure.
-pub async fn journal_line(journal: Option<JournalWriter>, entry: Entry, to_app: ToApp) {
-    let Some(journal) = journal else {
-        return;
-    };
-    if let Err(error) = journal.append(entry).await {
-        let _ = to_app.send(Msg::JournalFailed {
-            error: error.to_string(),
-        });
-    }
-}
-
 /// Searches the newest history pages for the attempt described by `query`.
 pub async fn reconcile(client: ApiClient, intent: String, query: ReconcileQuery, to_app: ToApp) {
     let result = find_in_history(&client, &query).await;

@@ -155,7 +155,9 @@ fn json_object(body: &Bytes) -> Result<Map<String, Value>, Failure> {
 
 /// `GET /v1/partner/balances`
 pub async fn balances(State(shared): State<Arc<Shared>>) -> Answer {
-    Ok(json_ok(wire::balances(&shared.world(), Instant::now())))
+    let body = wire::balances(&shared.world(), Instant::now());
+    shared.note_served_balances(&body);
+    Ok(json_ok(body))
 }
 
 /// `GET /v1/partner/transactions?page=&limit=`

@@ -1,6 +1,7 @@
 //! Starting the sandbox: the state shared by handlers, middleware and the engine task, the
 //! router, and the two background tasks (HTTP server, engine).
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -10,6 +11,7 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use chrono::Utc;
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -25,6 +27,9 @@ use super::routes;
 use super::seed::{SEED_JSON, load};
 use super::timing::{Clock, Timing};
 
+/// How many served balances bodies are remembered (a demo running for days stays bounded).
+const SERVED_BALANCES_KEPT: usize = 4096;
+
 /// Mixed into the seed for the fault dice, so fault rolls never shift engine choices.
 const FAULT_SEED_SALT: u64 = 0xFA_0175;
 
@@ -37,6 +42,9 @@ pub struct Shared {
     pub faults: Faults,
     pub log: RequestLog,
     bucket: Mutex<TokenBucket>,
+    /// The last balances bodies served (bounded), so tests can prove a client shows only
+    /// balances the API actually sent.
+    served_balances: Mutex<VecDeque<Value>>,
     /// Turns true when the sandbox stops (hung requests and the engine watch it).
     pub shutdown: watch::Receiver<bool>,
 }
@@ -53,6 +61,26 @@ impl Shared {
 
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
         self.bucket().set_limit(limit, Instant::now());
+    }
+
+    /// Remembers a balances body as it is sent, keeping the last `SERVED_BALANCES_KEPT`.
+    pub fn note_served_balances(&self, body: &Value) {
+        let mut served = self
+            .served_balances
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if served.len() == SERVED_BALANCES_KEPT {
+            served.pop_front();
+        }
+        served.push_back(body.clone());
+    }
+
+    pub fn served_balances(&self) -> Vec<Value> {
+        let served = self
+            .served_balances
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        served.iter().cloned().collect()
     }
 
     fn bucket(&self) -> MutexGuard<'_, TokenBucket> {
@@ -90,6 +118,7 @@ pub async fn start(options: &SandboxOptions) -> io::Result<Running> {
         faults: Faults::new(options.seed ^ FAULT_SEED_SALT),
         log: RequestLog::new(origin),
         bucket: Mutex::new(TokenBucket::new(options.rate_limit, origin)),
+        served_balances: Mutex::new(VecDeque::new()),
         shutdown: shutdown.clone(),
     });
     let engine = tokio::spawn(engine::drive(

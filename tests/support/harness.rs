@@ -35,6 +35,9 @@ use tokio::task::JoinHandle;
 /// machine; a passing test returns as soon as the condition holds.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// Balances as drawn: (currency, amount) in pane order.
+pub type BalanceSet = Vec<(String, Decimal)>;
+
 /// What the loop showed after its last frame.
 #[derive(Debug, Clone, Default)]
 pub struct Probe {
@@ -169,6 +172,8 @@ pub struct Desk {
     probes: watch::Receiver<Probe>,
     task: JoinHandle<App>,
     frames: Arc<Mutex<Vec<String>>>,
+    /// Every distinct set of balances drawn, in order.
+    balances_seen: Arc<Mutex<Vec<BalanceSet>>>,
 }
 
 pub struct DeskConfig {
@@ -213,6 +218,8 @@ impl Desk {
         let (probe_tx, probes) = watch::channel(Probe::default());
         let frames = Arc::new(Mutex::new(Vec::<String>::new()));
         let recorded = config.record_frames.then(|| Arc::clone(&frames));
+        let balances_seen = Arc::new(Mutex::new(Vec::<Vec<(String, Decimal)>>::new()));
+        let balances_record = Arc::clone(&balances_seen);
         let task = tokio::spawn(async move {
             let mut app = App::new(config.session, chrono::Utc::now());
             app.stale_retry = config.stale_retry;
@@ -227,6 +234,14 @@ impl Desk {
             let mut effects = RecordedEffects::default();
             let mut observe = |app: &App, buffer: &Buffer| {
                 let probe = Probe::of(app, buffer);
+                {
+                    let mut seen = balances_record
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    if seen.last() != Some(&probe.balances) {
+                        seen.push(probe.balances.clone());
+                    }
+                }
                 if let Some(frames) = &recorded {
                     let mut frames = frames.lock().unwrap_or_else(PoisonError::into_inner);
                     if frames.last() != Some(&probe.screen) {
@@ -259,6 +274,7 @@ impl Desk {
             probes,
             task,
             frames,
+            balances_seen,
         }
     }
 
@@ -348,6 +364,21 @@ impl Desk {
             p.ticket.as_deref() == Some("locked")
         })
         .await;
+    }
+
+    /// Every distinct set of balances (currency, amount) the desk has drawn so far.
+    pub fn balances_seen(&self) -> Vec<BalanceSet> {
+        self.balances_seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Quits, then returns every distinct set of balances the desk drew.
+    pub async fn balances_seen_after_quit(self) -> Vec<BalanceSet> {
+        let seen = Arc::clone(&self.balances_seen);
+        self.quit().await;
+        seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Closes any ticket or dialog (Esc), quits with `q` and returns the final state.

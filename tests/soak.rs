@@ -1,0 +1,399 @@
+//! The randomized soak: at least 1,000 exchange and order attempts, typed into the real loop,
+//! against fast sandboxes that inject random faults on every endpoint. Then the faults stop,
+//! and the invariants that make the desk trustworthy with money are checked:
+//!
+//! - every confirmation reached the server exactly once (one POST each), and the sandbox
+//!   executed exactly the attempts the desk ended up knowing an id for: none lost, none twice;
+//! - every journal intent has exactly one send outcome (accepted, rejected or unknown), every
+//!   unknown exactly one reconciliation, and every intent a final status: nothing left open;
+//! - no row is left Unknown once the faults stop;
+//! - every set of balances ever drawn is one the API sent.
+//!
+//! `SOAK_ATTEMPTS` (default 1,024) and `SOAK_SEED` run a longer or a different soak; the counts
+//! are printed (`cargo test --release --test soak -- --nocapture`).
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use futures::future::join_all;
+use harness::{BalanceSet, Desk, DeskConfig, Probe};
+use p100_desk::api::ApiClient;
+use p100_desk::api::models::Balances;
+use p100_desk::api::paths::ApiPaths;
+use p100_desk::api::{ApiSettings, RetryPolicy};
+use p100_desk::app::live::Phase;
+use p100_desk::app::reconcile::ReconcilePolicy;
+use p100_desk::sandbox::{
+    Endpoint, Fault, FaultRule, PayerScript, RetryAfter, SandboxHandle, SandboxOptions,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rust_decimal::Decimal;
+
+/// Desks run side by side, each with its own sandbox, so the soak is bounded by waiting, not
+/// by one long sequence.
+const DESKS: usize = 8;
+const TIMEOUT: Duration = Duration::from_millis(300);
+
+const ENDPOINTS: [Endpoint; 10] = [
+    Endpoint::Balances,
+    Endpoint::Transactions,
+    Endpoint::ExchangeRate,
+    Endpoint::ExchangeLock,
+    Endpoint::Exchange,
+    Endpoint::ExchangeDetails,
+    Endpoint::OrderRates,
+    Endpoint::OrderLock,
+    Endpoint::OrderCreate,
+    Endpoint::OrderDetails,
+];
+
+fn random_fault(rng: &mut StdRng) -> (&'static str, Fault) {
+    match rng.random_range(0..12) {
+        0 => (
+            "latency",
+            Fault::Latency(TIMEOUT + Duration::from_millis(200)),
+        ),
+        1 => (
+            "429 seconds",
+            Fault::RateLimited {
+                retry_after: Some(RetryAfter::Seconds(1)),
+            },
+        ),
+        2 => (
+            "429 date",
+            Fault::RateLimited {
+                retry_after: Some(RetryAfter::HttpDate(Duration::from_secs(1))),
+            },
+        ),
+        3 => ("429 bare", Fault::RateLimited { retry_after: None }),
+        4 => ("500", Fault::ServerError(500)),
+        5 => ("503", Fault::ServerError(503)),
+        6 => ("P501", Fault::P501),
+        7 => ("P500", Fault::P500),
+        8 => ("garbage", Fault::Garbage),
+        9 => ("truncated", Fault::Truncated),
+        10 => ("empty", Fault::Empty),
+        _ => ("apply then drop", Fault::ApplyThenDrop),
+    }
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// What one desk did and saw.
+#[derive(Debug, Default)]
+struct Tally {
+    attempts: u64,
+    confirmations: u64,
+    lock_failures: u64,
+    faults: BTreeMap<&'static str, u64>,
+    posts: u64,
+    executions: u64,
+    accepted: u64,
+    rejected: u64,
+    unknown: u64,
+    reconciled_found: u64,
+    reconciled_absent: u64,
+    finals: u64,
+    balance_sets_checked: u64,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.attempts += other.attempts;
+        self.confirmations += other.confirmations;
+        self.lock_failures += other.lock_failures;
+        for (name, count) in &other.faults {
+            *self.faults.entry(name).or_default() += count;
+        }
+        self.posts += other.posts;
+        self.executions += other.executions;
+        self.accepted += other.accepted;
+        self.rejected += other.rejected;
+        self.unknown += other.unknown;
+        self.reconciled_found += other.reconciled_found;
+        self.reconciled_absent += other.reconciled_absent;
+        self.finals += other.finals;
+        self.balance_sets_checked += other.balance_sets_checked;
+    }
+}
+
+fn client(base_url: &str, key: &str) -> ApiClient {
+    ApiClient::new(ApiSettings {
+        base_url: base_url.to_string(),
+        api_key: key.to_string().into(),
+        paths: ApiPaths::default(),
+        connect_timeout: TIMEOUT,
+        request_timeout: TIMEOUT,
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(100),
+        },
+    })
+    .expect("client")
+}
+
+async fn soak_one_desk(seed: u64, attempts: u64) -> Tally {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let sandbox = harness::start_sandbox(SandboxOptions {
+        rate_limit: None,
+        seed,
+        ..harness::fast_sandbox_options()
+    })
+    .await;
+    sandbox.set_default_order_payer(Some(PayerScript::PayInFull));
+    // Enough that no exchange fails for funds: the soak is about faults, not P433.
+    sandbox
+        .set_balance("usdc", Decimal::from(10_000_000))
+        .expect("usdc");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal_path = dir.path().join("journal.jsonl");
+    let mut config = DeskConfig::new(&journal_path);
+    // Small frames: the soak is about state, and every message redraws.
+    config.size = (100, 30);
+    config.reconcile = ReconcilePolicy {
+        first: Duration::from_millis(50),
+        max: Duration::from_millis(200),
+        misses: 3,
+        min_span: Duration::from_secs(1),
+    };
+    let mut desk = Desk::start(client(sandbox.base_url(), sandbox.api_key()), config);
+    desk.select_balance("usdc").await;
+
+    let mut tally = Tally::default();
+    for attempt in 0..attempts {
+        // Half the attempts run with a fault armed somewhere; it fires on the next request to
+        // that endpoint, whenever that comes (this attempt, a refresh, or a later one).
+        if rng.random_bool(0.5) {
+            let endpoint = ENDPOINTS[rng.random_range(0..ENDPOINTS.len())];
+            let (name, fault) = random_fault(&mut rng);
+            sandbox
+                .faults()
+                .push(FaultRule::next(Some(endpoint), fault, 1));
+            *tally.faults.entry(name).or_default() += 1;
+        }
+        let context = format!("desk seed {seed}, attempt {attempt}");
+        one_attempt(&mut desk, &mut rng, &mut tally, &context).await;
+    }
+
+    // The faults stop. Everything in flight must reach a final status on its own.
+    sandbox.faults().clear();
+    let settled = desk
+        .wait_for(&format!("desk seed {seed}: all rows final"), |p| {
+            p.live.iter().all(|row| row.phase.is_final())
+        })
+        .await;
+    assert!(
+        !settled
+            .live
+            .iter()
+            .any(|r| matches!(r.phase, Phase::Unknown { .. })),
+        "seed {seed}: every Unknown reconciled"
+    );
+    check_executions(seed, &sandbox, &settled, &mut tally);
+    // Read after the desk stopped, so no refresh lands between the two reads.
+    let shown = desk.balances_seen_after_quit().await;
+    check_balances(seed, &sandbox, shown, &mut tally);
+    sandbox.shutdown().await;
+    check_journal(seed, &journal_path, &mut tally);
+    tally
+}
+
+/// One exchange or order: open the ticket, type an amount, lock, and confirm when locked.
+async fn one_attempt(desk: &mut Desk, rng: &mut StdRng, tally: &mut Tally, context: &str) {
+    tally.attempts += 1;
+    let order = rng.random_bool(0.4);
+    desk.key(if order { 'o' } else { 'x' });
+    desk.wait_for(&format!("{context}: ticket"), |p| {
+        p.ticket.as_deref() == Some("editing")
+    })
+    .await;
+    let whole = if order {
+        rng.random_range(20..400)
+    } else {
+        rng.random_range(1..50)
+    };
+    desk.type_text(&format!("{whole}.{:02}", rng.random_range(0..100)));
+    desk.press(KeyCode::Enter);
+    let locked = desk
+        .wait_for(&format!("{context}: lock answered"), |p| {
+            p.ticket
+                .as_deref()
+                .is_some_and(|t| t == "locked" || t.starts_with("rejected"))
+        })
+        .await;
+    if locked.ticket.as_deref() == Some("locked") {
+        desk.key('y');
+        tally.confirmations += 1;
+        desk.wait_for(&format!("{context}: submitted"), |p| {
+            p.ticket
+                .as_deref()
+                .is_none_or(|t| t.starts_with("rejected"))
+        })
+        .await;
+    } else {
+        tally.lock_failures += 1;
+    }
+    desk.press(KeyCode::Esc);
+    desk.wait_for(&format!("{context}: ticket closed"), |p| {
+        p.ticket.is_none() && p.overlay.is_none()
+    })
+    .await;
+}
+
+/// One confirmation, one POST; the sandbox ran exactly what the desk knows an id for.
+fn check_executions(seed: u64, sandbox: &SandboxHandle, settled: &Probe, tally: &mut Tally) {
+    tally.posts = sandbox
+        .request_log()
+        .iter()
+        .filter(|r| r.endpoint.is_some_and(Endpoint::moves_money))
+        .count() as u64;
+    assert_eq!(tally.posts, tally.confirmations, "seed {seed}: POSTs");
+    let executions = sandbox.executions();
+    tally.executions = u64::from(executions.exchanges + executions.orders);
+    let desk_ids: Vec<String> = settled
+        .live
+        .iter()
+        .filter_map(|row| row.remote_id.clone())
+        .collect();
+    let unique: HashSet<&String> = desk_ids.iter().collect();
+    assert_eq!(
+        unique.len(),
+        desk_ids.len(),
+        "seed {seed}: an id on two rows"
+    );
+    assert_eq!(
+        desk_ids.len() as u64,
+        tally.executions,
+        "seed {seed}: executions the desk does not know of, or ids P100 never executed"
+    );
+    for id in &desk_ids {
+        assert!(
+            sandbox.exchange_status(id).is_some() || sandbox.order_status(id).is_some(),
+            "seed {seed}: {id} is not P100's"
+        );
+    }
+}
+
+/// Every set of balances drawn is one the sandbox served.
+fn check_balances(seed: u64, sandbox: &SandboxHandle, shown: Vec<BalanceSet>, tally: &mut Tally) {
+    let served: HashSet<BalanceSet> = sandbox
+        .served_balances()
+        .into_iter()
+        .map(|body| {
+            // Through bytes, as the client reads it (amounts may be JSON numbers or strings).
+            let bytes = serde_json::to_vec(&body).expect("served JSON");
+            let balances: Balances = serde_json::from_slice(&bytes).expect("a served body decodes");
+            let fiat = balances
+                .fiat_balances
+                .iter()
+                .map(|b| (b.name.clone(), b.amount));
+            let crypto = balances
+                .crypto_balances
+                .iter()
+                .map(|b| (b.name.clone(), b.amount));
+            fiat.chain(crypto)
+                .map(|(name, amount)| (name.as_str().to_string(), amount))
+                .collect()
+        })
+        .collect();
+    for set in shown.into_iter().filter(|set| !set.is_empty()) {
+        assert!(
+            served.contains(&set),
+            "seed {seed}: balances shown that the API never sent: {set:?}"
+        );
+        tally.balance_sets_checked += 1;
+    }
+}
+
+/// Every intent: exactly one send outcome, one reconciliation per unknown, and a final status
+/// exactly when P100 queued it (accepted, or found by reconciliation).
+fn check_journal(seed: u64, path: &std::path::Path, tally: &mut Tally) {
+    #[derive(Debug, Default)]
+    struct Lines {
+        events: Vec<String>,
+        found: u64,
+        absent: u64,
+    }
+    let text = std::fs::read_to_string(path).expect("journal");
+    let mut intents: HashMap<String, Lines> = HashMap::new();
+    for line in text.lines() {
+        let entry: serde_json::Value = serde_json::from_str(line).expect("every line is JSON");
+        let intent = entry["intent"].as_str().expect("intent").to_string();
+        let event = entry["event"].as_str().expect("event").to_string();
+        let lines = intents.entry(intent).or_default();
+        if event == "reconciled" {
+            if entry["remote_id"].is_string() {
+                lines.found += 1;
+            } else {
+                lines.absent += 1;
+            }
+        }
+        lines.events.push(event);
+    }
+    assert_eq!(
+        intents.len() as u64,
+        tally.confirmations,
+        "seed {seed}: intents"
+    );
+    for (intent, lines) in &intents {
+        let list = &lines.events;
+        let count = |name: &str| list.iter().filter(|e| e.as_str() == name).count() as u64;
+        assert!(
+            list.first().is_some_and(|first| first.ends_with("_intent")),
+            "seed {seed}: {intent} starts with its intent: {list:?}"
+        );
+        let (accepted, rejected, unknown) =
+            (count("accepted"), count("rejected"), count("unknown"));
+        assert_eq!(
+            accepted + rejected + unknown,
+            1,
+            "seed {seed}: {intent}: {list:?}"
+        );
+        assert_eq!(
+            lines.found + lines.absent,
+            unknown,
+            "seed {seed}: {intent}: {list:?}"
+        );
+        let queued = accepted + lines.found;
+        assert_eq!(count("final"), queued, "seed {seed}: {intent}: {list:?}");
+        tally.accepted += accepted;
+        tally.rejected += rejected;
+        tally.unknown += unknown;
+        tally.reconciled_found += lines.found;
+        tally.reconciled_absent += lines.absent;
+        tally.finals += count("final");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_attempts_under_random_faults_keep_every_invariant() {
+    let seed = env_number("SOAK_SEED", 0x5EED);
+    let attempts = env_number("SOAK_ATTEMPTS", 1024);
+    let per_desk = attempts.div_ceil(DESKS as u64);
+    let tallies =
+        join_all((0..DESKS as u64).map(|desk| soak_one_desk(seed.wrapping_add(desk), per_desk)))
+            .await;
+    let mut total = Tally::default();
+    for tally in &tallies {
+        total.add(tally);
+    }
+    println!("soak (seed {seed}): {total:#?}");
+    assert!(total.attempts >= attempts);
+    assert!(total.confirmations > total.attempts / 2, "{total:?}");
+    assert!(
+        total.unknown > 0,
+        "the faults made some outcomes unknown: {total:?}"
+    );
+    assert!(total.balance_sets_checked > 0);
+}
