@@ -13,12 +13,12 @@
 #[path = "support/harness.rs"]
 mod harness;
 
+use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use futures::future::join_all;
 use harness::{Desk, DeskConfig, Probe};
-use p100_desk::api::paths::ApiPaths;
-use p100_desk::api::{ApiClient, ApiSettings, RetryPolicy};
+use p100_desk::api::{ApiClient, RetryPolicy};
 use p100_desk::app::live::{LiveRow, Phase};
 use p100_desk::app::reconcile::ReconcilePolicy;
 use p100_desk::journal;
@@ -97,19 +97,12 @@ fn expect(fault: Fault) -> Expect {
 }
 
 fn client(base_url: &str, key: &str) -> ApiClient {
-    ApiClient::new(ApiSettings {
-        base_url: base_url.to_string(),
-        api_key: key.to_string().into(),
-        paths: ApiPaths::default(),
-        connect_timeout: TIMEOUT,
-        request_timeout: TIMEOUT,
-        retry: RetryPolicy {
-            max_attempts: READ_ATTEMPTS,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(200),
-        },
-    })
-    .expect("client")
+    let retry = RetryPolicy {
+        max_attempts: READ_ATTEMPTS,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(200),
+    };
+    harness::client_with(base_url, key, TIMEOUT, retry)
 }
 
 fn config(dir: &tempfile::TempDir) -> DeskConfig {
@@ -293,38 +286,44 @@ async fn pane_read_case(endpoint: Endpoint, name: &str, fault: Fault) {
     sandbox.shutdown().await;
 }
 
-async fn pane_reads(endpoint: Endpoint) {
-    join_all(
-        faults()
-            .into_iter()
-            .map(|(name, fault)| pane_read_case(endpoint, name, fault)),
-    )
-    .await;
+/// Runs `case` for every fault at once (each case has its own sandbox).
+async fn every_fault<Case, Run>(case: Case)
+where
+    Case: Fn(&'static str, Fault) -> Run,
+    Run: Future<Output = ()>,
+{
+    join_all(faults().into_iter().map(|(name, fault)| case(name, fault))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn balances_under_every_fault() {
-    pane_reads(Endpoint::Balances).await;
+    every_fault(|name, fault| pane_read_case(Endpoint::Balances, name, fault)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_under_every_fault() {
-    pane_reads(Endpoint::Transactions).await;
+    every_fault(|name, fault| pane_read_case(Endpoint::Transactions, name, fault)).await;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Ticket reads: the indicative quote, the order rates, and both locks.
 
-async fn quote_case(name: &str, fault: Fault) {
-    let case = format!("exchange quote under {name}");
+/// The exchange ticket's indicative quote, or the order ticket's rates.
+async fn indicative_case(endpoint: Endpoint, name: &str, fault: Fault) {
+    let order = endpoint == Endpoint::OrderRates;
+    let case = format!("{endpoint:?} under {name}");
     let dir = tempfile::tempdir().expect("tempdir");
     let (sandbox, mut desk) = start(&dir).await;
     desk.select_balance("usdc").await;
     sandbox
         .faults()
-        .push(rule(Endpoint::ExchangeRate, fault, read_attempts(fault)));
-    desk.key('x');
-    desk.type_text("10");
+        .push(rule(endpoint, fault, read_attempts(fault)));
+    if order {
+        desk.key('o');
+    } else {
+        desk.key('x');
+        desk.type_text("10");
+    }
     let failed = desk
         .wait_for(&format!("{case}: explained"), |p| {
             matches!(&p.indicative, Some(Err(_)))
@@ -335,39 +334,14 @@ async fn quote_case(name: &str, fault: Fault) {
     };
     assert!(message.contains(expect(fault).words), "{case}: {message}");
     assert_readable(&case, &message);
-    // The next keystroke asks again and the quote arrives: nothing is stuck.
-    desk.key('0');
-    desk.wait_for(&format!("{case}: quoted"), |p| {
-        matches!(p.indicative, Some(Ok(())))
-    })
-    .await;
-    desk.quit().await;
-    sandbox.shutdown().await;
-}
-
-async fn order_rates_case(name: &str, fault: Fault) {
-    let case = format!("order rates under {name}");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (sandbox, mut desk) = start(&dir).await;
-    desk.select_balance("usdc").await;
-    sandbox
-        .faults()
-        .push(rule(Endpoint::OrderRates, fault, read_attempts(fault)));
-    desk.key('o');
-    let failed = desk
-        .wait_for(&format!("{case}: explained"), |p| {
-            matches!(&p.indicative, Some(Err(_)))
-        })
-        .await;
-    let Some(Err(message)) = failed.indicative else {
-        unreachable!("waited for it");
-    };
-    assert!(message.contains(expect(fault).words), "{case}: {message}");
-    assert_readable(&case, &message);
-    // Reopening the ticket loads the rates.
-    desk.press(crossterm::event::KeyCode::Esc);
-    desk.key('o');
-    desk.wait_for(&format!("{case}: rates"), |p| {
+    // Nothing is stuck: reopening the order ticket, or the next keystroke, asks again.
+    if order {
+        desk.press(crossterm::event::KeyCode::Esc);
+        desk.key('o');
+    } else {
+        desk.key('0');
+    }
+    desk.wait_for(&format!("{case}: indicative"), |p| {
         matches!(p.indicative, Some(Ok(())))
     })
     .await;
@@ -425,42 +399,22 @@ async fn lock_case(endpoint: Endpoint, name: &str, fault: Fault) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_quote_under_every_fault() {
-    join_all(
-        faults()
-            .into_iter()
-            .map(|(name, fault)| quote_case(name, fault)),
-    )
-    .await;
+    every_fault(|name, fault| indicative_case(Endpoint::ExchangeRate, name, fault)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_rates_under_every_fault() {
-    join_all(
-        faults()
-            .into_iter()
-            .map(|(name, fault)| order_rates_case(name, fault)),
-    )
-    .await;
+    every_fault(|name, fault| indicative_case(Endpoint::OrderRates, name, fault)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_lock_under_every_fault() {
-    join_all(
-        faults()
-            .into_iter()
-            .map(|(name, fault)| lock_case(Endpoint::ExchangeLock, name, fault)),
-    )
-    .await;
+    every_fault(|name, fault| lock_case(Endpoint::ExchangeLock, name, fault)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_lock_under_every_fault() {
-    join_all(
-        faults()
-            .into_iter()
-            .map(|(name, fault)| lock_case(Endpoint::OrderLock, name, fault)),
-    )
-    .await;
+    every_fault(|name, fault| lock_case(Endpoint::OrderLock, name, fault)).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -516,22 +470,12 @@ async fn details_case(endpoint: Endpoint, name: &str, fault: Fault) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_details_under_every_fault() {
-    join_all(
-        faults()
-            .into_iter()
-            .map(|(name, fault)| details_case(Endpoint::ExchangeDetails, name, fault)),
-    )
-    .await;
+    every_fault(|name, fault| details_case(Endpoint::ExchangeDetails, name, fault)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_details_under_every_fault() {
-    join_all(
-        faults()
-            .into_iter()
-            .map(|(name, fault)| details_case(Endpoint::OrderDetails, name, fault)),
-    )
-    .await;
+    every_fault(|name, fault| details_case(Endpoint::OrderDetails, name, fault)).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -644,22 +588,12 @@ fn reconciled(row: &LiveRow, applied: bool) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_post_under_every_fault() {
-    join_all(
-        faults()
-            .into_iter()
-            .map(|(name, fault)| post_case(Endpoint::Exchange, name, fault)),
-    )
-    .await;
+    every_fault(|name, fault| post_case(Endpoint::Exchange, name, fault)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_create_under_every_fault() {
-    join_all(
-        faults()
-            .into_iter()
-            .map(|(name, fault)| post_case(Endpoint::OrderCreate, name, fault)),
-    )
-    .await;
+    every_fault(|name, fault| post_case(Endpoint::OrderCreate, name, fault)).await;
 }
 
 // ---------------------------------------------------------------------------------------------

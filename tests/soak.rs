@@ -22,9 +22,8 @@ use crossterm::event::KeyCode;
 use futures::future::join_all;
 use harness::{BalanceSet, Desk, DeskConfig, Probe};
 use p100_desk::api::ApiClient;
+use p100_desk::api::RetryPolicy;
 use p100_desk::api::models::Balances;
-use p100_desk::api::paths::ApiPaths;
-use p100_desk::api::{ApiSettings, RetryPolicy};
 use p100_desk::app::live::Phase;
 use p100_desk::app::reconcile::ReconcilePolicy;
 use p100_desk::sandbox::{
@@ -128,19 +127,12 @@ impl Tally {
 }
 
 fn client(base_url: &str, key: &str) -> ApiClient {
-    ApiClient::new(ApiSettings {
-        base_url: base_url.to_string(),
-        api_key: key.to_string().into(),
-        paths: ApiPaths::default(),
-        connect_timeout: TIMEOUT,
-        request_timeout: TIMEOUT,
-        retry: RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(100),
-        },
-    })
-    .expect("client")
+    let retry = RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(100),
+    };
+    harness::client_with(base_url, key, TIMEOUT, retry)
 }
 
 async fn soak_one_desk(seed: u64, attempts: u64) -> Tally {

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::freshness::Stale;
 use super::selection::Selection;
 use crate::api::models::{Currency, ExchangeDetails, ExchangeStatus, OrderDetails, OrderStatus};
+use crate::journal::{Entry, Event};
 
 /// Where a watched row stands. Only what the API said moves a row to a final phase.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +108,72 @@ pub struct LiveRow {
     pub check_failed: Option<Stale>,
 }
 
+impl LiveKind {
+    /// The leg an intent line describes (`None` for lines that are not intents).
+    fn of_intent(event: &Event) -> Option<Self> {
+        match event {
+            Event::ExchangeIntent {
+                from,
+                to,
+                amount,
+                amount_to,
+                rate,
+                ..
+            } => Some(Self::Exchange(ExchangeLeg {
+                from: Currency::new(from),
+                to: Currency::new(to),
+                amount: *amount,
+                amount_to: *amount_to,
+                rate: *rate,
+            })),
+            Event::OrderIntent {
+                currency,
+                network,
+                fiat_amount,
+                fiat_currency,
+                crypto_amount,
+                ..
+            } => Some(Self::Order(OrderLeg {
+                currency: Currency::new(currency),
+                network: network.clone(),
+                fiat_amount: *fiat_amount,
+                fiat_currency: Currency::new(fiat_currency),
+                crypto_amount: *crypto_amount,
+                wallet_address: None,
+                confirmations: None,
+                received: None,
+                required: Some(*crypto_amount),
+                transaction_hash: None,
+                payment_expires_at: None,
+            })),
+            _ => None,
+        }
+    }
+}
+
 impl LiveRow {
+    /// The row for an attempt, from its journal intent line: what the Live pane shows is
+    /// exactly what the journal recorded.
+    pub fn from_intent(entry: &Entry, phase: Phase) -> Option<Self> {
+        let kind = LiveKind::of_intent(&entry.event)?;
+        let lock_id = match &entry.event {
+            Event::ExchangeIntent { lock_id, .. } | Event::OrderIntent { lock_id, .. } => {
+                lock_id.clone()
+            }
+            _ => String::new(),
+        };
+        Some(Self {
+            key: entry.intent.clone(),
+            remote_id: None,
+            lock_id,
+            kind,
+            phase,
+            created_at: entry.at,
+            updated_at: entry.at,
+            check_failed: None,
+        })
+    }
+
     pub fn kind_label(&self) -> &'static str {
         match self.kind {
             LiveKind::Exchange(_) => "EXCHANGE",

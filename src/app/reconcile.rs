@@ -6,10 +6,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::cmd::{Cmd, ReconcileQuery};
-use super::live::{ExchangeLeg, LiveKind, LiveRow, OrderLeg, Phase};
+use super::live::{LiveKind, LiveRow, Phase};
 use super::{App, Level, short_id};
 use crate::api::error::ApiError;
-use crate::api::models::{Currency, TransactionType};
+use crate::api::models::TransactionType;
 use crate::journal::{Event, IntentRecord, Standing};
 
 /// How an unknown outcome is read back. The history may lag the POST a little, so one empty
@@ -165,15 +165,6 @@ impl App {
     pub fn resume(&mut self, records: &[IntentRecord], damaged_lines: &[usize]) -> Vec<Cmd> {
         let mut cmds = Vec::new();
         for record in records.iter().filter(|r| r.standing != Standing::Finished) {
-            let Some(kind) = leg_from_intent(&record.opened.event) else {
-                continue;
-            };
-            let lock_id = match &record.opened.event {
-                Event::ExchangeIntent { lock_id, .. } | Event::OrderIntent { lock_id, .. } => {
-                    lock_id.clone()
-                }
-                _ => String::new(),
-            };
             let phase = match (&record.remote_id, &record.standing) {
                 (Some(_), _) => Phase::Pending {
                     status: "RESUMED".into(),
@@ -183,16 +174,12 @@ impl App {
                 },
             };
             let unknown = matches!(phase, Phase::Unknown { .. });
-            self.live.rows.push(LiveRow {
-                key: record.intent.clone(),
-                remote_id: record.remote_id.clone(),
-                lock_id,
-                kind,
-                phase,
-                created_at: record.opened.at,
-                updated_at: record.last_at,
-                check_failed: None,
-            });
+            let Some(mut row) = LiveRow::from_intent(&record.opened, phase) else {
+                continue;
+            };
+            row.remote_id.clone_from(&record.remote_id);
+            row.updated_at = record.last_at;
+            self.live.rows.push(row);
             if unknown {
                 self.reconciling
                     .insert(record.intent.clone(), Reconciling::default());
@@ -224,45 +211,5 @@ impl App {
             cmds.push(watch);
         }
         cmds
-    }
-}
-
-fn leg_from_intent(event: &Event) -> Option<LiveKind> {
-    match event {
-        Event::ExchangeIntent {
-            from,
-            to,
-            amount,
-            amount_to,
-            rate,
-            ..
-        } => Some(LiveKind::Exchange(ExchangeLeg {
-            from: Currency::new(from),
-            to: Currency::new(to),
-            amount: *amount,
-            amount_to: *amount_to,
-            rate: *rate,
-        })),
-        Event::OrderIntent {
-            currency,
-            network,
-            fiat_amount,
-            fiat_currency,
-            crypto_amount,
-            ..
-        } => Some(LiveKind::Order(OrderLeg {
-            currency: Currency::new(currency),
-            network: network.clone(),
-            fiat_amount: *fiat_amount,
-            fiat_currency: Currency::new(fiat_currency),
-            crypto_amount: *crypto_amount,
-            wallet_address: None,
-            confirmations: None,
-            received: None,
-            required: Some(*crypto_amount),
-            transaction_hash: None,
-            payment_expires_at: None,
-        })),
-        _ => None,
     }
 }

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::cmd::Cmd;
 use super::keymap::Pane;
-use super::live::{ExchangeLeg, LiveKind, LiveRow, OrderLeg, Phase};
+use super::live::{LiveRow, Phase};
 use super::msg::SubmitError;
 use super::reconcile::Reconciling;
 use super::ticket::{ORDER_FIAT, Stage, Ticket};
@@ -35,6 +35,13 @@ impl App {
         }
     }
 
+    /// The Live row of an attempt about to be sent, built from its journal intent.
+    fn push_sending_row(&mut self, entry: &Entry) {
+        if let Some(row) = LiveRow::from_intent(entry, Phase::Sending) {
+            self.live.push(row);
+        }
+    }
+
     pub(super) fn submit_exchange(&mut self, lock: ExchangeLock) -> Vec<Cmd> {
         let intent = self.new_intent("ex");
         let entry = self.journal_entry(
@@ -48,22 +55,7 @@ impl App {
                 lock_id: lock.lock_id.clone(),
             },
         );
-        self.live.push(LiveRow {
-            key: intent,
-            remote_id: None,
-            lock_id: lock.lock_id.clone(),
-            kind: LiveKind::Exchange(ExchangeLeg {
-                from: lock.currency_from.clone(),
-                to: lock.currency_to.clone(),
-                amount: lock.amount,
-                amount_to: lock.amount_to,
-                rate: lock.rate,
-            }),
-            phase: Phase::Sending,
-            created_at: self.now,
-            updated_at: self.now,
-            check_failed: None,
-        });
+        self.push_sending_row(&entry);
         vec![Cmd::SubmitExchange {
             intent: entry,
             request: ExchangeRequest {
@@ -97,28 +89,7 @@ impl App {
                 lock_id: lock.lock_id.clone(),
             },
         );
-        self.live.push(LiveRow {
-            key: intent,
-            remote_id: None,
-            lock_id: lock.lock_id.clone(),
-            kind: LiveKind::Order(OrderLeg {
-                currency: lock.currency,
-                network,
-                fiat_amount,
-                fiat_currency: fiat,
-                crypto_amount: lock.amount,
-                wallet_address: None,
-                confirmations: None,
-                received: None,
-                required: Some(lock.amount),
-                transaction_hash: None,
-                payment_expires_at: None,
-            }),
-            phase: Phase::Sending,
-            created_at: self.now,
-            updated_at: self.now,
-            check_failed: None,
-        });
+        self.push_sending_row(&entry);
         vec![Cmd::SubmitOrder {
             intent: entry,
             lock_id: lock.lock_id,

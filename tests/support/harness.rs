@@ -142,17 +142,27 @@ pub async fn start_sandbox(options: SandboxOptions) -> SandboxHandle {
 }
 
 pub fn client_for(base_url: &str, key: &str) -> ApiClient {
-    ApiClient::new(ApiSettings {
-        base_url: base_url.to_string(),
-        api_key: key.to_string().into(),
-        paths: ApiPaths::default(),
-        connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(2),
-        retry: RetryPolicy {
+    client_with(
+        base_url,
+        key,
+        Duration::from_secs(2),
+        RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(200),
         },
+    )
+}
+
+/// A client with this timeout (connect and request) and retry policy.
+pub fn client_with(base_url: &str, key: &str, timeout: Duration, retry: RetryPolicy) -> ApiClient {
+    ApiClient::new(ApiSettings {
+        base_url: base_url.to_string(),
+        api_key: key.to_string().into(),
+        paths: ApiPaths::default(),
+        connect_timeout: timeout,
+        request_timeout: timeout,
+        retry,
     })
     .expect("client")
 }
