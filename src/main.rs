@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr};
 use p100_desk::config::{self, CliOverrides, EnvVars};
 use p100_desk::journal;
@@ -46,8 +46,28 @@ struct Cli {
     /// Show data only; refuse every money-moving action.
     #[arg(long)]
     read_only: bool,
+    /// Hidden, for the terminal tests: run the embedded sandbox in fast pace (milliseconds per
+    /// step) so a test of the real binary finishes an exchange in about a second.
+    #[arg(long, value_enum, default_value_t = SandboxPace::Human, hide = true)]
+    sandbox_pace: SandboxPace,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// `--sandbox-pace`: how fast the embedded sandbox moves things along.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SandboxPace {
+    Human,
+    Fast,
+}
+
+impl From<SandboxPace> for Pace {
+    fn from(pace: SandboxPace) -> Self {
+        match pace {
+            SandboxPace::Human => Pace::Human,
+            SandboxPace::Fast => Pace::Fast,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,7 +173,7 @@ async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    let session = session::start(&config, chrono::Utc::now())
+    let session = session::start(&config, cli.sandbox_pace.into(), chrono::Utc::now())
         .await
         .wrap_err("could not start the session")?;
     let render = RenderOptions::from_environment(chrono::Utc::now());
