@@ -201,9 +201,18 @@ async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
             return Err(error);
         }
     }
-    println!("Journal: {}", show(&session.journal_path));
-    println!("Log file: {}", show(log_guard.path()));
+    print_where_things_are(&session.journal_path, log_guard.path());
+    // A SIGTERM or SIGHUP is a request to stop, handled like `q`: a clean stop exits 0.
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says where the journal and log are. Write errors are ignored: after a hangup there is no
+/// terminal to print to, and that must not turn a clean stop into a panic (as `println!` would).
+fn print_where_things_are(journal: &std::path::Path, log: &std::path::Path) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Journal: {}", show(journal))
+        .and_then(|()| writeln!(out, "Log file: {}", show(log)));
 }
 
 /// Why the dashboard stopped.
@@ -212,9 +221,9 @@ enum Stop {
     Signal(&'static str),
 }
 
-/// Owns the terminal: raw mode and the alternate screen on the way in, restored on the way out
-/// whatever happens (a quit, SIGTERM/SIGHUP, an error; a panic is handled by the hook that
-/// `ratatui::init` installs on top of color-eyre's).
+/// Owns the terminal: raw mode, the alternate screen and bracketed paste on the way in, restored
+/// on the way out whatever happens (a quit, SIGTERM/SIGHUP, an error; a panic is handled by the
+/// hook `p100_desk::terminal::enter` installs on top of color-eyre's).
 async fn run_terminal(
     app: p100_desk::app::App,
     startup: Vec<p100_desk::app::cmd::Cmd>,
@@ -222,9 +231,8 @@ async fn run_terminal(
     journal: Option<p100_desk::runtime::JournalWriter>,
     options: RunOptions,
 ) -> Result<Stop> {
-    let mut terminal = ratatui::try_init()
+    let mut terminal = p100_desk::terminal::enter()
         .wrap_err("p100-desk needs an interactive terminal (stdin and stdout a TTY)")?;
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
     let mut effects = StdoutEffects;
     let events = crossterm::event::EventStream::new();
     let outcome = tokio::select! {
@@ -233,8 +241,10 @@ async fn run_terminal(
         }
         name = termination_signal() => Ok(Stop::Signal(name)),
     };
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
-    ratatui::restore();
+    p100_desk::terminal::restore();
+    // Not dropped: ratatui's `Drop` shows the cursor again (done by `restore`) and, when that
+    // fails on a terminal that has hung up, `eprintln!`s, which panics there.
+    std::mem::forget(terminal);
     outcome
 }
 
