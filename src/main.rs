@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr};
+use futures::StreamExt as _;
 use p100_desk::config::{self, CliOverrides, EnvVars};
 use p100_desk::journal;
 use p100_desk::logging;
@@ -12,6 +13,11 @@ use p100_desk::runtime::{self, RunOptions, StdoutEffects};
 use p100_desk::sandbox::{self, Pace, SandboxOptions};
 use p100_desk::session;
 use p100_desk::ui::RenderOptions;
+
+/// Test-only: when this environment variable is set (non-empty), F12 panics inside the event
+/// loop, so tests/terminal.rs can prove the panic hook restores the terminal. Nobody sets it by
+/// accident, and F12 is bound to nothing, so a user cannot hit it.
+const TEST_PANIC: &str = "P100_DESK_TEST_PANIC";
 
 /// Exit code for a start-up error the user must fix (bad config, unusable log file); clap uses
 /// the same code for bad arguments.
@@ -188,6 +194,7 @@ async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
         session.client,
         session.journal,
         options,
+        env.get(TEST_PANIC).is_some(),
     )
     .await;
     if let Some(sandbox) = session.sandbox {
@@ -230,11 +237,20 @@ async fn run_terminal(
     client: p100_desk::api::ApiClient,
     journal: Option<p100_desk::runtime::JournalWriter>,
     options: RunOptions,
+    panic_on_f12: bool,
 ) -> Result<Stop> {
     let mut terminal = p100_desk::terminal::enter()
         .wrap_err("p100-desk needs an interactive terminal (stdin and stdout a TTY)")?;
     let mut effects = StdoutEffects;
-    let events = crossterm::event::EventStream::new();
+    let events = crossterm::event::EventStream::new().inspect(move |event| {
+        use crossterm::event::{Event, KeyCode};
+        let panic_requested =
+            panic_on_f12 && matches!(event, Ok(Event::Key(key)) if key.code == KeyCode::F(12));
+        assert!(
+            !panic_requested,
+            "test-only panic: F12 pressed with {TEST_PANIC} set"
+        );
+    });
     let outcome = tokio::select! {
         result = runtime::run(&mut terminal, events, app, startup, client, journal, options, &mut effects, None) => {
             result.map(|_| Stop::Quit).map_err(color_eyre::Report::from)
