@@ -447,6 +447,8 @@ impl Drop for Term {
     fn drop(&mut self) {
         if self.running() {
             let _ = self.killer.kill();
+            // Reaped before the test ends, so no zombie outlives the test process.
+            let _ = self.exit.recv_timeout(PATIENCE);
         }
         // Closing the slave lets the reader thread see EIO and end.
         self.slave.take();
