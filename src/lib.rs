@@ -13,4 +13,5 @@ pub mod poller;
 pub mod runtime;
 pub mod sandbox;
 pub mod session;
+pub mod terminal;
 pub mod ui;

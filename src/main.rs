@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr};
+use futures::StreamExt as _;
 use p100_desk::config::{self, CliOverrides, EnvVars};
 use p100_desk::journal;
 use p100_desk::logging;
@@ -12,6 +13,11 @@ use p100_desk::runtime::{self, RunOptions, StdoutEffects};
 use p100_desk::sandbox::{self, Pace, SandboxOptions};
 use p100_desk::session;
 use p100_desk::ui::RenderOptions;
+
+/// Test-only: when this environment variable is set (non-empty), F12 panics inside the event
+/// loop, so tests/terminal.rs can prove the panic hook restores the terminal. Nobody sets it by
+/// accident, and F12 is bound to nothing, so a user cannot hit it.
+const TEST_PANIC: &str = "P100_DESK_TEST_PANIC";
 
 /// Exit code for a start-up error the user must fix (bad config, unusable log file); clap uses
 /// the same code for bad arguments.
@@ -46,8 +52,28 @@ struct Cli {
     /// Show data only; refuse every money-moving action.
     #[arg(long)]
     read_only: bool,
+    /// Hidden, for the terminal tests: run the embedded sandbox in fast pace (milliseconds per
+    /// step) so a test of the real binary finishes an exchange in about a second.
+    #[arg(long, value_enum, default_value_t = SandboxPace::Human, hide = true)]
+    sandbox_pace: SandboxPace,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// `--sandbox-pace`: how fast the embedded sandbox moves things along.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SandboxPace {
+    Human,
+    Fast,
+}
+
+impl From<SandboxPace> for Pace {
+    fn from(pace: SandboxPace) -> Self {
+        match pace {
+            SandboxPace::Human => Pace::Human,
+            SandboxPace::Fast => Pace::Fast,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,7 +179,7 @@ async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    let session = session::start(&config, chrono::Utc::now())
+    let session = session::start(&config, cli.sandbox_pace.into(), chrono::Utc::now())
         .await
         .wrap_err("could not start the session")?;
     let render = RenderOptions::from_environment(chrono::Utc::now());
@@ -168,6 +194,7 @@ async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
         session.client,
         session.journal,
         options,
+        env.get(TEST_PANIC).is_some(),
     )
     .await;
     if let Some(sandbox) = session.sandbox {
@@ -181,9 +208,18 @@ async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
             return Err(error);
         }
     }
-    println!("Journal: {}", show(&session.journal_path));
-    println!("Log file: {}", show(log_guard.path()));
+    print_where_things_are(&session.journal_path, log_guard.path());
+    // A SIGTERM or SIGHUP is a request to stop, handled like `q`: a clean stop exits 0.
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says where the journal and log are. Write errors are ignored: after a hangup there is no
+/// terminal to print to, and that must not turn a clean stop into a panic (as `println!` would).
+fn print_where_things_are(journal: &std::path::Path, log: &std::path::Path) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Journal: {}", show(journal))
+        .and_then(|()| writeln!(out, "Log file: {}", show(log)));
 }
 
 /// Why the dashboard stopped.
@@ -192,29 +228,39 @@ enum Stop {
     Signal(&'static str),
 }
 
-/// Owns the terminal: raw mode and the alternate screen on the way in, restored on the way out
-/// whatever happens (a quit, SIGTERM/SIGHUP, an error; a panic is handled by the hook that
-/// `ratatui::init` installs on top of color-eyre's).
+/// Owns the terminal: raw mode, the alternate screen and bracketed paste on the way in, restored
+/// on the way out whatever happens (a quit, SIGTERM/SIGHUP, an error; a panic is handled by the
+/// hook `p100_desk::terminal::enter` installs on top of color-eyre's).
 async fn run_terminal(
     app: p100_desk::app::App,
     startup: Vec<p100_desk::app::cmd::Cmd>,
     client: p100_desk::api::ApiClient,
     journal: Option<p100_desk::runtime::JournalWriter>,
     options: RunOptions,
+    panic_on_f12: bool,
 ) -> Result<Stop> {
-    let mut terminal = ratatui::try_init()
+    let mut terminal = p100_desk::terminal::enter()
         .wrap_err("p100-desk needs an interactive terminal (stdin and stdout a TTY)")?;
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
     let mut effects = StdoutEffects;
-    let events = crossterm::event::EventStream::new();
+    let events = crossterm::event::EventStream::new().inspect(move |event| {
+        use crossterm::event::{Event, KeyCode};
+        let panic_requested =
+            panic_on_f12 && matches!(event, Ok(Event::Key(key)) if key.code == KeyCode::F(12));
+        assert!(
+            !panic_requested,
+            "test-only panic: F12 pressed with {TEST_PANIC} set"
+        );
+    });
     let outcome = tokio::select! {
         result = runtime::run(&mut terminal, events, app, startup, client, journal, options, &mut effects, None) => {
             result.map(|_| Stop::Quit).map_err(color_eyre::Report::from)
         }
         name = termination_signal() => Ok(Stop::Signal(name)),
     };
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
-    ratatui::restore();
+    p100_desk::terminal::restore();
+    // Not dropped: ratatui's `Drop` shows the cursor again (done by `restore`) and, when that
+    // fails on a terminal that has hung up, `eprintln!`s, which panics there.
+    std::mem::forget(terminal);
     outcome
 }
 

@@ -3,6 +3,7 @@
 //! No terminal here, so the binary and the tests start sessions the same way.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use secrecy::SecretString;
 
@@ -17,6 +18,11 @@ use crate::sandbox::{self, Pace, SandboxHandle, SandboxOptions};
 
 /// Requests in flight at once from the poller.
 const POLL_CONCURRENCY: usize = 4;
+
+/// Lock lifetime of the embedded sandbox in fast pace. Fast pace's own 2 s locks would be born
+/// unconfirmable, since the desk refuses to confirm within 2 s of expiry (as in the test
+/// harness's `fast_sandbox_options`).
+const FAST_PACE_LOCK_TTL: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -66,19 +72,31 @@ fn badge(target: &Target) -> EnvBadge {
     }
 }
 
-/// Starts the sandbox if needed, builds the client, replays and opens the journal.
+/// The embedded sandbox's options at `pace` (human for people, fast for the terminal tests).
+fn embedded_sandbox_options(pace: Pace) -> SandboxOptions {
+    let lock_ttl = match pace {
+        Pace::Fast => Some(FAST_PACE_LOCK_TTL),
+        Pace::Human => None,
+    };
+    SandboxOptions {
+        pace,
+        lock_ttl,
+        ..SandboxOptions::default()
+    }
+}
+
+/// Starts the sandbox if needed (at `sandbox_pace`), builds the client, replays and opens the
+/// journal.
 pub async fn start(
     config: &ResolvedConfig,
+    sandbox_pace: Pace,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Session, SessionError> {
     let (base_url, api_key, sandbox) = match &config.target {
         Target::Sandbox => {
-            let handle = sandbox::spawn(SandboxOptions {
-                pace: Pace::Human,
-                ..SandboxOptions::default()
-            })
-            .await
-            .map_err(SessionError::Sandbox)?;
+            let handle = sandbox::spawn(embedded_sandbox_options(sandbox_pace))
+                .await
+                .map_err(SessionError::Sandbox)?;
             let key = SecretString::from(handle.api_key().to_string());
             (handle.base_url().to_string(), key, Some(handle))
         }
