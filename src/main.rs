@@ -1,5 +1,6 @@
 //! The `p100-desk` binary: command line, start-up (config, logging), and the standalone sandbox.
 
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -178,6 +179,16 @@ async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
     tracing::info!(profile = %config.profile, target = %config.target, "starting");
     for warning in &config.warnings {
         tracing::warn!("{warning}");
+    }
+    // Checked before anything starts (no journal file, no sandbox): crossterm would otherwise
+    // open /dev/tty by itself and draw the dashboard into a redirected stdout.
+    if !(io::stdin().is_terminal() && io::stdout().is_terminal()) {
+        tracing::error!("stdin or stdout is not a terminal");
+        eprintln!(
+            "p100-desk: the dashboard needs an interactive terminal (stdin and stdout a TTY); \
+             `p100-desk journal` prints the audit trail anywhere"
+        );
+        return Ok(ExitCode::FAILURE);
     }
     let session = session::start(&config, cli.sandbox_pace.into(), chrono::Utc::now())
         .await
