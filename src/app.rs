@@ -3,6 +3,7 @@
 
 pub mod balances;
 pub mod cmd;
+pub mod final_refresh;
 pub mod freshness;
 pub mod history;
 pub mod keymap;
@@ -21,6 +22,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use self::balances::BalancesPane;
 use self::cmd::Cmd;
+use self::final_refresh::FinalRefresh;
 use self::history::{HistoryPane, PAGE_LIMIT};
 use self::keymap::{Action, Pane, action_for};
 use self::live::{LiveKind, LivePane, WatchTarget};
@@ -120,6 +122,8 @@ pub struct App {
     ticket_seq: u64,
     intent_counter: u64,
     reconciling: HashMap<String, Reconciling>,
+    /// Refreshes caused by rows going final, coalesced.
+    final_refresh: FinalRefresh,
     pub should_quit: bool,
 }
 
@@ -141,6 +145,7 @@ impl App {
             ticket_seq: 0,
             intent_counter: 0,
             reconciling: HashMap::new(),
+            final_refresh: FinalRefresh::default(),
             should_quit: false,
         }
     }
@@ -157,6 +162,7 @@ impl App {
             Msg::Paste(text) => self.on_paste(&text),
             Msg::Resize | Msg::Tick => Vec::new(),
             Msg::RefreshDue => self.refresh(),
+            Msg::FinalRefreshDue => self.on_final_refresh_due(),
             Msg::BalancesLoaded(result) => self.on_balances(result),
             Msg::HistoryLoaded { page, result } => self.on_history(page, result),
             Msg::ExchangePolled { id, result } => self.on_exchange_polled(&id, result),
@@ -325,11 +331,11 @@ impl App {
     }
 
     /// A watched row reached a final status: journal it, tell the user, and refresh what it
-    /// changed.
+    /// changed (coalesced when many go final together).
     fn finalized(&mut self, text: String, key: &str, event: journal::Event) -> Vec<Cmd> {
         self.note(Level::Info, text);
         let mut cmds = vec![Cmd::Journal(self.journal_entry(key, event))];
-        cmds.extend(self.refresh());
+        cmds.extend(self.refresh_for_final());
         if self.session.bell {
             cmds.push(Cmd::Bell);
         }

@@ -237,6 +237,10 @@ impl Executor {
                     page,
                     result: client.transactions(page, limit).await,
                 },
+                Cmd::ScheduleFinalRefresh { after } => {
+                    tokio::time::sleep(after).await;
+                    Msg::FinalRefreshDue
+                }
                 Cmd::ScheduleQuote { seq, after } => {
                     tokio::time::sleep(after).await;
                     Msg::QuoteDue { seq }

@@ -37,6 +37,10 @@ pub enum Cmd {
     Bell,
     /// Put text on the system clipboard (OSC 52).
     CopyToClipboard(String),
+    /// Send `Msg::FinalRefreshDue` after `after`.
+    ScheduleFinalRefresh {
+        after: Duration,
+    },
     /// Send `Msg::QuoteDue { seq }` after `after` (debounce).
     ScheduleQuote {
         seq: u64,

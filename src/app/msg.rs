@@ -28,6 +28,8 @@ pub enum Msg {
     Tick,
     /// The slow refresh timer fired.
     RefreshDue,
+    /// The refresh booked after rows went final is due (`Cmd::ScheduleFinalRefresh`).
+    FinalRefreshDue,
     BalancesLoaded(Result<Balances, ApiError>),
     HistoryLoaded {
         page: u32,
