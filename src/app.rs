@@ -344,10 +344,10 @@ impl App {
 
     /// `Cmd::Watch` when the set of rows to poll changed since it was last sent.
     fn watch_changes(&mut self) -> Option<Cmd> {
-        let targets = self.live.watch_targets();
-        if targets == self.watched {
+        if self.live.still_watching(&self.watched) {
             return None;
         }
+        let targets = self.live.watch_targets();
         self.watched.clone_from(&targets);
         Some(Cmd::Watch(targets))
     }
