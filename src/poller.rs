@@ -244,9 +244,7 @@ pub async fn run<S: DetailsSource>(
         // Asleep while every slot is taken (an answer wakes the loop); otherwise until the next
         // row is due, and not before the budget allows a start.
         let wake = if in_flight.len() < max_in_flight {
-            schedule
-                .next_wake()
-                .map(|due| due.max(budget.next_free()))
+            schedule.next_wake().map(|due| due.max(budget.next_free()))
         } else {
             None
         };
@@ -410,7 +408,10 @@ mod tests {
         }
 
         async fn answer(&self, id: String) -> Result<ExchangeDetails, ApiError> {
-            self.log.lock().expect("log").push((Instant::now(), id.clone()));
+            self.log
+                .lock()
+                .expect("log")
+                .push((Instant::now(), id.clone()));
             let now_running = self.running.fetch_add(1, Ordering::SeqCst) + 1;
             self.most_running.fetch_max(now_running, Ordering::SeqCst);
             let stalled = self

@@ -147,7 +147,10 @@ mod tests {
         let mut app = app_with_pending(100);
         let first = app.update(completed(0), at(0));
         assert_eq!(loads(&first), 2, "the first final refreshes at once");
-        app.update(Msg::BalancesLoaded(Err(crate::api::error::ApiError::Timeout)), at(50));
+        app.update(
+            Msg::BalancesLoaded(Err(crate::api::error::ApiError::Timeout)),
+            at(50),
+        );
         app.update(
             Msg::HistoryLoaded {
                 page: 1,
@@ -181,7 +184,10 @@ mod tests {
     fn finals_a_gap_apart_each_refresh_at_once() {
         let mut app = app_with_pending(2);
         assert_eq!(loads(&app.update(completed(0), at(0))), 2);
-        app.update(Msg::BalancesLoaded(Err(crate::api::error::ApiError::Timeout)), at(10));
+        app.update(
+            Msg::BalancesLoaded(Err(crate::api::error::ApiError::Timeout)),
+            at(10),
+        );
         app.update(
             Msg::HistoryLoaded {
                 page: 1,
