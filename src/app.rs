@@ -3,6 +3,7 @@
 
 pub mod balances;
 pub mod cmd;
+pub mod final_refresh;
 pub mod freshness;
 pub mod history;
 pub mod keymap;
@@ -22,6 +23,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use self::balances::BalancesPane;
 use self::cmd::Cmd;
+use self::final_refresh::FinalRefresh;
 use self::history::{HistoryPane, PAGE_LIMIT};
 use self::keymap::{Action, Pane, action_for};
 use self::live::{LiveKind, LivePane, LiveRow, WatchTarget};
@@ -127,6 +129,8 @@ pub struct App {
     retry: RetryState,
     /// How unknown outcomes are read back (tests shorten it).
     pub reconcile_policy: ReconcilePolicy,
+    /// Refreshes caused by rows going final, coalesced.
+    final_refresh: FinalRefresh,
     pub should_quit: bool,
 }
 
@@ -151,6 +155,7 @@ impl App {
             stale_retry: StaleRetry::default(),
             retry: RetryState::default(),
             reconcile_policy: ReconcilePolicy::default(),
+            final_refresh: FinalRefresh::default(),
             should_quit: false,
         }
     }
@@ -174,6 +179,7 @@ impl App {
                     Vec::new()
                 }
             }
+            Msg::FinalRefreshDue => self.on_final_refresh_due(),
             Msg::BalancesLoaded(result) => self.on_balances(result),
             Msg::HistoryLoaded { page, result } => self.on_history(page, result),
             Msg::ExchangePolled { id, result } => self.on_exchange_polled(&id, result),
@@ -362,11 +368,11 @@ impl App {
     }
 
     /// A watched row reached a final status: journal it, tell the user, and refresh what it
-    /// changed.
+    /// changed (coalesced when many go final together).
     fn finalized(&mut self, text: String, key: &str, event: journal::Event) -> Vec<Cmd> {
         self.note(Level::Info, text);
         let mut cmds = vec![Cmd::Journal(self.journal_entry(key, event))];
-        cmds.extend(self.refresh());
+        cmds.extend(self.refresh_for_final());
         if self.session.bell {
             cmds.push(Cmd::Bell);
         }
@@ -375,10 +381,10 @@ impl App {
 
     /// `Cmd::Watch` when the set of rows to poll changed since it was last sent.
     fn watch_changes(&mut self) -> Option<Cmd> {
-        let targets = self.live.watch_targets();
-        if targets == self.watched {
+        if self.live.still_watching(&self.watched) {
             return None;
         }
+        let targets = self.live.watch_targets();
         self.watched.clone_from(&targets);
         Some(Cmd::Watch(targets))
     }

@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::api::error::ApiError;
@@ -104,20 +104,26 @@ impl PollSchedule {
         if self.paused_until.is_some_and(|until| until > now) {
             return Vec::new();
         }
-        let mut due: Vec<(Instant, WatchTarget)> = self
+        // References first, cloning only the rows taken: with 1,000 rows due and one taken per
+        // budget slot, cloning every due id each time would dominate the poller's work.
+        let mut due: Vec<(Instant, &WatchTarget)> = self
             .rows
             .iter()
             .filter(|(_, row)| !row.in_flight && row.due <= now)
-            .map(|(target, row)| (row.due, target.clone()))
+            .map(|(target, row)| (row.due, target))
             .collect();
-        due.sort();
-        due.truncate(limit);
-        for (_, target) in &due {
+        if due.len() > limit {
+            due.select_nth_unstable(limit);
+            due.truncate(limit);
+        }
+        due.sort_unstable();
+        let taken: Vec<WatchTarget> = due.into_iter().map(|(_, target)| target.clone()).collect();
+        for target in &taken {
             if let Some(row) = self.rows.get_mut(target) {
                 row.in_flight = true;
             }
         }
-        due.into_iter().map(|(_, target)| target).collect()
+        taken
     }
 
     /// When the next row falls due (or the pause ends), for the task to sleep until.
@@ -167,26 +173,39 @@ impl PollSchedule {
     }
 }
 
-/// Spaces requests so that no more than `per_second` start in any second.
+/// Spaces request starts so that no more than `per_second` start in any second: each start
+/// waits `spacing` (1 s / `per_second`, rounded up) after the previous one. There is no burst on
+/// top: a quiet spell does not save up starts, so any half-open 1-second window holds at most
+/// `per_second` of them.
 #[derive(Debug)]
 struct Budget {
     spacing: Duration,
-    next_slot: Instant,
+    next_free: Instant,
 }
 
 impl Budget {
     fn new(per_second: u32, now: Instant) -> Self {
+        // Rounded up: 1 s / 3 truncated to 333,333,333 ns would let a 4th start land at
+        // 999,999,999 ns, inside the same second.
+        let nanos = 1_000_000_000_u64.div_ceil(u64::from(per_second.max(1)));
         Self {
-            spacing: Duration::from_secs(1) / per_second.max(1),
-            next_slot: now,
+            spacing: Duration::from_nanos(nanos),
+            next_free: now,
         }
     }
 
-    /// Reserves the next slot; returns when it starts.
-    fn reserve(&mut self, now: Instant) -> Instant {
-        let slot = self.next_slot.max(now);
-        self.next_slot = slot + self.spacing;
-        slot
+    /// When the next request may start.
+    fn next_free(&self) -> Instant {
+        self.next_free
+    }
+
+    fn allows(&self, now: Instant) -> bool {
+        now >= self.next_free
+    }
+
+    /// Records a start at `now` (which `allows`).
+    fn start(&mut self, now: Instant) {
+        self.next_free = now + self.spacing;
     }
 }
 
@@ -196,6 +215,12 @@ enum Reply {
 }
 
 /// Runs until `targets` is closed or `to_app` is dropped.
+///
+/// Requests are dispatched here, one at a time, only when the budget has a slot, fewer than
+/// `max_concurrent` are in flight, and a row is due; the row and the slot are chosen at that
+/// moment. Nothing is queued ahead, so a row that stops being watched, or a `Retry-After`, stops
+/// its requests at once, and a stall (a slow answer holding every slot) cannot be followed by a
+/// burst above the budget.
 pub async fn run<S: DetailsSource>(
     source: S,
     settings: PollSettings,
@@ -204,34 +229,28 @@ pub async fn run<S: DetailsSource>(
 ) {
     let mut schedule = PollSchedule::default();
     let mut budget = Budget::new(settings.max_requests_per_second, Instant::now());
-    let permits = Arc::new(Semaphore::new(settings.max_concurrent.max(1)));
-    let (reply_tx, mut replies) = mpsc::unbounded_channel::<(WatchTarget, Reply)>();
+    let max_in_flight = settings.max_concurrent.max(1);
+    let mut in_flight: JoinSet<(WatchTarget, Reply)> = JoinSet::new();
     schedule.set_targets(&targets.borrow_and_update(), Instant::now(), &settings);
     loop {
         let now = Instant::now();
-        for target in schedule.take_due(now, settings.max_concurrent) {
-            let start = budget.reserve(now);
-            let source = source.clone();
-            let permits = Arc::clone(&permits);
-            let reply_tx = reply_tx.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep_until(start).await;
-                let Ok(_permit) = permits.acquire_owned().await else {
-                    return;
-                };
-                let reply = match &target {
-                    WatchTarget::Exchange(id) => {
-                        Reply::Exchange(id.clone(), source.exchange_details(id.clone()).await)
-                    }
-                    WatchTarget::Order(id) => {
-                        Reply::Order(id.clone(), source.order_details(id.clone()).await)
-                    }
-                };
-                let _ = reply_tx.send((target, reply));
-            });
+        // At most one start per pass: the next one waits for the budget's spacing anyway.
+        if in_flight.len() < max_in_flight && budget.allows(now) {
+            if let Some(target) = schedule.take_due(now, 1).pop() {
+                budget.start(now);
+                in_flight.spawn(fetch(source.clone(), target));
+            }
         }
-        let wake = schedule.next_wake();
+        // Asleep while every slot is taken (an answer wakes the loop); otherwise until the next
+        // row is due, and not before the budget allows a start.
+        let wake = if in_flight.len() < max_in_flight {
+            schedule.next_wake().map(|due| due.max(budget.next_free()))
+        } else {
+            None
+        };
         tokio::select! {
+            // A smaller watch set is read before anything else is sent.
+            biased;
             changed = targets.changed() => {
                 if changed.is_err() {
                     return;
@@ -239,7 +258,11 @@ pub async fn run<S: DetailsSource>(
                 let wanted = targets.borrow_and_update().clone();
                 schedule.set_targets(&wanted, Instant::now(), &settings);
             }
-            Some((target, reply)) = replies.recv() => {
+            Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
+                // A request task that panicked frees its slot; its row is asked again when due.
+                let Ok((target, reply)) = joined else {
+                    continue;
+                };
                 // A row that stopped being watched while its request ran: drop the reply.
                 if !schedule.is_watched(&target) {
                     continue;
@@ -266,6 +289,17 @@ pub async fn run<S: DetailsSource>(
     }
 }
 
+/// One details request.
+async fn fetch<S: DetailsSource>(source: S, target: WatchTarget) -> (WatchTarget, Reply) {
+    let reply = match &target {
+        WatchTarget::Exchange(id) => {
+            Reply::Exchange(id.clone(), source.exchange_details(id.clone()).await)
+        }
+        WatchTarget::Order(id) => Reply::Order(id.clone(), source.order_details(id.clone()).await),
+    };
+    (target, reply)
+}
+
 async fn sleep_until_opt(wake: Option<Instant>) {
     match wake {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -276,6 +310,8 @@ async fn sleep_until_opt(wake: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
 
     fn settings() -> PollSettings {
         PollSettings::default()
@@ -356,19 +392,138 @@ mod tests {
         );
     }
 
+    /// A details source that answers after `latency` (the first `stalled` requests after
+    /// `stall`) and records when each request started and how many ran at once.
+    #[derive(Clone, Default)]
+    struct FakeSource {
+        log: Arc<Mutex<Vec<(Instant, String)>>>,
+        running: Arc<AtomicUsize>,
+        most_running: Arc<AtomicUsize>,
+        stalled: Arc<AtomicUsize>,
+    }
+
+    impl FakeSource {
+        fn requests(&self) -> Vec<(Instant, String)> {
+            self.log.lock().expect("log").clone()
+        }
+
+        async fn answer(&self, id: String) -> Result<ExchangeDetails, ApiError> {
+            self.log
+                .lock()
+                .expect("log")
+                .push((Instant::now(), id.clone()));
+            let now_running = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most_running.fetch_max(now_running, Ordering::SeqCst);
+            let stalled = self
+                .stalled
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            let latency = if stalled { 3_000 } else { 10 };
+            tokio::time::sleep(Duration::from_millis(latency)).await;
+            self.running.fetch_sub(1, Ordering::SeqCst);
+            Ok(ExchangeDetails {
+                exchange_id: id,
+                status: crate::api::models::ExchangeStatus::Pending,
+                amount: None,
+                currency_from: None,
+                currency_to: None,
+                rate: None,
+                amount_to: None,
+                created_at: None,
+                updated_at: None,
+                error_code: None,
+                error_message: None,
+            })
+        }
+    }
+
+    impl DetailsSource for FakeSource {
+        async fn exchange_details(&self, id: String) -> Result<ExchangeDetails, ApiError> {
+            self.answer(id).await
+        }
+
+        async fn order_details(&self, _id: String) -> Result<OrderDetails, ApiError> {
+            Err(ApiError::Timeout)
+        }
+    }
+
+    fn most_in_one_second(starts: &[Instant]) -> usize {
+        starts
+            .iter()
+            .map(|&from| {
+                starts
+                    .iter()
+                    .filter(|&&at| at >= from && at < from + Duration::from_secs(1))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stall_is_not_followed_by_a_burst_and_a_dropped_row_is_not_asked_again() {
+        let settings = PollSettings {
+            first_check: Duration::from_millis(100),
+            max_interval: Duration::from_millis(400),
+            max_requests_per_second: 5,
+            max_concurrent: 2,
+        };
+        let source = FakeSource::default();
+        // The first two answers take 3 s: every slot is held while time goes on.
+        source.stalled.store(2, Ordering::SeqCst);
+        let rows: Vec<WatchTarget> = (0..20).map(|n| exchange(&format!("x{n:02}"))).collect();
+        let (watch_tx, watch_rx) = watch::channel(rows);
+        let (to_app, mut from_poller) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(source.clone(), settings, watch_rx, to_app));
+        for _ in 0..40 {
+            from_poller.recv().await.expect("a poll answer");
+        }
+        let starts: Vec<Instant> = source.requests().iter().map(|(at, _)| *at).collect();
+        assert!(most_in_one_second(&starts) <= 5, "{starts:?}");
+        assert_eq!(source.most_running.load(Ordering::SeqCst), 2);
+
+        // Only x00 stays watched: after the poller reads that, nothing else is asked for.
+        watch_tx.send_replace(vec![exchange("x00")]);
+        let changed_at = Instant::now();
+        for _ in 0..5 {
+            from_poller.recv().await.expect("a poll answer");
+        }
+        let late: Vec<String> = source
+            .requests()
+            .into_iter()
+            .filter(|(at, id)| *at > changed_at && id != "x00")
+            .map(|(_, id)| id)
+            .collect();
+        assert!(late.is_empty(), "{late:?}");
+        task.abort();
+    }
+
     #[test]
-    fn budget_spaces_requests() {
-        let now = Instant::now();
-        let mut budget = Budget::new(5, now);
-        let slots: Vec<Duration> = (0..4).map(|_| budget.reserve(now) - now).collect();
-        assert_eq!(
-            slots,
-            vec![
-                Duration::ZERO,
-                Duration::from_millis(200),
-                Duration::from_millis(400),
-                Duration::from_millis(600)
-            ]
-        );
+    fn budget_spaces_starts_without_a_burst() {
+        let start = Instant::now();
+        let mut budget = Budget::new(5, start);
+        assert!(budget.allows(start));
+        budget.start(start);
+        assert!(!budget.allows(start), "no second start at once");
+        assert_eq!(budget.next_free() - start, Duration::from_millis(200));
+        // A quiet spell saves nothing up: after 10 s, still one start per 200 ms.
+        let later = start + Duration::from_secs(10);
+        budget.start(later);
+        assert!(!budget.allows(later + Duration::from_millis(199)));
+        assert!(budget.allows(later + Duration::from_millis(200)));
+    }
+
+    #[test]
+    fn budget_spacing_rounds_up_so_a_second_never_holds_one_more() {
+        let start = Instant::now();
+        let mut budget = Budget::new(3, start);
+        let mut starts = Vec::new();
+        let mut now = start;
+        while now < start + Duration::from_secs(1) {
+            budget.start(now);
+            starts.push(now);
+            now = budget.next_free();
+        }
+        assert_eq!(starts.len(), 3, "{starts:?}");
     }
 }

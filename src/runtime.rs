@@ -271,6 +271,10 @@ impl Executor {
                     tokio::time::sleep(after).await;
                     Msg::RetryRefreshDue { seq }
                 }
+                Cmd::ScheduleFinalRefresh { after } => {
+                    tokio::time::sleep(after).await;
+                    Msg::FinalRefreshDue
+                }
                 Cmd::ScheduleQuote { seq, after } => {
                     tokio::time::sleep(after).await;
                     Msg::QuoteDue { seq }

@@ -42,6 +42,10 @@ pub enum Cmd {
         seq: u64,
         after: Duration,
     },
+    /// Send `Msg::FinalRefreshDue` after `after`.
+    ScheduleFinalRefresh {
+        after: Duration,
+    },
     /// Send `Msg::QuoteDue { seq }` after `after` (debounce).
     ScheduleQuote {
         seq: u64,

@@ -181,6 +181,16 @@ impl LiveRow {
         }
     }
 
+    /// `(is_order, remote id)` when the poller must watch this row: pending, or unknown with an
+    /// id to read back.
+    fn watch_key(&self) -> Option<(bool, &str)> {
+        if !self.phase.needs_watching() {
+            return None;
+        }
+        let id = self.remote_id.as_deref()?;
+        Some((matches!(self.kind, LiveKind::Order(_)), id))
+    }
+
     /// Applies an exchange details answer. Returns true when the row just became final.
     pub fn apply_exchange(&mut self, details: &ExchangeDetails, now: DateTime<Utc>) -> bool {
         let was_final = self.phase.is_final();
@@ -311,21 +321,122 @@ impl LivePane {
         let mut targets: Vec<WatchTarget> = self
             .rows
             .iter()
-            .filter(|row| row.phase.needs_watching())
-            .filter_map(|row| {
-                let id = row.remote_id.clone()?;
-                Some(match row.kind {
-                    LiveKind::Exchange(_) => WatchTarget::Exchange(id),
-                    LiveKind::Order(_) => WatchTarget::Order(id),
-                })
+            .filter_map(LiveRow::watch_key)
+            .map(|(is_order, id)| {
+                if is_order {
+                    WatchTarget::Order(id.to_string())
+                } else {
+                    WatchTarget::Exchange(id.to_string())
+                }
             })
             .collect();
         targets.sort();
         targets
     }
 
+    /// Whether `watched` (as [`watch_targets`](Self::watch_targets) returned it) is still
+    /// exactly the set to watch. Runs after every message, so it compares borrowed ids instead
+    /// of cloning all of them: with 1,000 rows watched, building the set each time cost more
+    /// than the rest of a poll answer's update.
+    pub fn still_watching(&self, watched: &[WatchTarget]) -> bool {
+        let mut wanted: Vec<(bool, &str)> =
+            self.rows.iter().filter_map(LiveRow::watch_key).collect();
+        if wanted.len() != watched.len() {
+            return false;
+        }
+        // Sorted like `WatchTarget`'s derived order: exchanges first, then by id.
+        wanted.sort_unstable();
+        wanted
+            .iter()
+            .zip(watched)
+            .all(|(&(is_order, id), target)| match target {
+                WatchTarget::Exchange(watched_id) => !is_order && watched_id == id,
+                WatchTarget::Order(watched_id) => is_order && watched_id == id,
+            })
+    }
+
     /// Rows still in flight (not final), for the header and the quit confirmation.
     pub fn in_flight(&self) -> usize {
         self.rows.iter().filter(|row| !row.phase.is_final()).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, remote: Option<&str>, order: bool, phase: Phase) -> LiveRow {
+        let kind = if order {
+            LiveKind::Order(OrderLeg {
+                currency: Currency::new("usdc"),
+                network: "polygon".into(),
+                fiat_amount: Decimal::ONE,
+                fiat_currency: Currency::new("eur"),
+                crypto_amount: Decimal::ONE,
+                wallet_address: None,
+                confirmations: None,
+                received: None,
+                required: None,
+                transaction_hash: None,
+                payment_expires_at: None,
+            })
+        } else {
+            LiveKind::Exchange(ExchangeLeg {
+                from: Currency::new("usdc"),
+                to: Currency::new("eur"),
+                amount: Decimal::ONE,
+                amount_to: Decimal::ONE,
+                rate: Decimal::ONE,
+            })
+        };
+        LiveRow {
+            key: key.into(),
+            remote_id: remote.map(str::to_string),
+            lock_id: "lock".into(),
+            kind,
+            phase,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+            check_failed: None,
+        }
+    }
+
+    fn pending() -> Phase {
+        Phase::Pending {
+            status: "PENDING".into(),
+        }
+    }
+
+    #[test]
+    fn still_watching_notices_every_change_of_the_watch_set() {
+        let mut pane = LivePane::default();
+        pane.push(row("a", Some("id-b"), false, pending()));
+        pane.push(row("b", Some("id-a"), true, pending()));
+        pane.push(row("c", None, false, Phase::Sending));
+        let watched = pane.watch_targets();
+        assert_eq!(
+            watched,
+            vec![
+                WatchTarget::Exchange("id-b".into()),
+                WatchTarget::Order("id-a".into())
+            ]
+        );
+        assert!(pane.still_watching(&watched));
+
+        // The sending row gets its id: one more to watch.
+        pane.rows[0].remote_id = Some("id-c".into());
+        pane.rows[0].phase = pending();
+        assert!(!pane.still_watching(&watched));
+        let watched = pane.watch_targets();
+        assert!(pane.still_watching(&watched));
+
+        // A row goes final: one fewer.
+        pane.rows[1].phase = Phase::Completed;
+        assert!(!pane.still_watching(&watched));
+        let watched = pane.watch_targets();
+
+        // Same count, same id, other kind: a different set.
+        pane.rows[0].kind = pane.rows[1].kind.clone();
+        assert!(!pane.still_watching(&watched));
     }
 }

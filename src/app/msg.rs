@@ -32,6 +32,8 @@ pub enum Msg {
     RetryRefreshDue {
         seq: u64,
     },
+    /// The refresh booked after rows went final is due (`Cmd::ScheduleFinalRefresh`).
+    FinalRefreshDue,
     BalancesLoaded(Result<Balances, ApiError>),
     HistoryLoaded {
         page: u32,

@@ -56,6 +56,11 @@ pub struct Reconciling {
 }
 
 impl App {
+    /// Unknown outcomes still being looked for in the history.
+    pub fn reconciling_count(&self) -> usize {
+        self.reconciling.len()
+    }
+
     pub(super) fn on_reconcile_due(&mut self, intent: &str) -> Vec<Cmd> {
         let exclude: Vec<String> = self
             .live

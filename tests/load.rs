@@ -1,0 +1,439 @@
+//! Load: 1,000 pending rows watched at once by the real event loop, against the fast sandbox over
+//! loopback. Everything is read back from the sandbox's request log: the details requests stay
+//! within the poller's budget in every 1-second window, at most `max_concurrent` are in flight,
+//! every row is polled before any row is polled twice, and once every row is final the poller
+//! asks for nothing but the one row still watched.
+//!
+//! Why the real loop (rows resumed from a journal) rather than `poller::run` alone: what stops
+//! the requests for a final row is the app noticing the final status and sending a smaller
+//! watch set, so only the whole loop can show that the poller goes quiet.
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures::StreamExt;
+use harness::{Desk, DeskConfig};
+use p100_desk::api::ApiClient;
+use p100_desk::api::models::{Currency, ExchangeRequest, OrderLockRequest};
+use p100_desk::app::App;
+use p100_desk::app::live::LiveKind;
+use p100_desk::journal::{self, Entry, Event};
+use p100_desk::poller::PollSettings;
+use p100_desk::sandbox::{
+    Endpoint, ExchangeStatus, Fault, FaultRule, OrderStatus, RequestRecord, SandboxHandle,
+    SandboxOptions,
+};
+use rust_decimal::Decimal;
+use tokio::time::Instant;
+
+/// Rows pending at once; the first `EXCHANGES` are exchanges, the rest orders.
+const ROWS: usize = 1_000;
+const EXCHANGES: usize = 600;
+/// The poller's budget. 1,000 rows need two full passes (one while the sandbox holds them,
+/// one to see them final): at 200 requests/s that is about 10 s; at 50/s it would be 40 s.
+const BUDGET: u32 = 200;
+const MAX_CONCURRENT: usize = 4;
+/// Latency injected into every details request while the rows drain, so that the
+/// concurrency limit (4 in flight / 25 ms = 160 requests/s) binds before the budget does.
+const LATENCY: Duration = Duration::from_millis(25);
+/// A row the sandbox does not know (404): it stays watched at the slowest pace, so the poller
+/// is provably still running while it leaves the final rows alone.
+const SENTINEL: &str = "00000000-0000-4000-8000-00000000dead";
+/// POSTs in flight at once while setting up.
+const SETUP_CONCURRENCY: usize = 8;
+
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).expect("decimal")
+}
+
+fn poll_settings() -> PollSettings {
+    PollSettings {
+        first_check: Duration::from_millis(50),
+        max_interval: Duration::from_millis(500),
+        max_requests_per_second: BUDGET,
+        max_concurrent: MAX_CONCURRENT,
+    }
+}
+
+fn entry(intent: &str, event: Event) -> Entry {
+    Entry {
+        at: chrono::Utc::now(),
+        profile: "flow".into(),
+        environment: "custom".into(),
+        intent: intent.into(),
+        event,
+    }
+}
+
+/// Locks and queues one exchange (or creates one order) in the sandbox; returns the journal
+/// lines the desk would have written for it.
+async fn create_row(client: &ApiClient, n: usize) -> [Entry; 2] {
+    let intent = format!("load-{n:04}");
+    if n < EXCHANGES {
+        let lock = client
+            .exchange_lock(&Currency::new("usdc"), &Currency::new("eur"), dec("10"))
+            .await
+            .expect("exchange lock");
+        let accepted = client
+            .execute_exchange(&ExchangeRequest {
+                amount: lock.amount,
+                currency_from: lock.currency_from.clone(),
+                currency_to: lock.currency_to.clone(),
+                lock_id: lock.lock_id.clone(),
+            })
+            .await
+            .expect("exchange queued");
+        [
+            entry(
+                &intent,
+                Event::ExchangeIntent {
+                    from: "usdc".into(),
+                    to: "eur".into(),
+                    amount: lock.amount,
+                    amount_to: lock.amount_to,
+                    rate: lock.rate,
+                    lock_id: lock.lock_id,
+                },
+            ),
+            entry(
+                &intent,
+                Event::Accepted {
+                    remote_id: accepted.exchange_id,
+                },
+            ),
+        ]
+    } else {
+        let lock = client
+            .order_lock(&OrderLockRequest {
+                currency: Currency::new("usdc"),
+                amount: dec("20"),
+                network: "polygon".into(),
+            })
+            .await
+            .expect("order lock");
+        let created = client.create_order(&lock.lock_id).await.expect("order");
+        [
+            entry(
+                &intent,
+                Event::OrderIntent {
+                    currency: "usdc".into(),
+                    network: "polygon".into(),
+                    fiat_amount: dec("20"),
+                    fiat_currency: "eur".into(),
+                    crypto_amount: lock.amount,
+                    rate: lock.rate,
+                    lock_id: lock.lock_id,
+                },
+            ),
+            entry(
+                &intent,
+                Event::Accepted {
+                    remote_id: created.order_id,
+                },
+            ),
+        ]
+    }
+}
+
+/// The sentinel's journal lines: an exchange the sandbox never heard of.
+fn sentinel_lines() -> [Entry; 2] {
+    [
+        entry(
+            "load-sentinel",
+            Event::ExchangeIntent {
+                from: "usdc".into(),
+                to: "eur".into(),
+                amount: dec("10"),
+                amount_to: dec("8.6"),
+                rate: dec("0.86"),
+                lock_id: "lock-sentinel".into(),
+            },
+        ),
+        entry(
+            "load-sentinel",
+            Event::Accepted {
+                remote_id: SENTINEL.into(),
+            },
+        ),
+    ]
+}
+
+fn is_details(record: &RequestRecord) -> bool {
+    matches!(
+        record.endpoint,
+        Some(Endpoint::ExchangeDetails | Endpoint::OrderDetails)
+    )
+}
+
+/// The exchange or order id a details request asked for.
+fn details_id(record: &RequestRecord) -> &str {
+    record.path.rsplit('/').next().unwrap_or_default()
+}
+
+/// The details requests, in arrival order.
+fn details_log(records: &[RequestRecord]) -> Vec<&RequestRecord> {
+    let mut details: Vec<&RequestRecord> = records.iter().filter(|r| is_details(r)).collect();
+    // The log is in arrival order already; sorting keeps the windows below independent of it.
+    details.sort_by_key(|r| r.at);
+    details
+}
+
+/// The most arrivals in one half-open window `[t, t + width)`, over every window that starts
+/// at an arrival (the fullest window always starts at one). `arrivals` must be sorted.
+fn max_in_window(arrivals: &[Instant], width: Duration) -> usize {
+    let mut most = 0;
+    let mut end = 0;
+    for (start, &at) in arrivals.iter().enumerate() {
+        while end < arrivals.len() && arrivals[end] < at + width {
+            end += 1;
+        }
+        most = most.max(end - start);
+    }
+    most
+}
+
+fn polls_of(records: &[RequestRecord], id: &str, after: Instant) -> usize {
+    records
+        .iter()
+        .filter(|r| is_details(r) && details_id(r) == id && r.at > after)
+        .count()
+}
+
+/// Creates the rows in the sandbox (held pending) and writes the journal that resumes them,
+/// with the sentinel last. Returns the rows' remote ids.
+async fn set_up_rows(client: &ApiClient, journal: &Path) -> HashSet<String> {
+    let rows: Vec<[Entry; 2]> = futures::stream::iter(0..ROWS)
+        .map(|n| {
+            let client = client.clone();
+            async move { create_row(&client, n).await }
+        })
+        .buffer_unordered(SETUP_CONCURRENCY)
+        .collect()
+        .await;
+    let remote_ids: HashSet<String> = rows
+        .iter()
+        .filter_map(|[_, accepted]| match &accepted.event {
+            Event::Accepted { remote_id } => Some(remote_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(remote_ids.len(), ROWS);
+    // Written in one go: the desk fsyncs each line, which here would only cost time.
+    let lines: String = rows
+        .iter()
+        .flatten()
+        .chain(sentinel_lines().iter())
+        .map(|line| serde_json::to_string(line).expect("journal line") + "\n")
+        .collect();
+    std::fs::write(journal, lines).expect("journal written");
+    remote_ids
+}
+
+/// When things happened during the run.
+struct Timeline {
+    desk_started: Instant,
+    /// Every row had been polled at least once.
+    first_pass_done: Instant,
+    /// The latency fault was on and the sandbox resumed: every later details request is slow.
+    slow_from: Instant,
+    /// The app showed every row final.
+    all_final: Instant,
+}
+
+/// The poller kept to its budget: it spaces request starts 1/BUDGET apart with no burst on
+/// top (a burst of 1), so a half-open 1-second window holds at most BUDGET of them. Returns
+/// the fullest second.
+fn assert_within_budget(details: &[&RequestRecord]) -> usize {
+    let arrivals: Vec<Instant> = details.iter().map(|r| r.at).collect();
+    let most = max_in_window(&arrivals, Duration::from_secs(1));
+    assert!(
+        most <= BUDGET as usize,
+        "{most} details requests in one second, budget {BUDGET}"
+    );
+    most
+}
+
+/// At most MAX_CONCURRENT in flight: while every answer is held LATENCY at the sandbox, k
+/// requests arriving within LATENCY of each other were all in flight together when the last
+/// of them arrived. Returns the most seen together.
+fn assert_within_concurrency(details: &[&RequestRecord], slow_from: Instant) -> usize {
+    let slow: Vec<Instant> = details
+        .iter()
+        .map(|r| r.at)
+        .filter(|&at| at >= slow_from)
+        .collect();
+    let most = max_in_window(&slow, LATENCY);
+    assert!(
+        most <= MAX_CONCURRENT,
+        "{most} requests in flight at once, limit {MAX_CONCURRENT}"
+    );
+    most
+}
+
+/// No starvation: every row (and the sentinel) is polled before any row is polled twice. The
+/// poller dispatches strictly in that order (most overdue first, and a polled row is due again
+/// later than any row never polled); only requests in flight together can swap on the way,
+/// hence MAX_CONCURRENT - 1 places of slack.
+fn assert_every_row_polled_before_any_twice(details: &[&RequestRecord]) {
+    let mut seen = HashSet::new();
+    let mut last_first_poll = 0;
+    for (index, record) in details.iter().enumerate() {
+        if seen.insert(details_id(record)) {
+            last_first_poll = index;
+        }
+    }
+    assert_eq!(seen.len(), ROWS + 1, "every row polled");
+    assert!(
+        last_first_poll < ROWS + 1 + MAX_CONCURRENT - 1,
+        "the last row was first polled as request {} of the run",
+        last_first_poll + 1
+    );
+}
+
+/// The poller goes quiet: after the app saw the last row final, only requests already in
+/// flight (at most MAX_CONCURRENT) and at most one started before the poller read the smaller
+/// watch set may still arrive for final rows; after the sentinel's second poll, none at all.
+/// Returns how many arrived late.
+fn assert_quiet_once_final(details: &[&RequestRecord], all_final: Instant) -> usize {
+    let late: Vec<Instant> = details
+        .iter()
+        .filter(|r| r.at > all_final && details_id(r) != SENTINEL)
+        .map(|r| r.at)
+        .collect();
+    assert!(
+        late.len() <= MAX_CONCURRENT + 1,
+        "{} requests for final rows after the last went final",
+        late.len()
+    );
+    let sentinel_polls: Vec<Instant> = details
+        .iter()
+        .filter(|r| r.at > all_final && details_id(r) == SENTINEL)
+        .map(|r| r.at)
+        .collect();
+    let quiet_from = sentinel_polls[1];
+    assert!(
+        late.iter().all(|&at| at < quiet_from),
+        "a final row was polled after the sentinel's second poll"
+    );
+    late.len()
+}
+
+/// Every row ended with the status the sandbox gave it, the sentinel is still watched, and
+/// every final is in the journal.
+async fn assert_rows_final(app: &App, sandbox: &SandboxHandle, journal: &Path) {
+    assert_eq!(app.live.rows.len(), ROWS + 1);
+    for row in &app.live.rows {
+        let id = row.remote_id.as_deref().expect("resumed rows have ids");
+        let sandbox_status = match row.kind {
+            LiveKind::Exchange(_) if id == SENTINEL => None,
+            LiveKind::Exchange(_) => sandbox.exchange_status(id).map(ExchangeStatus::wire),
+            LiveKind::Order(_) => sandbox.order_status(id).map(OrderStatus::wire),
+        };
+        match sandbox_status {
+            Some(status) => assert_eq!(row.phase.label(), status, "row {id}"),
+            None => assert!(!row.phase.is_final(), "the sentinel is still watched"),
+        }
+    }
+    harness::eventually("every final journaled", || async {
+        let replay = journal::replay_file(journal).expect("journal readable");
+        replay.open_intents().count() == 1
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_pending_rows_stay_within_the_poll_budget() {
+    let started = Instant::now();
+    let sandbox = harness::start_sandbox(SandboxOptions {
+        // The sandbox's own limit would answer 429 to the set-up burst; the budget under test
+        // is the poller's, read from the log.
+        rate_limit: None,
+        ..harness::fast_sandbox_options()
+    })
+    .await;
+    sandbox.pause_processing(true);
+    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal_path = dir.path().join("journal.jsonl");
+    let remote_ids = set_up_rows(&client, &journal_path).await;
+    let set_up = started.elapsed();
+
+    // Phase 1, the sandbox holding every row pending: the budget binds.
+    sandbox.clear_request_log();
+    let mut config = DeskConfig::new(&journal_path);
+    config.poll = poll_settings();
+    let desk_started = Instant::now();
+    let mut desk = Desk::start(client, config);
+    harness::eventually("every row polled at least once", || async {
+        let log = sandbox.request_log();
+        let polled: HashSet<&str> = details_log(&log).into_iter().map(details_id).collect();
+        remote_ids.iter().all(|id| polled.contains(id.as_str()))
+    })
+    .await;
+    let first_pass_done = Instant::now();
+
+    // Phase 2: every details answer takes LATENCY, so the concurrency limit binds, and the
+    // sandbox lets the rows run to their final status.
+    for endpoint in [Endpoint::ExchangeDetails, Endpoint::OrderDetails] {
+        sandbox
+            .faults()
+            .push(FaultRule::always(Some(endpoint), Fault::Latency(LATENCY)));
+    }
+    // A request takes its fault after it arrives, so every one arriving from now on is slow.
+    let slow_from = Instant::now();
+    sandbox.pause_processing(false);
+    desk.wait_for("every row final", |p| {
+        p.live
+            .iter()
+            .filter(|row| row.remote_id.as_deref() != Some(SENTINEL))
+            .all(|row| row.phase.is_final())
+    })
+    .await;
+    let all_final = Instant::now();
+    // The sentinel keeps being polled at the slowest pace: three more polls prove the poller
+    // ran for at least two max_intervals while the final rows stayed quiet.
+    harness::eventually("three more polls of the sentinel", || async {
+        polls_of(&sandbox.request_log(), SENTINEL, all_final) >= 3
+    })
+    .await;
+    let log = sandbox.request_log();
+    let app = desk.quit().await;
+    let timeline = Timeline {
+        desk_started,
+        first_pass_done,
+        slow_from,
+        all_final,
+    };
+
+    let details = details_log(&log);
+    let most_per_second = assert_within_budget(&details);
+    let most_in_flight = assert_within_concurrency(&details, timeline.slow_from);
+    assert_every_row_polled_before_any_twice(&details);
+    let late = assert_quiet_once_final(&details, timeline.all_final);
+    assert_rows_final(&app, &sandbox, &journal_path).await;
+    sandbox.shutdown().await;
+
+    let others: Vec<String> = [Endpoint::Balances, Endpoint::Transactions]
+        .iter()
+        .map(|endpoint| {
+            let count = log.iter().filter(|r| r.endpoint == Some(*endpoint)).count();
+            format!("{endpoint:?} {count}")
+        })
+        .collect();
+    eprintln!(
+        "load: {ROWS} rows + 1 sentinel, set up in {set_up:.1?}; first pass {:.1?}, drain \
+         {:.1?}; {} details requests, most in one second {most_per_second} (budget {BUDGET}), \
+         most in flight {most_in_flight} (limit {MAX_CONCURRENT}), {late} late; also {}; \
+         total {:.1?}",
+        timeline.first_pass_done - timeline.desk_started,
+        timeline.all_final - timeline.slow_from,
+        details.len(),
+        others.join(", "),
+        started.elapsed()
+    );
+}
