@@ -61,6 +61,8 @@ impl ApiSettings {
 pub struct ApiClient {
     transport: Arc<Transport>,
     paths: Arc<ApiPaths>,
+    /// Reads are tried once (see [`ApiClient::single_attempt`]).
+    single_attempt: bool,
 }
 
 impl ApiClient {
@@ -70,7 +72,19 @@ impl ApiClient {
         Ok(Self {
             transport: Arc::new(transport),
             paths: Arc::new(settings.paths),
+            single_attempt: false,
         })
+    }
+
+    /// The same client (pool, key, throttle gate) whose reads are tried once: for a caller
+    /// that retries on its own schedule and counts every request against its own budget,
+    /// like the poller.
+    #[must_use]
+    pub fn single_attempt(&self) -> Self {
+        Self {
+            single_attempt: true,
+            ..self.clone()
+        }
     }
 
     /// The paths this client uses.
@@ -93,6 +107,11 @@ impl ApiClient {
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
         let policy = self.transport.policy;
+        let attempts = if self.single_attempt {
+            1
+        } else {
+            policy.attempts()
+        };
         let mut retry_index = 0;
         loop {
             let error = match self.transport.send(Method::GET, path, query, None).await {
@@ -104,7 +123,7 @@ impl ApiClient {
             };
             let server_wait = error.retry_after().unwrap_or_default();
             if !error.is_retryable()
-                || retry_index + 1 >= policy.attempts()
+                || retry_index + 1 >= attempts
                 || server_wait > policy.max_delay
             {
                 return Err(error);

@@ -134,8 +134,9 @@ where
 {
     let (to_app, mut from_tasks) = mpsc::unbounded_channel::<Msg>();
     let (watch_tx, watch_rx) = watch::channel(Vec::<WatchTarget>::new());
+    // The poller retries on its own schedule, inside its request budget: one attempt per check.
     let poller_task = tokio::spawn(poller::run(
-        client.clone(),
+        client.single_attempt(),
         options.poll,
         watch_rx,
         to_app.clone(),

@@ -34,6 +34,20 @@ async fn a_read_gives_up_after_max_attempts() {
 }
 
 #[tokio::test]
+async fn a_single_attempt_client_does_not_retry_reads() {
+    let stub = Stub::start(vec![with_headers(502, &[], "")]).await;
+    let error = get_value(&client(settings(&stub.base_url)).single_attempt())
+        .await
+        .expect_err("502");
+    assert!(matches!(error, ApiError::Transient { status: 502, .. }));
+    assert_eq!(
+        stub.hits(),
+        1,
+        "the poller counts every request in its own budget"
+    );
+}
+
+#[tokio::test]
 async fn a_clear_rejection_is_not_retried() {
     let stub = Stub::start(vec![json(
         400,
