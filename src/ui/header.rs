@@ -59,6 +59,11 @@ fn connection(connection: &Connection, options: &RenderOptions) -> Span<'static>
         Connection::Connecting => Span::styled("connecting…", theme.pending),
         Connection::Online => Span::styled("online", theme.ok),
         Connection::Throttled => Span::styled("throttled: slowing down", theme.warning),
-        Connection::Offline(reason) => Span::styled(format!("! offline: {reason}"), theme.error),
+        // The reason is a few words from the failed request ("offline", "timed out", "server
+        // error"); "offline: offline" would say nothing twice.
+        Connection::Offline(reason) if reason == "offline" => {
+            Span::styled("! offline", theme.error)
+        }
+        Connection::Offline(reason) => Span::styled(format!("! P100: {reason}"), theme.error),
     }
 }
