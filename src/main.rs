@@ -16,8 +16,9 @@ use p100_desk::session;
 use p100_desk::ui::RenderOptions;
 
 /// Test-only: when this environment variable is set (non-empty), F12 panics inside the event
-/// loop, so tests/terminal.rs can prove the panic hook restores the terminal. Nobody sets it by
-/// accident, and F12 is bound to nothing, so a user cannot hit it.
+/// loop and F11 in a background task, so tests/terminal.rs can prove the panic hook restores the
+/// terminal and stops the loop. Nobody sets it by accident, and F11/F12 are bound to nothing, so
+/// a user cannot hit them.
 const TEST_PANIC: &str = "P100_DESK_TEST_PANIC";
 
 /// Exit code for a start-up error the user must fix (bad config, unusable log file); clap uses
@@ -255,10 +256,13 @@ async fn run_terminal(
     let mut effects = StdoutEffects;
     let events = crossterm::event::EventStream::new().inspect(move |event| {
         use crossterm::event::{Event, KeyCode};
-        let panic_requested =
-            panic_on_f12 && matches!(event, Ok(Event::Key(key)) if key.code == KeyCode::F(12));
+        let key = |code| matches!(event, Ok(Event::Key(key)) if key.code == code);
+        if panic_on_f12 && key(KeyCode::F(11)) {
+            // The same, in a background task (as a bug in an API task would be).
+            tokio::spawn(async { panic!("test-only panic: F11 pressed with {TEST_PANIC} set") });
+        }
         assert!(
-            !panic_requested,
+            !(panic_on_f12 && key(KeyCode::F(12))),
             "test-only panic: F12 pressed with {TEST_PANIC} set"
         );
     });
@@ -267,6 +271,9 @@ async fn run_terminal(
             result.map(|_| Stop::Quit).map_err(color_eyre::Report::from)
         }
         name = termination_signal() => Ok(Stop::Signal(name)),
+        () = p100_desk::terminal::panicked() => Err(color_eyre::eyre::eyre!(
+            "a background task panicked (see above and the log file); the dashboard stopped"
+        )),
     };
     p100_desk::terminal::restore();
     // Not dropped: ratatui's `Drop` shows the cursor again (done by `restore`) and, when that

@@ -4,12 +4,13 @@
 //! here prints or panics on an I/O error: a failed restore is logged, not shown.
 
 use std::io::{self, Stdout};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use tokio::sync::Notify;
 
 /// The terminal the dashboard draws on.
 pub type Tty = Terminal<CrosstermBackend<Stdout>>;
@@ -54,6 +55,20 @@ pub fn install_panic_hook() {
             restore();
             tracing::error!(panic = %info, "panicked");
             report(info);
+            // A panic in a background task does not unwind the loop (tokio catches it), and
+            // the terminal was just given back: the loop must stop too, not draw on.
+            panic_notice().notify_one();
         }));
     });
+}
+
+fn panic_notice() -> &'static Notify {
+    static NOTICE: OnceLock<Notify> = OnceLock::new();
+    NOTICE.get_or_init(Notify::new)
+}
+
+/// Resolves once the hook of [`install_panic_hook`] has seen a panic on any thread (even one
+/// before this was first awaited).
+pub async fn panicked() {
+    panic_notice().notified().await;
 }

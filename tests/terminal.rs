@@ -34,6 +34,7 @@ const ROWS: u16 = 40;
 
 /// F12 as an xterm sends it: the test-only panic key (with `P100_DESK_TEST_PANIC` set).
 const F12: &str = "\x1b[24~";
+const F11: &str = "\x1b[23~";
 
 /// The exit code of a Rust program that panicked on its main thread.
 const PANIC_EXIT_CODE: u32 = 101;
@@ -679,6 +680,32 @@ fn a_panic_restores_the_terminal_and_leaks_no_key() {
     }
     drop(term);
     runtime.block_on(server.shutdown());
+}
+
+/// A panic in a background task: tokio would catch it and the loop would draw on over a
+/// terminal the hook has just given back. Instead the loop stops with a clear error (exit 1),
+/// the terminal stays restored and the journal intact.
+#[test]
+fn a_background_panic_stops_the_dashboard_and_restores_the_terminal() {
+    let launch = Launch::sandbox().env("P100_DESK_TEST_PANIC", "1");
+    let mut term = Term::start(&launch);
+    exchange_from_keyboard(&mut term, "USDC", "100");
+    term.type_text(F11);
+    let status = term.wait_exit();
+    assert_eq!(
+        status.exit_code(),
+        1,
+        "an error exit, not a crash: {status:?}"
+    );
+    term.wait_for("the reason on the main screen", |screen, _| {
+        screen.contents().contains("a background task panicked")
+    });
+    assert_terminal_restored(&term);
+    assert!(
+        !term.journal_lines().is_empty(),
+        "the exchange was journaled"
+    );
+    assert!(term.log_text().contains("test-only panic: F11 pressed"));
 }
 
 /// SIGTERM and SIGHUP (sent while the terminal stays open) stop the dashboard cleanly: main.rs
