@@ -4,12 +4,12 @@
 //! The schedule ([`PollSchedule`]) is plain data driven by `Instant`s so it is unit-tested
 //! without a runtime; [`run`] is the task that executes it against a [`DetailsSource`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinSet;
+use tokio::task::{self, JoinSet};
 use tokio::time::Instant;
 
 use crate::api::error::ApiError;
@@ -231,6 +231,8 @@ pub async fn run<S: DetailsSource>(
     let mut budget = Budget::new(settings.max_requests_per_second, Instant::now());
     let max_in_flight = settings.max_concurrent.max(1);
     let mut in_flight: JoinSet<(WatchTarget, Reply)> = JoinSet::new();
+    // Which row each request task is for, so a task that panicked still frees its row.
+    let mut task_rows: HashMap<task::Id, WatchTarget> = HashMap::new();
     schedule.set_targets(&targets.borrow_and_update(), Instant::now(), &settings);
     loop {
         let now = Instant::now();
@@ -238,7 +240,8 @@ pub async fn run<S: DetailsSource>(
         if in_flight.len() < max_in_flight && budget.allows(now) {
             if let Some(target) = schedule.take_due(now, 1).pop() {
                 budget.start(now);
-                in_flight.spawn(fetch(source.clone(), target));
+                let handle = in_flight.spawn(fetch(source.clone(), target.clone()));
+                task_rows.insert(handle.id(), target);
             }
         }
         // Asleep while every slot is taken (an answer wakes the loop); otherwise until the next
@@ -258,10 +261,20 @@ pub async fn run<S: DetailsSource>(
                 let wanted = targets.borrow_and_update().clone();
                 schedule.set_targets(&wanted, Instant::now(), &settings);
             }
-            Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
-                // A request task that panicked frees its slot; its row is asked again when due.
-                let Ok((target, reply)) = joined else {
-                    continue;
+            Some(joined) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
+                let (target, reply) = match joined {
+                    Ok((id, answer)) => {
+                        task_rows.remove(&id);
+                        answer
+                    }
+                    // A request task that panicked frees its slot and its row, which is asked
+                    // again after the usual backoff.
+                    Err(error) => {
+                        if let Some(target) = task_rows.remove(&error.id()) {
+                            schedule.record(&target, None, None, Instant::now(), &settings);
+                        }
+                        continue;
+                    }
                 };
                 // A row that stopped being watched while its request ran: drop the reply.
                 if !schedule.is_watched(&target) {
@@ -400,6 +413,8 @@ mod tests {
         running: Arc<AtomicUsize>,
         most_running: Arc<AtomicUsize>,
         stalled: Arc<AtomicUsize>,
+        /// The next this many requests panic (a bug in a request task).
+        panics: Arc<AtomicUsize>,
     }
 
     impl FakeSource {
@@ -412,6 +427,11 @@ mod tests {
                 .lock()
                 .expect("log")
                 .push((Instant::now(), id.clone()));
+            let panics = self
+                .panics
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            assert!(!panics, "a request task panicked (on purpose)");
             let now_running = self.running.fetch_add(1, Ordering::SeqCst) + 1;
             self.most_running.fetch_max(now_running, Ordering::SeqCst);
             let stalled = self
@@ -495,6 +515,23 @@ mod tests {
             .map(|(_, id)| id)
             .collect();
         assert!(late.is_empty(), "{late:?}");
+        task.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_task_that_panics_frees_its_row_which_is_asked_again() {
+        let source = FakeSource::default();
+        source.panics.store(1, Ordering::SeqCst);
+        let (_watch_tx, watch_rx) = watch::channel(vec![exchange("x")]);
+        let (to_app, mut from_poller) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(source.clone(), settings(), watch_rx, to_app));
+        // The first request panicked; the row is still watched and answered the next time.
+        let answer = tokio::time::timeout(Duration::from_secs(60), from_poller.recv())
+            .await
+            .expect("the row is asked again")
+            .expect("an answer");
+        assert!(matches!(answer, Msg::ExchangePolled { ref id, result: Ok(_) } if id == "x"));
+        assert_eq!(source.requests().len(), 2, "one panicked, one answered");
         task.abort();
     }
 
