@@ -38,6 +38,14 @@ impl App {
                     after: FINAL_REFRESH_GAP.saturating_sub(elapsed),
                 }]
             }
+            // A load already running may have been answered before this final: refreshing
+            // now would be skipped, so book one for when it is done.
+            _ if self.is_loading() => {
+                self.final_refresh.booked = true;
+                vec![Cmd::ScheduleFinalRefresh {
+                    after: FINAL_REFRESH_GAP,
+                }]
+            }
             _ => {
                 self.final_refresh.last_at = Some(self.now);
                 self.refresh()
@@ -49,7 +57,7 @@ impl App {
     /// last final, so wait another gap rather than skip the refresh.
     pub(super) fn on_final_refresh_due(&mut self) -> Vec<Cmd> {
         self.final_refresh.booked = false;
-        if self.balances.freshness.loading || self.history.loading_page.is_some() {
+        if self.is_loading() {
             self.final_refresh.booked = true;
             return vec![Cmd::ScheduleFinalRefresh {
                 after: FINAL_REFRESH_GAP,
@@ -57,6 +65,10 @@ impl App {
         }
         self.final_refresh.last_at = Some(self.now);
         self.refresh()
+    }
+
+    fn is_loading(&self) -> bool {
+        self.balances.freshness.loading || self.history.loading_page.is_some()
     }
 }
 
@@ -179,6 +191,17 @@ mod tests {
         let due = app.update(Msg::FinalRefreshDue, at(2_000));
         assert_eq!(loads(&due), 0);
         assert_eq!(bookings(&due), vec![FINAL_REFRESH_GAP]);
+    }
+
+    #[test]
+    fn a_final_during_a_running_load_books_a_refresh_after_it() {
+        let mut app = app_with_pending(1);
+        assert_eq!(loads(&app.update(Msg::RefreshDue, at(0))), 2);
+        // The slow refresh is still loading when the row goes final: its answer may predate
+        // the final, so a refresh is booked rather than skipped.
+        let cmds = app.update(completed(0), at(10));
+        assert_eq!(loads(&cmds), 0);
+        assert_eq!(bookings(&cmds), vec![FINAL_REFRESH_GAP]);
     }
 
     #[test]
