@@ -81,6 +81,9 @@ fn embedded_sandbox_options(pace: Pace) -> SandboxOptions {
     SandboxOptions {
         pace,
         lock_ttl,
+        // A fresh key per run: nothing else on this machine can guess its way into the desk's
+        // sandbox, and the key never spells a word that could occur in an answer.
+        api_key: format!("sandbox-{}", uuid::Uuid::new_v4().simple()),
         ..SandboxOptions::default()
     }
 }
