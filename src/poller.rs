@@ -441,19 +441,10 @@ mod tests {
             let latency = if stalled { 3_000 } else { 10 };
             tokio::time::sleep(Duration::from_millis(latency)).await;
             self.running.fetch_sub(1, Ordering::SeqCst);
-            Ok(ExchangeDetails {
-                exchange_id: id,
-                status: crate::api::models::ExchangeStatus::Pending,
-                amount: None,
-                currency_from: None,
-                currency_to: None,
-                rate: None,
-                amount_to: None,
-                created_at: None,
-                updated_at: None,
-                error_code: None,
-                error_message: None,
-            })
+            Ok(ExchangeDetails::status_only(
+                id,
+                crate::api::models::ExchangeStatus::Pending,
+            ))
         }
     }
 

@@ -387,6 +387,25 @@ pub struct ExchangeDetails {
     pub error_message: Option<String>,
 }
 
+impl ExchangeDetails {
+    /// An answer with only the two fields P100 always sends (every other one is optional).
+    pub fn status_only(exchange_id: impl Into<String>, status: ExchangeStatus) -> Self {
+        Self {
+            exchange_id: exchange_id.into(),
+            status,
+            amount: None,
+            currency_from: None,
+            currency_to: None,
+            rate: None,
+            amount_to: None,
+            created_at: None,
+            updated_at: None,
+            error_code: None,
+            error_message: None,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Orders
 

@@ -124,19 +124,10 @@ mod tests {
     fn completed(n: u32) -> Msg {
         Msg::ExchangePolled {
             id: format!("x{n}"),
-            result: Ok(ExchangeDetails {
-                exchange_id: format!("x{n}"),
-                status: ExchangeStatus::Completed,
-                amount: None,
-                currency_from: None,
-                currency_to: None,
-                rate: None,
-                amount_to: None,
-                created_at: None,
-                updated_at: None,
-                error_code: None,
-                error_message: None,
-            }),
+            result: Ok(ExchangeDetails::status_only(
+                format!("x{n}"),
+                ExchangeStatus::Completed,
+            )),
         }
     }
 
