@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use rust_decimal::Decimal;
 
+use super::format::amount_with_currency;
 use super::theme::Theme;
 use crate::api::models::{Currency, ExchangeLock, OrderLock};
 use crate::app::App;
@@ -187,39 +188,37 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, theme: &Theme) -> Vec<Line<
 }
 
 fn exchange_lock_lines<'a>(lock: &ExchangeLock, theme: &Theme) -> Vec<Line<'a>> {
-    let from = lock.currency_from.as_str();
-    let to = lock.currency_to.as_str();
     vec![
-        Line::from(vec![
-            Span::styled("  You sell     ", theme.muted),
-            Span::raw(format!(
-                "{} {}",
-                format_amount(lock.amount, from),
-                lock.currency_from
-            )),
-        ]),
-        Line::from(vec![
-            Span::styled("  You receive  ", theme.muted),
-            Span::raw(format!(
-                "{} {}",
-                format_amount(lock.amount_to, to),
-                lock.currency_to
-            )),
-        ]),
-        Line::from(vec![
-            Span::styled("  Rate         ", theme.muted),
-            Span::raw(format!(
+        detail(
+            "You sell",
+            amount_with_currency(lock.amount, &lock.currency_from),
+            theme,
+        ),
+        detail(
+            "You receive",
+            amount_with_currency(lock.amount_to, &lock.currency_to),
+            theme,
+        ),
+        detail(
+            "Rate",
+            format!(
                 "1 {} = {} {}",
                 lock.currency_from,
                 format_rate(lock.rate),
                 lock.currency_to
-            )),
-        ]),
-        Line::from(vec![
-            Span::styled("  Lock         ", theme.muted),
-            Span::raw(lock.lock_id.clone()),
-        ]),
+            ),
+            theme,
+        ),
+        detail("Lock", lock.lock_id.clone(), theme),
     ]
+}
+
+/// One row of a locked quote: the label in its column, then the value.
+fn detail<'a>(label: &str, value: String, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("  {label:<13}"), theme.muted),
+        Span::raw(value),
+    ])
 }
 
 /// The countdown and the confirm keys; an expired lock disables `y` and says so.
@@ -236,7 +235,7 @@ fn confirm_lines<'a>(
             let filled = usize::try_from(seconds_left.clamp(0, 30)).unwrap_or(0);
             let bar = format!("{}{}", "█".repeat(filled), "░".repeat(30 - filled));
             lines.push(Line::from(vec![
-                Span::styled("  Expires in   ", theme.muted),
+                Span::styled(format!("  {:<13}", "Expires in"), theme.muted),
                 Span::styled(format!("{seconds_left:>3} s "), theme.pending),
                 Span::styled(bar, theme.pending),
             ]));
@@ -373,36 +372,33 @@ fn order_lock_lines<'a>(lock: &OrderLock, fiat: Decimal, theme: &Theme) -> Vec<L
         .destination_currency
         .clone()
         .unwrap_or_else(|| Currency::new(ORDER_FIAT));
+    let network = lock
+        .network
+        .as_deref()
+        .map_or_else(String::new, |n| format!(" on {n}"));
     vec![
-        Line::from(vec![
-            Span::styled("  Payer sends  ", theme.muted),
-            Span::raw(format!(
-                "{} {}{}",
-                format_amount(lock.amount, lock.currency.as_str()),
-                lock.currency,
-                lock.network
-                    .as_deref()
-                    .map_or_else(String::new, |n| format!(" on {n}"))
-            )),
-        ]),
-        Line::from(vec![
-            Span::styled("  You receive  ", theme.muted),
-            Span::raw(format!(
-                "{} {destination}",
-                format_amount(fiat, destination.as_str())
-            )),
-        ]),
-        Line::from(vec![
-            Span::styled("  Rate         ", theme.muted),
-            Span::raw(format!(
+        detail(
+            "Payer sends",
+            format!(
+                "{}{network}",
+                amount_with_currency(lock.amount, &lock.currency)
+            ),
+            theme,
+        ),
+        detail(
+            "You receive",
+            amount_with_currency(fiat, &destination),
+            theme,
+        ),
+        detail(
+            "Rate",
+            format!(
                 "1 {} = {} {destination}",
                 lock.currency,
                 format_rate(lock.rate)
-            )),
-        ]),
-        Line::from(vec![
-            Span::styled("  Lock         ", theme.muted),
-            Span::raw(lock.lock_id.clone()),
-        ]),
+            ),
+            theme,
+        ),
+        detail("Lock", lock.lock_id.clone(), theme),
     ]
 }
