@@ -147,6 +147,27 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> Result<T, ApiError> {
+        self.post_once(path, body, unknown_if_maybe_applied).await
+    }
+
+    /// `POST path` for something that moves no money (a rate lock): sent once, never retried,
+    /// and its failures returned as they are. A lost answer needs no reconciling: the caller
+    /// simply asks again.
+    pub async fn post_without_effects<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        self.post_once(path, body, std::convert::identity).await
+    }
+
+    /// Sends one POST; `after_sending` classifies a failure that may have reached P100.
+    async fn post_once<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        after_sending: fn(ApiError) -> ApiError,
+    ) -> Result<T, ApiError> {
         let json = serde_json::to_vec(body).map_err(|error| ApiError::Request {
             message: format!("the body could not be encoded: {error}"),
         })?;
@@ -155,9 +176,9 @@ impl ApiClient {
             .send(Method::POST, path, &[], Some(json))
             .await
         {
-            Ok(answer) => answer.into_value().map_err(unknown_if_maybe_applied),
+            Ok(answer) => answer.into_value().map_err(after_sending),
             Err(SendFailure::NotSent(error)) => Err(error),
-            Err(SendFailure::MaybeReceived(error)) => Err(unknown_if_maybe_applied(error)),
+            Err(SendFailure::MaybeReceived(error)) => Err(after_sending(error)),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The typed P100 calls p100-desk makes, one method each, on the paths from `ApiPaths`.
 //!
-//! Reads go through `ApiClient::get` (retried); money-moving calls and the order lock through
-//! `ApiClient::post` (sent once; see `ApiError::OutcomeUnknown`).
+//! Reads go through `ApiClient::get` (retried); money-moving calls through `ApiClient::post`
+//! (sent once; see `ApiError::OutcomeUnknown`) and the order lock through
+//! `ApiClient::post_without_effects` (sent once, failures as they are).
 
 use rust_decimal::Decimal;
 
@@ -66,10 +67,11 @@ impl ApiClient {
         self.get(&self.paths().order_rates, &[]).await
     }
 
-    /// `POST` an order rate lock. Sent once like every POST; an `OutcomeUnknown` here costs
-    /// nothing but a fresh lock.
+    /// `POST` an order rate lock. Sent once like every POST, but a lost answer is just an error:
+    /// a lock moves no money, so there is nothing to reconcile, only a fresh lock to ask for.
     pub async fn order_lock(&self, request: &OrderLockRequest) -> Result<OrderLock, ApiError> {
-        self.post(&self.paths().order_lock, request).await
+        self.post_without_effects(&self.paths().order_lock, request)
+            .await
     }
 
     /// `POST` an order on a lock, once. P462 means the lock is invalid or expired.

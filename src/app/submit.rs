@@ -81,7 +81,7 @@ impl App {
             &intent,
             Event::OrderIntent {
                 currency: lock.currency.as_str().to_string(),
-                network: network.clone(),
+                network,
                 fiat_amount,
                 fiat_currency: fiat.as_str().to_string(),
                 crypto_amount: lock.amount,

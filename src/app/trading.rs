@@ -383,15 +383,7 @@ impl App {
                 retype: retype.then(String::new),
             },
             Err(error) => Stage::Rejected {
-                // A lock whose answer was lost moves no money and cannot be looked up: say what
-                // went wrong, not "check its status before sending it again".
-                message: format!(
-                    "The rate could not be locked: {}",
-                    match &error {
-                        ApiError::OutcomeUnknown { cause } => cause.user_message(),
-                        other => other.user_message(),
-                    }
-                ),
+                message: format!("The rate could not be locked: {}", error.user_message()),
             },
         };
     }
