@@ -46,6 +46,7 @@ mod exchanges;
 mod faults;
 mod gate;
 mod ledger;
+mod lies;
 mod orders;
 mod pricing;
 mod rate_limit;

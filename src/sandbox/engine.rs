@@ -56,6 +56,9 @@ pub struct Executions {
     pub exchanges: u32,
     /// `POST /v1/order` calls that created an order.
     pub orders: u32,
+    /// Money POSTs (exchange or order) that arrived after their lock had expired, and were
+    /// refused for it: a desk must never send one, so the soak checks this stays 0.
+    pub expired_lock_posts: u32,
 }
 
 /// Everything the simulated server knows. Lives behind one mutex; never held across `.await`.

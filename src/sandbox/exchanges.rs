@@ -138,6 +138,9 @@ impl World {
             .get(&request.lock_id)
             .ok_or_else(|| Rejection::invalid(format!("lockId {} is unknown", request.lock_id)))?;
         let problems = lock_problems(lock, request, now);
+        if now >= lock.expires_at {
+            self.executions.expired_lock_posts += 1;
+        }
         if !problems.is_empty() {
             return Err(Rejection::Invalid(problems));
         }

@@ -102,6 +102,16 @@ pub enum Fault {
     /// The request IS applied (e.g. the exchange is queued), then the connection is dropped
     /// before any byte of the response is written: the client sees a connection error.
     ApplyThenDrop,
+    /// A lie: the lock IS made as asked, but the answer names another trade (an exchange lock
+    /// for 400 times the amount and another currency to buy; an order lock for another
+    /// currency and network). A desk that trusts the echo would confirm terms nobody typed.
+    LockForAnotherTrade,
+    /// A lie: a details answer about another id (a fresh one, marked final), as a confused
+    /// cache or proxy might send. A desk must not apply it to the row it asked about.
+    ForeignDetailsId,
+    /// A lie: the answer carries the API key, with its first character JSON-escaped
+    /// (`\u0063...`), in the lock id (locks) or in a `message` field (anything else).
+    EchoKey,
 }
 
 /// "Inject `fault` into requests to `endpoint`".

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::faults::{Endpoint, Fault, RetryAfter};
+use super::lies;
 use super::rate_limit::retry_after_seconds;
 use super::server::Shared;
 use super::wire;
@@ -126,7 +127,45 @@ async fn inject(shared: &Shared, fault: Fault, request: Request, next: Next) -> 
             drop(next.run(request).await);
             (dropped_connection(), None)
         }
+        Fault::LockForAnotherTrade => {
+            sent(rewrite_json(next.run(request).await, lies::other_trade).await)
+        }
+        Fault::ForeignDetailsId => {
+            sent(rewrite_json(next.run(request).await, lies::foreign_id).await)
+        }
+        Fault::EchoKey => {
+            let key = shared.api_key.clone();
+            let answer = next.run(request).await;
+            sent(rewrite_text(answer, |value| lies::echo_key(value, &key)).await)
+        }
     }
+}
+
+/// `response` with its JSON body changed by `lie` (status and headers kept; a body that is not
+/// a JSON object is passed through unchanged).
+async fn rewrite_json(response: Response, lie: fn(&mut serde_json::Value)) -> Response {
+    rewrite_text(response, |mut value| {
+        lie(&mut value);
+        value.to_string()
+    })
+    .await
+}
+
+/// `response` with its JSON body replaced by the text `lie` writes from it.
+async fn rewrite_text(
+    response: Response,
+    lie: impl FnOnce(serde_json::Value) -> String,
+) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, TRUNCATE_BUFFER_LIMIT)
+        .await
+        .unwrap_or_default();
+    let text = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(value) if value.is_object() => lie(value),
+        _ => return Response::from_parts(parts, Body::from(bytes)),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(text))
 }
 
 fn json_typed(status: StatusCode, body: Body) -> Response {

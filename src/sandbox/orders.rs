@@ -195,6 +195,7 @@ impl World {
                 )));
             }
             Some(lock) if now >= lock.expires_at => {
+                self.executions.expired_lock_posts += 1;
                 return Err(Rejection::InvalidOrderLock(format!(
                     "lock {lock_id} has expired"
                 )));
