@@ -2,6 +2,8 @@
 //! desk checks the server's word against what it asked (a lock for another trade, an answer
 //! about another id, an echo of the key).
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 /// An exchange lock for 400 times the amount and another currency to buy, or an order lock for
@@ -85,11 +87,11 @@ pub fn echo_key(mut answer: Value, key: &str) -> String {
     let escaped = match chars.next() {
         Some(first) => {
             let mut units = [0u16; 2];
-            let head: String = first
-                .encode_utf16(&mut units)
-                .iter()
-                .map(|unit| format!("\\u{unit:04x}"))
-                .collect();
+            let mut head = String::new();
+            for unit in first.encode_utf16(&mut units) {
+                // Writing into a String cannot fail.
+                let _ = write!(head, "\\u{unit:04x}");
+            }
             // The rest of the key as JSON would write it (quotes and backslashes escaped).
             let rest = Value::from(chars.as_str()).to_string();
             format!("{head}{}", rest.trim_matches('"'))
