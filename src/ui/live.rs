@@ -53,8 +53,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     };
     let right = pane::freshness(&checks, false, app.now, options);
     let block = pane::block(Pane::Live, focused, area, extra, right, options);
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
+    // What keeps the journal from being trusted stays on screen, not only in a passing notice.
+    if let Some(banner) = journal_banner(app) {
+        if inner.height > 1 {
+            let line = format::fit_spans(
+                vec![Span::styled(format!(" ! {banner}"), theme.error)],
+                usize::from(inner.width),
+            );
+            frame.render_widget(ratatui::widgets::Paragraph::new(line), inner);
+            inner.y += 1;
+            inner.height -= 1;
+        }
+    }
 
     if live.rows.is_empty() {
         pane::message(
@@ -87,6 +99,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         })
         .collect();
     frame.render_widget(List::new(items), inner);
+}
+
+/// The journal problem to show above the rows: locked by another desk, not writable, or
+/// damaged lines skipped at start.
+pub fn journal_banner(app: &App) -> Option<String> {
+    if let Some(problem) = app.records.journal_problem() {
+        return Some(format!("Trading is off: {problem}"));
+    }
+    app.records.replay_warnings.last().cloned()
 }
 
 fn row_text(
@@ -122,7 +143,7 @@ fn row_text(
 pub fn phase_style(phase: &Phase, theme: &Theme) -> Style {
     match phase {
         Phase::Sending | Phase::Pending { .. } => theme.pending,
-        Phase::Unknown { .. } => theme.unknown,
+        Phase::Unknown { .. } | Phase::Ambiguous { .. } => theme.unknown,
         Phase::Completed => theme.ok,
         Phase::Failed { .. } => theme.error,
         Phase::Expired => theme.muted,
@@ -163,6 +184,24 @@ pub fn waiting_for(
     dismiss_hint: bool,
 ) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
+    if app.shares_remote_id(row) {
+        spans.push(Span::styled(
+            "! id held by another attempt too: no answer applied · ",
+            theme.error,
+        ));
+    }
+    if let (Some(since), false) = (
+        app.records.not_known_since(&row.key, app.now),
+        row.phase.is_final(),
+    ) {
+        spans.push(Span::styled(
+            format!(
+                "! P100 does not know this id (404 for {}) · ",
+                format::duration_short((app.now - since).num_seconds())
+            ),
+            theme.error,
+        ));
+    }
     if let (Some(stale), false) = (&row.check_failed, row.phase.is_final()) {
         // The status shown is the last one P100 gave; say so before anything else.
         spans.push(Span::styled(
@@ -195,6 +234,18 @@ fn phase_spans(row: &LiveRow, app: &App, theme: &Theme, dismiss_hint: bool) -> V
             vec![Span::styled(format!("! {reason}"), theme.error), dismiss]
         }
         (Phase::Expired, _) => vec![Span::raw("payment window closed"), dismiss],
+        (Phase::Ambiguous { candidates, chosen }, _) => {
+            let picked = candidates
+                .get(*chosen)
+                .map_or("-", |candidate| crate::app::short_id(&candidate.id));
+            vec![Span::styled(
+                format!(
+                    "ambiguous: {} candidate(s), decide · ] next · a applied as {picked} · n not applied",
+                    candidates.len()
+                ),
+                theme.unknown,
+            )]
+        }
         (Phase::Pending { .. }, LiveKind::Exchange(_)) => {
             vec![Span::styled("waiting for P100 to settle", theme.pending)]
         }
