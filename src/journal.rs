@@ -274,7 +274,7 @@ impl JournalLocked {
 }
 
 /// How long opening waits for a lock that is being released (a desk that just quit).
-const LOCK_PATIENCE: Duration = Duration::from_secs(2);
+const LOCK_PATIENCE: Duration = Duration::from_secs(1);
 
 /// The lock file next to a journal, holding the pid of the desk that has it open.
 pub fn lock_file_path(path: &Path) -> PathBuf {

@@ -321,7 +321,9 @@ async fn fetch<S: DetailsSource>(source: S, target: WatchTarget) -> (WatchTarget
         WatchTarget::Exchange(id) if !usable_remote_id(id) => {
             Reply::Exchange(id.clone(), Err(unusable()))
         }
-        WatchTarget::Order(id) if !usable_remote_id(id) => Reply::Order(id.clone(), Err(unusable())),
+        WatchTarget::Order(id) if !usable_remote_id(id) => {
+            Reply::Order(id.clone(), Err(unusable()))
+        }
         WatchTarget::Exchange(id) => {
             Reply::Exchange(id.clone(), source.exchange_details(id.clone()).await)
         }

@@ -3,7 +3,6 @@
 //! few seconds so trading comes back by itself once the disk has room.
 
 use super::cmd::Cmd;
-use super::records::JOURNAL_CHECK_EVERY;
 use super::{App, Level};
 use crate::journal::Event;
 
@@ -31,7 +30,7 @@ impl App {
         }
         self.records.journal_check_pending = true;
         vec![Cmd::ScheduleJournalCheck {
-            after: JOURNAL_CHECK_EVERY,
+            after: self.records.journal_check_every,
         }]
     }
 

@@ -34,6 +34,8 @@ pub struct Records {
     not_found_since: HashMap<String, DateTime<Utc>>,
     /// See [`NOT_KNOWN_AFTER`]; tests shorten it.
     pub not_known_after: Duration,
+    /// See [`JOURNAL_CHECK_EVERY`]; tests shorten it.
+    pub journal_check_every: Duration,
     /// Why the journal cannot be written right now. Trading is off while this is set.
     pub journal_down: Option<String>,
     /// A journal check is scheduled (one at a time).
@@ -55,6 +57,7 @@ impl Default for Records {
             replay_warnings: Vec::new(),
             not_found_since: HashMap::new(),
             not_known_after: NOT_KNOWN_AFTER,
+            journal_check_every: JOURNAL_CHECK_EVERY,
             journal_down: None,
             journal_check_pending: false,
             blocked_trading: false,
