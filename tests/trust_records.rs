@@ -592,8 +592,9 @@ async fn a_second_desk_on_the_same_journal_is_read_only_and_names_the_first() {
     let pid = std::process::id();
     let probe = second
         .wait_for("the read-only banner", |p| {
-            p.screen
-                .contains(&format!("in use by another desk (process {pid})"))
+            // The banner wraps in the narrow pane: look for its parts.
+            p.screen.contains("in use by another")
+                && p.screen.contains(&format!("(process {pid})"))
                 && p.screen.contains("READ-ONLY")
         })
         .await;

@@ -20,7 +20,13 @@ pub const ROW_LINES: u16 = 3;
 /// The height that shows every row (or the empty line).
 pub fn wanted_height(app: &App) -> u16 {
     let lines = cells(app.live.rows.len()).saturating_mul(ROW_LINES).max(1);
-    lines.saturating_add(2)
+    // The banner wraps; at most `BANNER_LINES` of it are asked for.
+    let banner = if journal_banner(app).is_some() {
+        BANNER_LINES
+    } else {
+        0
+    };
+    lines.saturating_add(2).saturating_add(banner)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions) {
@@ -28,7 +34,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let live = &app.live;
     let focused = app.focus == Pane::Live;
     let in_flight = live.in_flight();
-    let rows_height = usize::from(area.height.saturating_sub(2) / ROW_LINES);
+    let banner_lines = banner_lines_for(app, usize::from(area.width.saturating_sub(2)), theme)
+        .map_or(0, |lines| cells(lines.len()));
+    let rows_height = usize::from(area.height.saturating_sub(2 + banner_lines) / ROW_LINES);
     let selected = live.selected_index();
     let offset = live
         .selection
@@ -56,16 +64,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let mut inner = block.inner(area);
     frame.render_widget(block, area);
     // What keeps the journal from being trusted stays on screen, not only in a passing notice.
-    if let Some(banner) = journal_banner(app) {
-        if inner.height > 1 {
-            let line = format::fit_spans(
-                vec![Span::styled(format!(" ! {banner}"), theme.error)],
-                usize::from(inner.width),
-            );
-            frame.render_widget(ratatui::widgets::Paragraph::new(line), inner);
-            inner.y += 1;
-            inner.height -= 1;
-        }
+    if let Some(banner) = banner_lines_for(app, usize::from(inner.width), theme) {
+        let height = cells(banner.len()).min(inner.height);
+        let lines: Vec<Line> = banner.into_iter().map(Line::from).collect();
+        let area = Rect { height, ..inner };
+        frame.render_widget(ratatui::widgets::Paragraph::new(lines), area);
+        inner.y += height;
+        inner.height -= height;
     }
 
     if live.rows.is_empty() {
@@ -99,6 +104,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         })
         .collect();
     frame.render_widget(List::new(items), inner);
+}
+
+/// Lines the journal banner may take at most (it wraps in a narrow pane).
+const BANNER_LINES: u16 = 3;
+
+/// The journal banner wrapped to `width`, at most [`BANNER_LINES`] lines.
+fn banner_lines_for(app: &App, width: usize, theme: &Theme) -> Option<Vec<Vec<Span<'static>>>> {
+    let banner = journal_banner(app)?;
+    let mut lines = format::wrap_spans(&[Span::styled(format!(" ! {banner}"), theme.error)], width);
+    lines.truncate(usize::from(BANNER_LINES));
+    Some(lines)
 }
 
 /// The journal problem to show above the rows: locked by another desk, not writable, or
