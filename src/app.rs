@@ -1,15 +1,18 @@
 //! The application state and its one update function: `update(Msg) -> Vec<Cmd>`, no I/O, no
 //! terminal, no clock (the runtime passes `now`), so every behaviour is a plain unit test.
 
+pub mod answers;
 pub mod balances;
 pub mod cmd;
 pub mod final_refresh;
 pub mod freshness;
 pub mod history;
+pub mod journal_health;
 pub mod keymap;
 pub mod live;
 pub mod msg;
 pub mod reconcile;
+pub mod records;
 pub mod selection;
 pub mod stale_retry;
 pub mod submit;
@@ -26,9 +29,10 @@ use self::cmd::Cmd;
 use self::final_refresh::FinalRefresh;
 use self::history::{HistoryPane, PAGE_LIMIT};
 use self::keymap::{Action, Pane, action_for};
-use self::live::{LiveKind, LivePane, LiveRow, WatchTarget};
+use self::live::{LiveKind, LivePane, WatchTarget};
 use self::msg::Msg;
 use self::reconcile::{ReconcilePolicy, Reconciling};
+use self::records::Records;
 use self::stale_retry::{RetryState, StaleRetry};
 use self::ticket::Ticket;
 use crate::api::error::ApiError;
@@ -131,6 +135,8 @@ pub struct App {
     pub reconcile_policy: ReconcilePolicy,
     /// Refreshes caused by rows going final, coalesced.
     final_refresh: FinalRefresh,
+    /// What the journal holds (claimed ids, finals) and whether it can be written.
+    pub records: Records,
     pub should_quit: bool,
 }
 
@@ -156,6 +162,7 @@ impl App {
             retry: RetryState::default(),
             reconcile_policy: ReconcilePolicy::default(),
             final_refresh: FinalRefresh::default(),
+            records: Records::default(),
             should_quit: false,
         }
     }
@@ -194,6 +201,9 @@ impl App {
                 Vec::new()
             }
             Msg::ExchangeSubmitted { intent, result } => {
+                if let Ok(accepted) = &result {
+                    self.records.claim(&intent, &accepted.exchange_id);
+                }
                 self.on_exchange_submitted(&intent, result)
             }
             Msg::OrderRatesLoaded(result) => {
@@ -204,13 +214,17 @@ impl App {
                 self.on_order_locked(seq, result);
                 Vec::new()
             }
-            Msg::OrderSubmitted { intent, result } => self.on_order_submitted(&intent, result),
+            Msg::OrderSubmitted { intent, result } => {
+                if let Ok(created) = &result {
+                    self.records.claim(&intent, &created.order_id);
+                }
+                self.on_order_submitted(&intent, result)
+            }
             Msg::ReconcileDue { intent } => self.on_reconcile_due(&intent),
             Msg::Reconciled { intent, result } => self.on_reconciled(&intent, result),
-            Msg::JournalFailed { error } => {
-                self.note(Level::Error, format!("Journal write failed: {error}"));
-                Vec::new()
-            }
+            Msg::JournalFailed { error } => self.on_journal_failed(&error),
+            Msg::JournalWritten => self.on_journal_written(),
+            Msg::JournalCheckDue => self.on_journal_check_due(),
         };
         if let Some(watch) = self.watch_changes() {
             cmds.push(watch);
@@ -310,63 +324,6 @@ impl App {
         }
     }
 
-    fn on_exchange_polled(
-        &mut self,
-        id: &str,
-        result: Result<crate::api::models::ExchangeDetails, ApiError>,
-    ) -> Vec<Cmd> {
-        self.on_polled(id, result, "Exchange", LiveRow::apply_exchange)
-    }
-
-    fn on_order_polled(
-        &mut self,
-        id: &str,
-        result: Result<crate::api::models::OrderDetails, ApiError>,
-    ) -> Vec<Cmd> {
-        self.on_polled(id, result, "Order", LiveRow::apply_order)
-    }
-
-    /// A details answer for a watched row: applies it, or marks the row's status as unchecked
-    /// since the first failure (the row keeps its last known status: nothing is guessed).
-    fn on_polled<T>(
-        &mut self,
-        id: &str,
-        result: Result<T, ApiError>,
-        what: &str,
-        apply: impl FnOnce(&mut LiveRow, &T, DateTime<Utc>) -> bool,
-    ) -> Vec<Cmd> {
-        let now = self.now;
-        let Some(row) = self.live.find_by_remote_mut(id) else {
-            return Vec::new(); // a stale reply for a row no longer watched
-        };
-        match result {
-            Ok(details) => {
-                row.check_failed = None;
-                if apply(row, &details, now) {
-                    let text = format!("{what} {} is {}", short_id(id), row.phase.label());
-                    let (key, event) = (row.key.clone(), submit::final_event(&row.phase));
-                    return self.finalized(text, &key, event);
-                }
-            }
-            Err(error) => {
-                let since = row.check_failed.as_ref().map_or(now, |stale| stale.since);
-                row.check_failed = Some(freshness::Stale {
-                    since,
-                    reason: error.short_reason(),
-                });
-                self.note(
-                    Level::Warning,
-                    format!(
-                        "{what} {} not checked: {}",
-                        short_id(id),
-                        error.user_message()
-                    ),
-                );
-            }
-        }
-        Vec::new()
-    }
-
     /// A watched row reached a final status: journal it, tell the user, and refresh what it
     /// changed (coalesced when many go final together).
     fn finalized(&mut self, text: String, key: &str, event: journal::Event) -> Vec<Cmd> {
@@ -438,6 +395,15 @@ impl App {
                 return self.copy_address();
             }
         }
+        // An ambiguous row is resolved where its candidates are listed: in its detail.
+        if let Some(Overlay::LiveDetail(_)) = &self.overlay {
+            if let Some(
+                action @ (Action::NextCandidate | Action::MarkApplied | Action::MarkNotApplied),
+            ) = action_for(key, Pane::Live)
+            {
+                return self.on_action(action);
+            }
+        }
         Vec::new()
     }
 
@@ -494,6 +460,9 @@ impl App {
             Action::CopyAddress => return self.copy_address(),
             Action::NewExchange => return self.open_exchange_ticket(),
             Action::NewOrder => return self.open_order_ticket(),
+            Action::NextCandidate => return self.next_candidate(),
+            Action::MarkApplied => return self.mark_applied(),
+            Action::MarkNotApplied => return self.mark_not_applied(),
         }
         Vec::new()
     }

@@ -5,9 +5,12 @@
 //! the journal is replayed and every intent still pending or unknown is watched again.
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -48,8 +51,13 @@ pub enum Event {
         rate: Decimal,
         lock_id: String,
     },
-    /// 2xx: queued, with the id to watch.
-    Accepted { remote_id: String },
+    /// 2xx: queued, with the id to watch. `attempt` repeats what was sent, so the attempt is
+    /// resumed from this line alone when its intent line is damaged (older lines lack it).
+    Accepted {
+        remote_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attempt: Option<Attempt>,
+    },
     /// A clear rejection: nothing was queued.
     Rejected { reason: String },
     /// The request may or may not have been applied.
@@ -64,7 +72,118 @@ pub enum Event {
         status: String,
         reason: Option<String>,
     },
+    /// A user resolved an ambiguous reconciliation: applied as `remote_id`, or not applied.
+    Resolved {
+        remote_id: Option<String>,
+        /// The OS user who decided.
+        by: String,
+        note: String,
+    },
+    /// Written only to learn whether a journal that failed a write can be written again; it
+    /// belongs to no attempt and replay skips it.
+    Check { note: String },
 }
+
+/// What an attempt sent, repeated on its `accepted` line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Attempt {
+    Exchange {
+        from: String,
+        to: String,
+        amount: Decimal,
+        amount_to: Decimal,
+        rate: Decimal,
+    },
+    Order {
+        currency: String,
+        network: String,
+        fiat_amount: Decimal,
+        fiat_currency: String,
+        crypto_amount: Decimal,
+        rate: Decimal,
+    },
+}
+
+impl Attempt {
+    /// The attempt an intent line describes (`None` for other lines).
+    pub fn of_intent(event: &Event) -> Option<Self> {
+        match event {
+            Event::ExchangeIntent {
+                from,
+                to,
+                amount,
+                amount_to,
+                rate,
+                ..
+            } => Some(Self::Exchange {
+                from: from.clone(),
+                to: to.clone(),
+                amount: *amount,
+                amount_to: *amount_to,
+                rate: *rate,
+            }),
+            Event::OrderIntent {
+                currency,
+                network,
+                fiat_amount,
+                fiat_currency,
+                crypto_amount,
+                rate,
+                ..
+            } => Some(Self::Order {
+                currency: currency.clone(),
+                network: network.clone(),
+                fiat_amount: *fiat_amount,
+                fiat_currency: fiat_currency.clone(),
+                crypto_amount: *crypto_amount,
+                rate: *rate,
+            }),
+            _ => None,
+        }
+    }
+
+    /// An intent line rebuilt from an `accepted` line whose own intent line was lost; the
+    /// lock id is not known any more and says so.
+    fn as_intent(&self) -> Event {
+        let lock_id = LOST_LOCK_ID.to_string();
+        match self.clone() {
+            Self::Exchange {
+                from,
+                to,
+                amount,
+                amount_to,
+                rate,
+            } => Event::ExchangeIntent {
+                from,
+                to,
+                amount,
+                amount_to,
+                rate,
+                lock_id,
+            },
+            Self::Order {
+                currency,
+                network,
+                fiat_amount,
+                fiat_currency,
+                crypto_amount,
+                rate,
+            } => Event::OrderIntent {
+                currency,
+                network,
+                fiat_amount,
+                fiat_currency,
+                crypto_amount,
+                rate,
+                lock_id,
+            },
+        }
+    }
+}
+
+/// The lock id of an intent rebuilt from its `accepted` line.
+pub const LOST_LOCK_ID: &str = "(intent line lost)";
 
 /// Where an intent stands after replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +203,8 @@ pub struct IntentRecord {
     pub remote_id: Option<String>,
     pub standing: Standing,
     pub last_at: DateTime<Utc>,
+    /// What replay had to work around for this intent (shown in the row's detail).
+    pub notes: Vec<String>,
 }
 
 /// The result of reading a journal back.
@@ -103,19 +224,139 @@ impl Replay {
     }
 }
 
-/// An open journal file, appended to and synced line by line.
+/// Where journal lines go: the file in production, a fault-injecting store in tests (a disk
+/// that fills up). Appends always go to the end.
+pub trait JournalStore: Send + fmt::Debug {
+    /// Appends all of `bytes`, or fails (possibly after writing part of them).
+    fn append_bytes(&mut self, bytes: &[u8]) -> io::Result<()>;
+    /// Waits until what was written is on disk.
+    fn sync(&mut self) -> io::Result<()>;
+    /// Cuts the store back to `len` bytes.
+    fn truncate(&mut self, len: u64) -> io::Result<()>;
+    /// The current length in bytes.
+    fn size(&mut self) -> io::Result<u64>;
+}
+
+impl JournalStore for File {
+    fn append_bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
+        Write::write_all(self, bytes)
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        self.sync_data()
+    }
+
+    fn truncate(&mut self, len: u64) -> io::Result<()> {
+        self.set_len(len)
+    }
+
+    fn size(&mut self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+}
+
+/// Another desk holds the journal: the error inside `io::Error` (kind `WouldBlock`) that
+/// [`Journal::open`] returns then, with the other process id when its lock file names one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", match .pid {
+    Some(pid) => format!("the journal is in use by another desk (process {pid})"),
+    None => "the journal is in use by another desk".to_string(),
+})]
+pub struct JournalLocked {
+    pub pid: Option<u32>,
+}
+
+impl JournalLocked {
+    /// The `JournalLocked` inside an error from [`Journal::open`], if that is what it was.
+    pub fn of(error: &io::Error) -> Option<&Self> {
+        error.get_ref()?.downcast_ref::<Self>()
+    }
+}
+
+/// How long opening waits for a lock that is being released (a desk that just quit).
+const LOCK_PATIENCE: Duration = Duration::from_secs(1);
+
+/// The lock file next to a journal, holding the pid of the desk that has it open.
+pub fn lock_file_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(OsString::from).unwrap_or_default();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// The exclusive lock on a journal (released when dropped).
+#[derive(Debug)]
+struct JournalLock {
+    _file: File,
+    pid_file: PathBuf,
+}
+
+impl Drop for JournalLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.pid_file);
+    }
+}
+
+impl JournalLock {
+    /// Locks `path` exclusively (an OS lock, gone with the process), waiting briefly for a
+    /// desk that is just closing it, and writes this process id into the lock file.
+    fn acquire(path: &Path) -> io::Result<Self> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .open(path)?;
+        let deadline = std::time::Instant::now() + LOCK_PATIENCE;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    let pid = std::fs::read_to_string(lock_file_path(path))
+                        .ok()
+                        .and_then(|text| text.trim().parse().ok());
+                    return Err(io::Error::new(
+                        io::ErrorKind::WouldBlock,
+                        JournalLocked { pid },
+                    ));
+                }
+                Err(TryLockError::Error(error)) => return Err(error),
+            }
+        }
+        let pid_file = lock_file_path(path);
+        std::fs::write(&pid_file, format!("{}\n", std::process::id()))?;
+        Ok(Self {
+            _file: file,
+            pid_file,
+        })
+    }
+}
+
+/// An open journal, appended to and synced line by line, locked against a second desk.
+///
+/// A failed append (a full disk) may leave part of a line behind: the journal is then cut
+/// back to its last whole line and synced before anything else is written, so the next line
+/// never glues onto a torn one.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
-    file: File,
+    store: Box<dyn JournalStore>,
+    /// The length up to the end of the last whole line.
+    whole_len: u64,
+    /// A failed append left the store past `whole_len` (or its repair failed).
+    needs_repair: bool,
+    _lock: JournalLock,
 }
 
 impl Journal {
-    /// Opens (creating if needed) the journal at `path`, with its parent directory.
+    /// Opens (creating if needed) the journal at `path`, with its parent directory, and locks
+    /// it: a second desk on the same journal gets an error holding [`JournalLocked`].
     pub fn open(path: &Path) -> io::Result<Self> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
+        let lock = JournalLock::acquire(path)?;
         let mut options = OpenOptions::new();
         options.create(true).append(true).read(true);
         #[cfg(unix)]
@@ -125,9 +366,29 @@ impl Journal {
         }
         let mut file = options.open(path)?;
         end_torn_line(&mut file)?;
+        Self::with_lock(path, Box::new(file), lock)
+    }
+
+    /// A journal writing through `store` (tests: a disk that fills), locked like [`open`].
+    ///
+    /// [`open`]: Self::open
+    pub fn with_store(path: &Path, store: Box<dyn JournalStore>) -> io::Result<Self> {
+        let lock = JournalLock::acquire(path)?;
+        Self::with_lock(path, store, lock)
+    }
+
+    fn with_lock(
+        path: &Path,
+        mut store: Box<dyn JournalStore>,
+        lock: JournalLock,
+    ) -> io::Result<Self> {
+        let whole_len = store.size()?;
         Ok(Self {
             path: path.to_path_buf(),
-            file,
+            store,
+            whole_len,
+            needs_repair: false,
+            _lock: lock,
         })
     }
 
@@ -135,12 +396,41 @@ impl Journal {
         &self.path
     }
 
-    /// Appends one entry and waits until it is on disk (fsync).
+    /// Appends one entry and waits until it is on disk (fsync). After a failure the journal
+    /// is repaired first; if that fails too, nothing is written and the error is returned.
     pub fn append(&mut self, entry: &Entry) -> io::Result<()> {
+        if self.needs_repair {
+            self.repair()?;
+        }
         let mut line = serde_json::to_vec(entry).map_err(io::Error::other)?;
         line.push(b'\n');
-        self.file.write_all(&line)?;
-        self.file.sync_data()
+        let written = self
+            .store
+            .append_bytes(&line)
+            .and_then(|()| self.store.sync());
+        match written {
+            Ok(()) => {
+                self.whole_len += line.len() as u64;
+                Ok(())
+            }
+            Err(error) => {
+                // Part of the line may be on disk, or all of it unsynced: either way it does
+                // not count. Cut it off now (and again before the next append if this fails).
+                self.needs_repair = true;
+                if let Err(repair) = self.repair() {
+                    tracing::error!(%repair, "journal repair after a failed append failed");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Cuts the journal back to its last whole line and syncs it.
+    fn repair(&mut self) -> io::Result<()> {
+        self.store.truncate(self.whole_len)?;
+        self.store.sync()?;
+        self.needs_repair = false;
+        Ok(())
     }
 }
 
@@ -195,17 +485,50 @@ pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
                     standing: Standing::Unanswered,
                     last_at: entry.at,
                     opened: entry,
+                    notes: Vec::new(),
                 });
             }
+            Event::Check { .. } => {}
             event => {
-                let Some(&position) = index.get(&entry.intent) else {
-                    replay.damaged_lines.push(number + 1);
-                    continue;
+                let position = match (index.get(&entry.intent), event) {
+                    (Some(&position), _) => position,
+                    // The intent line is gone (damaged): an accepted line that repeats the
+                    // attempt is enough to watch it again; anything else loses only itself.
+                    (
+                        None,
+                        Event::Accepted {
+                            attempt: Some(attempt),
+                            ..
+                        },
+                    ) => {
+                        let opened = Entry {
+                            event: attempt.as_intent(),
+                            ..entry.clone()
+                        };
+                        index.insert(entry.intent.clone(), replay.records.len());
+                        replay.records.push(IntentRecord {
+                            intent: entry.intent.clone(),
+                            remote_id: None,
+                            standing: Standing::Unanswered,
+                            last_at: entry.at,
+                            opened,
+                            notes: vec![format!(
+                                "journal line {}: its intent line could not be read; resumed from \
+                                 its accepted line (lock id unknown)",
+                                number + 1
+                            )],
+                        });
+                        replay.records.len() - 1
+                    }
+                    (None, _) => {
+                        replay.damaged_lines.push(number + 1);
+                        continue;
+                    }
                 };
                 let record = &mut replay.records[position];
                 record.last_at = entry.at;
                 match event {
-                    Event::Accepted { remote_id } => {
+                    Event::Accepted { remote_id, .. } => {
                         record.remote_id = Some(remote_id.clone());
                         record.standing = Standing::Pending;
                     }
@@ -213,14 +536,18 @@ pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
                         record.standing = Standing::Finished;
                     }
                     Event::Unknown { .. } => record.standing = Standing::Unknown,
-                    Event::Reconciled { remote_id, .. } => match remote_id {
-                        Some(id) => {
-                            record.remote_id = Some(id.clone());
-                            record.standing = Standing::Pending;
+                    Event::Reconciled { remote_id, .. } | Event::Resolved { remote_id, .. } => {
+                        match remote_id {
+                            Some(id) => {
+                                record.remote_id = Some(id.clone());
+                                record.standing = Standing::Pending;
+                            }
+                            None => record.standing = Standing::Finished,
                         }
-                        None => record.standing = Standing::Finished,
-                    },
-                    Event::ExchangeIntent { .. } | Event::OrderIntent { .. } => {}
+                    }
+                    Event::ExchangeIntent { .. }
+                    | Event::OrderIntent { .. }
+                    | Event::Check { .. } => {}
                 }
             }
         }
@@ -281,9 +608,25 @@ impl CsvRow {
                 lock_id: lock_id.clone(),
                 ..Self::default()
             },
-            Event::Accepted { remote_id } => Self {
+            Event::Accepted { remote_id, .. } => Self {
                 event: "accepted",
                 remote_id: remote_id.clone(),
+                ..Self::default()
+            },
+            Event::Resolved {
+                remote_id,
+                by,
+                note,
+            } => Self {
+                event: "resolved",
+                remote_id: remote_id.clone().unwrap_or_default(),
+                status: format!("by {by}"),
+                reason: note.clone(),
+                ..Self::default()
+            },
+            Event::Check { note } => Self {
+                event: "check",
+                reason: note.clone(),
                 ..Self::default()
             },
             Event::Rejected { reason } => Self {
@@ -370,7 +713,18 @@ pub fn describe(entry: &Entry) -> String {
             fiat_currency.to_uppercase(),
             currency.to_uppercase()
         ),
-        Event::Accepted { remote_id } => format!("accepted as {remote_id}"),
+        Event::Accepted { remote_id, .. } => format!("accepted as {remote_id}"),
+        Event::Resolved {
+            remote_id: Some(id),
+            by,
+            ..
+        } => format!("resolved by {by}: applied as {id}"),
+        Event::Resolved {
+            remote_id: None,
+            by,
+            ..
+        } => format!("resolved by {by}: not applied"),
+        Event::Check { note } => format!("journal check: {note}"),
         Event::Rejected { reason } => format!("rejected: {reason}"),
         Event::Unknown { reason } => format!("outcome unknown: {reason}"),
         Event::Reconciled {
@@ -479,6 +833,7 @@ mod tests {
                 "a",
                 Event::Accepted {
                     remote_id: "x1".into(),
+                    attempt: None,
                 },
             ),
             exchange_intent("b"),
@@ -501,6 +856,7 @@ mod tests {
                 "e",
                 Event::Accepted {
                     remote_id: "x5".into(),
+                    attempt: None,
                 },
             ),
             entry(
@@ -541,6 +897,7 @@ mod tests {
             "a",
             Event::Accepted {
                 remote_id: "x1".into(),
+                attempt: None,
             },
         ))
         .expect("json");
@@ -564,6 +921,7 @@ mod tests {
                 "a",
                 Event::Accepted {
                     remote_id: "x".into(),
+                    attempt: None,
                 },
             ))
             .expect("append");

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::api::error::ApiError;
 use crate::api::models::{ExchangeDetails, OrderDetails};
-use crate::app::live::WatchTarget;
+use crate::app::live::{WatchTarget, usable_remote_id};
 use crate::app::msg::Msg;
 
 /// Where details come from: the API client in the app, a fake in tests.
@@ -280,14 +280,24 @@ pub async fn run<S: DetailsSource>(
                 if !schedule.is_watched(&target) {
                     continue;
                 }
+                // A status counts for the backoff only when the answer is about the id asked
+                // for; the app ignores any other (with a warning).
                 let (status, retry_after, msg) = match reply {
                     Reply::Exchange(id, result) => (
-                        result.as_ref().ok().map(|d| d.status.as_str().to_string()),
+                        result
+                            .as_ref()
+                            .ok()
+                            .filter(|d| d.exchange_id == id)
+                            .map(|d| d.status.as_str().to_string()),
                         result.as_ref().err().and_then(ApiError::retry_after),
                         Msg::ExchangePolled { id, result },
                     ),
                     Reply::Order(id, result) => (
-                        result.as_ref().ok().map(|d| d.status.as_str().to_string()),
+                        result
+                            .as_ref()
+                            .ok()
+                            .filter(|d| d.order_id == id)
+                            .map(|d| d.status.as_str().to_string()),
                         result.as_ref().err().and_then(ApiError::retry_after),
                         Msg::OrderPolled { id, result },
                     ),
@@ -302,9 +312,18 @@ pub async fn run<S: DetailsSource>(
     }
 }
 
-/// One details request.
+/// One details request; an id that cannot name a resource is never put into a path.
 async fn fetch<S: DetailsSource>(source: S, target: WatchTarget) -> (WatchTarget, Reply) {
+    let unusable = || ApiError::Request {
+        message: "the id cannot be used in a request path".into(),
+    };
     let reply = match &target {
+        WatchTarget::Exchange(id) if !usable_remote_id(id) => {
+            Reply::Exchange(id.clone(), Err(unusable()))
+        }
+        WatchTarget::Order(id) if !usable_remote_id(id) => {
+            Reply::Order(id.clone(), Err(unusable()))
+        }
         WatchTarget::Exchange(id) => {
             Reply::Exchange(id.clone(), source.exchange_details(id.clone()).await)
         }

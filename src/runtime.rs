@@ -241,7 +241,7 @@ impl Executor {
     }
 
     /// Queues a journal line before anything else happens (a quit right after it included);
-    /// a task only waits for the disk to report failure.
+    /// a task waits for the disk and tells the app whether it was written.
     fn journal_line(&self, entry: Entry) {
         let Some(journal) = &self.journal else {
             return;
@@ -249,11 +249,12 @@ impl Executor {
         let written = journal.enqueue(entry);
         let to_app = self.to_app.clone();
         tokio::spawn(async move {
-            if let Err(error) = written.await {
-                let _ = to_app.send(Msg::JournalFailed {
+            let _ = to_app.send(match written.await {
+                Ok(()) => Msg::JournalWritten,
+                Err(error) => Msg::JournalFailed {
                     error: error.to_string(),
-                });
-            }
+                },
+            });
         });
     }
 
@@ -310,6 +311,10 @@ impl Executor {
                 Cmd::SubmitOrder { intent, lock_id } => {
                     tasks::submit_order(client, journal, intent, lock_id, to_app).await;
                     return;
+                }
+                Cmd::ScheduleJournalCheck { after } => {
+                    tokio::time::sleep(after).await;
+                    Msg::JournalCheckDue
                 }
                 Cmd::ScheduleReconcile { intent, after } => {
                     tokio::time::sleep(after).await;

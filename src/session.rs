@@ -72,6 +72,75 @@ fn badge(target: &Target) -> EnvBadge {
     }
 }
 
+/// Replays the journal at `path` into `app` (resuming what was in flight when `resume`) and
+/// opens it for writing, locked. A journal another desk holds makes this session read-only,
+/// with the reason and the other process id on screen; nothing is resumed, polled or
+/// journaled twice. A journal that cannot be read or opened turns trading off.
+pub fn attach_journal(
+    app: &mut App,
+    path: &Path,
+    resume: bool,
+) -> (Vec<Cmd>, Option<JournalWriter>) {
+    // Locked before it is read, so no other desk appends while this one replays.
+    let opened = Journal::open(path);
+    let replay = match journal::replay_file(path) {
+        Ok(replay) => replay,
+        Err(error) => {
+            tracing::error!(%error, path = %path.display(), "journal cannot be read");
+            app.trading_blocked = Some(format!("the journal cannot be read ({error})"));
+            return (Vec::new(), None);
+        }
+    };
+    let journal = match opened {
+        Ok(journal) => journal,
+        Err(error) => {
+            if let Some(locked) = journal::JournalLocked::of(&error) {
+                tracing::warn!(path = %path.display(), "{locked}");
+                let reason = format!("{locked}: this desk is read-only");
+                app.session.read_only = true;
+                app.records.journal_locked = Some(reason.clone());
+                app.trading_blocked = Some(reason);
+            } else {
+                tracing::error!(%error, path = %path.display(), "journal cannot be opened");
+                app.trading_blocked = Some(format!("the journal cannot be written ({error})"));
+            }
+            // Whose ids are whose is still known, for anything this desk shows.
+            app.records.load(&replay.records);
+            return (Vec::new(), None);
+        }
+    };
+    let startup = if resume {
+        app.resume(&replay.records, &replay.damaged_lines)
+    } else {
+        app.records.load(&replay.records);
+        Vec::new()
+    };
+    match JournalWriter::spawn(journal) {
+        Ok(writer) => (startup, Some(writer)),
+        Err(error) => {
+            tracing::error!(%error, "journal writer cannot start");
+            app.trading_blocked = Some(format!("the journal cannot be written ({error})"));
+            (startup, None)
+        }
+    }
+}
+
+/// The OS user running the desk, journaled with the decisions they make (`USER`, `USERNAME`
+/// or `LOGNAME`, whichever is set).
+pub fn os_user() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .map(|name| {
+            name.trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+        })
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| crate::app::records::UNKNOWN_OPERATOR.to_string())
+}
+
 /// The embedded sandbox's options at `pace` (human for people, fast for the terminal tests).
 fn embedded_sandbox_options(pace: Pace) -> SandboxOptions {
     let lock_ttl = match pace {
@@ -126,6 +195,7 @@ pub async fn start(
         max_exchange_eur: config.max_exchange_eur,
     };
     let mut app = App::new(session, now);
+    app.records.operator = os_user();
     // P100 may still apply a POST whose answer we gave up on: "not in the history" proves
     // nothing until well past the time a request can take.
     app.reconcile_policy = app
@@ -136,30 +206,10 @@ pub async fn start(
         &config.profile,
         &environment.label().to_ascii_lowercase(),
     );
-    let mut startup = Vec::new();
     // The embedded sandbox starts empty every run, so ids from an earlier run mean nothing to
     // it: its journal is kept as an audit trail but not resumed.
     let resume = sandbox.is_none();
-    let journal = match journal::replay_file(&journal_path) {
-        Ok(replay) => {
-            if resume {
-                startup = app.resume(&replay.records, &replay.damaged_lines);
-            }
-            match Journal::open(&journal_path).and_then(JournalWriter::spawn) {
-                Ok(writer) => Some(writer),
-                Err(error) => {
-                    tracing::error!(%error, path = %journal_path.display(), "journal cannot be opened");
-                    app.trading_blocked = Some(format!("the journal cannot be written ({error})"));
-                    None
-                }
-            }
-        }
-        Err(error) => {
-            tracing::error!(%error, path = %journal_path.display(), "journal cannot be read");
-            app.trading_blocked = Some(format!("the journal cannot be read ({error})"));
-            None
-        }
-    };
+    let (startup, journal) = attach_journal(&mut app, &journal_path, resume);
     let poll = PollSettings {
         first_check: config.polling.first_check,
         max_interval: config.polling.max_interval,

@@ -440,7 +440,7 @@ fn unknown_outcome_is_reconciled_from_history_never_resent() {
     let cmds = app.update(
         Msg::Reconciled {
             intent: intent.intent.clone(),
-            result: Ok(None),
+            result: Ok(Vec::new()),
         },
         at(4),
     );
@@ -448,7 +448,7 @@ fn unknown_outcome_is_reconciled_from_history_never_resent() {
     let cmds = app.update(
         Msg::Reconciled {
             intent: intent.intent.clone(),
-            result: Ok(Some("ex-77".into())),
+            result: Ok(vec![fixtures::candidate("ex-77", "usdc", "100", at(2))]),
         },
         at(6),
     );
@@ -474,7 +474,7 @@ fn unknown_that_never_shows_up_is_declared_not_applied_after_several_reads() {
         let cmds = app.update(
             Msg::Reconciled {
                 intent: intent.clone(),
-                result: Ok(None),
+                result: Ok(Vec::new()),
             },
             at(second),
         );
@@ -492,7 +492,7 @@ fn unknown_that_never_shows_up_is_declared_not_applied_after_several_reads() {
     let cmds = app.update(
         Msg::Reconciled {
             intent: intent.clone(),
-            result: Ok(None),
+            result: Ok(Vec::new()),
         },
         at(9),
     );

@@ -1217,7 +1217,10 @@ fn step() -> impl Strategy<Value = Step> {
             },
         );
     let outcome = prop_oneof![
-        text().prop_map(|remote_id| Event::Accepted { remote_id }),
+        text().prop_map(|remote_id| Event::Accepted {
+            remote_id,
+            attempt: None,
+        }),
         text().prop_map(|reason| Event::Rejected { reason }),
         text().prop_map(|reason| Event::Unknown { reason }),
         (proptest::option::of(text()), text())
@@ -1376,6 +1379,7 @@ fn an_entry_appended_after_a_torn_tail_is_not_lost() {
             intent: "a".to_owned(),
             event: Event::Accepted {
                 remote_id: "x".to_owned(),
+                attempt: None,
             },
         };
         2

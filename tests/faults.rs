@@ -113,6 +113,7 @@ fn config(dir: &tempfile::TempDir) -> DeskConfig {
         max: Duration::from_millis(400),
         misses: 3,
         min_span: SLOW * 2,
+        ..ReconcilePolicy::default()
     };
     config
 }

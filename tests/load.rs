@@ -104,6 +104,7 @@ async fn create_row(client: &ApiClient, n: usize) -> [Entry; 2] {
                 &intent,
                 Event::Accepted {
                     remote_id: accepted.exchange_id,
+                    attempt: None,
                 },
             ),
         ]
@@ -134,6 +135,7 @@ async fn create_row(client: &ApiClient, n: usize) -> [Entry; 2] {
                 &intent,
                 Event::Accepted {
                     remote_id: created.order_id,
+                    attempt: None,
                 },
             ),
         ]
@@ -158,6 +160,7 @@ fn sentinel_lines() -> [Entry; 2] {
             "load-sentinel",
             Event::Accepted {
                 remote_id: SENTINEL.into(),
+                attempt: None,
             },
         ),
     ]
@@ -218,7 +221,7 @@ async fn set_up_rows(client: &ApiClient, journal: &Path) -> HashSet<String> {
     let remote_ids: HashSet<String> = rows
         .iter()
         .filter_map(|[_, accepted]| match &accepted.event {
-            Event::Accepted { remote_id } => Some(remote_id.clone()),
+            Event::Accepted { remote_id, .. } => Some(remote_id.clone()),
             _ => None,
         })
         .collect();

@@ -158,6 +158,7 @@ async fn soak_one_desk(seed: u64, attempts: u64) -> Tally {
         max: Duration::from_millis(200),
         misses: 3,
         min_span: Duration::from_secs(1),
+        ..ReconcilePolicy::default()
     };
     let mut desk = Desk::start(client(sandbox.base_url(), sandbox.api_key()), config);
     desk.select_balance("usdc").await;

@@ -133,19 +133,32 @@ impl TransactionStatus {
 }
 
 tolerant_enum!(
-    /// The status of an exchange on its details endpoint. Only COMPLETED and FAILED are final.
+    /// The status of an exchange on its details endpoint. COMPLETED and SUCCESSFUL (both
+    /// documented success words) are final successes; FAILED and UNSUCCESSFUL final failures.
     ExchangeStatus {
         Pending => "PENDING",
         Queued => "QUEUED",
         Processing => "PROCESSING",
         Completed => "COMPLETED",
+        Successful => "SUCCESSFUL",
         Failed => "FAILED",
+        Unsuccessful => "UNSUCCESSFUL",
     }
 );
 
 impl ExchangeStatus {
     pub fn is_final(&self) -> bool {
-        matches!(self, Self::Completed | Self::Failed)
+        self.is_success() || self.is_failure()
+    }
+
+    /// A final success, however P100 spells it.
+    pub fn is_success(&self) -> bool {
+        matches!(self, Self::Completed | Self::Successful)
+    }
+
+    /// A final failure, however P100 spells it.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Self::Failed | Self::Unsuccessful)
     }
 }
 
@@ -157,7 +170,9 @@ tolerant_enum!(
         PartiallyPaid => "PARTIALLY_PAID",
         WaitingForConfirmation => "WAITING_FOR_CONFIRMATION",
         Completed => "COMPLETED",
+        Successful => "SUCCESSFUL",
         Failed => "FAILED",
+        Unsuccessful => "UNSUCCESSFUL",
         Expired => "EXPIRED",
     }
 );
@@ -165,7 +180,17 @@ tolerant_enum!(
 impl OrderStatus {
     /// An unknown status is treated as not final, so it keeps being watched.
     pub fn is_final(&self) -> bool {
-        matches!(self, Self::Completed | Self::Failed | Self::Expired)
+        self.is_success() || self.is_failure() || matches!(self, Self::Expired)
+    }
+
+    /// A final success: COMPLETED or SUCCESSFUL.
+    pub fn is_success(&self) -> bool {
+        matches!(self, Self::Completed | Self::Successful)
+    }
+
+    /// A final failure: FAILED or UNSUCCESSFUL.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Self::Failed | Self::Unsuccessful)
     }
 }
 

@@ -17,9 +17,12 @@ pub struct ReconcileQuery {
     pub amount: Decimal,
     /// The other leg of an exchange.
     pub currency_to: Option<Currency>,
-    /// Rows older than this (minus a little clock skew) cannot be the attempt.
+    /// When the attempt was sent (its intent line): the time window is around it.
+    pub sent_at: DateTime<Utc>,
+    /// History rows older than this are not read: the search stops there. Earlier than the
+    /// window, so a lookalike just outside it is seen (and makes the verdict ambiguous).
     pub since: DateTime<Utc>,
-    /// Ids already accounted for by other rows.
+    /// Ids some intent of the journal already holds: never a candidate.
     pub exclude: Vec<String>,
 }
 
@@ -88,6 +91,11 @@ pub enum Cmd {
         intent: String,
         query: ReconcileQuery,
     },
-    /// Append a line to the journal (outcomes the app learns: reconciled, final).
+    /// Append a line to the journal (outcomes the app learns: reconciled, final); answers
+    /// `Msg::JournalWritten` or `Msg::JournalFailed`.
     Journal(Entry),
+    /// Send `Msg::JournalCheckDue` after `after`.
+    ScheduleJournalCheck {
+        after: Duration,
+    },
 }

@@ -60,6 +60,12 @@ pub enum Action {
     CopyAddress,
     NewExchange,
     NewOrder,
+    /// An ambiguous row: highlight its next candidate.
+    NextCandidate,
+    /// An ambiguous row: the user says it was applied, as the highlighted candidate.
+    MarkApplied,
+    /// An ambiguous row: the user says it was not applied.
+    MarkNotApplied,
 }
 
 /// Where a binding applies.
@@ -249,6 +255,27 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Dismiss,
         scope: Scope::Pane(Pane::Live),
         help: "dismiss a final row",
+    },
+    Binding {
+        keys: &[ch(']')],
+        label: "]",
+        action: Action::NextCandidate,
+        scope: Scope::Pane(Pane::Live),
+        help: "ambiguous: next candidate",
+    },
+    Binding {
+        keys: &[ch('a')],
+        label: "a",
+        action: Action::MarkApplied,
+        scope: Scope::Pane(Pane::Live),
+        help: "ambiguous: mark applied as it",
+    },
+    Binding {
+        keys: &[ch('n')],
+        label: "n",
+        action: Action::MarkNotApplied,
+        scope: Scope::Pane(Pane::Live),
+        help: "ambiguous: mark not applied",
     },
     Binding {
         keys: &[ch('?')],

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::freshness::Stale;
+use super::reconcile::Candidate;
 use super::selection::Selection;
-use crate::api::models::{Currency, ExchangeDetails, ExchangeStatus, OrderDetails, OrderStatus};
+use crate::api::models::{Currency, ExchangeDetails, OrderDetails, OrderStatus};
 use crate::journal::{Entry, Event};
 
 /// Where a watched row stands. Only what the API said moves a row to a final phase.
@@ -25,6 +26,13 @@ pub enum Phase {
     Failed { reason: String },
     /// Final: an order whose payment window closed.
     Expired,
+    /// The history holds more than one row that could be this attempt, or one outside the
+    /// time window around its send: the desk does not guess. The user resolves it (mark applied
+    /// as one of the `candidates`, or mark not applied); `chosen` is the one highlighted.
+    Ambiguous {
+        candidates: Vec<Candidate>,
+        chosen: usize,
+    },
 }
 
 impl Phase {
@@ -46,8 +54,24 @@ impl Phase {
             Self::Completed => "COMPLETED".into(),
             Self::Failed { .. } => "FAILED".into(),
             Self::Expired => "EXPIRED".into(),
+            Self::Ambiguous { .. } => "AMBIGUOUS".into(),
         }
     }
+}
+
+/// Whether an id P100 sent can name a resource in a URL path: not empty, not `.` or `..`, no
+/// slash, backslash, query or fragment mark, whitespace or control character, at most 256
+/// characters. An accepted POST whose id fails this is an unknown outcome to reconcile, never
+/// polled at a broken path. (The validated `RemoteId` type of `api/remote_id.rs` replaces this
+/// check once merged.)
+pub fn usable_remote_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.chars().count() <= 256
+        && id != "."
+        && id != ".."
+        && !id
+            .chars()
+            .any(|c| matches!(c, '/' | '\\' | '?' | '#') || c.is_whitespace() || c.is_control())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,8 +219,8 @@ impl LiveRow {
     pub fn apply_exchange(&mut self, details: &ExchangeDetails, now: DateTime<Utc>) -> bool {
         let was_final = self.phase.is_final();
         self.phase = match &details.status {
-            ExchangeStatus::Completed => Phase::Completed,
-            ExchangeStatus::Failed => Phase::Failed {
+            status if status.is_success() => Phase::Completed,
+            status if status.is_failure() => Phase::Failed {
                 reason: failure_reason(
                     details.error_code.as_deref(),
                     details.error_message.as_deref(),
@@ -219,9 +243,9 @@ impl LiveRow {
     pub fn apply_order(&mut self, details: &OrderDetails, now: DateTime<Utc>) -> bool {
         let was_final = self.phase.is_final();
         self.phase = match &details.status {
-            OrderStatus::Completed => Phase::Completed,
+            status if status.is_success() => Phase::Completed,
             OrderStatus::Expired => Phase::Expired,
-            OrderStatus::Failed => Phase::Failed {
+            status if status.is_failure() => Phase::Failed {
                 reason: "the order failed".into(),
             },
             other => Phase::Pending {
@@ -292,6 +316,15 @@ impl LivePane {
         self.rows
             .iter_mut()
             .find(|row| row.remote_id.as_deref() == Some(remote_id))
+    }
+
+    /// How many rows (of any kind) carry `remote_id`: more than one means the id is shared and
+    /// no answer about it may be applied to any of them.
+    pub fn rows_holding(&self, remote_id: &str) -> usize {
+        self.rows
+            .iter()
+            .filter(|row| row.remote_id.as_deref() == Some(remote_id))
+            .count()
     }
 
     /// Adds a row on top and selects it.

@@ -2,6 +2,7 @@
 
 use crossterm::event::KeyEvent;
 
+use super::reconcile::Candidate;
 use crate::api::error::ApiError;
 use crate::api::models::{
     Balances, ExchangeAccepted, ExchangeDetails, ExchangeLock, ExchangeRate, OrderCreated,
@@ -80,13 +81,19 @@ pub enum Msg {
     ReconcileDue {
         intent: String,
     },
-    /// What the history said: the attempt's id if it is there.
+    /// What the history said: every row that could be the attempt (none claimed by another
+    /// intent); the app decides whether that is one match, none, or ambiguous.
     Reconciled {
         intent: String,
-        result: Result<Option<String>, ApiError>,
+        result: Result<Vec<Candidate>, ApiError>,
     },
     /// A journal line could not be written (after the request: the outcome is still shown).
+    /// The journal was repaired; trading stays off until a write succeeds.
     JournalFailed {
         error: String,
     },
+    /// A journal line the app asked for is on disk.
+    JournalWritten,
+    /// Time to check whether a journal that failed can be written again.
+    JournalCheckDue,
 }

@@ -11,8 +11,10 @@ use crate::api::ApiClient;
 use crate::api::error::ApiError;
 use crate::api::models::{ExchangeRequest, Transaction};
 use crate::app::cmd::ReconcileQuery;
+use crate::app::live::usable_remote_id;
 use crate::app::msg::{Msg, SubmitError};
-use crate::journal::{Entry, Event};
+use crate::app::reconcile::Candidate;
+use crate::journal::{Attempt, Entry, Event};
 
 /// History pages searched when reconciling (newest first; an attempt is minutes old).
 const RECONCILE_PAGES: u32 = 3;
@@ -29,6 +31,7 @@ fn outcome_entry<T>(
     let event = match result {
         Ok(answer) => Event::Accepted {
             remote_id: id(answer),
+            attempt: Attempt::of_intent(&intent.event),
         },
         Err(error) if error.outcome_unknown() => Event::Unknown {
             reason: error.user_message(),
@@ -60,16 +63,39 @@ where
         return Err(SubmitError::Journal("no journal is open".into()));
     };
     if let Err(error) = journal.append(intent.clone()).await {
-        return Err(SubmitError::Journal(error.to_string()));
-    }
-    let result = post.await;
-    let outcome = outcome_entry(&intent, &result, remote_id);
-    if let Err(error) = journal.append(outcome).await {
         let _ = to_app.send(Msg::JournalFailed {
             error: error.to_string(),
         });
+        return Err(SubmitError::Journal(error.to_string()));
     }
+    let result = post.await.and_then(|answer| {
+        let id = remote_id(&answer);
+        if usable_remote_id(&id) {
+            Ok(answer)
+        } else {
+            Err(unusable_id(&id))
+        }
+    });
+    let outcome = outcome_entry(&intent, &result, remote_id);
+    let _ = to_app.send(match journal.append(outcome).await {
+        Ok(()) => Msg::JournalWritten,
+        Err(error) => Msg::JournalFailed {
+            error: error.to_string(),
+        },
+    });
     result.map_err(SubmitError::Api)
+}
+
+/// A 2xx whose id cannot name anything (empty, `..`, a slash): the POST may have been applied,
+/// but there is nothing to poll, so it is an unknown outcome to reconcile from the history.
+fn unusable_id(id: &str) -> ApiError {
+    let shown: String = id.chars().filter(|c| !c.is_control()).take(40).collect();
+    ApiError::OutcomeUnknown {
+        cause: Box::new(ApiError::Decode {
+            message: format!("P100 accepted it but sent an unusable id ({shown:?})"),
+            excerpt: String::new(),
+        }),
+    }
 }
 
 /// Journals the intent, sends the exchange exactly once, journals the outcome, reports.
@@ -107,25 +133,36 @@ pub async fn submit_order(
     });
 }
 
-/// Searches the newest history pages for the attempt described by `query`.
+/// Searches the newest history pages for rows that could be the attempt described by `query`.
 pub async fn reconcile(client: ApiClient, intent: String, query: ReconcileQuery, to_app: ToApp) {
     let result = find_in_history(&client, &query).await;
     let _ = to_app.send(Msg::Reconciled { intent, result });
 }
 
+/// Every row of the newest pages (back to `query.since`) that could be the attempt; the app
+/// decides whether that is one, none or ambiguous.
 async fn find_in_history(
     client: &ApiClient,
     query: &ReconcileQuery,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Vec<Candidate>, ApiError> {
+    let mut found = Vec::new();
     for page in 1..=RECONCILE_PAGES {
         let data = client.transactions(page, RECONCILE_PAGE_LIMIT).await?;
-        if let Some(found) = data
-            .transactions
-            .iter()
-            .find(|tx| matches_attempt(tx, query))
-        {
-            return Ok(Some(found.id.clone()));
-        }
+        found.extend(
+            data.transactions
+                .iter()
+                .filter(|tx| matches_attempt(tx, query))
+                .map(|tx| Candidate {
+                    id: tx.id.clone(),
+                    created_at: tx.created_at,
+                    status: tx.status.as_str().to_string(),
+                    amount: tx.amount,
+                    currency: tx.currency.clone(),
+                    currency_to: tx.currency_to.clone(),
+                    amount_to: tx.amount_to,
+                    in_window: false,
+                }),
+        );
         let reached_older = data
             .transactions
             .last()
@@ -135,11 +172,12 @@ async fn find_in_history(
             break;
         }
     }
-    Ok(None)
+    Ok(found)
 }
 
-/// Whether a history row is the attempt: same kind, currencies and amount, not older than the
-/// attempt, and not already claimed by another row.
+/// Whether a history row could be the attempt: same kind, currencies and amount, not older
+/// than the search reaches, with an id that can be watched, and not held by any intent of the
+/// journal. (Whether it is inside the time window is the app's call.)
 pub fn matches_attempt(tx: &Transaction, query: &ReconcileQuery) -> bool {
     tx.kind == query.kind
         && tx.currency == query.currency
@@ -149,5 +187,6 @@ pub fn matches_attempt(tx: &Transaction, query: &ReconcileQuery) -> bool {
             .as_ref()
             .is_none_or(|to| tx.currency_to.as_ref() == Some(to))
         && tx.created_at.is_none_or(|created| created >= query.since)
+        && usable_remote_id(&tx.id)
         && !query.exclude.contains(&tx.id)
 }

@@ -202,6 +202,12 @@ fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
             theme.unknown,
         ));
     }
+    if let Phase::Ambiguous { candidates, chosen } = &row.phase {
+        items.extend(candidate_items(candidates, *chosen, options));
+    }
+    for note in app.records.row_notes(&row.key) {
+        items.push(styled_field("Note", note.clone(), theme.warning));
+    }
     match &row.kind {
         LiveKind::Exchange(leg) => items.push(field(
             "Rate",
@@ -222,6 +228,46 @@ fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
         field("Created", format::full_time(row.created_at, offset)),
         field("Updated", format::full_time(row.updated_at, offset)),
     ]);
+    items
+}
+
+/// The history rows an ambiguous attempt could be, the highlighted one marked.
+fn candidate_items(
+    candidates: &[crate::app::reconcile::Candidate],
+    chosen: usize,
+    options: &RenderOptions,
+) -> Vec<Item> {
+    let mut items = vec![dialog::text(Line::styled(
+        "Candidates (] next · a mark applied as the marked one · n mark not applied):",
+        options.theme.unknown,
+    ))];
+    for (index, candidate) in candidates.iter().enumerate() {
+        let marker = if index == chosen { "▶" } else { " " };
+        let created = candidate.created_at.map_or_else(
+            || "time unknown".into(),
+            |at| format::full_time(at, options.utc_offset),
+        );
+        let window = if candidate.in_window {
+            "inside the window"
+        } else {
+            "OUTSIDE the window"
+        };
+        let to = candidate
+            .currency_to
+            .as_ref()
+            .map_or_else(String::new, |to| {
+                candidate.amount_to.map_or_else(
+                    || format!(" → {to}"),
+                    |amount| format!(" → {}", format::amount_with_currency(amount, to)),
+                )
+            });
+        items.push(dialog::text(Line::raw(format!(
+            "{marker} {}  {}{to}  {created}  {}  {window}",
+            crate::app::answers::printable(&candidate.id),
+            format::amount_with_currency(candidate.amount, &candidate.currency),
+            candidate.status,
+        ))));
+    }
     items
 }
 

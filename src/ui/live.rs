@@ -20,7 +20,13 @@ pub const ROW_LINES: u16 = 3;
 /// The height that shows every row (or the empty line).
 pub fn wanted_height(app: &App) -> u16 {
     let lines = cells(app.live.rows.len()).saturating_mul(ROW_LINES).max(1);
-    lines.saturating_add(2)
+    // The banner wraps; at most `BANNER_LINES` of it are asked for.
+    let banner = if journal_banner(app).is_some() {
+        BANNER_LINES
+    } else {
+        0
+    };
+    lines.saturating_add(2).saturating_add(banner)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions) {
@@ -28,7 +34,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let live = &app.live;
     let focused = app.focus == Pane::Live;
     let in_flight = live.in_flight();
-    let rows_height = usize::from(area.height.saturating_sub(2) / ROW_LINES);
+    let banner_lines = banner_lines_for(app, usize::from(area.width.saturating_sub(2)), theme)
+        .map_or(0, |lines| cells(lines.len()));
+    let rows_height = usize::from(area.height.saturating_sub(2 + banner_lines) / ROW_LINES);
     let selected = live.selected_index();
     let offset = live
         .selection
@@ -53,8 +61,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     };
     let right = pane::freshness(&checks, false, app.now, options);
     let block = pane::block(Pane::Live, focused, area, extra, right, options);
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
+    // What keeps the journal from being trusted stays on screen, not only in a passing notice.
+    if let Some(banner) = banner_lines_for(app, usize::from(inner.width), theme) {
+        let height = cells(banner.len()).min(inner.height);
+        let lines: Vec<Line> = banner.into_iter().map(Line::from).collect();
+        let area = Rect { height, ..inner };
+        frame.render_widget(ratatui::widgets::Paragraph::new(lines), area);
+        inner.y += height;
+        inner.height -= height;
+    }
 
     if live.rows.is_empty() {
         pane::message(
@@ -87,6 +104,26 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         })
         .collect();
     frame.render_widget(List::new(items), inner);
+}
+
+/// Lines the journal banner may take at most (it wraps in a narrow pane).
+const BANNER_LINES: u16 = 3;
+
+/// The journal banner wrapped to `width`, at most [`BANNER_LINES`] lines.
+fn banner_lines_for(app: &App, width: usize, theme: &Theme) -> Option<Vec<Vec<Span<'static>>>> {
+    let banner = journal_banner(app)?;
+    let mut lines = format::wrap_spans(&[Span::styled(format!(" ! {banner}"), theme.error)], width);
+    lines.truncate(usize::from(BANNER_LINES));
+    Some(lines)
+}
+
+/// The journal problem to show above the rows: locked by another desk, not writable, or
+/// damaged lines skipped at start.
+pub fn journal_banner(app: &App) -> Option<String> {
+    if let Some(problem) = app.records.journal_problem() {
+        return Some(format!("Trading is off: {problem}"));
+    }
+    app.records.replay_warnings.last().cloned()
 }
 
 fn row_text(
@@ -122,7 +159,7 @@ fn row_text(
 pub fn phase_style(phase: &Phase, theme: &Theme) -> Style {
     match phase {
         Phase::Sending | Phase::Pending { .. } => theme.pending,
-        Phase::Unknown { .. } => theme.unknown,
+        Phase::Unknown { .. } | Phase::Ambiguous { .. } => theme.unknown,
         Phase::Completed => theme.ok,
         Phase::Failed { .. } => theme.error,
         Phase::Expired => theme.muted,
@@ -163,6 +200,24 @@ pub fn waiting_for(
     dismiss_hint: bool,
 ) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
+    if app.shares_remote_id(row) {
+        spans.push(Span::styled(
+            "! id held by another attempt too: no answer applied · ",
+            theme.error,
+        ));
+    }
+    if let (Some(since), false) = (
+        app.records.not_known_since(&row.key, app.now),
+        row.phase.is_final(),
+    ) {
+        spans.push(Span::styled(
+            format!(
+                "! P100 does not know this id (404 for {}) · ",
+                format::duration_short((app.now - since).num_seconds())
+            ),
+            theme.error,
+        ));
+    }
     if let (Some(stale), false) = (&row.check_failed, row.phase.is_final()) {
         // The status shown is the last one P100 gave; say so before anything else.
         spans.push(Span::styled(
@@ -195,6 +250,18 @@ fn phase_spans(row: &LiveRow, app: &App, theme: &Theme, dismiss_hint: bool) -> V
             vec![Span::styled(format!("! {reason}"), theme.error), dismiss]
         }
         (Phase::Expired, _) => vec![Span::raw("payment window closed"), dismiss],
+        (Phase::Ambiguous { candidates, chosen }, _) => {
+            let picked = candidates
+                .get(*chosen)
+                .map_or("-", |candidate| crate::app::short_id(&candidate.id));
+            vec![Span::styled(
+                format!(
+                    "ambiguous: {} candidate(s), decide · ] next · a applied as {picked} · n not applied",
+                    candidates.len()
+                ),
+                theme.unknown,
+            )]
+        }
         (Phase::Pending { .. }, LiveKind::Exchange(_)) => {
             vec![Span::styled("waiting for P100 to settle", theme.pending)]
         }

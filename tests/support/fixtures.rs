@@ -223,6 +223,7 @@ pub fn journal_records() -> journal::Replay {
             "a",
             Event::Accepted {
                 remote_id: "ex-pending".into(),
+                attempt: None,
             },
         ),
         intent("b"),
@@ -237,6 +238,7 @@ pub fn journal_records() -> journal::Replay {
             "c",
             Event::Accepted {
                 remote_id: "ex-done".into(),
+                attempt: None,
             },
         ),
         entry(
@@ -253,4 +255,23 @@ pub fn journal_records() -> journal::Replay {
         .map(|line| line + "\n")
         .collect();
     journal::replay(text.as_bytes()).unwrap_or_default()
+}
+
+/// A history row that could be an unknown exchange of `amount` `currency` into EUR.
+pub fn candidate(
+    id: &str,
+    currency: &str,
+    amount: &str,
+    created_at: DateTime<Utc>,
+) -> p100_desk::app::reconcile::Candidate {
+    p100_desk::app::reconcile::Candidate {
+        id: id.into(),
+        created_at: Some(created_at),
+        status: "PENDING".into(),
+        amount: dec(amount),
+        currency: Currency::new(currency),
+        currency_to: Some(Currency::new("eur")),
+        amount_to: None,
+        in_window: false,
+    }
 }

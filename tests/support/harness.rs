@@ -18,7 +18,7 @@ use p100_desk::app::reconcile::ReconcilePolicy;
 use p100_desk::app::stale_retry::StaleRetry;
 use p100_desk::app::ticket::Ticket;
 use p100_desk::app::{App, EnvBadge, SessionInfo};
-use p100_desk::journal::{self, Journal};
+use p100_desk::journal::{self, Journal, JournalStore};
 use p100_desk::poller::PollSettings;
 use p100_desk::runtime::{self, JournalWriter, RecordedEffects, RunOptions};
 use p100_desk::sandbox::{self, Pace, SandboxHandle, SandboxOptions};
@@ -54,6 +54,8 @@ pub struct Probe {
     /// The ticket's indicative quote (exchange rate or order rates): `Ok` once one arrived,
     /// `Err(message)` when it could not be had, `None` while neither.
     pub indicative: Option<Result<(), String>>,
+    /// Why trading is off, if it is.
+    pub trading_blocked: Option<String>,
 }
 
 impl Probe {
@@ -96,6 +98,7 @@ impl Probe {
                 app.live.stale().map(|s| s.reason.clone()),
             ],
             indicative: app.ticket.as_ref().and_then(indicative),
+            trading_blocked: app.trading_blocked.clone(),
         }
     }
 
@@ -196,6 +199,13 @@ pub struct DeskConfig {
     pub reconcile: ReconcilePolicy,
     /// Keep the text of every distinct frame drawn (for scans of everything ever shown).
     pub record_frames: bool,
+    /// Write the journal through this store (a disk that fills) instead of the file.
+    pub journal_store: Option<Box<dyn JournalStore>>,
+    /// Open the journal the way a real session does (`session::attach_journal`: locked, and
+    /// read-only when another desk holds it) instead of expecting it to open.
+    pub via_session: bool,
+    /// Runs on the app before the loop starts (shorter thresholds, an operator name).
+    pub setup: Option<Box<dyn FnOnce(&mut App) + Send>>,
 }
 
 impl DeskConfig {
@@ -217,6 +227,9 @@ impl DeskConfig {
             },
             reconcile: ReconcilePolicy::default(),
             record_frames: false,
+            journal_store: None,
+            via_session: false,
+            setup: None,
         }
     }
 }
@@ -234,11 +247,23 @@ impl Desk {
             let mut app = App::new(config.session, chrono::Utc::now());
             app.stale_retry = config.stale_retry;
             app.reconcile_policy = config.reconcile;
-            let replay = journal::replay_file(&config.journal_path).expect("journal readable");
-            let startup = app.resume(&replay.records, &replay.damaged_lines);
-            let writer = Journal::open(&config.journal_path)
-                .and_then(JournalWriter::spawn)
-                .expect("journal opens");
+            if let Some(setup) = config.setup {
+                setup(&mut app);
+            }
+            let (startup, writer) = if config.via_session {
+                p100_desk::session::attach_journal(&mut app, &config.journal_path, true)
+            } else {
+                let replay = journal::replay_file(&config.journal_path).expect("journal readable");
+                let startup = app.resume(&replay.records, &replay.damaged_lines);
+                let journal = match config.journal_store {
+                    Some(store) => Journal::with_store(&config.journal_path, store),
+                    None => Journal::open(&config.journal_path),
+                };
+                let writer = journal
+                    .and_then(JournalWriter::spawn)
+                    .expect("journal opens");
+                (startup, Some(writer))
+            };
             let backend = TestBackend::new(config.size.0, config.size.1);
             let mut terminal = Terminal::new(backend).expect("terminal");
             let mut effects = RecordedEffects::default();
@@ -271,7 +296,7 @@ impl Desk {
                 app,
                 startup,
                 client,
-                Some(writer),
+                writer,
                 options,
                 &mut effects,
                 Some(&mut observe),
