@@ -313,7 +313,7 @@ pub fn load(cli: &CliOverrides) -> Result<ResolvedConfig, ConfigError> {
             cli,
             platform_data_dir: platform_data_dir.as_deref(),
         },
-        &FileText::read,
+        &FileText::read_key,
     )
 }
 
