@@ -15,6 +15,7 @@ pub mod paths;
 pub mod remote_id;
 mod response;
 pub mod retry;
+mod rows;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

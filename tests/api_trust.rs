@@ -3,7 +3,7 @@
 
 mod api_stub;
 
-use api_stub::{KEY, Stub, assert_keyless, client, json, settings};
+use api_stub::{Stub, client, json, settings};
 use p100_desk::api::{ApiClient, ApiError, RemoteId};
 
 async fn answering(body: &str) -> (ApiClient, Stub) {
