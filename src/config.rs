@@ -43,6 +43,8 @@ pub struct ResolvedConfig {
     pub timeouts: Timeouts,
     pub polling: Polling,
     pub paths: ApiPaths,
+    /// `[api] max_response_mib` in bytes: the cap on every answer's body.
+    pub max_response_bytes: usize,
     /// Hide and refuse every money-moving action.
     pub read_only: bool,
     /// Largest amount, in EUR, one exchange may move; `None` means no limit.
@@ -138,6 +140,9 @@ pub fn resolve(
         target,
         timeouts: parsed.timeouts.resolve(),
         polling: parsed.polling.resolve()?,
+        max_response_bytes: usize::try_from(parsed.api.max_response_mib)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(1024 * 1024),
         paths: parsed.api.paths,
         read_only: profile.read_only || cli.read_only,
         max_exchange_eur: profile.max_exchange_eur,
@@ -313,7 +318,7 @@ pub fn load(cli: &CliOverrides) -> Result<ResolvedConfig, ConfigError> {
             cli,
             platform_data_dir: platform_data_dir.as_deref(),
         },
-        &FileText::read,
+        &FileText::read_key,
     )
 }
 

@@ -158,6 +158,7 @@ mod tests {
                 rate: usdc_rate.map(dec),
                 network_config: std::collections::BTreeMap::new(),
             }],
+            unreadable: Vec::new(),
         }
     }
 

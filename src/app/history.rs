@@ -210,6 +210,7 @@ mod tests {
             page: None,
             limit: None,
             total: None,
+            unreadable: Vec::new(),
         }
     }
 
