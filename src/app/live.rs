@@ -59,19 +59,11 @@ impl Phase {
     }
 }
 
-/// Whether an id P100 sent can name a resource in a URL path: not empty, not `.` or `..`, no
-/// slash, backslash, query or fragment mark, whitespace or control character, at most 256
-/// characters. An accepted POST whose id fails this is an unknown outcome to reconcile, never
-/// polled at a broken path. (The validated `RemoteId` type of `api/remote_id.rs` replaces this
-/// check once merged.)
+/// Whether an id P100 sent can name a resource in a URL path (see [`RemoteId::parse`]). An
+/// accepted POST whose id fails this is an unknown outcome to reconcile, never polled at a
+/// broken path.
 pub fn usable_remote_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.chars().count() <= 256
-        && id != "."
-        && id != ".."
-        && !id
-            .chars()
-            .any(|c| matches!(c, '/' | '\\' | '?' | '#') || c.is_whitespace() || c.is_control())
+    crate::api::RemoteId::parse(id).is_ok()
 }
 
 #[derive(Debug, Clone, PartialEq)]
