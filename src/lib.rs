@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod journal;
+pub mod lock_check;
 pub mod logging;
 pub mod money;
 pub mod poller;
