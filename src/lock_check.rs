@@ -209,9 +209,6 @@ pub enum LockWarning {
         expires_at: DateTime<Utc>,
         max: Duration,
     },
-    /// An order lock that does not name its network (an older answer shape): the network
-    /// asked for is assumed.
-    NetworkNotNamed { asked: String },
 }
 
 impl fmt::Display for LockWarning {
@@ -270,9 +267,6 @@ impl fmt::Display for LockWarning {
                 expires_at.format("%Y-%m-%d %H:%M:%S UTC"),
                 max.num_minutes()
             ),
-            Self::NetworkNotNamed { asked } => {
-                write!(f, "the lock does not name its network ({asked} assumed)")
-            }
         }
     }
 }
@@ -349,7 +343,9 @@ fn exchange_refusal(
 /// another destination currency (when named), a non-positive crypto amount or rate, or an expiry
 /// already past. Warned: the rate too far from `last_quote` (the indicative rate of this
 /// crypto and network), a crypto amount that does not settle the fiat asked for at the locked
-/// rate (beyond rounding), a lock without a network, an expiry further than the maximum.
+/// rate (beyond rounding), an expiry further than the maximum. A lock that names no network
+/// (tolerated: optional in the model) is taken to be for the network asked for, which is the
+/// one the order is journaled with.
 pub fn check_order_lock(
     intent: &OrderIntent,
     lock: &OrderLock,
@@ -374,11 +370,6 @@ pub fn check_order_lock(
             crypto: lock.currency.clone(),
             settles,
             asked: intent.fiat_amount,
-        });
-    }
-    if lock.network.as_deref().is_none_or(|n| n.trim().is_empty()) {
-        warnings.push(LockWarning::NetworkNotNamed {
-            asked: intent.network.clone(),
         });
     }
     warnings.extend(expiry_warning(lock.expires_at, now, policy));
@@ -799,10 +790,7 @@ mod tests {
             destination_currency: None,
             ..order_lock()
         };
-        assert!(matches!(
-            &warnings(check_order(&older, None))[..],
-            [LockWarning::NetworkNotNamed { .. }]
-        ));
+        assert_eq!(warnings(check_order(&older, None)), vec![]);
         let short = OrderLock {
             amount: dec("400"),
             ..order_lock()

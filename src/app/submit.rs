@@ -180,8 +180,13 @@ impl App {
                 } else {
                     message.clone()
                 };
-                // Not sent because P100's pause outlasted the lock (or P100 answered 429):
-                // say until when, and that `l` locks again.
+                // Not sent because P100's pause outlasts the lock: say until when, and that
+                // `l` locks again. (A shorter 429 is explained as it is.)
+                let deadline = match &self.ticket {
+                    Some(Ticket::Exchange(t)) => t.stage.submit_deadline(),
+                    Some(Ticket::Order(t)) => t.stage.submit_deadline(),
+                    None => None,
+                };
                 let paused_until = match &failure {
                     SubmitError::Api(ApiError::RateLimited {
                         retry_after: Some(wait),
@@ -189,7 +194,8 @@ impl App {
                         .ok()
                         .map(|wait| now + wait),
                     _ => None,
-                };
+                }
+                .filter(|until| deadline.is_some_and(|deadline| *until > deadline));
                 match self.ticket.as_mut() {
                     Some(Ticket::Exchange(t)) => t.stage = refused(paused_until, stage_message),
                     Some(Ticket::Order(t)) => t.stage = refused(paused_until, stage_message),

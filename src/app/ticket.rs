@@ -26,8 +26,11 @@ pub enum Stage<L> {
         retype: Option<String>,
         warnings: Vec<LockWarning>,
     },
-    /// The money-moving POST is on its way; the ticket closes when it answers.
-    Submitting,
+    /// The money-moving POST is on its way; the ticket closes when it answers. It must leave
+    /// before `deadline` (the lock's expiry less the safety margin) or not at all.
+    Submitting {
+        deadline: DateTime<Utc>,
+    },
     /// The lock or the POST was refused; `l` locks again.
     Rejected {
         message: String,
@@ -55,7 +58,7 @@ impl<L> Stage<L> {
             Stage::Editing => StageKind::Editing,
             Stage::Locking => StageKind::Locking,
             Stage::Locked { .. } => StageKind::Locked,
-            Stage::Submitting => StageKind::Submitting,
+            Stage::Submitting { .. } => StageKind::Submitting,
             Stage::Rejected { .. } | Stage::Throttled { .. } => StageKind::Rejected,
         }
     }
@@ -68,6 +71,14 @@ impl<L> Stage<L> {
             Stage::Throttled { until } => {
                 Some(throttled_message(&until.format("%H:%M:%S UTC").to_string()))
             }
+            _ => None,
+        }
+    }
+
+    /// The deadline of a POST on its way.
+    pub fn submit_deadline(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Stage::Submitting { deadline } => Some(*deadline),
             _ => None,
         }
     }

@@ -518,7 +518,7 @@ impl App {
                     self.note(Level::Warning, "Type the amount again to confirm");
                     return Vec::new();
                 }
-                t.stage = Stage::Submitting;
+                t.stage = Stage::Submitting { deadline };
                 self.ticket = Some(Ticket::Exchange(t));
                 self.submit_exchange(&intent, &lock)
             }
@@ -532,7 +532,7 @@ impl App {
                     self.note(Level::Warning, "Type the amount again to confirm");
                     return Vec::new();
                 }
-                t.stage = Stage::Submitting;
+                t.stage = Stage::Submitting { deadline };
                 self.ticket = Some(Ticket::Order(t));
                 self.submit_order(&intent, lock)
             }

@@ -206,7 +206,7 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
                 theme,
             ));
         }
-        Stage::Submitting => lines.extend(submitting_lines(theme)),
+        Stage::Submitting { .. } => lines.extend(submitting_lines(theme)),
         Stage::Rejected { message } => lines.extend(rejected_lines(message, theme)),
         Stage::Throttled { until } => lines.extend(throttled_lines(*until, options)),
     }
@@ -433,7 +433,7 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
                 theme,
             ));
         }
-        Stage::Submitting => lines.extend(submitting_lines(theme)),
+        Stage::Submitting { .. } => lines.extend(submitting_lines(theme)),
         Stage::Rejected { message } => lines.extend(rejected_lines(message, theme)),
         Stage::Throttled { until } => lines.extend(throttled_lines(*until, options)),
     }
