@@ -123,6 +123,10 @@ pub struct App {
     pub ticket: Option<Ticket>,
     /// Set when trading must stay off (e.g. the journal cannot be written).
     pub trading_blocked: Option<String>,
+    /// How rate locks are checked before a confirm counts (`[trading]`).
+    pub lock_policy: crate::lock_check::LockPolicy,
+    /// Until when P100 asked the client to pause (told by the runtime), if it did.
+    pub throttled_until: Option<DateTime<Utc>>,
     /// The watch set last sent to the poller, to send only changes.
     watched: Vec<WatchTarget>,
     ticket_seq: u64,
@@ -154,6 +158,8 @@ impl App {
             connection: Connection::Connecting,
             ticket: None,
             trading_blocked: None,
+            lock_policy: crate::lock_check::LockPolicy::default(),
+            throttled_until: None,
             watched: Vec::new(),
             ticket_seq: 0,
             intent_counter: 0,
@@ -196,10 +202,7 @@ impl App {
                 self.on_quoted(seq, result);
                 Vec::new()
             }
-            Msg::ExchangeLocked { seq, result } => {
-                self.on_exchange_locked(seq, result);
-                Vec::new()
-            }
+            Msg::ExchangeLocked { seq, result } => self.on_exchange_locked(seq, result),
             Msg::ExchangeSubmitted { intent, result } => {
                 if let Ok(accepted) = &result {
                     self.records.claim(&intent, &accepted.exchange_id);
@@ -210,10 +213,7 @@ impl App {
                 self.on_order_rates(result);
                 Vec::new()
             }
-            Msg::OrderLocked { seq, result } => {
-                self.on_order_locked(seq, result);
-                Vec::new()
-            }
+            Msg::OrderLocked { seq, result } => self.on_order_locked(seq, result),
             Msg::OrderSubmitted { intent, result } => {
                 if let Ok(created) = &result {
                     self.records.claim(&intent, &created.order_id);
@@ -225,6 +225,10 @@ impl App {
             Msg::JournalFailed { error } => self.on_journal_failed(&error),
             Msg::JournalWritten => self.on_journal_written(),
             Msg::JournalCheckDue => self.on_journal_check_due(),
+            Msg::Throttle { until } => {
+                self.throttled_until = until;
+                Vec::new()
+            }
         };
         if let Some(watch) = self.watch_changes() {
             cmds.push(watch);
@@ -526,7 +530,16 @@ impl App {
         // A lock countdown is on screen: tick 4 times a second, only while it is visible.
         let countdown =
             self.overlay.is_none() && self.ticket.as_ref().and_then(Ticket::lock_expiry).is_some();
-        countdown.then(|| std::time::Duration::from_millis(250))
+        // The header says "throttled until": redraw when the pause ends.
+        let pause_end = self
+            .throttled_until
+            .and_then(|until| (until - self.now).to_std().ok())
+            .map(|left| left.max(std::time::Duration::from_millis(50)));
+        let tick = countdown.then(|| std::time::Duration::from_millis(250));
+        match (tick, pause_end) {
+            (Some(tick), Some(end)) => Some(tick.min(end)),
+            (tick, end) => tick.or(end),
+        }
     }
 }
 

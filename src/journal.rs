@@ -82,6 +82,13 @@ pub enum Event {
     /// Written only to learn whether a journal that failed a write can be written again; it
     /// belongs to no attempt and replay skips it.
     Check { note: String },
+    /// A rate lock the lock check refused (`lock_check`): nothing was sent on it. Not an
+    /// attempt, so replay passes over it; `kind` is `exchange` or `order`.
+    LockRefused {
+        kind: String,
+        lock_id: String,
+        reason: String,
+    },
 }
 
 /// What an attempt sent, repeated on its `accepted` line.
@@ -489,6 +496,7 @@ pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
                 });
             }
             Event::Check { .. } => {}
+            Event::LockRefused { .. } => {}
             event => {
                 let position = match (index.get(&entry.intent), event) {
                     (Some(&position), _) => position,
@@ -547,7 +555,8 @@ pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
                     }
                     Event::ExchangeIntent { .. }
                     | Event::OrderIntent { .. }
-                    | Event::Check { .. } => {}
+                    | Event::Check { .. }
+                    | Event::LockRefused { .. } => {}
                 }
             }
         }
@@ -643,6 +652,17 @@ impl CsvRow {
                 event: "reconciled",
                 remote_id: remote_id.clone().unwrap_or_default(),
                 reason: note.clone(),
+                ..Self::default()
+            },
+            Event::LockRefused {
+                kind,
+                lock_id,
+                reason,
+            } => Self {
+                event: "lock_refused",
+                from_or_currency: kind.clone(),
+                lock_id: lock_id.clone(),
+                reason: reason.clone(),
                 ..Self::default()
             },
             Event::Final { status, reason } => Self {
@@ -743,6 +763,11 @@ pub fn describe(entry: &Entry) -> String {
             status,
             reason: None,
         } => format!("final {status}"),
+        Event::LockRefused {
+            kind,
+            lock_id,
+            reason,
+        } => format!("{kind} lock {lock_id} refused, nothing sent: {reason}"),
     };
     // Journal text holds what the server sent (ids, reasons): printable before it is printed.
     crate::printable::printable_owned(format!(

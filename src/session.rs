@@ -186,6 +186,7 @@ pub async fn start(
     })
     .map_err(|error| SessionError::Client(error.user_message()))?
     .with_max_response_bytes(config.max_response_bytes);
+    client.set_max_throttle_pause(config.trading.max_throttle_pause);
 
     let environment = badge(&config.target);
     let session = SessionInfo {
@@ -197,6 +198,7 @@ pub async fn start(
     };
     let mut app = App::new(session, now);
     app.records.operator = os_user();
+    app.lock_policy = config.trading.lock_policy;
     // P100 may still apply a POST whose answer we gave up on: "not in the history" proves
     // nothing until well past the time a request can take.
     app.reconcile_policy = app

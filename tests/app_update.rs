@@ -555,7 +555,8 @@ fn order_flow_creates_once_and_follows_every_status() {
         expires_at: at(30),
         currency: Currency::new("usdc"),
         destination_currency: Some(Currency::new("eur")),
-        network: Some("polygon".into()),
+        // The network asked for: a lock for another one is refused (lock_check).
+        network: Some("ethereum".into()),
     };
     app.update(
         Msg::OrderLocked {

@@ -87,6 +87,11 @@ pub enum Msg {
         intent: String,
         result: Result<Vec<Candidate>, ApiError>,
     },
+    /// The client-wide pause P100 asked for (429, or 503 with `Retry-After`) changed: until
+    /// when nothing is sent, or `None` once requests flow again.
+    Throttle {
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// A journal line could not be written (after the request: the outcome is still shown).
     /// The journal was repaired; trading stays off until a write succeeds.
     JournalFailed {
