@@ -9,6 +9,7 @@ pub mod config;
 pub mod journal;
 pub mod logging;
 pub mod money;
+pub mod number_format;
 pub mod poller;
 pub mod runtime;
 pub mod sandbox;
