@@ -6,7 +6,9 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod input;
 pub mod journal;
+pub mod keys;
 pub mod logging;
 pub mod money;
 pub mod number_format;
