@@ -149,7 +149,9 @@ impl Field<'_> {
             return Applied::Unchanged;
         }
         if self.text.chars().count() + added > MAX_FIELD_CHARS {
-            return Applied::Refused(format!("the field holds at most {MAX_FIELD_CHARS} characters"));
+            return Applied::Refused(format!(
+                "the field holds at most {MAX_FIELD_CHARS} characters"
+            ));
         }
         let byte = byte_index(self.text, *self.cursor);
         self.text.insert_str(byte, text);
@@ -165,7 +167,9 @@ impl Field<'_> {
 }
 
 fn byte_index(text: &str, chars: usize) -> usize {
-    text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i)
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| i)
 }
 
 /// The text with a thin bar at the cursor, for drawing a focused field.
@@ -199,7 +203,10 @@ mod tests {
         assert_eq!(run("abc", 0, &[End, Backspace]), ("ab".into(), 2));
         assert_eq!(run("abc", 0, &[Left, Backspace]), ("abc".into(), 0));
         assert_eq!(run("abc", 3, &[Right, Delete]), ("abc".into(), 3));
-        assert_eq!(run("usdc polygon", 12, &[DeleteWordBack]), ("usdc ".into(), 5));
+        assert_eq!(
+            run("usdc polygon", 12, &[DeleteWordBack]),
+            ("usdc ".into(), 5)
+        );
         assert_eq!(run("usdc  ", 6, &[DeleteWordBack]), (String::new(), 0));
         assert_eq!(run("12345", 3, &[DeleteToStart]), ("45".into(), 0));
         assert_eq!(run("12345", 3, &[DeleteToEnd]), ("123".into(), 3));
@@ -215,21 +222,40 @@ mod tests {
             text: &mut text,
             cursor: &mut at,
         };
-        assert_eq!(field.apply(&TextEdit::Paste("0,5\n".into()), |_| true), Applied::Changed);
-        assert_eq!(field.apply(&TextEdit::Paste("1\u{1b}[31m".into()), |_| true),
-            Applied::Refused("U+001B cannot be typed here".into()));
-        assert_eq!(field.apply(&TextEdit::Insert('x'), |c| c.is_ascii_digit()),
-            Applied::Refused("'x' cannot be typed here".into()));
+        assert_eq!(
+            field.apply(&TextEdit::Paste("0,5\n".into()), |_| true),
+            Applied::Changed
+        );
+        assert_eq!(
+            field.apply(&TextEdit::Paste("1\u{1b}[31m".into()), |_| true),
+            Applied::Refused("U+001B cannot be typed here".into())
+        );
+        assert_eq!(
+            field.apply(&TextEdit::Insert('x'), |c| c.is_ascii_digit()),
+            Applied::Refused("'x' cannot be typed here".into())
+        );
         assert_eq!(text, "10,5");
         assert_eq!(at, 4);
     }
 
     #[test]
     fn keys_map_to_edits() {
-        assert_eq!(TextEdit::for_key(KeyPress::ch('a')), Some(TextEdit::Insert('a')));
-        assert_eq!(TextEdit::for_key(KeyPress::ctrl('w')), Some(TextEdit::DeleteWordBack));
-        assert_eq!(TextEdit::for_key(KeyPress::ctrl('u')), Some(TextEdit::DeleteToStart));
-        assert_eq!(TextEdit::for_key(KeyPress::plain(KeyCode::Home)), Some(TextEdit::Home));
+        assert_eq!(
+            TextEdit::for_key(KeyPress::ch('a')),
+            Some(TextEdit::Insert('a'))
+        );
+        assert_eq!(
+            TextEdit::for_key(KeyPress::ctrl('w')),
+            Some(TextEdit::DeleteWordBack)
+        );
+        assert_eq!(
+            TextEdit::for_key(KeyPress::ctrl('u')),
+            Some(TextEdit::DeleteToStart)
+        );
+        assert_eq!(
+            TextEdit::for_key(KeyPress::plain(KeyCode::Home)),
+            Some(TextEdit::Home)
+        );
         assert_eq!(TextEdit::for_key(KeyPress::ctrl('c')), None);
         assert_eq!(TextEdit::for_key(KeyPress::plain(KeyCode::Enter)), None);
         assert_eq!(with_cursor("1.5", 1), "1▏.5");

@@ -236,8 +236,14 @@ mod tests {
     #[test]
     fn user_input_is_parsed_strictly() {
         assert_eq!(parse_amount(" 1,000.50 ", "eur"), Ok(dec("1000.50")));
-        assert!(parse_amount("1_000", "eur").is_err(), "no character is dropped");
-        assert!(parse_amount("1 000", "eur").is_err(), "no character is dropped");
+        assert!(
+            parse_amount("1_000", "eur").is_err(),
+            "no character is dropped"
+        );
+        assert!(
+            parse_amount("1 000", "eur").is_err(),
+            "no character is dropped"
+        );
         assert_eq!(parse_amount(".5", "btc"), Ok(dec("0.5")));
         assert_eq!(
             parse_amount("1.005", "eur"),

@@ -37,9 +37,15 @@ pub enum AmountError {
     #[error("enter an amount")]
     Empty,
     #[error("use {decimal} for decimals ({example})")]
-    WrongDecimalSeparator { decimal: char, example: &'static str },
+    WrongDecimalSeparator {
+        decimal: char,
+        example: &'static str,
+    },
     #[error("digits and one {decimal} only ({example})")]
-    NotDigits { decimal: char, example: &'static str },
+    NotDigits {
+        decimal: char,
+        example: &'static str,
+    },
     #[error("only one {decimal} is allowed")]
     TwoDecimalSeparators { decimal: char },
     #[error("'{group}' groups thousands in threes only ({example})")]
@@ -56,7 +62,9 @@ pub enum AmountError {
 
 /// A `number_format` setting that is not one of the four.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("unknown number format '{0}': use one of \"1,234.56\", \"1.234,56\", \"1 234,56\", \"1'234.56\"")]
+#[error(
+    "unknown number format '{0}': use one of \"1,234.56\", \"1.234,56\", \"1 234,56\", \"1'234.56\""
+)]
 pub struct UnknownNumberFormat(pub String);
 
 impl NumberFormat {
@@ -150,23 +158,28 @@ impl NumberFormat {
             }
         }
         if integer_groups.len() > 1 {
-            let grouped_correctly = integer_groups
-                .iter()
-                .enumerate()
-                .all(|(index, &len)| if index == 0 { (1..=3).contains(&len) } else { len == 3 });
+            let grouped_correctly = integer_groups.iter().enumerate().all(|(index, &len)| {
+                if index == 0 {
+                    (1..=3).contains(&len)
+                } else {
+                    len == 3
+                }
+            });
             if !grouped_correctly {
                 // `1,5` in the default format is a decimal comma, not a thousands group.
                 let looks_decimal = !in_fraction
                     && integer_groups.len() == 2
                     && integer_groups.last().is_some_and(|&len| len != 3);
-                return Err(if looks_decimal && matches!(self.group_separator(), ',' | '.') {
-                    AmountError::WrongDecimalSeparator { decimal, example }
-                } else {
-                    AmountError::BadGrouping {
-                        group: self.group_separator(),
-                        example,
-                    }
-                });
+                return Err(
+                    if looks_decimal && matches!(self.group_separator(), ',' | '.') {
+                        AmountError::WrongDecimalSeparator { decimal, example }
+                    } else {
+                        AmountError::BadGrouping {
+                            group: self.group_separator(),
+                            example,
+                        }
+                    },
+                );
             }
         }
         if !digits.chars().any(|c| c.is_ascii_digit()) {
@@ -308,7 +321,10 @@ mod tests {
         assert_eq!(refused(""), "enter an amount");
         assert_eq!(refused("1.2.3"), "only one . is allowed");
         assert_eq!(refused("."), "digits and one . only (1,234.56)");
-        assert_eq!(refused("1,23,456"), "',' groups thousands in threes only (1,234.56)");
+        assert_eq!(
+            refused("1,23,456"),
+            "',' groups thousands in threes only (1,234.56)"
+        );
         assert_eq!(refused("1.005"), "EUR allows at most 2 decimals");
         assert_eq!(refused("1 000"), "digits and one . only (1,234.56)");
         assert_eq!(
@@ -361,7 +377,10 @@ mod tests {
             }
         }
         assert_eq!(EN.format_amount(dec("1520"), "eur"), "1,520.00");
-        assert_eq!(DE.format_amount(dec("1234567.5"), "btc"), "1.234.567,50000000");
+        assert_eq!(
+            DE.format_amount(dec("1234567.5"), "btc"),
+            "1.234.567,50000000"
+        );
         assert_eq!(FR.format_amount(dec("-999.1"), "eur"), "-999,10");
         assert_eq!(CH.format_eur(dec("1234.565")), "1'234.57");
         assert_eq!(DE.format_rate(dec("0.963728000")), "0,963728");

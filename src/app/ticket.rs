@@ -6,7 +6,8 @@ use rust_decimal::Decimal;
 
 use super::balances::{BalanceKind, BalancesPane};
 use crate::api::models::{Currency, ExchangeLock, ExchangeRate, OrderLock, OrderRates};
-use crate::money::{self, parse_amount};
+use crate::money;
+use crate::number_format::NumberFormat;
 
 /// Confirm is refused this long before `expiresAt`: the POST must reach P100 while the lock
 /// still holds, allowing for latency and clock skew.
@@ -93,6 +94,8 @@ pub struct ExchangeTicket {
     pub quote: Option<ExchangeRate>,
     pub quote_error: Option<String>,
     pub stage: Stage<ExchangeLock>,
+    /// How the amount is typed (the `number_format` setting).
+    pub number_format: NumberFormat,
 }
 
 /// A validated exchange, ready to quote or lock.
@@ -114,6 +117,7 @@ impl ExchangeTicket {
             quote: None,
             quote_error: None,
             stage: Stage::Editing,
+            number_format: NumberFormat::default(),
         }
     }
 
@@ -152,7 +156,7 @@ impl ExchangeTicket {
             }
         }
         let currency = from.as_ref().map_or("", Currency::as_str);
-        let amount = match parse_amount(&self.amount, currency) {
+        let amount = match self.number_format.parse_amount(&self.amount, currency) {
             Ok(amount) => Some(amount),
             Err(error) => {
                 problems.push(format!("Amount: {error}"));
@@ -249,6 +253,8 @@ pub struct OrderTicket {
     pub rates: Option<OrderRates>,
     pub rates_error: Option<String>,
     pub stage: Stage<OrderLock>,
+    /// How the amount is typed (the `number_format` setting).
+    pub number_format: NumberFormat,
 }
 
 /// A validated order, ready to lock.
@@ -273,6 +279,7 @@ impl OrderTicket {
             rates: None,
             rates_error: None,
             stage: Stage::Editing,
+            number_format: NumberFormat::default(),
         }
     }
 
@@ -340,7 +347,7 @@ impl OrderTicket {
                 problems.push(format!("Network: choose one of {}", list.join(", ")));
             }
         }
-        let amount = match parse_amount(&self.amount, ORDER_FIAT) {
+        let amount = match self.number_format.parse_amount(&self.amount, ORDER_FIAT) {
             Ok(amount) => Some(amount),
             Err(error) => {
                 problems.push(format!("Amount (EUR): {error}"));

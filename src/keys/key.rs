@@ -175,7 +175,10 @@ mod tests {
     #[test]
     fn terminal_variants_of_one_key_are_one_key() {
         assert_eq!(from(C::Char('G'), M::SHIFT), Some(KeyPress::ch('G')));
-        assert_eq!(from(C::Char('C'), M::CONTROL | M::SHIFT), Some(KeyPress::ctrl('c')));
+        assert_eq!(
+            from(C::Char('C'), M::CONTROL | M::SHIFT),
+            Some(KeyPress::ctrl('c'))
+        );
         assert_eq!(from(C::Char('\u{3}'), M::NONE), Some(KeyPress::ctrl('c')));
         assert_eq!(
             from(C::Tab, M::SHIFT),

@@ -2,6 +2,7 @@
 //! `App` sees only [`KeyPress`] and [`Action`]; crossterm stops at [`KeyPress::from_crossterm`].
 
 pub mod action;
+pub mod commands;
 pub mod key;
 pub mod mode;
 pub mod parse;

@@ -95,7 +95,10 @@ mod tests {
         assert_eq!(parse_key("Ctrl-R"), Ok(KeyPress::ctrl('r')));
         assert_eq!(parse_key("C-r"), Ok(KeyPress::ctrl('r')));
         assert_eq!(parse_key("Enter"), Ok(KeyPress::plain(KeyCode::Enter)));
-        assert_eq!(parse_key("shift-tab"), Ok(KeyPress::plain(KeyCode::BackTab)));
+        assert_eq!(
+            parse_key("shift-tab"),
+            Ok(KeyPress::plain(KeyCode::BackTab))
+        );
         assert_eq!(parse_key("S-Tab"), Ok(KeyPress::plain(KeyCode::BackTab)));
         assert_eq!(parse_key("G"), Ok(KeyPress::ch('G')));
         assert_eq!(parse_key("shift-g"), Ok(KeyPress::ch('G')));
@@ -109,7 +112,14 @@ mod tests {
     #[test]
     fn nonsense_is_refused() {
         assert_eq!(parse_key(""), Err(KeyNameError::Empty));
-        for bad in ["ctrl-", "hyper-x", "enterr", "f99", "xy", "ctrl-shift-meta-nope"] {
+        for bad in [
+            "ctrl-",
+            "hyper-x",
+            "enterr",
+            "f99",
+            "xy",
+            "ctrl-shift-meta-nope",
+        ] {
             assert!(parse_key(bad).is_err(), "{bad}");
         }
     }

@@ -57,7 +57,11 @@ pub const RESERVED: &[(Scope, KeyPress, &str)] = &[
         KeyPress::ch('e'),
         "back to editing",
     ),
-    (Scope::Pane(Pane::Live), KeyPress::ch('a'), "resolve an ambiguous match"),
+    (
+        Scope::Pane(Pane::Live),
+        KeyPress::ch('a'),
+        "resolve an ambiguous match",
+    ),
 ];
 
 struct Row(
@@ -78,64 +82,428 @@ const ESC: KeyPress = k(KeyCode::Esc);
 
 /// The defaults, in help order (within a mode, rows show in this order).
 const DEFAULTS: &[Row] = &[
-    Row(Scope::Only(Mode::TooSmall), &[KeyPress::ch('q')], Action::Quit, "quit", None, true),
-    Row(Scope::Only(Mode::QuitConfirm), &[KeyPress::ch('q'), KeyPress::ch('y')], Action::Quit, "quit now", None, true),
-    Row(Scope::Only(Mode::QuitConfirm), &[KeyPress::ch('n'), ESC], Action::QuitCancel, "stay", None, true),
+    Row(
+        Scope::Only(Mode::TooSmall),
+        &[KeyPress::ch('q')],
+        Action::Quit,
+        "quit",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::QuitConfirm),
+        &[KeyPress::ch('q'), KeyPress::ch('y')],
+        Action::Quit,
+        "quit now",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::QuitConfirm),
+        &[KeyPress::ch('n'), ESC],
+        Action::QuitCancel,
+        "stay",
+        None,
+        true,
+    ),
     // Dashboard: Tab first, with three panes moving between them is the first thing to learn.
-    Row(Scope::Dashboard, &[k(KeyCode::Tab)], Action::FocusNext, "next pane", None, true),
-    Row(Scope::Dashboard, &[k(KeyCode::BackTab)], Action::FocusPrev, "previous pane", None, false),
-    Row(Scope::Dashboard, &[KeyPress::ch('1')], Action::FocusBalances, "balances", None, false),
-    Row(Scope::Dashboard, &[KeyPress::ch('2')], Action::FocusHistory, "history", None, false),
-    Row(Scope::Dashboard, &[KeyPress::ch('3')], Action::FocusLive, "live", None, false),
-    Row(Scope::Dashboard, &[KeyPress::ch('j'), k(KeyCode::Down)], Action::Down, "down", None, false),
-    Row(Scope::Dashboard, &[KeyPress::ch('k'), k(KeyCode::Up)], Action::Up, "up", None, false),
-    Row(Scope::Dashboard, &[KeyPress::ch('g'), k(KeyCode::Home)], Action::Top, "first row", None, false),
-    Row(Scope::Dashboard, &[KeyPress::ch('G'), k(KeyCode::End)], Action::Bottom, "last row", None, false),
-    Row(Scope::Dashboard, &[k(KeyCode::PageUp)], Action::PageUp, "page up", None, false),
-    Row(Scope::Dashboard, &[k(KeyCode::PageDown)], Action::PageDown, "page down", None, false),
-    Row(Scope::Pane(Pane::History), &[KeyPress::ch('/')], Action::Filter, "filter history", None, true),
-    Row(Scope::Pane(Pane::History), &[ESC], Action::ClearFilter, "clear filter", Some(Condition::FilterSet), true),
-    Row(Scope::Pane(Pane::Live), &[KeyPress::ch('c')], Action::CopyAddress, "copy wallet address", Some(Condition::HasAddress), true),
-    Row(Scope::Pane(Pane::Live), &[KeyPress::ch('d')], Action::Dismiss, "dismiss a final row", None, true),
-    Row(Scope::Dashboard, &[ENTER], Action::Open, "details", None, true),
-    Row(Scope::Dashboard, &[KeyPress::ch('x')], Action::NewExchange, "new exchange", Some(Condition::TradingAllowed), true),
-    Row(Scope::Dashboard, &[KeyPress::ch('o')], Action::NewOrder, "new order", Some(Condition::TradingAllowed), true),
-    Row(Scope::Dashboard, &[KeyPress::ch('r')], Action::Refresh, "refresh now", None, true),
-    Row(Scope::Dashboard, &[KeyPress::ch('L')], Action::MessageLog, "message log", None, false),
-    Row(Scope::Dashboard, &[KeyPress::ch(':')], Action::CommandLine, "command line", None, false),
-    Row(Scope::Dashboard, &[KeyPress::ch('?')], Action::Help, "help", None, true),
-    Row(Scope::Dashboard, &[KeyPress::ch('q')], Action::Quit, "quit", None, true),
+    Row(
+        Scope::Dashboard,
+        &[k(KeyCode::Tab)],
+        Action::FocusNext,
+        "next pane",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[k(KeyCode::BackTab)],
+        Action::FocusPrev,
+        "previous pane",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('1')],
+        Action::FocusBalances,
+        "balances",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('2')],
+        Action::FocusHistory,
+        "history",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('3')],
+        Action::FocusLive,
+        "live",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('j'), k(KeyCode::Down)],
+        Action::Down,
+        "down",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('k'), k(KeyCode::Up)],
+        Action::Up,
+        "up",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('g'), k(KeyCode::Home)],
+        Action::Top,
+        "first row",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('G'), k(KeyCode::End)],
+        Action::Bottom,
+        "last row",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[k(KeyCode::PageUp)],
+        Action::PageUp,
+        "page up",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[k(KeyCode::PageDown)],
+        Action::PageDown,
+        "page down",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Pane(Pane::History),
+        &[KeyPress::ch('/')],
+        Action::Filter,
+        "filter history",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Pane(Pane::History),
+        &[ESC],
+        Action::ClearFilter,
+        "clear filter",
+        Some(Condition::FilterSet),
+        true,
+    ),
+    Row(
+        Scope::Pane(Pane::Live),
+        &[KeyPress::ch('c')],
+        Action::CopyAddress,
+        "copy wallet address",
+        Some(Condition::HasAddress),
+        true,
+    ),
+    Row(
+        Scope::Pane(Pane::Live),
+        &[KeyPress::ch('d')],
+        Action::Dismiss,
+        "dismiss a final row",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[ENTER],
+        Action::Open,
+        "details",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('x')],
+        Action::NewExchange,
+        "new exchange",
+        Some(Condition::TradingAllowed),
+        true,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('o')],
+        Action::NewOrder,
+        "new order",
+        Some(Condition::TradingAllowed),
+        true,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('r')],
+        Action::Refresh,
+        "refresh now",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('L')],
+        Action::MessageLog,
+        "message log",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch(':')],
+        Action::CommandLine,
+        "command line",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('?')],
+        Action::Help,
+        "help",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('q')],
+        Action::Quit,
+        "quit",
+        None,
+        true,
+    ),
     // The filter line: everything else types into it.
-    Row(Scope::Only(Mode::Filter), &[ENTER], Action::FilterKeep, "keep filter", None, true),
-    Row(Scope::Only(Mode::Filter), &[ESC], Action::FilterCancel, "clear filter", None, true),
+    Row(
+        Scope::Only(Mode::Filter),
+        &[ENTER],
+        Action::FilterKeep,
+        "keep filter",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Filter),
+        &[ESC],
+        Action::FilterCancel,
+        "clear filter",
+        None,
+        true,
+    ),
     // The command line.
-    Row(Scope::Only(Mode::CommandLine), &[ENTER], Action::CommandRun, "run", None, true),
-    Row(Scope::Only(Mode::CommandLine), &[k(KeyCode::Tab)], Action::CommandComplete, "complete", None, true),
-    Row(Scope::Only(Mode::CommandLine), &[ESC], Action::CommandCancel, "cancel", None, true),
+    Row(
+        Scope::Only(Mode::CommandLine),
+        &[ENTER],
+        Action::CommandRun,
+        "run",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::CommandLine),
+        &[k(KeyCode::Tab)],
+        Action::CommandComplete,
+        "complete",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::CommandLine),
+        &[ESC],
+        Action::CommandCancel,
+        "cancel",
+        None,
+        true,
+    ),
     // Overlays.
-    Row(Scope::Only(Mode::LiveDetail), &[KeyPress::ch('c')], Action::CopyAddress, "copy wallet address", Some(Condition::HasAddress), true),
-    Row(Scope::Only(Mode::MessageLog), &[KeyPress::ch('k'), k(KeyCode::Up)], Action::Up, "older", None, true),
-    Row(Scope::Only(Mode::MessageLog), &[KeyPress::ch('j'), k(KeyCode::Down)], Action::Down, "newer", None, true),
-    Row(Scope::Only(Mode::Help), &[ESC, KeyPress::ch('?'), KeyPress::ch('q')], Action::Close, "close", None, true),
-    Row(Scope::Only(Mode::Detail), &[ENTER, ESC, KeyPress::ch('q')], Action::Close, "close", None, true),
-    Row(Scope::Only(Mode::LiveDetail), &[ENTER, ESC, KeyPress::ch('q')], Action::Close, "close", None, true),
-    Row(Scope::Only(Mode::Error), &[ENTER, ESC, KeyPress::ch('q')], Action::Close, "close", None, true),
-    Row(Scope::Only(Mode::MessageLog), &[ESC, KeyPress::ch('q'), KeyPress::ch('L')], Action::Close, "close", None, true),
+    Row(
+        Scope::Only(Mode::LiveDetail),
+        &[KeyPress::ch('c')],
+        Action::CopyAddress,
+        "copy wallet address",
+        Some(Condition::HasAddress),
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::MessageLog),
+        &[KeyPress::ch('k'), k(KeyCode::Up)],
+        Action::Up,
+        "older",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::MessageLog),
+        &[KeyPress::ch('j'), k(KeyCode::Down)],
+        Action::Down,
+        "newer",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Help),
+        &[ESC, KeyPress::ch('?'), KeyPress::ch('q')],
+        Action::Close,
+        "close",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Detail),
+        &[ENTER, ESC, KeyPress::ch('q')],
+        Action::Close,
+        "close",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::LiveDetail),
+        &[ENTER, ESC, KeyPress::ch('q')],
+        Action::Close,
+        "close",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Error),
+        &[ENTER, ESC, KeyPress::ch('q')],
+        Action::Close,
+        "close",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::MessageLog),
+        &[ESC, KeyPress::ch('q'), KeyPress::ch('L')],
+        Action::Close,
+        "close",
+        None,
+        true,
+    ),
     // Tickets. Editing: every other key edits the focused field.
-    Row(Scope::Only(Mode::Ticket(StageKind::Editing)), &[k(KeyCode::Tab)], Action::TicketNextField, "next field", None, true),
-    Row(Scope::Only(Mode::Ticket(StageKind::Editing)), &[k(KeyCode::BackTab)], Action::TicketPrevField, "previous field", None, false),
-    Row(Scope::Only(Mode::Ticket(StageKind::Editing)), &[k(KeyCode::Up)], Action::TicketChoosePrev, "previous choice", Some(Condition::ChoiceField), true),
-    Row(Scope::Only(Mode::Ticket(StageKind::Editing)), &[k(KeyCode::Down)], Action::TicketChooseNext, "next choice", Some(Condition::ChoiceField), true),
-    Row(Scope::Only(Mode::Ticket(StageKind::Editing)), &[ENTER], Action::TicketLock, "lock rate", None, true),
-    Row(Scope::Only(Mode::Ticket(StageKind::Locked)), &[KeyPress::ch('y')], Action::TicketConfirm, "CONFIRM", Some(Condition::LockConfirmable), true),
-    Row(Scope::Only(Mode::Ticket(StageKind::Locked)), &[KeyPress::ch('l')], Action::TicketLock, "lock a new rate", None, true),
-    Row(Scope::Only(Mode::Ticket(StageKind::Locked)), &[KeyPress::ch('n'), ESC], Action::TicketCancel, "cancel", None, true),
-    Row(Scope::Only(Mode::Ticket(StageKind::Rejected)), &[KeyPress::ch('l')], Action::TicketLock, "lock again", None, true),
-    Row(Scope::Only(Mode::Ticket(StageKind::Rejected)), &[ESC], Action::TicketCancel, "close", None, true),
-    Row(Scope::Only(Mode::Ticket(StageKind::Editing)), &[ESC], Action::TicketCancel, "cancel", None, true),
-    Row(Scope::Only(Mode::Ticket(StageKind::Locking)), &[ESC], Action::TicketCancel, "cancel", None, true),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Editing)),
+        &[k(KeyCode::Tab)],
+        Action::TicketNextField,
+        "next field",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Editing)),
+        &[k(KeyCode::BackTab)],
+        Action::TicketPrevField,
+        "previous field",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Editing)),
+        &[k(KeyCode::Up)],
+        Action::TicketChoosePrev,
+        "previous choice",
+        Some(Condition::ChoiceField),
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Editing)),
+        &[k(KeyCode::Down)],
+        Action::TicketChooseNext,
+        "next choice",
+        Some(Condition::ChoiceField),
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Editing)),
+        &[ENTER],
+        Action::TicketLock,
+        "lock rate",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Locked)),
+        &[KeyPress::ch('y')],
+        Action::TicketConfirm,
+        "CONFIRM",
+        Some(Condition::LockConfirmable),
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Locked)),
+        &[KeyPress::ch('l')],
+        Action::TicketLock,
+        "lock a new rate",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Locked)),
+        &[KeyPress::ch('n'), ESC],
+        Action::TicketCancel,
+        "cancel",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Rejected)),
+        &[KeyPress::ch('l')],
+        Action::TicketLock,
+        "lock again",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Rejected)),
+        &[ESC],
+        Action::TicketCancel,
+        "close",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Editing)),
+        &[ESC],
+        Action::TicketCancel,
+        "cancel",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Locking)),
+        &[ESC],
+        Action::TicketCancel,
+        "cancel",
+        None,
+        true,
+    ),
     // Everywhere, last: a mode's own rows come first in its help.
-    Row(Scope::Everywhere, &[KeyPress::ctrl('c')], Action::Quit, "quit", None, false),
+    Row(
+        Scope::Everywhere,
+        &[KeyPress::ctrl('c')],
+        Action::Quit,
+        "quit",
+        None,
+        false,
+    ),
 ];
 
 /// The table in use: the defaults, with the config file's `[keys]` applied.
@@ -186,7 +554,9 @@ pub enum KeymapError {
         mode: &'static str,
         what: &'static str,
     },
-    #[error("{key} would stop the character being typed in {mode}; bind a key with ctrl- or a named key")]
+    #[error(
+        "{key} would stop the character being typed in {mode}; bind a key with ctrl- or a named key"
+    )]
     TypesText { key: String, mode: &'static str },
     #[error("confirm cannot be {key}: {why}")]
     ProtectedConfirm { key: String, why: &'static str },
@@ -237,7 +607,8 @@ impl Keymap {
         action: &str,
         keys: Vec<KeyPress>,
     ) -> Result<(), KeymapError> {
-        let scope = Scope::from_name(scope).ok_or_else(|| KeymapError::UnknownScope(scope.into()))?;
+        let scope =
+            Scope::from_name(scope).ok_or_else(|| KeymapError::UnknownScope(scope.into()))?;
         if keys.is_empty() {
             return Err(KeymapError::NoKeys {
                 scope: scope.name(),
@@ -321,7 +692,10 @@ impl Keymap {
             .filter(|b| matches!(b.action, Action::NewExchange | Action::NewOrder))
             .flat_map(|b| b.keys.iter().copied())
             .collect();
-        for binding in self.for_mode(locked).filter(|b| b.action == Action::TicketConfirm) {
+        for binding in self
+            .for_mode(locked)
+            .filter(|b| b.action == Action::TicketConfirm)
+        {
             for key in &binding.keys {
                 let why = if key.code == KeyCode::Enter {
                     Some("Enter is pressed by habit; confirm needs a distinct key")
@@ -374,10 +748,7 @@ mod tests {
                 "{mode:?}"
             );
         }
-        let too_small: Vec<Action> = keymap
-            .for_mode(Mode::TooSmall)
-            .map(|b| b.action)
-            .collect();
+        let too_small: Vec<Action> = keymap.for_mode(Mode::TooSmall).map(|b| b.action).collect();
         assert_eq!(too_small, vec![Action::Quit, Action::Quit]);
         assert_eq!(keymap.resolve(Mode::TooSmall, KeyPress::ch('x')), None);
         assert_eq!(keymap.resolve(Mode::TooSmall, KeyPress::ch('y')), None);
@@ -389,7 +760,10 @@ mod tests {
         let keymap = Keymap::default();
         let history = Mode::Dashboard(Pane::History);
         let balances = Mode::Dashboard(Pane::Balances);
-        assert_eq!(keymap.resolve(history, KeyPress::ch('/')), Some(Action::Filter));
+        assert_eq!(
+            keymap.resolve(history, KeyPress::ch('/')),
+            Some(Action::Filter)
+        );
         assert_eq!(keymap.resolve(balances, KeyPress::ch('/')), None);
         assert_eq!(
             keymap.resolve(Mode::Dashboard(Pane::Live), KeyPress::ch('d')),
@@ -406,7 +780,10 @@ mod tests {
             .expect("rebind");
         assert_eq!(keymap.check(), Ok(()));
         let dashboard = Mode::Dashboard(Pane::Balances);
-        assert_eq!(keymap.resolve(dashboard, KeyPress::ctrl('r')), Some(Action::Refresh));
+        assert_eq!(
+            keymap.resolve(dashboard, KeyPress::ctrl('r')),
+            Some(Action::Refresh)
+        );
         assert_eq!(keymap.resolve(dashboard, KeyPress::ch('r')), None);
 
         let mut clash = Keymap::default();
@@ -433,7 +810,10 @@ mod tests {
         confirm_is_cancel
             .rebind("ticket-locked", "confirm", vec![KeyPress::ch('n')])
             .expect("rebind");
-        assert!(matches!(confirm_is_cancel.check(), Err(KeymapError::Clash { .. })));
+        assert!(matches!(
+            confirm_is_cancel.check(),
+            Err(KeymapError::Clash { .. })
+        ));
 
         let mut typing = Keymap::default();
         typing
@@ -445,7 +825,10 @@ mod tests {
         reserved
             .rebind("dashboard", "refresh", vec![KeyPress::ch('t')])
             .expect("rebind");
-        assert!(matches!(reserved.check(), Err(KeymapError::Reserved { .. })));
+        assert!(matches!(
+            reserved.check(),
+            Err(KeymapError::Reserved { .. })
+        ));
 
         let mut keymap = Keymap::default();
         assert!(matches!(

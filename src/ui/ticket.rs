@@ -13,10 +13,12 @@ use super::format::amount_with_currency;
 use super::theme::Theme;
 use crate::api::models::{Currency, ExchangeLock, OrderLock};
 use crate::app::App;
+use crate::app::keyboard::FieldId;
 use crate::app::ticket::{
     ExchangeField, ExchangeTicket, LockClock, ORDER_FIAT, OrderField, OrderTicket, Stage, Ticket,
     lock_clock,
 };
+use crate::input::with_cursor;
 use crate::money::{format_amount, format_rate};
 
 const WIDTH: u16 = 66;
@@ -46,10 +48,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, ticket: &Ticket, theme: 
     );
 }
 
-fn field<'a>(label: &'a str, value: &str, focused: bool, editing: bool, theme: &Theme) -> Line<'a> {
+fn field<'a>(
+    label: &'a str,
+    value: &str,
+    cursor: Option<usize>,
+    editing: bool,
+    theme: &Theme,
+) -> Line<'a> {
+    let focused = cursor.is_some();
     let marker = if focused && editing { "▶ " } else { "  " };
-    let shown = if focused && editing {
-        format!("{value}▏")
+    let shown = if let (Some(at), true) = (cursor, editing) {
+        with_cursor(value, at)
     } else {
         value.to_string()
     };
@@ -63,15 +72,6 @@ fn field<'a>(label: &'a str, value: &str, focused: bool, editing: bool, theme: &
         Span::styled(format!("{label:<10}"), theme.muted),
         Span::styled(format!(" {shown:<24}"), style),
     ])
-}
-
-fn keys<'a>(pairs: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
-    let mut spans = Vec::new();
-    for (key, what) in pairs {
-        spans.push(Span::styled(format!(" {key} "), theme.key));
-        spans.push(Span::styled(format!("{what}  "), theme.muted));
-    }
-    Line::from(spans)
 }
 
 /// The indicative rate line: the quote, or why there is none, or that it is on its way.
@@ -90,22 +90,22 @@ fn indicative<'a>(quote: Option<Vec<Span<'a>>>, error: Option<&str>, theme: &The
     }
 }
 
-fn editing_keys<'a>(arrows: &'a str, theme: &Theme) -> Line<'a> {
-    keys(
-        &[
-            ("Tab", "field"),
-            ("↑↓", arrows),
-            ("Enter", "lock rate"),
-            ("Esc", "cancel"),
-        ],
-        theme,
-    )
+/// The keys of the ticket's current stage, from the binding table (so they cannot lie).
+fn stage_keys<'a>(app: &App, theme: &Theme) -> Line<'a> {
+    let hints = app.key_hints();
+    let pairs: Vec<(String, &str)> = hints.iter().map(|h| (h.label.clone(), h.help)).collect();
+    let mut spans = Vec::new();
+    for (key, what) in pairs {
+        spans.push(Span::styled(format!(" {key} "), theme.key));
+        spans.push(Span::styled(format!("{what}  "), theme.muted));
+    }
+    Line::from(spans)
 }
 
-fn locking_lines<'a>(theme: &Theme) -> Vec<Line<'a>> {
+fn locking_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
     vec![
         Line::from(Span::styled("  Locking the rate…", theme.pending)),
-        keys(&[("Esc", "cancel")], theme),
+        stage_keys(app, theme),
     ]
 }
 
@@ -125,20 +125,22 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, theme: &Theme) -> Vec<Line<
         .find(&from)
         .map(|row| format!("available {}", format_amount(row.amount, from.as_str())))
         .unwrap_or_default();
+    let cursor = |field: ExchangeField| {
+        let text = match field {
+            ExchangeField::From => &t.from,
+            ExchangeField::To => &t.to,
+            ExchangeField::Amount => &t.amount,
+        };
+        (t.field == field).then(|| app.cursor_of(FieldId::Exchange(field), text))
+    };
     let mut lines = vec![
         Line::default(),
-        field(
-            "Sell",
-            &t.from,
-            t.field == ExchangeField::From,
-            editing,
-            theme,
-        ),
-        field("Buy", &t.to, t.field == ExchangeField::To, editing, theme),
+        field("Sell", &t.from, cursor(ExchangeField::From), editing, theme),
+        field("Buy", &t.to, cursor(ExchangeField::To), editing, theme),
         field(
             "Amount",
             &t.amount,
-            t.field == ExchangeField::Amount,
+            cursor(ExchangeField::Amount),
             editing,
             theme,
         ),
@@ -168,21 +170,21 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, theme: &Theme) -> Vec<Line<
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
             lines.push(Line::default());
-            lines.push(editing_keys("currency", theme));
+            lines.push(stage_keys(app, theme));
         }
-        Stage::Locking => lines.extend(locking_lines(theme)),
+        Stage::Locking => lines.extend(locking_lines(app, theme)),
         Stage::Locked { lock, retype } => {
             lines.extend(exchange_lock_lines(lock, theme));
             lines.extend(confirm_lines(
+                app,
                 lock.expires_at,
-                app.now,
                 retype.as_deref(),
                 lock.amount,
                 theme,
             ));
         }
         Stage::Submitting => lines.extend(submitting_lines(theme)),
-        Stage::Rejected { message } => lines.extend(rejected_lines(message, theme)),
+        Stage::Rejected { message } => lines.extend(rejected_lines(app, message, theme)),
     }
     lines
 }
@@ -223,14 +225,14 @@ fn detail<'a>(label: &str, value: String, theme: &Theme) -> Line<'a> {
 
 /// The countdown and the confirm keys; an expired lock disables `y` and says so.
 fn confirm_lines<'a>(
+    app: &App,
     expires_at: DateTime<Utc>,
-    now: DateTime<Utc>,
     retype: Option<&str>,
     amount: Decimal,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
-    match lock_clock(expires_at, now) {
+    match lock_clock(expires_at, app.now) {
         LockClock::Live { seconds_left, .. } => {
             let filled = usize::try_from(seconds_left.clamp(0, 30)).unwrap_or(0);
             let bar = format!("{}{}", "█".repeat(filled), "░".repeat(30 - filled));
@@ -242,17 +244,15 @@ fn confirm_lines<'a>(
             if let Some(typed) = retype {
                 lines.push(Line::from(Span::styled(
                     format!(
-                        "  ! Above your limit: type the amount ({amount}) to confirm: {typed}▏"
+                        "  ! Above your limit: type the amount ({amount}) to confirm: {}",
+                        with_cursor(typed, app.cursor_of(FieldId::Retype, typed))
                     ),
                     theme.warning,
                 )));
             } else {
                 lines.push(Line::default());
             }
-            lines.push(keys(
-                &[("y", "CONFIRM"), ("n/Esc", "cancel"), ("l", "re-lock")],
-                theme,
-            ));
+            lines.push(stage_keys(app, theme));
         }
         LockClock::Expired => {
             lines.push(Line::from(Span::styled(
@@ -260,7 +260,7 @@ fn confirm_lines<'a>(
                 theme.error,
             )));
             lines.push(Line::default());
-            lines.push(keys(&[("l", "lock a new rate"), ("Esc", "cancel")], theme));
+            lines.push(stage_keys(app, theme));
         }
     }
     lines
@@ -276,13 +276,13 @@ fn submitting_lines<'a>(theme: &Theme) -> Vec<Line<'a>> {
     ]
 }
 
-fn rejected_lines<'a>(message: &str, theme: &Theme) -> Vec<Line<'a>> {
+fn rejected_lines<'a>(app: &App, message: &str, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines: Vec<Line> = message
         .lines()
         .map(|line| Line::from(Span::styled(format!("  ! {line}"), theme.error)))
         .collect();
     lines.push(Line::default());
-    lines.push(keys(&[("l", "lock again"), ("Esc", "close")], theme));
+    lines.push(stage_keys(app, theme));
     lines
 }
 
@@ -293,26 +293,34 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, theme: &Theme) -> Vec<Line<'a>> {
         .find(&Currency::new(&t.currency))
         .map(crate::app::balances::BalanceRow::networks)
         .unwrap_or_default();
+    let cursor = |field: OrderField| {
+        let text = match field {
+            OrderField::Currency => &t.currency,
+            OrderField::Network => &t.network,
+            OrderField::Amount => &t.amount,
+        };
+        (t.field == field).then(|| app.cursor_of(FieldId::Order(field), text))
+    };
     let mut lines = vec![
         Line::default(),
         field(
             "Crypto",
             &t.currency,
-            t.field == OrderField::Currency,
+            cursor(OrderField::Currency),
             editing,
             theme,
         ),
         field(
             "Network",
             &t.network,
-            t.field == OrderField::Network,
+            cursor(OrderField::Network),
             editing,
             theme,
         ),
         field(
             "Settle EUR",
             &t.amount,
-            t.field == OrderField::Amount,
+            cursor(OrderField::Amount),
             editing,
             theme,
         ),
@@ -345,24 +353,24 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, theme: &Theme) -> Vec<Line<'a>> {
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
             lines.push(Line::default());
-            lines.push(editing_keys("choose", theme));
+            lines.push(stage_keys(app, theme));
         }
-        Stage::Locking => lines.extend(locking_lines(theme)),
+        Stage::Locking => lines.extend(locking_lines(app, theme)),
         Stage::Locked { lock, retype } => {
             let fiat = t
                 .validate(&app.balances)
                 .map_or(Decimal::ZERO, |valid| valid.amount);
             lines.extend(order_lock_lines(lock, fiat, theme));
             lines.extend(confirm_lines(
+                app,
                 lock.expires_at,
-                app.now,
                 retype.as_deref(),
                 fiat,
                 theme,
             ));
         }
         Stage::Submitting => lines.extend(submitting_lines(theme)),
-        Stage::Rejected { message } => lines.extend(rejected_lines(message, theme)),
+        Stage::Rejected { message } => lines.extend(rejected_lines(app, message, theme)),
     }
     lines
 }
