@@ -339,7 +339,9 @@ mod tests {
                             history::render(frame, area, &app, &options);
                             live::render(frame, area, &app, &options);
                             status_bar::render(frame, area, &app, &options);
-                            help::render(frame, area, &options);
+                            help::render(frame, area, &app, &options);
+                            message_log::render(frame, area, &app, &options);
+                            quit_confirm::render(frame, area, &app, &options);
                             detail::balance(frame, area, &app, "c1", &options);
                             detail::balance(frame, area, &app, "f1", &options);
                             detail::balance(frame, area, &app, "gone", &options);

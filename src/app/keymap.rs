@@ -160,16 +160,14 @@ impl App {
         if self.mode() == Mode::TooSmall {
             return Vec::new();
         }
-        match self.focused_field() {
-            Some(field) => self.on_text_edit(field, &TextEdit::Paste(text)),
-            None => {
-                self.note(
-                    Level::Warning,
-                    "Paste ignored: no text field has the keyboard",
-                );
-                Vec::new()
-            }
+        if let Some(field) = self.focused_field() {
+            return self.on_text_edit(field, &TextEdit::Paste(text));
         }
+        self.note(
+            Level::Warning,
+            "Paste ignored: no text field has the keyboard",
+        );
+        Vec::new()
     }
 
     pub fn on_action(&mut self, action: Action, mode: Mode) -> Vec<Cmd> {

@@ -121,8 +121,7 @@ impl Action {
             Action::CommandLine => "command-line",
             Action::Close => "close",
             Action::FilterKeep => "keep",
-            Action::FilterCancel => "cancel",
-            Action::TicketCancel => "cancel",
+            Action::FilterCancel | Action::TicketCancel | Action::CommandCancel => "cancel",
             Action::TicketLock => "lock",
             Action::TicketConfirm => "confirm",
             Action::TicketNextField => "next-field",
@@ -131,7 +130,6 @@ impl Action {
             Action::TicketChooseNext => "choose-next",
             Action::CommandRun => "run",
             Action::CommandComplete => "complete",
-            Action::CommandCancel => "cancel",
         }
     }
 

@@ -605,7 +605,7 @@ impl Keymap {
         &mut self,
         scope: &str,
         action: &str,
-        keys: Vec<KeyPress>,
+        keys: &[KeyPress],
     ) -> Result<(), KeymapError> {
         let scope =
             Scope::from_name(scope).ok_or_else(|| KeymapError::UnknownScope(scope.into()))?;
@@ -621,7 +621,7 @@ impl Keymap {
             .iter_mut()
             .filter(|b| b.scope == scope && b.action.name() == action)
         {
-            binding.keys.clone_from(&keys);
+            binding.keys = keys.to_vec();
             found = true;
         }
         if found {
@@ -776,7 +776,7 @@ mod tests {
     fn rebinding_applies_and_rules_are_enforced() {
         let mut keymap = Keymap::default();
         keymap
-            .rebind("dashboard", "refresh", vec![KeyPress::ctrl('r')])
+            .rebind("dashboard", "refresh", &[KeyPress::ctrl('r')])
             .expect("rebind");
         assert_eq!(keymap.check(), Ok(()));
         let dashboard = Mode::Dashboard(Pane::Balances);
@@ -788,7 +788,7 @@ mod tests {
 
         let mut clash = Keymap::default();
         clash
-            .rebind("dashboard", "refresh", vec![KeyPress::ch('q')])
+            .rebind("dashboard", "refresh", &[KeyPress::ch('q')])
             .expect("rebind");
         assert!(matches!(clash.check(), Err(KeymapError::Clash { .. })));
 
@@ -799,7 +799,7 @@ mod tests {
         ] {
             let mut confirm = Keymap::default();
             confirm
-                .rebind("ticket-locked", "confirm", vec![key])
+                .rebind("ticket-locked", "confirm", &[key])
                 .expect("rebind");
             assert!(
                 matches!(confirm.check(), Err(KeymapError::ProtectedConfirm { .. })),
@@ -808,7 +808,7 @@ mod tests {
         }
         let mut confirm_is_cancel = Keymap::default();
         confirm_is_cancel
-            .rebind("ticket-locked", "confirm", vec![KeyPress::ch('n')])
+            .rebind("ticket-locked", "confirm", &[KeyPress::ch('n')])
             .expect("rebind");
         assert!(matches!(
             confirm_is_cancel.check(),
@@ -817,13 +817,13 @@ mod tests {
 
         let mut typing = Keymap::default();
         typing
-            .rebind("filter", "keep", vec![KeyPress::ch('k')])
+            .rebind("filter", "keep", &[KeyPress::ch('k')])
             .expect("rebind");
         assert!(matches!(typing.check(), Err(KeymapError::TypesText { .. })));
 
         let mut reserved = Keymap::default();
         reserved
-            .rebind("dashboard", "refresh", vec![KeyPress::ch('t')])
+            .rebind("dashboard", "refresh", &[KeyPress::ch('t')])
             .expect("rebind");
         assert!(matches!(
             reserved.check(),
@@ -832,11 +832,11 @@ mod tests {
 
         let mut keymap = Keymap::default();
         assert!(matches!(
-            keymap.rebind("dashbord", "refresh", vec![KeyPress::ch('R')]),
+            keymap.rebind("dashbord", "refresh", &[KeyPress::ch('R')]),
             Err(KeymapError::UnknownScope(_))
         ));
         assert!(matches!(
-            keymap.rebind("dashboard", "refresh-all", vec![KeyPress::ch('R')]),
+            keymap.rebind("dashboard", "refresh-all", &[KeyPress::ch('R')]),
             Err(KeymapError::UnknownAction { .. })
         ));
     }
