@@ -124,9 +124,17 @@ fn history_focused_with_filter_being_typed() {
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "usdc");
+    // A real text field: the cursor moves and the bar is drawn where the next character goes.
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Left);
     let terminal = screen(&app, 80, 24);
     assert_snapshot!("history_filter_editing_80x24", terminal.backend());
-    expect_at(terminal.backend().buffer(), "/ usdc█");
+    expect_at(terminal.backend().buffer(), "/ us▏dc");
+    // The status bar offers the filter line's keys, not the dashboard's.
+    expect_at(
+        terminal.backend().buffer(),
+        "Enter keep filter  Esc clear filter",
+    );
 }
 
 #[test]

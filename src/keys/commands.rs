@@ -44,15 +44,15 @@ pub const COMMANDS: &[Command] = &[
         kind: CommandKind::Exchange,
         args: &[Arg::Currency, Arg::Currency, Arg::Amount],
         usage: ":x FROM TO AMOUNT",
-        help: "open the exchange ticket filled in (you still lock and confirm)",
+        help: "exchange ticket, filled in",
     },
     Command {
         name: "order",
         alias: Some("o"),
         kind: CommandKind::Order,
         args: &[Arg::Crypto, Arg::Network, Arg::Amount],
-        usage: ":o CRYPTO NETWORK EUR",
-        help: "open the order ticket filled in (you still lock and confirm)",
+        usage: ":o CRYPTO NET EUR",
+        help: "order ticket, filled in",
     },
     Command {
         name: "filter",
@@ -60,7 +60,7 @@ pub const COMMANDS: &[Command] = &[
         kind: CommandKind::Filter,
         args: &[Arg::Text],
         usage: ":filter TEXT",
-        help: "filter the history (no text: clear)",
+        help: "filter history",
     },
     Command {
         name: "log",
@@ -76,7 +76,7 @@ pub const COMMANDS: &[Command] = &[
         kind: CommandKind::Refresh,
         args: &[],
         usage: ":refresh",
-        help: "refresh balances and history",
+        help: "refresh now",
     },
     Command {
         name: "help",
@@ -92,7 +92,7 @@ pub const COMMANDS: &[Command] = &[
         kind: CommandKind::Quit,
         args: &[],
         usage: ":quit",
-        help: "quit (asks when rows are in flight)",
+        help: "quit",
     },
 ];
 

@@ -43,33 +43,22 @@ pub fn groups(app: &App, mode: Mode) -> Vec<Group> {
 pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions) {
     let theme = &options.theme;
     let groups = groups(app, app.keyboard.help_from);
-    let label_width = groups
-        .iter()
-        .flat_map(|g| g.entries.iter())
-        .map(|(label, _)| format::width(label))
-        .max()
-        .unwrap_or(0)
-        .min(24);
-    let column_width = groups
-        .iter()
-        .flat_map(|g| g.entries.iter())
-        .map(|(_, help)| label_width + 5 + format::width(help))
-        .max()
-        .unwrap_or(0)
-        .max(20);
-
-    // The mode's keys on the left, the commands on the right, when two columns fit.
+    // The mode's keys on the left, the commands on the right, when two columns fit; each
+    // column as wide as its own entries.
     let (left, right) = groups.split_at(1);
-    let left_lines = lines(left, label_width, theme);
-    let right_lines = lines(right, label_width, theme);
-    let two_columns = !right.is_empty() && usize::from(area.width) >= 2 * column_width + 5;
+    let (left_lines, left_width) = column(left, theme);
+    let (right_lines, right_width) = column(right, theme);
+    let two_columns = !right.is_empty() && usize::from(area.width) >= left_width + right_width + 5;
     let (width, height) = if two_columns {
         (
-            2 * column_width + 5,
+            left_width + right_width + 5,
             left_lines.len().max(right_lines.len()) + 2,
         )
     } else {
-        (column_width + 2, left_lines.len() + right_lines.len() + 2)
+        (
+            left_width.max(right_width) + 2,
+            left_lines.len() + right_lines.len() + 2,
+        )
     };
     let close = app
         .key_hints()
@@ -88,7 +77,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     frame.render_widget(block, dialog);
     if two_columns {
         let [left_area, right_area] = Layout::horizontal([
-            Constraint::Length(cells(column_width + 1)),
+            Constraint::Length(cells(left_width + 1)),
             Constraint::Fill(1),
         ])
         .spacing(1)
@@ -100,6 +89,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         all.extend(right_lines);
         frame.render_widget(Paragraph::new(all), inner);
     }
+}
+
+/// The lines of a column and its width.
+fn column(groups: &[Group], theme: &Theme) -> (Vec<Line<'static>>, usize) {
+    let entries = || groups.iter().flat_map(|g| g.entries.iter());
+    let label_width = entries()
+        .map(|(label, _)| format::width(label))
+        .max()
+        .unwrap_or(0);
+    let width = entries()
+        .map(|(_, help)| label_width + 5 + format::width(help))
+        .chain(groups.iter().map(|g| format::width(&g.title) + 2))
+        .max()
+        .unwrap_or(0);
+    (lines(groups, label_width, theme), width)
 }
 
 fn lines(groups: &[Group], label_width: usize, theme: &Theme) -> Vec<Line<'static>> {
