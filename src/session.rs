@@ -126,6 +126,11 @@ pub async fn start(
         max_exchange_eur: config.max_exchange_eur,
     };
     let mut app = App::new(session, now);
+    app.keyboard.keymap = config.keyboard.keymap.clone();
+    app.keyboard.number_format = config.keyboard.number_format;
+    for warning in &config.warnings {
+        app.startup_warning(warning.clone());
+    }
     // P100 may still apply a POST whose answer we gave up on: "not in the history" proves
     // nothing until well past the time a request can take.
     app.reconcile_policy = app

@@ -25,6 +25,10 @@ pub(crate) struct ConfigFile {
     pub timeouts: TimeoutsSection,
     pub polling: PollingSection,
     pub api: ApiSection,
+    /// How numbers are shown and typed (`"1,234.56"`, `"1.234,56"`, `"1 234,56"`, `"1'234.56"`).
+    pub number_format: Option<crate::number_format::NumberFormat>,
+    /// Remapped keys, per mode (see `config/keys.rs`).
+    pub keys: super::keys::KeysSection,
 }
 
 /// `[api]`: only `[api.paths]` for now.
