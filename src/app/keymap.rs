@@ -3,7 +3,7 @@
 
 use super::cmd::Cmd;
 use super::selection::Nav;
-use super::ticket::{ExchangeField, OrderField, StageKind, Ticket};
+use super::ticket::{ExchangeField, OrderField, Ticket};
 use super::{App, Level, Overlay};
 use crate::input::TextEdit;
 use crate::keys::{Action, Binding, Condition, KeyPress, Mode};
@@ -249,13 +249,9 @@ impl App {
         Vec::new()
     }
 
-    /// Rows whose outcome is still open: live rows not final, and a ticket being sent.
+    /// Rows whose outcome is still open (a ticket being sent already has its live row).
     pub fn in_flight(&self) -> usize {
-        let sending = self
-            .ticket
-            .as_ref()
-            .is_some_and(|t| t.stage_kind() == StageKind::Submitting);
-        self.live.in_flight() + usize::from(sending)
+        self.live.in_flight()
     }
 
     /// The question shown while quitting waits for a second press.

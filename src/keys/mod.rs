@@ -6,6 +6,7 @@ pub mod commands;
 pub mod key;
 pub mod mode;
 pub mod parse;
+pub mod readme;
 pub mod table;
 
 pub use action::Action;

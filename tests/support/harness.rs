@@ -302,6 +302,27 @@ impl Desk {
             .unbounded_send(Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
     }
 
+    pub fn press_with(&self, code: KeyCode, modifiers: KeyModifiers) {
+        let _ = self
+            .keys
+            .unbounded_send(Ok(Event::Key(KeyEvent::new(code, modifiers))));
+    }
+
+    /// A bracketed paste, as the terminal sends it.
+    pub fn paste(&self, text: &str) {
+        let _ = self.keys.unbounded_send(Ok(Event::Paste(text.to_string())));
+    }
+
+    /// Stops the loop with Ctrl-C after whatever was sent before (no Esc first) and returns the
+    /// final state.
+    pub async fn stop(self) -> App {
+        self.press_with(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        tokio::time::timeout(PATIENCE, self.task)
+            .await
+            .expect("quits in time")
+            .expect("loop task")
+    }
+
     pub fn key(&self, c: char) {
         self.press(KeyCode::Char(c));
     }
