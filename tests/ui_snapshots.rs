@@ -411,3 +411,37 @@ fn never_panics_at_any_size() {
         }
     }
 }
+
+#[test]
+fn quit_question_message_log_and_command_line_with_their_key_lines() {
+    let mut app = populated_app();
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.mode(), p100_desk::keys::Mode::QuitConfirm);
+    assert!(!app.should_quit, "rows are in flight: q asks first");
+    let terminal = screen(&app, 80, 24);
+    assert_snapshot!("quit_confirm_80x24", terminal.backend());
+    expect_at(terminal.backend().buffer(), "in flight:");
+    expect_at(terminal.backend().buffer(), "q/y quit now  n/Esc stay");
+
+    press(&mut app, KeyCode::Char('n'));
+    press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Char('L'));
+    let terminal = screen(&app, 80, 24);
+    assert_snapshot!("message_log_80x24", terminal.backend());
+    expect_at(
+        terminal.backend().buffer(),
+        "Refreshing balances and history",
+    );
+
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "x us");
+    press(&mut app, KeyCode::Tab);
+    let terminal = screen(&app, 80, 24);
+    assert_snapshot!("command_line_80x24", terminal.backend());
+    expect_at(terminal.backend().buffer(), ":x usd");
+    expect_at(
+        terminal.backend().buffer(),
+        "Enter run  Tab complete  Esc cancel",
+    );
+}

@@ -412,11 +412,13 @@ impl Desk {
         seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// Closes any ticket or dialog (Esc), quits with `q` and returns the final state.
+    /// Closes any ticket or dialog (Esc), quits with `q` (and `y` when rows in flight make the
+    /// desk ask first) and returns the final state.
     pub async fn quit(self) -> App {
         self.press(KeyCode::Esc);
         self.press(KeyCode::Esc);
         self.key('q');
+        self.key('y');
         tokio::time::timeout(PATIENCE, self.task)
             .await
             .expect("quits in time")
