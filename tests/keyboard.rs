@@ -451,3 +451,25 @@ async fn ticket_keys_paste_and_ctrl_c_in_the_filter_through_the_loop() {
     assert!(app.should_quit);
     assert!(app.live.rows.is_empty(), "nothing was confirmed");
 }
+
+#[test]
+fn a_bad_keys_table_stops_the_binary_with_line_and_column_and_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "number_format = \"1.234,56\"\n[keys.ticket-locked]\nconfirm = \"Enter\"\n",
+    )
+    .expect("write config");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_p100-desk"))
+        .arg("--config")
+        .arg(&config)
+        .env("P100_DATA_DIR", dir.path())
+        .env_remove("P100_API_KEY")
+        .output()
+        .expect("run the binary");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("config.toml:3:11"), "{stderr}");
+    assert!(stderr.contains("confirm cannot be Enter"), "{stderr}");
+}
