@@ -4,31 +4,35 @@
 pub mod answers;
 pub mod balances;
 pub mod cmd;
+pub mod command_line;
 pub mod final_refresh;
 pub mod freshness;
 pub mod history;
 pub mod journal_health;
+pub mod keyboard;
 pub mod keymap;
 pub mod live;
+pub mod message_log;
 pub mod msg;
 pub mod reconcile;
 pub mod records;
 pub mod selection;
 pub mod stale_retry;
 pub mod submit;
+pub mod text_fields;
 pub mod ticket;
 pub mod trading;
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use self::balances::BalancesPane;
 use self::cmd::Cmd;
 use self::final_refresh::FinalRefresh;
 use self::history::{HistoryPane, PAGE_LIMIT};
-use self::keymap::{Action, Pane, action_for};
+use self::keyboard::Keyboard;
+use self::keymap::Pane;
 use self::live::{LiveKind, LivePane, WatchTarget};
 use self::msg::Msg;
 use self::reconcile::{ReconcilePolicy, Reconciling};
@@ -82,6 +86,8 @@ pub enum Overlay {
         title: String,
         message: String,
     },
+    /// Every notice since the start (`L`).
+    MessageLog,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +147,8 @@ pub struct App {
     final_refresh: FinalRefresh,
     /// What the journal holds (claimed ids, finals) and whether it can be written.
     pub records: Records,
+    /// Key table, number format, terminal size, quit question, cursor, command line, log.
+    pub keyboard: Keyboard,
     pub should_quit: bool,
 }
 
@@ -169,6 +177,7 @@ impl App {
             reconcile_policy: ReconcilePolicy::default(),
             final_refresh: FinalRefresh::default(),
             records: Records::default(),
+            keyboard: Keyboard::default(),
             should_quit: false,
         }
     }
@@ -181,9 +190,13 @@ impl App {
     pub fn update(&mut self, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
         self.now = now;
         let mut cmds = match msg {
-            Msg::Key(key) => self.on_key(&key),
-            Msg::Paste(text) => self.on_paste(&text),
-            Msg::Resize | Msg::Tick => Vec::new(),
+            Msg::Key(key) => self.on_key(key),
+            Msg::Paste(text) => self.on_paste(text),
+            Msg::Resize { width, height } => {
+                self.keyboard.size = Some((width, height));
+                Vec::new()
+            }
+            Msg::Tick => Vec::new(),
             Msg::RefreshDue => self.refresh(),
             Msg::RetryRefreshDue { seq } => {
                 if self.retry.due(seq) {
@@ -253,11 +266,19 @@ impl App {
     }
 
     fn note(&mut self, level: Level, text: impl Into<String>) {
-        self.notice = Some(Notice {
+        let notice = Notice {
             text: text.into(),
             level,
             at: self.now,
-        });
+        };
+        self.keyboard.log.push(notice.clone());
+        self.notice = Some(notice);
+    }
+
+    /// A warning from before the dashboard ran (config, start-up): into the message log and
+    /// the status bar.
+    pub fn startup_warning(&mut self, text: impl Into<String>) {
+        self.note(Level::Warning, text);
     }
 
     /// Records what a failed background read says about the connection.
@@ -350,127 +371,6 @@ impl App {
         Some(Cmd::Watch(targets))
     }
 
-    fn on_paste(&mut self, text: &str) -> Vec<Cmd> {
-        if self.history.filter_editing {
-            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-            let filter = format!("{}{clean}", self.history.filter);
-            self.history.set_filter(filter);
-        }
-        Vec::new()
-    }
-
-    fn on_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
-        if key.kind == KeyEventKind::Release {
-            return Vec::new();
-        }
-        if self.overlay.is_some() {
-            return self.on_overlay_key(key);
-        }
-        if self.ticket.is_some() {
-            if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-                self.should_quit = true;
-                return vec![Cmd::Quit];
-            }
-            return self.on_ticket_key(key);
-        }
-        if self.history.filter_editing {
-            self.on_filter_key(key);
-            return Vec::new();
-        }
-        match action_for(key, self.focus) {
-            Some(action) => self.on_action(action),
-            None => Vec::new(),
-        }
-    }
-
-    fn on_overlay_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
-        let closes = matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
-            || (key.code == KeyCode::Char('?') && self.overlay == Some(Overlay::Help));
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            self.should_quit = true;
-            return vec![Cmd::Quit];
-        }
-        if closes {
-            self.overlay = None;
-            return Vec::new();
-        }
-        if key.code == KeyCode::Char('c') {
-            if let Some(Overlay::LiveDetail(_)) = &self.overlay {
-                return self.copy_address();
-            }
-        }
-        // An ambiguous row is resolved where its candidates are listed: in its detail.
-        if let Some(Overlay::LiveDetail(_)) = &self.overlay {
-            if let Some(
-                action @ (Action::NextCandidate | Action::MarkApplied | Action::MarkNotApplied),
-            ) = action_for(key, Pane::Live)
-            {
-                return self.on_action(action);
-            }
-        }
-        Vec::new()
-    }
-
-    fn on_filter_key(&mut self, key: &KeyEvent) {
-        match key.code {
-            KeyCode::Enter => self.history.filter_editing = false,
-            KeyCode::Esc => {
-                self.history.filter_editing = false;
-                self.history.set_filter(String::new());
-            }
-            KeyCode::Backspace => {
-                let mut filter = self.history.filter.clone();
-                filter.pop();
-                self.history.set_filter(filter);
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                let filter = format!("{}{c}", self.history.filter);
-                self.history.set_filter(filter);
-            }
-            _ => {}
-        }
-    }
-
-    fn on_action(&mut self, action: Action) -> Vec<Cmd> {
-        match action {
-            Action::Quit => {
-                self.should_quit = true;
-                return vec![Cmd::Quit];
-            }
-            Action::FocusNext => self.focus = self.focus.next(),
-            Action::FocusPrev => self.focus = self.focus.prev(),
-            Action::Focus(pane) => self.focus = pane,
-            Action::Nav(nav) => return self.navigate(nav),
-            Action::Open => self.open_detail(),
-            Action::Back => {
-                if self.focus == Pane::History && !self.history.filter.is_empty() {
-                    self.history.set_filter(String::new());
-                }
-            }
-            Action::Refresh => {
-                self.note(Level::Info, "Refreshing balances and history");
-                return self.refresh();
-            }
-            Action::Filter => self.history.filter_editing = true,
-            Action::Help => self.overlay = Some(Overlay::Help),
-            Action::Dismiss => {
-                if !self.live.dismiss_selected() && self.live.selected().is_some() {
-                    self.note(
-                        Level::Warning,
-                        "Only a final row can be dismissed; this one is still in flight",
-                    );
-                }
-            }
-            Action::CopyAddress => return self.copy_address(),
-            Action::NewExchange => return self.open_exchange_ticket(),
-            Action::NewOrder => return self.open_order_ticket(),
-            Action::NextCandidate => return self.next_candidate(),
-            Action::MarkApplied => return self.mark_applied(),
-            Action::MarkNotApplied => return self.mark_not_applied(),
-        }
-        Vec::new()
-    }
-
     fn navigate(&mut self, nav: selection::Nav) -> Vec<Cmd> {
         match self.focus {
             Pane::Balances => {
@@ -510,11 +410,16 @@ impl App {
         };
     }
 
-    fn copy_address(&mut self) -> Vec<Cmd> {
-        let address = self.live.selected().and_then(|row| match &row.kind {
-            LiveKind::Order(order) => order.wallet_address.clone(),
+    /// The wallet address of the selected live row, if it has one.
+    pub fn selected_address(&self) -> Option<&str> {
+        self.live.selected().and_then(|row| match &row.kind {
+            LiveKind::Order(order) => order.wallet_address.as_deref(),
             LiveKind::Exchange(_) => None,
-        });
+        })
+    }
+
+    fn copy_address(&mut self) -> Vec<Cmd> {
+        let address = self.selected_address().map(str::to_string);
         if let Some(address) = address {
             self.note(Level::Info, format!("Copied wallet address {address}"));
             vec![Cmd::CopyToClipboard(address)]

@@ -7,6 +7,7 @@
 mod env_vars;
 mod error;
 mod file;
+mod keys;
 mod secret_file;
 mod target;
 mod timing;
@@ -18,6 +19,7 @@ use rust_decimal::Decimal;
 
 pub use env_vars::{API_KEY, BASE_URL, DATA_DIR, ENVIRONMENT, EnvVars, HOME, LOG, PROFILE};
 pub use error::ConfigError;
+pub use keys::{KeyboardSettings, keyboard_from_text};
 pub use secret_file::FileText;
 pub use target::{Environment, PRODUCTION_URL, STAGE_URL, Target};
 pub use timing::{Polling, Timeouts};
@@ -61,6 +63,8 @@ pub struct ResolvedConfig {
     pub config_path: Option<PathBuf>,
     /// Things the user should fix but that do not stop the app (e.g. a group-readable key file).
     pub warnings: Vec<String>,
+    /// The key table (with `[keys]` applied) and the number format.
+    pub keyboard: KeyboardSettings,
 }
 
 /// The command-line layer. The API key is deliberately absent: a key on the command line ends
@@ -126,6 +130,7 @@ pub fn resolve(
         &mut warnings,
     )?;
     check_paths(&parsed.api.paths)?;
+    let keyboard = keys::resolve(&parsed.keys, parsed.number_format, file)?;
 
     let data_dir = if let Some(dir) = &cli.data_dir {
         dir.clone()
@@ -155,6 +160,7 @@ pub fn resolve(
         data_dir,
         config_path: file.map(|file| file.path.clone()),
         warnings,
+        keyboard,
     })
 }
 

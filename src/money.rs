@@ -4,7 +4,6 @@
 //! `arbitrary_precision`, so a JSON number such as `412.607142` reaches us as its exact digits.
 
 use std::fmt::Write as _;
-use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use thiserror::Error;
@@ -35,68 +34,15 @@ pub fn is_fiat(currency: &str) -> bool {
     currency.trim().eq_ignore_ascii_case("eur")
 }
 
-/// Why a typed amount was not accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum AmountError {
-    #[error("enter an amount")]
-    Empty,
-    #[error("use '.' for decimals, not ','")]
-    Comma,
-    #[error("'{0}' is not a number")]
-    NotANumber(String),
-    #[error("the amount must be positive")]
-    NotPositive,
-    #[error("{currency} allows at most {allowed} decimals")]
-    TooManyDecimals { currency: String, allowed: u32 },
-    #[error("the amount is too large")]
-    TooLarge,
-}
+pub use crate::number_format::AmountError;
 
-/// Parses what a user typed as an amount of `currency`.
+/// Parses what a user typed as an amount of `currency`, in the default number format
+/// (`1,234.56`); the desk's own setting goes through [`crate::number_format::NumberFormat`].
 ///
-/// Accepts digits with one `.`, and `_` or spaces as digit grouping. Rejects (never rounds) more
-/// decimals than the currency allows, signs, exponents, and `,` (ambiguous between locales).
+/// The text is taken whole: digits, one `.`, and `,` only where it groups thousands. Rejects
+/// (never rounds, never strips) more decimals than the currency allows, signs, exponents, `_`.
 pub fn parse_amount(input: &str, currency: &str) -> Result<Decimal, AmountError> {
-    let cleaned: String = input
-        .trim()
-        .chars()
-        .filter(|c| *c != '_' && *c != ' ')
-        .collect();
-    if cleaned.is_empty() {
-        return Err(AmountError::Empty);
-    }
-    if cleaned.contains(',') {
-        return Err(AmountError::Comma);
-    }
-    if cleaned.starts_with('-') {
-        return Err(AmountError::NotPositive);
-    }
-    let mut dots = 0;
-    for c in cleaned.chars() {
-        match c {
-            '0'..='9' => {}
-            '.' => dots += 1,
-            _ => return Err(AmountError::NotANumber(input.trim().to_string())),
-        }
-    }
-    if dots > 1 || cleaned == "." {
-        return Err(AmountError::NotANumber(input.trim().to_string()));
-    }
-    let decimals = cleaned
-        .split_once('.')
-        .map_or(0, |(_, fraction)| fraction.len());
-    let allowed = scale_of(currency).unwrap_or(MAX_SCALE);
-    if decimals > allowed as usize {
-        return Err(AmountError::TooManyDecimals {
-            currency: currency.to_ascii_uppercase(),
-            allowed,
-        });
-    }
-    let value = Decimal::from_str(&cleaned).map_err(|_| AmountError::TooLarge)?;
-    if value.is_zero() {
-        return Err(AmountError::NotPositive);
-    }
-    Ok(value)
+    crate::number_format::NumberFormat::default().parse_amount(input, currency)
 }
 
 /// How many decimals to show for `currency` at least: its scale, capped for readability.
@@ -341,6 +287,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde::{Deserialize, Serialize};
+    use std::str::FromStr;
 
     fn dec(text: &str) -> Decimal {
         Decimal::from_str(text).expect("test decimal")
@@ -478,8 +425,15 @@ mod tests {
 
     #[test]
     fn user_input_is_parsed_strictly() {
-        assert_eq!(parse_amount(" 1 000.50 ", "eur"), Ok(dec("1000.50")));
-        assert_eq!(parse_amount("1_000", "eur"), Ok(dec("1000")));
+        assert_eq!(parse_amount(" 1,000.50 ", "eur"), Ok(dec("1000.50")));
+        assert!(
+            parse_amount("1_000", "eur").is_err(),
+            "no character is dropped"
+        );
+        assert!(
+            parse_amount("1 000", "eur").is_err(),
+            "no character is dropped"
+        );
         assert_eq!(parse_amount(".5", "btc"), Ok(dec("0.5")));
         assert_eq!(
             parse_amount("1.005", "eur"),
@@ -489,20 +443,23 @@ mod tests {
             })
         );
         assert_eq!(parse_amount("", "eur"), Err(AmountError::Empty));
-        assert_eq!(parse_amount("1,5", "eur"), Err(AmountError::Comma));
-        assert_eq!(parse_amount("-3", "eur"), Err(AmountError::NotPositive));
+        assert!(matches!(
+            parse_amount("1,5", "eur"),
+            Err(AmountError::WrongDecimalSeparator { .. })
+        ));
+        assert_eq!(parse_amount("-3", "eur"), Err(AmountError::Signed));
         assert_eq!(parse_amount("0.00", "eur"), Err(AmountError::NotPositive));
         assert!(matches!(
             parse_amount("1e5", "eur"),
-            Err(AmountError::NotANumber(_))
+            Err(AmountError::NotDigits { .. })
         ));
         assert!(matches!(
             parse_amount("1.2.3", "eur"),
-            Err(AmountError::NotANumber(_))
+            Err(AmountError::TwoDecimalSeparators { .. })
         ));
         assert!(matches!(
             parse_amount(".", "eur"),
-            Err(AmountError::NotANumber(_))
+            Err(AmountError::NotDigits { .. })
         ));
         assert_eq!(
             parse_amount("99999999999999999999999999999999", "eur"),

@@ -31,6 +31,7 @@ use crate::app::cmd::Cmd;
 use crate::app::live::WatchTarget;
 use crate::app::msg::Msg;
 use crate::journal::Entry;
+use crate::keys::KeyPress;
 use crate::poller::{self, DetailsSource, PollSettings};
 use crate::ui::{self, RenderOptions};
 
@@ -154,6 +155,14 @@ where
     );
     refresh.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
+    // The app knows the size before the first key: below the minimum only quitting works.
+    if let Ok(size) = terminal.size() {
+        let resized = Msg::Resize {
+            width: size.width,
+            height: size.height,
+        };
+        app.update(resized, Utc::now());
+    }
     let mut first = startup;
     first.extend(app.init());
     let mut quit = executor.execute(first, effects);
@@ -177,9 +186,12 @@ where
         let msg = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => match event {
-                    Event::Key(key) => Msg::Key(key),
+                    Event::Key(key) => match KeyPress::from_crossterm(&key) {
+                        Some(key) => Msg::Key(key),
+                        None => continue, // a release, or a key we have no name for
+                    },
                     Event::Paste(text) => Msg::Paste(text),
-                    Event::Resize(..) => Msg::Resize,
+                    Event::Resize(width, height) => Msg::Resize { width, height },
                     _ => continue,
                 },
                 Some(Err(error)) => {

@@ -199,6 +199,11 @@ pub async fn start(
     let mut app = App::new(session, now);
     app.records.operator = os_user();
     app.lock_policy = config.trading.lock_policy;
+    app.keyboard.keymap = config.keyboard.keymap.clone();
+    app.keyboard.number_format = config.keyboard.number_format;
+    for warning in &config.warnings {
+        app.startup_warning(warning.clone());
+    }
     // P100 may still apply a POST whose answer we gave up on: "not in the history" proves
     // nothing until well past the time a request can take.
     app.reconcile_policy = app

@@ -13,8 +13,10 @@ pub mod header;
 pub mod help;
 pub mod history;
 pub mod live;
+pub mod message_log;
 pub mod pane;
 pub mod qr;
+pub mod quit_confirm;
 pub mod status_bar;
 pub mod theme;
 pub mod ticket;
@@ -29,9 +31,8 @@ use crate::app::{App, Overlay};
 
 pub use self::theme::Theme;
 
-/// The smallest terminal the dashboard is drawn in.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+/// The smallest terminal the dashboard is drawn in (the app's too-small mode uses the same).
+pub use crate::app::keyboard::{MIN_HEIGHT, MIN_WIDTH};
 /// From this width on, history gets a column of its own.
 pub const WIDE_WIDTH: u16 = 120;
 
@@ -71,6 +72,15 @@ pub fn render(app: &App, frame: &mut Frame, options: &RenderOptions) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area, options);
+        if app.keyboard.quit_asked {
+            let last = Rect {
+                y: area.bottom().saturating_sub(1),
+                height: area.height.min(1),
+                ..area
+            };
+            let text = format!("{} q: quit", app.quit_question());
+            frame.render_widget(Line::styled(text, options.theme.error), last);
+        }
         return;
     }
     dashboard(app, frame, area, options);
@@ -78,6 +88,9 @@ pub fn render(app: &App, frame: &mut Frame, options: &RenderOptions) {
         ticket::render(frame, area, app, open, options);
     }
     overlay(app, frame, area, options);
+    if app.keyboard.quit_asked {
+        quit_confirm::render(frame, area, app, options);
+    }
 }
 
 fn dashboard(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) {
@@ -98,7 +111,8 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) 
 fn overlay(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) {
     match &app.overlay {
         None => {}
-        Some(Overlay::Help) => help::render(frame, area, options),
+        Some(Overlay::Help) => help::render(frame, area, app, options),
+        Some(Overlay::MessageLog) => message_log::render(frame, area, app, options),
         Some(Overlay::BalanceDetail(id)) => detail::balance(frame, area, app, id, options),
         Some(Overlay::TransactionDetail(id)) => detail::transaction(frame, area, app, id, options),
         Some(Overlay::LiveDetail(key)) => detail::live(frame, area, app, key, options),
@@ -326,7 +340,9 @@ mod tests {
                             history::render(frame, area, &app, &options);
                             live::render(frame, area, &app, &options);
                             status_bar::render(frame, area, &app, &options);
-                            help::render(frame, area, &options);
+                            help::render(frame, area, &app, &options);
+                            message_log::render(frame, area, &app, &options);
+                            quit_confirm::render(frame, area, &app, &options);
                             detail::balance(frame, area, &app, "c1", &options);
                             detail::balance(frame, area, &app, "f1", &options);
                             detail::balance(frame, area, &app, "gone", &options);

@@ -18,6 +18,7 @@ use p100_desk::app::msg::{Msg, SubmitError};
 use p100_desk::app::ticket::{Stage, Ticket};
 use p100_desk::app::{App, Overlay};
 use p100_desk::journal::{self, Event};
+use p100_desk::keys::KeyPress;
 use rust_decimal::Decimal;
 use support::fixtures::{self, T0};
 
@@ -26,11 +27,16 @@ fn dec(text: &str) -> Decimal {
 }
 
 fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    Msg::Key(
+        KeyPress::from_crossterm(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+            .expect("a named key"),
+    )
 }
 
 fn code(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    Msg::Key(
+        KeyPress::from_crossterm(&KeyEvent::new(code, KeyModifiers::NONE)).expect("a named key"),
+    )
 }
 
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -707,7 +713,10 @@ fn stale_poll_replies_for_unknown_rows_are_dropped() {
 fn ctrl_c_quits_from_anywhere() {
     let mut app = fixtures::loaded_app();
     app.update(key('x'), at(0));
-    let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    let ctrl_c = Msg::Key(
+        KeyPress::from_crossterm(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+            .expect("a named key"),
+    );
     assert_eq!(app.update(ctrl_c, at(0)), vec![Cmd::Quit]);
 }
 

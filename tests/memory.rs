@@ -19,6 +19,7 @@ use p100_desk::api::error::ApiError;
 use p100_desk::app::App;
 use p100_desk::app::live::{ExchangeLeg, LiveKind, LiveRow, Phase};
 use p100_desk::app::msg::{Msg, SubmitError};
+use p100_desk::keys::KeyPress;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -49,7 +50,9 @@ fn at(i: u64) -> DateTime<Utc> {
 }
 
 fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    Msg::Key(
+        KeyPress::from_crossterm(&KeyEvent::new(code, KeyModifiers::NONE)).expect("a named key"),
+    )
 }
 
 fn unknown_key(k: u64) -> String {

@@ -893,3 +893,63 @@ fn the_test_hooks_are_hidden_from_help() {
         assert!(!help.contains(hidden), "--help shows {hidden}:\n{help}");
     }
 }
+
+/// Issue 10: keys typed behind the "too small" notice (an exchange and a paste) do nothing;
+/// only `q` acts. The binary exiting on `q` proves every key before it was read.
+#[test]
+fn keys_behind_the_too_small_notice_place_nothing() {
+    let mut term = Term::start(&Launch::sandbox());
+    wait_for_dashboard(&term);
+    term.resize(60, 20);
+    term.wait_for("the enlarge notice at 60x20", |screen, _| {
+        screen.contents().contains("Terminal too small")
+    });
+    term.type_text("x10\ry");
+    term.type_text("\x1b[200~10\x1b[201~\r");
+    term.type_text("yy");
+    term.type_text("q");
+    let status = term.wait_exit();
+    assert_clean_exit(&status, &term);
+    let events: Vec<String> = term
+        .journal_lines()
+        .iter()
+        .filter_map(|line| {
+            line.get("event")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(
+        !events.iter().any(|event| event.contains("intent")),
+        "a money-moving intent was journaled behind the notice: {events:?}"
+    );
+    assert_terminal_restored(&term);
+}
+
+/// Issue 10: a bracketed paste into the amount lands whole (it was dropped without a word).
+#[test]
+fn a_bracketed_paste_fills_the_amount() {
+    let mut term = Term::start(&Launch::sandbox());
+    let index = term.wait_until("the dashboard with a USDC balance", |screen, _| {
+        let contents = screen.contents();
+        if !dashboard_loaded(&contents) {
+            return None;
+        }
+        balance_rows(&contents).iter().position(|row| row == "USDC")
+    });
+    term.type_text(&format!("1g{}", "j".repeat(index)));
+    term.wait_for_text(&["▶ USDC "]);
+    term.type_text("x");
+    term.wait_for_text(&["New exchange", "Sell       USDC"]);
+    term.type_text("\x1b[200~12.5\x1b[201~");
+    term.wait_for_text(&["Amount     12.5▏"]);
+    term.type_text("\r");
+    term.wait_for_text(&["y CONFIRM", "12.500000 USDC"]);
+    term.type_text("\x1b");
+    term.wait_for("the ticket closed", |screen, _| {
+        !screen.contents().contains("New exchange")
+    });
+    term.type_text("q");
+    let status = term.wait_exit();
+    assert_clean_exit(&status, &term);
+}

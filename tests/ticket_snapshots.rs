@@ -14,6 +14,7 @@ use p100_desk::api::models::{
 use p100_desk::app::App;
 use p100_desk::app::cmd::Cmd;
 use p100_desk::app::msg::{Msg, SubmitError};
+use p100_desk::keys::KeyPress;
 use p100_desk::ui::{self, RenderOptions, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -31,14 +32,20 @@ fn at(seconds: i64) -> DateTime<Utc> {
 
 fn key(app: &mut App, c: char, now: DateTime<Utc>) -> Vec<Cmd> {
     app.update(
-        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        Msg::Key(
+            KeyPress::from_crossterm(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+                .expect("a named key"),
+        ),
         now,
     )
 }
 
 fn enter(app: &mut App) -> Vec<Cmd> {
     app.update(
-        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        Msg::Key(
+            KeyPress::from_crossterm(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
+                .expect("a named key"),
+        ),
         at(0),
     )
 }
@@ -253,7 +260,10 @@ fn order_detail_shows_the_wallet_as_text_and_qr_when_it_fits() {
         at(6),
     );
     app.update(
-        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        Msg::Key(
+            KeyPress::from_crossterm(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
+                .expect("a named key"),
+        ),
         at(6),
     );
     let big = draw(&app, 140, 45);

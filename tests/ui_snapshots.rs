@@ -11,7 +11,6 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
-use p100_desk::app::keymap::BINDINGS;
 use p100_desk::app::{App, EnvBadge, Overlay};
 use p100_desk::ui::{self, RenderOptions, Theme};
 
@@ -125,9 +124,17 @@ fn history_focused_with_filter_being_typed() {
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "usdc");
+    // A real text field: the cursor moves and the bar is drawn where the next character goes.
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Left);
     let terminal = screen(&app, 80, 24);
     assert_snapshot!("history_filter_editing_80x24", terminal.backend());
-    expect_at(terminal.backend().buffer(), "/ usdc█");
+    expect_at(terminal.backend().buffer(), "/ us▏dc");
+    // The status bar offers the filter line's keys, not the dashboard's.
+    expect_at(
+        terminal.backend().buffer(),
+        "Enter keep filter  Esc clear filter",
+    );
 }
 
 #[test]
@@ -184,9 +191,9 @@ fn help_overlay() {
     assert_snapshot!("help_80x24", small.backend());
     assert_snapshot!("help_140x45", screen(&app, 140, 45).backend());
     // Generated from the binding table: every binding's keys and words are on screen.
-    for binding in BINDINGS {
-        expect_at(small.backend().buffer(), binding.help);
-        expect_at(small.backend().buffer(), binding.label);
+    for hint in app.offered(app.keyboard.help_from) {
+        expect_at(small.backend().buffer(), hint.help);
+        expect_at(small.backend().buffer(), &hint.label);
     }
 }
 
@@ -403,4 +410,38 @@ fn never_panics_at_any_size() {
             }
         }
     }
+}
+
+#[test]
+fn quit_question_message_log_and_command_line_with_their_key_lines() {
+    let mut app = populated_app();
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.mode(), p100_desk::keys::Mode::QuitConfirm);
+    assert!(!app.should_quit, "rows are in flight: q asks first");
+    let terminal = screen(&app, 80, 24);
+    assert_snapshot!("quit_confirm_80x24", terminal.backend());
+    expect_at(terminal.backend().buffer(), "in flight:");
+    expect_at(terminal.backend().buffer(), "q/y quit now  n/Esc stay");
+
+    press(&mut app, KeyCode::Char('n'));
+    press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Char('L'));
+    let terminal = screen(&app, 80, 24);
+    assert_snapshot!("message_log_80x24", terminal.backend());
+    expect_at(
+        terminal.backend().buffer(),
+        "Refreshing balances and history",
+    );
+
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "x us");
+    press(&mut app, KeyCode::Tab);
+    let terminal = screen(&app, 80, 24);
+    assert_snapshot!("command_line_80x24", terminal.backend());
+    expect_at(terminal.backend().buffer(), ":x usd");
+    expect_at(
+        terminal.backend().buffer(),
+        "Enter run  Tab complete  Esc cancel",
+    );
 }

@@ -1,9 +1,12 @@
-//! The one table of key bindings: it dispatches keys and generates the help overlay, so the two
-//! can never disagree.
+//! From the keyboard to the state: the pane enum, `App::mode()`, and the dispatch of a key press
+//! through the binding table to an action (or to a text edit of the focused field).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-
+use super::cmd::Cmd;
 use super::selection::Nav;
+use super::ticket::{ExchangeField, OrderField, Ticket};
+use super::{App, Level, Overlay};
+use crate::input::TextEdit;
+use crate::keys::{Action, Binding, Condition, KeyPress, Mode};
 
 /// The three panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,369 +46,227 @@ impl Pane {
     }
 }
 
-/// What a key means in the dashboard (outside text fields and dialogs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Quit,
-    FocusNext,
-    FocusPrev,
-    Focus(Pane),
-    Nav(Nav),
-    Open,
-    Back,
-    Refresh,
-    Filter,
-    Help,
-    Dismiss,
-    CopyAddress,
-    NewExchange,
-    NewOrder,
-    /// An ambiguous row: highlight its next candidate.
-    NextCandidate,
-    /// An ambiguous row: the user says it was applied, as the highlighted candidate.
-    MarkApplied,
-    /// An ambiguous row: the user says it was not applied.
-    MarkNotApplied,
-}
-
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    Global,
-    Pane(Pane),
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Key {
-    pub code: KeyCode,
-    pub modifiers: KeyModifiers,
-}
-
-const fn plain(code: KeyCode) -> Key {
-    Key {
-        code,
-        modifiers: KeyModifiers::NONE,
-    }
-}
-
-const fn ch(c: char) -> Key {
-    plain(KeyCode::Char(c))
-}
-
-const fn ctrl(c: char) -> Key {
-    Key {
-        code: KeyCode::Char(c),
-        modifiers: KeyModifiers::CONTROL,
-    }
-}
-
-pub struct Binding {
-    pub keys: &'static [Key],
-    /// How the keys are written in the help overlay and hints.
-    pub label: &'static str,
-    pub action: Action,
-    pub scope: Scope,
+/// One key hint as drawn: the keys' label, what it does, and the action behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub keys: Vec<KeyPress>,
+    pub label: String,
     pub help: &'static str,
+    pub action: Action,
 }
 
-/// Every binding of the dashboard. Order is the help overlay's order.
-pub const BINDINGS: &[Binding] = &[
-    Binding {
-        keys: &[plain(KeyCode::Tab)],
-        label: "Tab",
-        action: Action::FocusNext,
-        scope: Scope::Global,
-        help: "next pane",
-    },
-    Binding {
-        keys: &[
-            plain(KeyCode::BackTab),
-            Key {
-                code: KeyCode::BackTab,
-                modifiers: KeyModifiers::SHIFT,
+impl Hint {
+    fn of(binding: &Binding) -> Self {
+        Self {
+            keys: binding.keys.clone(),
+            label: binding.label(),
+            help: binding.help,
+            action: binding.action,
+        }
+    }
+}
+
+impl App {
+    /// What has the keyboard, derived from state. Nothing else decides what a key does.
+    pub fn mode(&self) -> Mode {
+        if self.keyboard.too_small() {
+            return Mode::TooSmall;
+        }
+        if self.keyboard.quit_asked {
+            return Mode::QuitConfirm;
+        }
+        match &self.overlay {
+            Some(Overlay::Help) => return Mode::Help,
+            Some(Overlay::BalanceDetail(_) | Overlay::TransactionDetail(_)) => return Mode::Detail,
+            Some(Overlay::LiveDetail(_)) => return Mode::LiveDetail,
+            Some(Overlay::Error { .. }) => return Mode::Error,
+            Some(Overlay::MessageLog) => return Mode::MessageLog,
+            None => {}
+        }
+        if let Some(ticket) = &self.ticket {
+            return Mode::Ticket(ticket.stage_kind());
+        }
+        if self.keyboard.command.is_some() {
+            return Mode::CommandLine;
+        }
+        if self.history.filter_editing {
+            return Mode::Filter;
+        }
+        Mode::Dashboard(self.focus)
+    }
+
+    /// The bindings offered in `mode` now (their condition holds), in table order.
+    pub fn offered(&self, mode: Mode) -> Vec<Hint> {
+        self.keyboard
+            .keymap
+            .for_mode(mode)
+            .filter(|binding| binding.when.is_none_or(|c| self.condition_holds(c)))
+            .map(Hint::of)
+            .collect()
+    }
+
+    /// The hints for the status bar and dialog key lines of the current mode.
+    pub fn key_hints(&self) -> Vec<Hint> {
+        let mode = self.mode();
+        self.keyboard
+            .keymap
+            .for_mode(mode)
+            .filter(|binding| binding.in_bar)
+            .filter(|binding| binding.when.is_none_or(|c| self.condition_holds(c)))
+            .map(Hint::of)
+            .collect()
+    }
+
+    pub fn condition_holds(&self, condition: Condition) -> bool {
+        match condition {
+            Condition::TradingAllowed => !self.session.read_only,
+            Condition::FilterSet => !self.history.filter.is_empty(),
+            Condition::ChoiceField => match &self.ticket {
+                Some(Ticket::Exchange(t)) => t.field != ExchangeField::Amount,
+                Some(Ticket::Order(t)) => t.field != OrderField::Amount,
+                None => false,
             },
-        ],
-        label: "S-Tab",
-        action: Action::FocusPrev,
-        scope: Scope::Global,
-        help: "previous pane",
-    },
-    Binding {
-        keys: &[ch('1')],
-        label: "1",
-        action: Action::Focus(Pane::Balances),
-        scope: Scope::Global,
-        help: "balances",
-    },
-    Binding {
-        keys: &[ch('2')],
-        label: "2",
-        action: Action::Focus(Pane::History),
-        scope: Scope::Global,
-        help: "history",
-    },
-    Binding {
-        keys: &[ch('3')],
-        label: "3",
-        action: Action::Focus(Pane::Live),
-        scope: Scope::Global,
-        help: "live",
-    },
-    Binding {
-        keys: &[ch('j'), plain(KeyCode::Down)],
-        label: "j/↓",
-        action: Action::Nav(Nav::Down),
-        scope: Scope::Global,
-        help: "down",
-    },
-    Binding {
-        keys: &[ch('k'), plain(KeyCode::Up)],
-        label: "k/↑",
-        action: Action::Nav(Nav::Up),
-        scope: Scope::Global,
-        help: "up",
-    },
-    Binding {
-        keys: &[ch('g'), plain(KeyCode::Home)],
-        label: "g",
-        action: Action::Nav(Nav::Top),
-        scope: Scope::Global,
-        help: "first row",
-    },
-    Binding {
-        keys: &[
-            ch('G'),
-            Key {
-                code: KeyCode::Char('G'),
-                modifiers: KeyModifiers::SHIFT,
-            },
-            plain(KeyCode::End),
-        ],
-        label: "G",
-        action: Action::Nav(Nav::Bottom),
-        scope: Scope::Global,
-        help: "last row",
-    },
-    Binding {
-        keys: &[plain(KeyCode::PageUp)],
-        label: "PgUp",
-        action: Action::Nav(Nav::PageUp),
-        scope: Scope::Global,
-        help: "page up",
-    },
-    Binding {
-        keys: &[plain(KeyCode::PageDown)],
-        label: "PgDn",
-        action: Action::Nav(Nav::PageDown),
-        scope: Scope::Global,
-        help: "page down",
-    },
-    Binding {
-        keys: &[plain(KeyCode::Enter)],
-        label: "Enter",
-        action: Action::Open,
-        scope: Scope::Global,
-        help: "details",
-    },
-    Binding {
-        keys: &[plain(KeyCode::Esc)],
-        label: "Esc",
-        action: Action::Back,
-        scope: Scope::Global,
-        help: "back / clear filter",
-    },
-    Binding {
-        keys: &[ch('r')],
-        label: "r",
-        action: Action::Refresh,
-        scope: Scope::Global,
-        help: "refresh now",
-    },
-    Binding {
-        keys: &[ch('x')],
-        label: "x",
-        action: Action::NewExchange,
-        scope: Scope::Global,
-        help: "new exchange",
-    },
-    Binding {
-        keys: &[ch('o')],
-        label: "o",
-        action: Action::NewOrder,
-        scope: Scope::Global,
-        help: "new order",
-    },
-    Binding {
-        keys: &[ch('/')],
-        label: "/",
-        action: Action::Filter,
-        scope: Scope::Pane(Pane::History),
-        help: "filter history",
-    },
-    Binding {
-        keys: &[ch('c')],
-        label: "c",
-        action: Action::CopyAddress,
-        scope: Scope::Pane(Pane::Live),
-        help: "copy wallet address",
-    },
-    Binding {
-        keys: &[ch('d')],
-        label: "d",
-        action: Action::Dismiss,
-        scope: Scope::Pane(Pane::Live),
-        help: "dismiss a final row",
-    },
-    Binding {
-        keys: &[ch(']')],
-        label: "]",
-        action: Action::NextCandidate,
-        scope: Scope::Pane(Pane::Live),
-        help: "ambiguous: next candidate",
-    },
-    Binding {
-        keys: &[ch('a')],
-        label: "a",
-        action: Action::MarkApplied,
-        scope: Scope::Pane(Pane::Live),
-        help: "ambiguous: mark applied as it",
-    },
-    Binding {
-        keys: &[ch('n')],
-        label: "n",
-        action: Action::MarkNotApplied,
-        scope: Scope::Pane(Pane::Live),
-        help: "ambiguous: mark not applied",
-    },
-    Binding {
-        keys: &[ch('?')],
-        label: "?",
-        action: Action::Help,
-        scope: Scope::Global,
-        help: "help",
-    },
-    Binding {
-        keys: &[ch('q'), ctrl('c')],
-        label: "q",
-        action: Action::Quit,
-        scope: Scope::Global,
-        help: "quit",
-    },
-];
-
-fn key_matches(key: &Key, event: &KeyEvent) -> bool {
-    if key.code != event.code {
-        return false;
-    }
-    // Terminals differ on whether an upper-case letter or BackTab carries SHIFT: ignore SHIFT
-    // for characters and BackTab, match every other modifier exactly.
-    let relevant = !KeyModifiers::SHIFT;
-    let ignores_shift = matches!(event.code, KeyCode::Char(_) | KeyCode::BackTab);
-    if ignores_shift {
-        (key.modifiers & relevant) == (event.modifiers & relevant)
-    } else {
-        key.modifiers == event.modifiers
-    }
-}
-
-/// The dashboard action for a key with `focus` on a pane, if any.
-pub fn action_for(event: &KeyEvent, focus: Pane) -> Option<Action> {
-    if event.kind == KeyEventKind::Release {
-        return None;
-    }
-    BINDINGS
-        .iter()
-        .filter(|binding| match binding.scope {
-            Scope::Global => true,
-            Scope::Pane(pane) => pane == focus,
-        })
-        .find(|binding| binding.keys.iter().any(|key| key_matches(key, event)))
-        .map(|binding| binding.action)
-}
-
-/// Short hints for the status bar: the focused pane's own keys first, then the common ones.
-pub fn hints(focus: Pane) -> Vec<(&'static str, &'static str)> {
-    let own = BINDINGS
-        .iter()
-        .filter(|b| b.scope == Scope::Pane(focus))
-        .map(|b| (b.label, b.help));
-    let common = BINDINGS
-        .iter()
-        .filter(|b| {
-            matches!(
-                b.action,
-                Action::Open
-                    | Action::NewExchange
-                    | Action::NewOrder
-                    | Action::Refresh
-                    | Action::Help
-                    | Action::Quit
-            )
-        })
-        .map(|b| (b.label, b.help));
-    own.chain(common).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
+            Condition::LockConfirmable => self.lock_confirmable(),
+            Condition::LockExpired => !self.lock_confirmable(),
+            Condition::HasAddress => self.selected_address().is_some(),
+            Condition::SelectedAmbiguous => self.selected_is_ambiguous(),
+        }
     }
 
-    #[test]
-    fn every_binding_dispatches_to_its_own_action() {
-        for binding in BINDINGS {
-            let focus = match binding.scope {
-                Scope::Global => Pane::Balances,
-                Scope::Pane(pane) => pane,
-            };
-            for k in binding.keys {
-                let event = KeyEvent::new(k.code, k.modifiers);
-                assert_eq!(
-                    action_for(&event, focus),
-                    Some(binding.action),
-                    "{} ({})",
-                    binding.label,
-                    binding.help
-                );
+    fn lock_confirmable(&self) -> bool {
+        use super::ticket::{LockClock, lock_clock};
+        self.ticket
+            .as_ref()
+            .and_then(Ticket::lock_expiry)
+            .is_some_and(|expires| lock_clock(expires, self.now) != LockClock::Expired)
+    }
+
+    /// A key press: the table's action for the mode, else an edit of the focused field.
+    pub(super) fn on_key(&mut self, key: KeyPress) -> Vec<Cmd> {
+        let mode = self.mode();
+        if let Some(action) = self.keyboard.keymap.resolve(mode, key) {
+            return self.on_action(action, mode);
+        }
+        if mode == Mode::TooSmall {
+            return Vec::new(); // nothing acts unseen behind the notice
+        }
+        match (self.focused_field(), TextEdit::for_key(key)) {
+            (Some(field), Some(edit)) => self.on_text_edit(field, &edit),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Bracketed paste: into the focused field whole, or a word saying why not.
+    pub(super) fn on_paste(&mut self, text: String) -> Vec<Cmd> {
+        if self.mode() == Mode::TooSmall {
+            return Vec::new();
+        }
+        if let Some(field) = self.focused_field() {
+            return self.on_text_edit(field, &TextEdit::Paste(text));
+        }
+        self.note(
+            Level::Warning,
+            "Paste ignored: no text field has the keyboard",
+        );
+        Vec::new()
+    }
+
+    pub fn on_action(&mut self, action: Action, mode: Mode) -> Vec<Cmd> {
+        match action {
+            Action::Quit => return self.request_quit(),
+            Action::QuitCancel => self.keyboard.quit_asked = false,
+            Action::FocusNext => self.focus = self.focus.next(),
+            Action::FocusPrev => self.focus = self.focus.prev(),
+            Action::FocusBalances => self.focus = Pane::Balances,
+            Action::FocusHistory => self.focus = Pane::History,
+            Action::FocusLive => self.focus = Pane::Live,
+            Action::Up | Action::Down if mode == Mode::MessageLog => {
+                if action == Action::Up {
+                    self.keyboard.log.scroll_older();
+                } else {
+                    self.keyboard.log.scroll_newer();
+                }
             }
+            Action::Up => return self.navigate(Nav::Up),
+            Action::Down => return self.navigate(Nav::Down),
+            Action::Top => return self.navigate(Nav::Top),
+            Action::Bottom => return self.navigate(Nav::Bottom),
+            Action::PageUp => return self.navigate(Nav::PageUp),
+            Action::PageDown => return self.navigate(Nav::PageDown),
+            Action::Open => self.open_detail(),
+            Action::ClearFilter => self.history.set_filter(String::new()),
+            Action::Refresh => {
+                self.note(Level::Info, "Refreshing balances and history");
+                return self.refresh();
+            }
+            Action::Filter => self.history.filter_editing = true,
+            Action::Help => {
+                self.keyboard.help_from = mode;
+                self.overlay = Some(Overlay::Help);
+            }
+            Action::Dismiss => {
+                if !self.live.dismiss_selected() && self.live.selected().is_some() {
+                    self.note(
+                        Level::Warning,
+                        "Only a final row can be dismissed; this one is still in flight",
+                    );
+                }
+            }
+            Action::CopyAddress => return self.copy_address(),
+            Action::NextCandidate => return self.next_candidate(),
+            Action::MarkApplied => return self.mark_applied(),
+            Action::MarkNotApplied => return self.mark_not_applied(),
+            Action::NewExchange => return self.open_exchange_ticket(),
+            Action::NewOrder => return self.open_order_ticket(),
+            Action::MessageLog => {
+                self.keyboard.log.scroll_up = 0;
+                self.overlay = Some(Overlay::MessageLog);
+            }
+            Action::CommandLine => self.keyboard.command = Some(String::new()),
+            Action::Close => self.overlay = None,
+            Action::FilterKeep => self.history.filter_editing = false,
+            Action::FilterCancel => {
+                self.history.filter_editing = false;
+                self.history.set_filter(String::new());
+            }
+            Action::TicketCancel => self.cancel_ticket(),
+            Action::TicketLock => return self.request_lock(),
+            Action::TicketConfirm => return self.confirm(),
+            Action::TicketNextField => self.next_field(),
+            Action::TicketPrevField => self.prev_field(),
+            Action::TicketChoosePrev => return self.choose(-1),
+            Action::TicketChooseNext => return self.choose(1),
+            Action::CommandRun => return self.run_command_line(),
+            Action::CommandComplete => self.complete_command_line(),
+            Action::CommandCancel => self.keyboard.command = None,
         }
+        Vec::new()
     }
 
-    #[test]
-    fn pane_keys_only_work_in_their_pane() {
-        assert_eq!(
-            action_for(&key(KeyCode::Char('/')), Pane::History),
-            Some(Action::Filter)
-        );
-        assert_eq!(action_for(&key(KeyCode::Char('/')), Pane::Balances), None);
-        assert_eq!(
-            action_for(&key(KeyCode::Char('d')), Pane::Live),
-            Some(Action::Dismiss)
-        );
-        assert_eq!(action_for(&key(KeyCode::Char('d')), Pane::History), None);
-    }
-
-    #[test]
-    fn shifted_letters_and_ctrl_c_resolve() {
-        let shifted = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(
-            action_for(&shifted, Pane::History),
-            Some(Action::Nav(Nav::Bottom))
-        );
-        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(action_for(&ctrl_c, Pane::Live), Some(Action::Quit));
-        let plain_c = key(KeyCode::Char('c'));
-        assert_eq!(action_for(&plain_c, Pane::Live), Some(Action::CopyAddress));
-    }
-
-    #[test]
-    fn focus_cycles_through_all_panes() {
-        for pane in Pane::ALL {
-            assert_eq!(pane.next().prev(), pane);
+    /// `q` or Ctrl-C: quits, but first asks when rows are in flight (a second press quits).
+    fn request_quit(&mut self) -> Vec<Cmd> {
+        if self.in_flight() == 0 || self.keyboard.quit_asked {
+            self.should_quit = true;
+            return vec![Cmd::Quit];
         }
-        assert_eq!(Pane::Live.next(), Pane::Balances);
+        self.keyboard.quit_asked = true;
+        Vec::new()
+    }
+
+    /// Rows whose outcome is still open (a ticket being sent already has its live row).
+    pub fn in_flight(&self) -> usize {
+        self.live.in_flight()
+    }
+
+    /// The question shown while quitting waits for a second press.
+    pub fn quit_question(&self) -> String {
+        let rows = self.in_flight();
+        let noun = if rows == 1 { "row" } else { "rows" };
+        let fate = if self.session.environment == super::EnvBadge::Sandbox {
+            "the embedded sandbox forgets them"
+        } else {
+            "they resume on next start"
+        };
+        format!("{rows} {noun} in flight: {fate}. Quit anyway?")
     }
 }

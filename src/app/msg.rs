@@ -1,6 +1,6 @@
 //! Messages into `App::update`: input, timers, and the answers of background tasks.
 
-use crossterm::event::KeyEvent;
+use crate::keys::KeyPress;
 
 use super::reconcile::Candidate;
 use crate::api::error::ApiError;
@@ -20,11 +20,16 @@ pub enum SubmitError {
 
 #[derive(Debug)]
 pub enum Msg {
-    Key(KeyEvent),
+    /// A key press (releases never reach the app).
+    Key(KeyPress),
     /// Text pasted in one go (bracketed paste), for amounts and filters.
     Paste(String),
-    /// The terminal changed size: redraw.
-    Resize,
+    /// The terminal's size (at start and on every change): redraw, and below the minimum
+    /// only quitting works.
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// The animation/clock tick: only time moved.
     Tick,
     /// The slow refresh timer fired.

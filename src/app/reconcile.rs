@@ -282,6 +282,16 @@ impl App {
         self.live.selected().map(|row| row.key.clone())
     }
 
+    /// Whether the row a resolution key would act on is ambiguous (the keys are offered then).
+    pub fn selected_is_ambiguous(&self) -> bool {
+        self.resolution_target().is_some_and(|key| {
+            self.live
+                .rows
+                .iter()
+                .any(|row| row.key == key && matches!(row.phase, Phase::Ambiguous { .. }))
+        })
+    }
+
     /// `]`: highlight the next candidate of an ambiguous row.
     pub fn next_candidate(&mut self) -> Vec<Cmd> {
         let Some(key) = self.resolution_target() else {

@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use super::balances::{BalanceKind, BalancesPane};
 use crate::api::models::{Currency, ExchangeLock, ExchangeRate, OrderLock, OrderRates};
 use crate::lock_check::{ExchangeIntent, LockWarning, OrderIntent};
-use crate::money::{self, parse_amount};
+use crate::money;
+use crate::number_format::NumberFormat;
 
 /// Confirm is refused this long before `expiresAt`: the POST must reach P100 while the lock
 /// still holds, allowing for latency and clock skew.
@@ -133,6 +134,8 @@ pub struct ExchangeTicket {
     /// What the last lock request asked for: the lock is checked against it and the POST is
     /// built from it (never from the lock's echo).
     pub requested: Option<ExchangeIntent>,
+    /// How the amount is typed (the `number_format` setting).
+    pub number_format: NumberFormat,
 }
 
 /// A validated exchange, ready to quote or lock: what the user asked for.
@@ -150,6 +153,7 @@ impl ExchangeTicket {
             quote_error: None,
             stage: Stage::Editing,
             requested: None,
+            number_format: NumberFormat::default(),
         }
     }
 
@@ -196,7 +200,7 @@ impl ExchangeTicket {
             }
         }
         let currency = from.as_ref().map_or("", Currency::as_str);
-        let amount = match parse_amount(&self.amount, currency) {
+        let amount = match self.number_format.parse_amount(&self.amount, currency) {
             Ok(amount) => Some(amount),
             Err(error) => {
                 problems.push(format!("Amount: {error}"));
@@ -295,6 +299,8 @@ pub struct OrderTicket {
     pub stage: Stage<OrderLock>,
     /// What the last lock request asked for (see `ExchangeTicket::requested`).
     pub requested: Option<OrderIntent>,
+    /// How the amount is typed (the `number_format` setting).
+    pub number_format: NumberFormat,
 }
 
 /// A validated order, ready to lock: what the user asked for.
@@ -315,6 +321,7 @@ impl OrderTicket {
             rates_error: None,
             stage: Stage::Editing,
             requested: None,
+            number_format: NumberFormat::default(),
         }
     }
 
@@ -382,7 +389,7 @@ impl OrderTicket {
                 problems.push(format!("Network: choose one of {}", list.join(", ")));
             }
         }
-        let amount = match parse_amount(&self.amount, ORDER_FIAT) {
+        let amount = match self.number_format.parse_amount(&self.amount, ORDER_FIAT) {
             Ok(amount) => Some(amount),
             Err(error) => {
                 problems.push(format!("Amount (EUR): {error}"));

@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal::Decimal;
 
 use super::balances::{BalanceKind, BalanceRow};
 use super::cmd::Cmd;
+use super::keyboard::FieldId;
+use super::text_fields::edit_field;
 use super::ticket::{
     ExchangeField, ExchangeTicket, LOCK_SAFETY_MARGIN_MS, LockClock, OrderField, OrderTicket,
     Stage, StageKind, Ticket, cycle, cycle_currency, lock_clock,
@@ -19,7 +20,9 @@ use crate::api::models::{
 };
 use crate::journal::Event;
 use crate::lock_check::{LockVerdict, check_exchange_lock, check_order_lock};
+use crate::input::{Applied, TextEdit};
 use crate::money;
+use crate::number_format::NumberFormat;
 
 /// Wait after the last keystroke before asking for an indicative quote.
 pub const QUOTE_DEBOUNCE: Duration = Duration::from_millis(400);
@@ -58,11 +61,9 @@ impl App {
             .map_or_else(String::new, |row| row.currency.as_str().to_string());
         let to = if money::is_fiat(&from) { "usdc" } else { "eur" };
         self.ticket_seq += 1;
-        self.ticket = Some(Ticket::Exchange(ExchangeTicket::new(
-            &from,
-            to,
-            self.ticket_seq,
-        )));
+        let mut ticket = ExchangeTicket::new(&from, to, self.ticket_seq);
+        ticket.number_format = self.keyboard.number_format;
+        self.ticket = Some(Ticket::Exchange(ticket));
         Vec::new()
     }
 
@@ -88,53 +89,43 @@ impl App {
             )
         });
         self.ticket_seq += 1;
-        self.ticket = Some(Ticket::Order(OrderTicket::new(
-            &currency,
-            &network,
-            self.ticket_seq,
-        )));
+        let mut ticket = OrderTicket::new(&currency, &network, self.ticket_seq);
+        ticket.number_format = self.keyboard.number_format;
+        self.ticket = Some(Ticket::Order(ticket));
         vec![Cmd::LoadOrderRates]
     }
 
-    pub(super) fn on_ticket_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
-        let Some(ticket) = self.ticket.as_ref() else {
-            return Vec::new();
-        };
-        let stage = ticket.stage_kind();
-        let locked = stage == StageKind::Locked;
-        let editing = stage == StageKind::Editing;
-        let rejected = stage == StageKind::Rejected;
-        let submitting = stage == StageKind::Submitting;
-        if submitting {
-            // The POST is on its way: nothing to cancel; its answer closes the ticket.
-            return Vec::new();
-        }
-        match key.code {
-            KeyCode::Esc => {
-                self.ticket = None;
-                Vec::new()
-            }
-            KeyCode::Char('n') if locked => {
-                self.ticket = None;
-                Vec::new()
-            }
-            KeyCode::Char('y') if locked => self.confirm(),
-            KeyCode::Char('l') if locked || rejected => self.request_lock(),
-            KeyCode::Backspace if locked => {
-                self.edit_retype(None);
-                Vec::new()
-            }
-            KeyCode::Char(c) if locked && (c.is_ascii_digit() || c == '.') => {
-                self.edit_retype(Some(c));
-                Vec::new()
-            }
-            KeyCode::Enter if editing => self.request_lock(),
-            _ if editing => self.edit_ticket(key),
-            _ => Vec::new(),
+    /// Esc (or `n` on a locked rate): closes the ticket. A ticket being sent has no cancel key:
+    /// the POST is on its way and its answer closes the ticket.
+    pub(super) fn cancel_ticket(&mut self) {
+        if self
+            .ticket
+            .as_ref()
+            .is_some_and(|t| t.stage_kind() != StageKind::Submitting)
+        {
+            self.ticket = None;
         }
     }
 
-    fn edit_retype(&mut self, typed: Option<char>) {
+    pub(super) fn next_field(&mut self) {
+        match self.ticket.as_mut() {
+            Some(Ticket::Exchange(t)) => t.next_field(),
+            Some(Ticket::Order(t)) => t.next_field(),
+            None => {}
+        }
+    }
+
+    pub(super) fn prev_field(&mut self) {
+        match self.ticket.as_mut() {
+            Some(Ticket::Exchange(t)) => t.prev_field(),
+            Some(Ticket::Order(t)) => t.prev_field(),
+            None => {}
+        }
+    }
+
+    /// Typing into the amount asked again above the limit (digits and separators only).
+    pub(super) fn edit_retype(&mut self, edit: &TextEdit) {
+        let format = self.keyboard.number_format;
         let retype = match &mut self.ticket {
             Some(Ticket::Exchange(t)) => match &mut t.stage {
                 Stage::Locked {
@@ -150,81 +141,93 @@ impl App {
             },
             None => return,
         };
-        match typed {
-            Some(c) => retype.push(c),
-            None => {
-                retype.pop();
-            }
-        }
+        let applied = edit_field(
+            &mut self.keyboard.cursor,
+            FieldId::Retype,
+            retype,
+            edit,
+            |c| {
+                c.is_ascii_digit()
+                    || c == format.decimal_separator()
+                    || c == format.group_separator()
+            },
+        );
+        self.refused(applied);
     }
 
-    /// Field editing keys; every change bumps `seq` (dropping answers for the old values) and
-    /// schedules a debounced indicative quote.
-    fn edit_ticket(&mut self, key: &KeyEvent) -> Vec<Cmd> {
+    /// Up/Down in a currency or network field: the next option we hold.
+    pub(super) fn choose(&mut self, step: isize) -> Vec<Cmd> {
         let balances = &self.balances;
         let Some(ticket) = self.ticket.as_mut() else {
             return Vec::new();
         };
         let changed = match ticket {
-            Ticket::Exchange(t) => match key.code {
-                KeyCode::Tab => {
-                    t.next_field();
-                    false
-                }
-                KeyCode::BackTab => {
-                    t.prev_field();
-                    false
-                }
-                KeyCode::Up | KeyCode::Down if t.field != ExchangeField::Amount => {
-                    let step = if key.code == KeyCode::Up { -1 } else { 1 };
-                    let next = cycle_currency(t.field_text_mut(), balances, step, false);
-                    next.map(|next| *t.field_text_mut() = next).is_some()
-                }
-                _ => {
-                    let letters = t.field != ExchangeField::Amount;
-                    edit_text(t.field_text_mut(), key, letters)
-                }
-            },
-            Ticket::Order(t) => match key.code {
-                KeyCode::Tab => {
-                    t.next_field();
-                    false
-                }
-                KeyCode::BackTab => {
-                    t.prev_field();
-                    false
-                }
-                KeyCode::Up | KeyCode::Down if t.field == OrderField::Currency => {
-                    let step = if key.code == KeyCode::Up { -1 } else { 1 };
-                    let next = cycle_currency(&t.currency, balances, step, true);
-                    let changed = next.map(|next| t.currency = next).is_some();
-                    // A new currency: preselect its first network.
-                    let networks = balances
-                        .find(&Currency::new(&t.currency))
-                        .map(super::balances::BalanceRow::networks)
-                        .unwrap_or_default();
-                    t.network = networks.first().cloned().unwrap_or_default();
-                    changed
-                }
-                KeyCode::Up | KeyCode::Down if t.field == OrderField::Network => {
-                    let step = if key.code == KeyCode::Up { -1 } else { 1 };
-                    let networks = balances
-                        .find(&Currency::new(&t.currency))
-                        .map(super::balances::BalanceRow::networks)
-                        .unwrap_or_default();
-                    cycle(&networks, &t.network, step)
-                        .map(|next| t.network = next)
-                        .is_some()
-                }
-                _ => {
-                    let letters = t.field != OrderField::Amount;
-                    edit_text(t.field_text_mut(), key, letters)
-                }
-            },
+            Ticket::Exchange(t) if t.field != ExchangeField::Amount => {
+                let next = cycle_currency(t.field_text_mut(), balances, step, false);
+                next.map(|next| *t.field_text_mut() = next).is_some()
+            }
+            Ticket::Order(t) if t.field == OrderField::Currency => {
+                let next = cycle_currency(&t.currency, balances, step, true);
+                let changed = next.map(|next| t.currency = next).is_some();
+                // A new currency: preselect its first network.
+                let networks = balances
+                    .find(&Currency::new(&t.currency))
+                    .map(super::balances::BalanceRow::networks)
+                    .unwrap_or_default();
+                t.network = networks.first().cloned().unwrap_or_default();
+                changed
+            }
+            Ticket::Order(t) if t.field == OrderField::Network => {
+                let networks = balances
+                    .find(&Currency::new(&t.currency))
+                    .map(super::balances::BalanceRow::networks)
+                    .unwrap_or_default();
+                cycle(&networks, &t.network, step)
+                    .map(|next| t.network = next)
+                    .is_some()
+            }
+            _ => false,
         };
-        if !changed {
-            return Vec::new();
+        if changed {
+            self.ticket_changed()
+        } else {
+            Vec::new()
         }
+    }
+
+    /// A text edit of the focused ticket field. Currency and network fields take letters and
+    /// digits (upper-cased); the amount takes any printable character and is parsed whole, so
+    /// a wrong character shows as an error under the field instead of vanishing.
+    pub(super) fn edit_ticket(&mut self, edit: &TextEdit) -> Vec<Cmd> {
+        let Some(ticket) = self.ticket.as_mut() else {
+            return Vec::new();
+        };
+        let (field, text) = match ticket {
+            Ticket::Exchange(t) => (FieldId::Exchange(t.field), t.field_text_mut()),
+            Ticket::Order(t) => (FieldId::Order(t.field), t.field_text_mut()),
+        };
+        let choice = !matches!(
+            field,
+            FieldId::Exchange(ExchangeField::Amount) | FieldId::Order(OrderField::Amount)
+        );
+        let edit = match edit {
+            TextEdit::Insert(c) if choice => TextEdit::Insert(c.to_ascii_uppercase()),
+            TextEdit::Paste(p) if choice => TextEdit::Paste(p.to_ascii_uppercase()),
+            other => other.clone(),
+        };
+        let applied = edit_field(&mut self.keyboard.cursor, field, text, &edit, |c| {
+            !choice || c.is_ascii_alphanumeric()
+        });
+        if applied == Applied::Changed {
+            return self.ticket_changed();
+        }
+        self.refused(applied);
+        Vec::new()
+    }
+
+    /// A field changed: bump `seq` (dropping answers for the old values) and schedule a
+    /// debounced indicative quote.
+    pub(super) fn ticket_changed(&mut self) -> Vec<Cmd> {
         self.ticket_seq += 1;
         let seq = self.ticket_seq;
         match self.ticket.as_mut() {
@@ -284,7 +287,7 @@ impl App {
 
     /// Enter (or `l`): validate and ask for a lock. What was asked is kept on the ticket: the
     /// lock is checked against it and the POST built from it.
-    fn request_lock(&mut self) -> Vec<Cmd> {
+    pub(super) fn request_lock(&mut self) -> Vec<Cmd> {
         self.ticket_seq += 1;
         let seq = self.ticket_seq;
         let balances = &self.balances;
@@ -476,7 +479,7 @@ impl App {
     }
 
     /// `y` on a locked ticket: checks, journals the intent (via the runtime) and sends ONCE.
-    fn confirm(&mut self) -> Vec<Cmd> {
+    pub(super) fn confirm(&mut self) -> Vec<Cmd> {
         let now = self.now;
         let Some(ticket) = self.ticket.as_ref() else {
             return Vec::new();
@@ -514,7 +517,7 @@ impl App {
                 else {
                     return Vec::new();
                 };
-                if !retype_matches(retype.as_deref(), intent.amount) {
+                if !retype_matches(retype.as_deref(), intent.amount, self.keyboard.number_format) {
                     self.note(Level::Warning, "Type the amount again to confirm");
                     return Vec::new();
                 }
@@ -528,7 +531,7 @@ impl App {
                 else {
                     return Vec::new();
                 };
-                if !retype_matches(retype.as_deref(), intent.fiat_amount) {
+                if !retype_matches(retype.as_deref(), intent.fiat_amount, self.keyboard.number_format) {
                     self.note(Level::Warning, "Type the amount again to confirm");
                     return Vec::new();
                 }
@@ -545,32 +548,9 @@ fn lock_failed(error: &ApiError) -> String {
 }
 
 /// True when no retype is asked for, or what was typed is the amount exactly.
-fn retype_matches(retype: Option<&str>, amount: Decimal) -> bool {
+fn retype_matches(retype: Option<&str>, amount: Decimal, format: NumberFormat) -> bool {
     match retype {
         None => true,
-        Some(text) => text.parse::<Decimal>().is_ok_and(|typed| typed == amount),
-    }
-}
-
-/// Applies a text-editing key to a field; currency fields take letters only. True if changed.
-fn edit_text(text: &mut String, key: &KeyEvent, letters_only: bool) -> bool {
-    match key.code {
-        KeyCode::Backspace => text.pop().is_some(),
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            let allowed = if letters_only {
-                c.is_ascii_alphanumeric()
-            } else {
-                c.is_ascii_digit() || c == '.' || c == '_'
-            };
-            if allowed && text.len() < 40 {
-                text.push(if letters_only {
-                    c.to_ascii_uppercase()
-                } else {
-                    c
-                });
-            }
-            allowed
-        }
-        _ => false,
+        Some(text) => format.parse(text).is_ok_and(|typed| typed == amount),
     }
 }

@@ -26,6 +26,10 @@ pub(crate) struct ConfigFile {
     pub polling: PollingSection,
     pub api: ApiSection,
     pub trading: super::trading::TradingSection,
+    /// How numbers are shown and typed (`"1,234.56"`, `"1.234,56"`, `"1 234,56"`, `"1'234.56"`).
+    pub number_format: Option<crate::number_format::NumberFormat>,
+    /// Remapped keys, per mode (see `config/keys.rs`).
+    pub keys: super::keys::KeysSection,
 }
 
 /// `[api]`: `[api.paths]` and the cap on answer bodies.

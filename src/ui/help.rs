@@ -1,4 +1,5 @@
-//! The help overlay, generated from `keymap::BINDINGS` so it can never disagree with the keys.
+//! The help overlay: the keys of the mode it was opened from (ticket keys included), and the
+//! command line's commands, generated from the binding and command tables.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,75 +8,76 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::theme::Theme;
 use super::{RenderOptions, cells, centered, format};
-use crate::app::keymap::{BINDINGS, Pane, Scope};
+use crate::app::App;
+use crate::keys::Mode;
+use crate::keys::commands::COMMANDS;
 
-/// A titled group of bindings: "Global", or one pane's own keys.
+/// A titled group of entries (keys or commands, and what they do).
 pub struct Group {
-    pub title: &'static str,
-    pub entries: Vec<(&'static str, &'static str)>,
+    pub title: String,
+    pub entries: Vec<(String, String)>,
 }
 
-/// The bindings grouped by scope, in table order; panes without keys of their own are left out.
-pub fn groups() -> Vec<Group> {
-    let scopes = std::iter::once(Scope::Global).chain(Pane::ALL.into_iter().map(Scope::Pane));
-    scopes
-        .map(|scope| Group {
-            title: match scope {
-                Scope::Global => "Global",
-                Scope::Pane(pane) => pane.title(),
-            },
-            entries: BINDINGS
+/// The groups help shows for `mode`: that mode's keys, then (from the dashboard) the commands.
+pub fn groups(app: &App, mode: Mode) -> Vec<Group> {
+    let mut groups = vec![Group {
+        title: format!("Keys: {}", mode.title()),
+        entries: app
+            .offered(mode)
+            .into_iter()
+            .map(|hint| (hint.label, hint.help.to_string()))
+            .collect(),
+    }];
+    if matches!(mode, Mode::Dashboard(_)) {
+        groups.push(Group {
+            title: "Commands (after :)".into(),
+            entries: COMMANDS
                 .iter()
-                .filter(|binding| binding.scope == scope)
-                .map(|binding| (binding.label, binding.help))
+                .map(|command| (command.usage.to_string(), command.help.to_string()))
                 .collect(),
-        })
-        .filter(|group| !group.entries.is_empty())
-        .collect()
+        });
+    }
+    groups
 }
 
-pub fn render(frame: &mut Frame, area: Rect, options: &RenderOptions) {
+pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions) {
     let theme = &options.theme;
-    let groups = groups();
-    let label_width = BINDINGS
-        .iter()
-        .map(|b| format::width(b.label))
-        .max()
-        .unwrap_or(0);
-    let column_width = groups
-        .iter()
-        .flat_map(|g| g.entries.iter())
-        .map(|(_, help)| label_width + 5 + format::width(help))
-        .max()
-        .unwrap_or(0)
-        .max(20);
-
-    // Global keys on the left, each pane's own keys on the right, when two columns fit.
-    let (left, right): (Vec<&Group>, Vec<&Group>) =
-        groups.iter().partition(|g| g.title == "Global");
-    let left_lines = lines(&left, label_width, theme);
-    let right_lines = lines(&right, label_width, theme);
-    let two_columns = usize::from(area.width) >= 2 * column_width + 5;
+    let groups = groups(app, app.keyboard.help_from);
+    // The mode's keys on the left, the commands on the right, when two columns fit; each
+    // column as wide as its own entries.
+    let (left, right) = groups.split_at(1);
+    let (left_lines, left_width) = column(left, theme);
+    let (right_lines, right_width) = column(right, theme);
+    let two_columns = !right.is_empty() && usize::from(area.width) >= left_width + right_width + 5;
     let (width, height) = if two_columns {
         (
-            2 * column_width + 5,
+            left_width + right_width + 5,
             left_lines.len().max(right_lines.len()) + 2,
         )
     } else {
-        (column_width + 2, left_lines.len() + right_lines.len() + 2)
+        (
+            left_width.max(right_width) + 2,
+            left_lines.len() + right_lines.len() + 2,
+        )
     };
+    let close = app
+        .key_hints()
+        .into_iter()
+        .map(|hint| format!("{} to {}", hint.label, hint.help))
+        .collect::<Vec<_>>()
+        .join(", ");
     let dialog = centered(area, cells(width), cells(height));
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.overlay_border)
         .title(Line::styled(" Keys ", theme.title_focused))
-        .title_bottom(Line::styled(" Esc or ? to close ", theme.muted).right_aligned());
+        .title_bottom(Line::styled(format!(" {close} "), theme.muted).right_aligned());
     let inner = block.inner(dialog);
     frame.render_widget(Clear, dialog);
     frame.render_widget(block, dialog);
     if two_columns {
         let [left_area, right_area] = Layout::horizontal([
-            Constraint::Length(cells(column_width + 1)),
+            Constraint::Length(cells(left_width + 1)),
             Constraint::Fill(1),
         ])
         .spacing(1)
@@ -89,7 +91,22 @@ pub fn render(frame: &mut Frame, area: Rect, options: &RenderOptions) {
     }
 }
 
-fn lines(groups: &[&Group], label_width: usize, theme: &Theme) -> Vec<Line<'static>> {
+/// The lines of a column and its width.
+fn column(groups: &[Group], theme: &Theme) -> (Vec<Line<'static>>, usize) {
+    let entries = || groups.iter().flat_map(|g| g.entries.iter());
+    let label_width = entries()
+        .map(|(label, _)| format::width(label))
+        .max()
+        .unwrap_or(0);
+    let width = entries()
+        .map(|(_, help)| label_width + 5 + format::width(help))
+        .chain(groups.iter().map(|g| format::width(&g.title) + 2))
+        .max()
+        .unwrap_or(0);
+    (lines(groups, label_width, theme), width)
+}
+
+fn lines(groups: &[Group], label_width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for (index, group) in groups.iter().enumerate() {
         if index > 0 {

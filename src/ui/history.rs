@@ -84,8 +84,10 @@ fn filter_line(app: &App, theme: &Theme) -> Option<Line<'static>> {
     if history.filter_editing {
         return Some(Line::from(vec![
             Span::styled(" / ", theme.key),
-            Span::raw(history.filter.clone()),
-            Span::styled("█", theme.key),
+            Span::raw(crate::input::with_cursor(
+                &history.filter,
+                app.cursor_of(crate::app::keyboard::FieldId::Filter, &history.filter),
+            )),
             Span::raw(" "),
         ]));
     }

@@ -14,11 +14,13 @@ use super::format::{self, amount_with_currency};
 use super::theme::Theme;
 use crate::api::models::{Currency, ExchangeLock, OrderLock};
 use crate::app::App;
+use crate::app::keyboard::FieldId;
 use crate::app::ticket::{
     ExchangeField, ExchangeTicket, LockClock, ORDER_FIAT, OrderField, OrderTicket, Stage, Ticket,
     lock_clock, throttled_message,
 };
 use crate::lock_check::{LockWarning, exchange_fee};
+use crate::input::with_cursor;
 use crate::money::{format_amount, format_rate};
 
 const WIDTH: u16 = 66;
@@ -51,10 +53,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, ticket: &Ticket, options
     );
 }
 
-fn field<'a>(label: &'a str, value: &str, focused: bool, editing: bool, theme: &Theme) -> Line<'a> {
+fn field<'a>(
+    label: &'a str,
+    value: &str,
+    cursor: Option<usize>,
+    editing: bool,
+    theme: &Theme,
+) -> Line<'a> {
+    let focused = cursor.is_some();
     let marker = if focused && editing { "▶ " } else { "  " };
-    let shown = if focused && editing {
-        format!("{value}▏")
+    let shown = if let (Some(at), true) = (cursor, editing) {
+        with_cursor(value, at)
     } else {
         value.to_string()
     };
@@ -68,15 +77,6 @@ fn field<'a>(label: &'a str, value: &str, focused: bool, editing: bool, theme: &
         Span::styled(format!("{label:<10}"), theme.muted),
         Span::styled(format!(" {shown:<24}"), style),
     ])
-}
-
-fn keys<'a>(pairs: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
-    let mut spans = Vec::new();
-    for (key, what) in pairs {
-        spans.push(Span::styled(format!(" {key} "), theme.key));
-        spans.push(Span::styled(format!("{what}  "), theme.muted));
-    }
-    Line::from(spans)
 }
 
 /// The indicative rate line: the quote, or why there is none, or that it is on its way.
@@ -95,16 +95,16 @@ fn indicative<'a>(quote: Option<Vec<Span<'a>>>, error: Option<&str>, theme: &The
     }
 }
 
-fn editing_keys<'a>(arrows: &'a str, theme: &Theme) -> Line<'a> {
-    keys(
-        &[
-            ("Tab", "field"),
-            ("↑↓", arrows),
-            ("Enter", "lock rate"),
-            ("Esc", "cancel"),
-        ],
-        theme,
-    )
+/// The keys of the ticket's current stage, from the binding table (so they cannot lie).
+fn stage_keys<'a>(app: &App, theme: &Theme) -> Line<'a> {
+    let hints = app.key_hints();
+    let pairs: Vec<(String, &str)> = hints.iter().map(|h| (h.label.clone(), h.help)).collect();
+    let mut spans = Vec::new();
+    for (key, what) in pairs {
+        spans.push(Span::styled(format!(" {key} "), theme.key));
+        spans.push(Span::styled(format!("{what}  "), theme.muted));
+    }
+    Line::from(spans)
 }
 
 fn locking_lines<'a>(app: &App, options: &RenderOptions) -> Vec<Line<'a>> {
@@ -118,7 +118,7 @@ fn locking_lines<'a>(app: &App, options: &RenderOptions) -> Vec<Line<'a>> {
     };
     vec![
         Line::from(Span::styled(waiting, theme.pending)),
-        keys(&[("Esc", "cancel")], theme),
+        stage_keys(app, theme),
     ]
 }
 
@@ -139,20 +139,22 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
         .find(&from)
         .map(|row| format!("available {}", format_amount(row.amount, from.as_str())))
         .unwrap_or_default();
+    let cursor = |field: ExchangeField| {
+        let text = match field {
+            ExchangeField::From => &t.from,
+            ExchangeField::To => &t.to,
+            ExchangeField::Amount => &t.amount,
+        };
+        (t.field == field).then(|| app.cursor_of(FieldId::Exchange(field), text))
+    };
     let mut lines = vec![
         Line::default(),
-        field(
-            "Sell",
-            &t.from,
-            t.field == ExchangeField::From,
-            editing,
-            theme,
-        ),
-        field("Buy", &t.to, t.field == ExchangeField::To, editing, theme),
+        field("Sell", &t.from, cursor(ExchangeField::From), editing, theme),
+        field("Buy", &t.to, cursor(ExchangeField::To), editing, theme),
         field(
             "Amount",
             &t.amount,
-            t.field == ExchangeField::Amount,
+            cursor(ExchangeField::Amount),
             editing,
             theme,
         ),
@@ -182,7 +184,7 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
             lines.push(Line::default());
-            lines.push(editing_keys("currency", theme));
+            lines.push(stage_keys(app, theme));
         }
         Stage::Locking => lines.extend(locking_lines(app, options)),
         Stage::Locked {
@@ -196,19 +198,23 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
                 .as_ref()
                 .map_or(lock.amount, |intent| intent.amount);
             lines.extend(confirm_lines(
+                app,
                 &Confirm {
                     expires_at: lock.expires_at,
                     now: app.now,
                     retype: retype.as_deref(),
                     warnings,
                     amount: asked,
+                    cursor: retype
+                        .as_deref()
+                        .map_or(0, |typed| app.cursor_of(FieldId::Retype, typed)),
                 },
                 theme,
             ));
         }
         Stage::Submitting { .. } => lines.extend(submitting_lines(theme)),
-        Stage::Rejected { message } => lines.extend(rejected_lines(message, theme)),
-        Stage::Throttled { until } => lines.extend(throttled_lines(*until, options)),
+        Stage::Rejected { message } => lines.extend(rejected_lines(app, message, theme)),
+        Stage::Throttled { until } => lines.extend(throttled_lines(app, *until, options)),
     }
     lines
 }
@@ -269,11 +275,13 @@ struct Confirm<'w> {
     warnings: &'w [LockWarning],
     /// The amount as the user asked for it: what must be typed again.
     amount: Decimal,
+    /// Where the cursor is in the retyped amount.
+    cursor: usize,
 }
 
 /// The countdown, the lock's warnings and the confirm keys; an expired lock disables `y` and
 /// says so.
-fn confirm_lines<'a>(confirm: &Confirm<'_>, theme: &Theme) -> Vec<Line<'a>> {
+fn confirm_lines<'a>(app: &App, confirm: &Confirm<'_>, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     for warning in confirm.warnings {
         lines.push(Line::from(Span::styled(
@@ -298,18 +306,16 @@ fn confirm_lines<'a>(confirm: &Confirm<'_>, theme: &Theme) -> Vec<Line<'a>> {
                 };
                 lines.push(Line::from(Span::styled(
                     format!(
-                        "  ! {why}: type the amount ({}) to confirm: {typed}▏",
-                        confirm.amount
+                        "  ! {why}: type the amount ({}) to confirm: {}",
+                        confirm.amount,
+                        with_cursor(typed, confirm.cursor)
                     ),
                     theme.warning,
                 )));
             } else {
                 lines.push(Line::default());
             }
-            lines.push(keys(
-                &[("y", "CONFIRM"), ("n/Esc", "cancel"), ("l", "re-lock")],
-                theme,
-            ));
+            lines.push(stage_keys(app, theme));
         }
         LockClock::Expired => {
             lines.push(Line::from(Span::styled(
@@ -317,16 +323,20 @@ fn confirm_lines<'a>(confirm: &Confirm<'_>, theme: &Theme) -> Vec<Line<'a>> {
                 theme.error,
             )));
             lines.push(Line::default());
-            lines.push(keys(&[("l", "lock a new rate"), ("Esc", "cancel")], theme));
+            lines.push(stage_keys(app, theme));
         }
     }
     lines
 }
 
 /// Confirm was refused during P100's pause: until when, in the user's offset.
-fn throttled_lines<'a>(until: DateTime<Utc>, options: &RenderOptions) -> Vec<Line<'a>> {
+fn throttled_lines<'a>(
+    app: &App,
+    until: DateTime<Utc>,
+    options: &RenderOptions,
+) -> Vec<Line<'a>> {
     let until = format::clock_seconds(until, options.utc_offset);
-    rejected_lines(&throttled_message(&until), &options.theme)
+    rejected_lines(app, &throttled_message(&until), &options.theme)
 }
 
 fn submitting_lines<'a>(theme: &Theme) -> Vec<Line<'a>> {
@@ -339,13 +349,13 @@ fn submitting_lines<'a>(theme: &Theme) -> Vec<Line<'a>> {
     ]
 }
 
-fn rejected_lines<'a>(message: &str, theme: &Theme) -> Vec<Line<'a>> {
+fn rejected_lines<'a>(app: &App, message: &str, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines: Vec<Line> = message
         .lines()
         .map(|line| Line::from(Span::styled(format!("  ! {line}"), theme.error)))
         .collect();
     lines.push(Line::default());
-    lines.push(keys(&[("l", "lock again"), ("Esc", "close")], theme));
+    lines.push(stage_keys(app, theme));
     lines
 }
 
@@ -357,26 +367,34 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
         .find(&Currency::new(&t.currency))
         .map(crate::app::balances::BalanceRow::networks)
         .unwrap_or_default();
+    let cursor = |field: OrderField| {
+        let text = match field {
+            OrderField::Currency => &t.currency,
+            OrderField::Network => &t.network,
+            OrderField::Amount => &t.amount,
+        };
+        (t.field == field).then(|| app.cursor_of(FieldId::Order(field), text))
+    };
     let mut lines = vec![
         Line::default(),
         field(
             "Crypto",
             &t.currency,
-            t.field == OrderField::Currency,
+            cursor(OrderField::Currency),
             editing,
             theme,
         ),
         field(
             "Network",
             &t.network,
-            t.field == OrderField::Network,
+            cursor(OrderField::Network),
             editing,
             theme,
         ),
         field(
             "Settle EUR",
             &t.amount,
-            t.field == OrderField::Amount,
+            cursor(OrderField::Amount),
             editing,
             theme,
         ),
@@ -409,7 +427,7 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
             lines.push(Line::default());
-            lines.push(editing_keys("choose", theme));
+            lines.push(stage_keys(app, theme));
         }
         Stage::Locking => lines.extend(locking_lines(app, options)),
         Stage::Locked {
@@ -423,19 +441,23 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
                 .map_or(Decimal::ZERO, |intent| intent.fiat_amount);
             lines.extend(order_lock_lines(lock, fiat, theme));
             lines.extend(confirm_lines(
+                app,
                 &Confirm {
                     expires_at: lock.expires_at,
                     now: app.now,
                     retype: retype.as_deref(),
                     warnings,
                     amount: fiat,
+                    cursor: retype
+                        .as_deref()
+                        .map_or(0, |typed| app.cursor_of(FieldId::Retype, typed)),
                 },
                 theme,
             ));
         }
         Stage::Submitting { .. } => lines.extend(submitting_lines(theme)),
-        Stage::Rejected { message } => lines.extend(rejected_lines(message, theme)),
-        Stage::Throttled { until } => lines.extend(throttled_lines(*until, options)),
+        Stage::Rejected { message } => lines.extend(rejected_lines(app, message, theme)),
+        Stage::Throttled { until } => lines.extend(throttled_lines(app, *until, options)),
     }
     lines
 }

@@ -327,6 +327,27 @@ impl Desk {
             .unbounded_send(Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
     }
 
+    pub fn press_with(&self, code: KeyCode, modifiers: KeyModifiers) {
+        let _ = self
+            .keys
+            .unbounded_send(Ok(Event::Key(KeyEvent::new(code, modifiers))));
+    }
+
+    /// A bracketed paste, as the terminal sends it.
+    pub fn paste(&self, text: &str) {
+        let _ = self.keys.unbounded_send(Ok(Event::Paste(text.to_string())));
+    }
+
+    /// Stops the loop with Ctrl-C after whatever was sent before (no Esc first) and returns the
+    /// final state.
+    pub async fn stop(self) -> App {
+        self.press_with(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        tokio::time::timeout(PATIENCE, self.task)
+            .await
+            .expect("quits in time")
+            .expect("loop task")
+    }
+
     pub fn key(&self, c: char) {
         self.press(KeyCode::Char(c));
     }
@@ -416,11 +437,13 @@ impl Desk {
         seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// Closes any ticket or dialog (Esc), quits with `q` and returns the final state.
+    /// Closes any ticket or dialog (Esc), quits with `q` (and `y` when rows in flight make the
+    /// desk ask first) and returns the final state.
     pub async fn quit(self) -> App {
         self.press(KeyCode::Esc);
         self.press(KeyCode::Esc);
         self.key('q');
+        self.key('y');
         tokio::time::timeout(PATIENCE, self.task)
             .await
             .expect("quits in time")

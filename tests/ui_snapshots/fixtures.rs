@@ -14,6 +14,7 @@ use p100_desk::api::models::{
 use p100_desk::app::live::{ExchangeLeg, LiveKind, LiveRow, OrderLeg, Phase};
 use p100_desk::app::msg::Msg;
 use p100_desk::app::{App, EnvBadge, SessionInfo};
+use p100_desk::keys::KeyPress;
 
 /// 2026-02-13T11:30:00Z: every fixture's "now".
 pub fn t0() -> DateTime<Utc> {
@@ -157,7 +158,13 @@ pub fn page(rows: std::ops::Range<u64>, total: Option<u64>) -> TransactionPage {
 
 pub fn press(app: &mut App, code: KeyCode) {
     let now = app.now;
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), now);
+    app.update(
+        Msg::Key(
+            KeyPress::from_crossterm(&KeyEvent::new(code, KeyModifiers::NONE))
+                .expect("a named key"),
+        ),
+        now,
+    );
 }
 
 pub fn type_text(app: &mut App, text: &str) {

@@ -1,0 +1,104 @@
+//! The command line's commands: actions with arguments, listed here once for dispatch,
+//! completion and the help overlay.
+
+/// What a command does; the app runs it (`App::run_command_line`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandKind {
+    Exchange,
+    Order,
+    Filter,
+    Help,
+    Log,
+    Refresh,
+    Quit,
+}
+
+/// What an argument position completes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    /// A currency we hold.
+    Currency,
+    /// A crypto currency with networks.
+    Crypto,
+    /// A network of the crypto currency before it.
+    Network,
+    Amount,
+    Text,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Command {
+    pub name: &'static str,
+    pub alias: Option<&'static str>,
+    pub kind: CommandKind,
+    pub args: &'static [Arg],
+    /// How it is written in help: `:x FROM TO AMOUNT`.
+    pub usage: &'static str,
+    pub help: &'static str,
+}
+
+pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "exchange",
+        alias: Some("x"),
+        kind: CommandKind::Exchange,
+        args: &[Arg::Currency, Arg::Currency, Arg::Amount],
+        usage: ":x FROM TO AMOUNT",
+        help: "exchange ticket, filled in",
+    },
+    Command {
+        name: "order",
+        alias: Some("o"),
+        kind: CommandKind::Order,
+        args: &[Arg::Crypto, Arg::Network, Arg::Amount],
+        usage: ":o CRYPTO NET EUR",
+        help: "order ticket, filled in",
+    },
+    Command {
+        name: "filter",
+        alias: None,
+        kind: CommandKind::Filter,
+        args: &[Arg::Text],
+        usage: ":filter TEXT",
+        help: "filter history",
+    },
+    Command {
+        name: "log",
+        alias: None,
+        kind: CommandKind::Log,
+        args: &[],
+        usage: ":log",
+        help: "message log",
+    },
+    Command {
+        name: "refresh",
+        alias: None,
+        kind: CommandKind::Refresh,
+        args: &[],
+        usage: ":refresh",
+        help: "refresh now",
+    },
+    Command {
+        name: "help",
+        alias: None,
+        kind: CommandKind::Help,
+        args: &[],
+        usage: ":help",
+        help: "keys and commands",
+    },
+    Command {
+        name: "quit",
+        alias: Some("q"),
+        kind: CommandKind::Quit,
+        args: &[],
+        usage: ":quit",
+        help: "quit",
+    },
+];
+
+/// The command named `word` (full name or alias).
+pub fn find(word: &str) -> Option<&'static Command> {
+    COMMANDS
+        .iter()
+        .find(|command| command.name == word || command.alias == Some(word))
+}

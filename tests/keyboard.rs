@@ -1,0 +1,475 @@
+//! The keyboard (issue 10): every mode's hints dispatch in that mode and appear in its help,
+//! README's key tables are the binding table, and the cases that once acted unseen, through the
+//! pure update and through the real loop.
+
+#[path = "support/harness.rs"]
+mod harness;
+mod support;
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use harness::{Desk, DeskConfig};
+use p100_desk::api::models::{Currency, ExchangeLock};
+use p100_desk::app::msg::Msg;
+use p100_desk::app::{App, Overlay};
+use p100_desk::keys::readme;
+use p100_desk::keys::{KeyPress, Keymap, Mode};
+use p100_desk::ui::{self, RenderOptions, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rust_decimal::Decimal;
+use support::fixtures::{self, T0};
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    *T0 + Duration::seconds(seconds)
+}
+
+fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+    let key = KeyPress::from_crossterm(&KeyEvent::new(code, modifiers)).expect("a named key");
+    app.update(Msg::Key(key), at(0));
+}
+
+fn key(app: &mut App, c: char) {
+    press(app, KeyCode::Char(c), KeyModifiers::NONE);
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, c);
+    }
+}
+
+fn lock() -> ExchangeLock {
+    ExchangeLock {
+        lock_id: "lock-1".into(),
+        currency_from: Currency::new("usdc"),
+        currency_to: Currency::new("eur"),
+        amount: Decimal::from(100),
+        rate: Decimal::from_str("0.9").expect("rate"),
+        amount_to: Decimal::from(90),
+        expires_at: at(60),
+    }
+}
+
+/// An app put into `mode` the way a user gets there (or, for overlays, by its state).
+fn app_in(mode: Mode) -> App {
+    use p100_desk::app::ticket::StageKind;
+    let mut app = fixtures::loaded_app();
+    let ticket_to = |app: &mut App, stage: StageKind| {
+        key(app, 'x');
+        if stage == StageKind::Editing {
+            return;
+        }
+        typed(app, "100");
+        let cmds = app.update(
+            Msg::Key(KeyPress::plain(p100_desk::keys::KeyCode::Enter)),
+            at(0),
+        );
+        let seq = cmds
+            .iter()
+            .find_map(|cmd| match cmd {
+                p100_desk::app::cmd::Cmd::LockExchange { seq, .. } => Some(*seq),
+                _ => None,
+            })
+            .expect("a lock request");
+        match stage {
+            StageKind::Locking => {}
+            StageKind::Rejected => {
+                app.update(
+                    Msg::ExchangeLocked {
+                        seq,
+                        result: Err(fixtures::business_error("P410", "invalid-currency")),
+                    },
+                    at(0),
+                );
+            }
+            _ => {
+                app.update(
+                    Msg::ExchangeLocked {
+                        seq,
+                        result: Ok(lock()),
+                    },
+                    at(0),
+                );
+                if stage == StageKind::Submitting {
+                    key(app, 'y');
+                }
+            }
+        }
+    };
+    match mode {
+        Mode::Dashboard(pane) => {
+            app.focus = pane;
+        }
+        Mode::Filter => {
+            key(&mut app, '2');
+            key(&mut app, '/');
+        }
+        Mode::Help => key(&mut app, '?'),
+        Mode::Detail => press(&mut app, KeyCode::Enter, KeyModifiers::NONE),
+        Mode::LiveDetail => app.overlay = Some(Overlay::LiveDetail("row".into())),
+        Mode::Error => {
+            app.overlay = Some(Overlay::Error {
+                title: "Refused".into(),
+                message: "P433".into(),
+            });
+        }
+        Mode::MessageLog => key(&mut app, 'L'),
+        Mode::CommandLine => key(&mut app, ':'),
+        Mode::Ticket(stage) => ticket_to(&mut app, stage),
+        Mode::QuitConfirm => {
+            // A ticket being sent is in flight: Ctrl-C asks first.
+            ticket_to(&mut app, StageKind::Submitting);
+            press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        }
+        Mode::TooSmall => {
+            app.update(
+                Msg::Resize {
+                    width: 60,
+                    height: 20,
+                },
+                at(0),
+            );
+        }
+    }
+    assert_eq!(app.mode(), mode, "setting up {mode:?}");
+    app
+}
+
+fn screen_text(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal
+        .draw(|frame| ui::render(app, frame, &RenderOptions::utc(Theme::color())))
+        .expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    buffer
+        .content
+        .chunks(usize::from(width))
+        .map(|row| {
+            row.iter()
+                .map(ratatui::buffer::Cell::symbol)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_mode_hints_dispatch_there_and_every_binding_is_in_its_help() {
+    for mode in Mode::ALL {
+        let app = app_in(mode);
+        let hints = app.key_hints();
+        if mode != Mode::Ticket(p100_desk::app::ticket::StageKind::Submitting) {
+            assert!(!hints.is_empty(), "{mode:?} shows no keys");
+        }
+        // Each hint shown in the mode dispatches its own action in that mode.
+        for hint in &hints {
+            for key in &hint.keys {
+                assert_eq!(
+                    app.keyboard.keymap.resolve(mode, *key),
+                    Some(hint.action),
+                    "{mode:?}: hint {} {}",
+                    hint.label,
+                    hint.help
+                );
+            }
+        }
+        // The hints are drawn (status bar, dialog line) at a roomy size.
+        if mode != Mode::TooSmall {
+            let screen = screen_text(&app, 200, 60);
+            for hint in &hints {
+                assert!(
+                    screen.contains(&format!("{} {}", hint.label, hint.help)),
+                    "{mode:?}: \"{} {}\" not on screen\n{screen}",
+                    hint.label,
+                    hint.help
+                );
+            }
+        }
+        // Help opened from the mode lists every binding offered in it.
+        let mut with_help = app_in(mode);
+        with_help.keyboard.help_from = mode;
+        with_help.overlay = Some(Overlay::Help);
+        with_help.keyboard.quit_asked = false;
+        with_help.keyboard.size = None;
+        let help = screen_text(&with_help, 200, 60);
+        for offered in app.offered(mode) {
+            assert!(
+                help.contains(&offered.label) && help.contains(offered.help),
+                "{mode:?}: {} {} missing from help\n{help}",
+                offered.label,
+                offered.help
+            );
+        }
+    }
+}
+
+#[test]
+fn readme_key_tables_are_the_binding_table() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let begin =
+        "<!-- keys:begin (generated from src/keys/table.rs; tests/keyboard.rs checks) -->\n";
+    let end = "<!-- keys:end -->";
+    let start = readme
+        .find(begin)
+        .expect("README has the keys:begin marker")
+        + begin.len();
+    let stop = readme[start..].find(end).expect("keys:end marker") + start;
+    let expected = readme::markdown(&Keymap::default());
+    assert!(
+        readme[start..stop] == expected,
+        "README's key tables differ from the binding table; put this between the markers:\n{expected}"
+    );
+}
+
+#[test]
+fn typed_amounts_are_parsed_whole_and_refused_with_a_reason() {
+    for (text, reason) in [
+        ("1,5", "use . for decimals"),
+        ("1e3", "digits and one . only"),
+        ("12abc34", "digits and one . only"),
+        ("1_000", "digits and one . only"),
+        ("-5", "must be positive"),
+    ] {
+        let mut app = fixtures::loaded_app();
+        key(&mut app, 'x');
+        typed(&mut app, text);
+        let cmds = app.update(
+            Msg::Key(KeyPress::plain(p100_desk::keys::KeyCode::Enter)),
+            at(0),
+        );
+        assert!(cmds.is_empty(), "{text}: nothing is locked: {cmds:?}");
+        let Some(p100_desk::app::ticket::Ticket::Exchange(t)) = &app.ticket else {
+            panic!("ticket open");
+        };
+        assert_eq!(t.amount, text, "no character dropped or rewritten");
+        let notice = app
+            .notice
+            .as_ref()
+            .map(|n| n.text.clone())
+            .unwrap_or_default();
+        assert!(notice.contains(reason), "{text}: {notice}");
+        assert!(
+            screen_text(&app, 80, 24).contains(reason),
+            "{text}: reason under the field"
+        );
+    }
+}
+
+#[test]
+fn read_only_hides_x_and_o_and_says_why_when_pressed() {
+    let mut app = fixtures::loaded_app_with(|session| session.read_only = true);
+    let screen = screen_text(&app, 200, 60);
+    assert!(
+        !screen.contains("new exchange") && !screen.contains("new order"),
+        "{screen}"
+    );
+    key(&mut app, '?');
+    let help = screen_text(&app, 200, 60);
+    assert!(
+        !help.contains("new exchange") && !help.contains("new order"),
+        "{help}"
+    );
+    key(&mut app, 'q');
+    key(&mut app, 'x');
+    assert!(app.ticket.is_none());
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("Read-only"), "{notice}");
+}
+
+#[test]
+fn the_command_line_prefills_a_ticket_and_never_locks() {
+    let mut app = fixtures::loaded_app();
+    key(&mut app, ':');
+    typed(&mut app, "x usdc eur 1");
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(
+        app.keyboard.command.as_deref(),
+        Some("x usdc eur 1"),
+        "no amount completion"
+    );
+    typed(&mut app, "00");
+    let cmds = app.update(
+        Msg::Key(KeyPress::plain(p100_desk::keys::KeyCode::Enter)),
+        at(0),
+    );
+    assert!(
+        cmds.iter().all(|cmd| !matches!(
+            cmd,
+            p100_desk::app::cmd::Cmd::LockExchange { .. }
+                | p100_desk::app::cmd::Cmd::SubmitExchange { .. }
+        )),
+        "{cmds:?}"
+    );
+    let Some(p100_desk::app::ticket::Ticket::Exchange(t)) = &app.ticket else {
+        panic!("the exchange ticket is open");
+    };
+    assert_eq!(
+        (t.from.as_str(), t.to.as_str(), t.amount.as_str()),
+        ("USDC", "EUR", "100")
+    );
+    assert_eq!(
+        app.mode(),
+        Mode::Ticket(p100_desk::app::ticket::StageKind::Editing)
+    );
+
+    // Completion of the command word and of a currency.
+    let mut app = fixtures::loaded_app();
+    key(&mut app, ':');
+    typed(&mut app, "fil");
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(app.keyboard.command.as_deref(), Some("filter "));
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    key(&mut app, ':');
+    typed(&mut app, "x us");
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    let line = app.keyboard.command.clone().unwrap_or_default();
+    assert!(line.starts_with("x usd"), "{line}");
+}
+
+#[test]
+fn the_message_log_keeps_every_notice_in_full() {
+    let mut app = fixtures::loaded_app();
+    let long = "a very long warning ".repeat(12);
+    app.startup_warning(long.trim().to_string());
+    key(&mut app, 'r');
+    key(&mut app, 'L');
+    assert_eq!(app.mode(), Mode::MessageLog);
+    let screen = screen_text(&app, 200, 60);
+    assert!(
+        screen.contains("Refreshing balances and history"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("a very long warning a very long warning"),
+        "{screen}"
+    );
+    assert!(app.keyboard.log.len() >= 2);
+}
+
+#[test]
+fn quitting_with_rows_in_flight_asks_once() {
+    let mut app = app_in(Mode::QuitConfirm);
+    assert!(!app.should_quit);
+    assert!(
+        app.quit_question().contains("1 row in flight"),
+        "{}",
+        app.quit_question()
+    );
+    key(&mut app, 'n');
+    assert_eq!(
+        app.mode(),
+        Mode::Ticket(p100_desk::app::ticket::StageKind::Submitting)
+    );
+    press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    key(&mut app, 'y');
+    assert!(app.should_quit, "a second press quits");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Through the real loop: scripted keys, TestBackend, the sandbox over loopback.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_the_too_small_notice_keys_place_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sandbox = harness::start_sandbox(harness::fast_sandbox_options()).await;
+    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
+    let mut config = DeskConfig::new(&dir.path().join("journal.jsonl"));
+    config.size = (60, 20);
+    let mut desk = Desk::start(client, config);
+    desk.wait_for("balances behind the notice", |p| {
+        p.balances_loaded && p.screen.contains("Terminal too small")
+    })
+    .await;
+    desk.key('x');
+    desk.type_text("10");
+    desk.press(KeyCode::Enter);
+    desk.key('y');
+    desk.paste("10");
+    let app = desk.stop().await;
+    assert!(app.ticket.is_none(), "no ticket opened unseen");
+    assert!(app.live.rows.is_empty(), "nothing sent");
+    let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap_or_default();
+    assert!(
+        !journal.contains("intent"),
+        "no intent journaled: {journal}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_keys_paste_and_ctrl_c_in_the_filter_through_the_loop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sandbox = harness::start_sandbox(harness::fast_sandbox_options()).await;
+    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
+    let mut desk = Desk::start(client, DeskConfig::new(&dir.path().join("journal.jsonl")));
+    desk.select_balance("usdc").await;
+    desk.key('x');
+    // The status bar shows the ticket's keys, not the dashboard's.
+    let probe = desk
+        .wait_for("exchange ticket", |p| {
+            p.ticket.as_deref() == Some("editing")
+        })
+        .await;
+    let status = probe.screen.lines().last().unwrap_or_default().to_string();
+    assert!(status.contains("Enter lock rate"), "{status}");
+    assert!(
+        !status.contains("next pane") && !status.contains("new exchange"),
+        "{status}"
+    );
+    // `1,5` is refused with a reason, never read as 15.
+    desk.type_text("1,5");
+    desk.press(KeyCode::Enter);
+    desk.wait_for("the decimal comma refused", |p| {
+        p.screen.contains("use . for decimals") && p.ticket.as_deref() == Some("editing")
+    })
+    .await;
+    // A bracketed paste lands whole in the amount (after clearing it with Ctrl-U).
+    desk.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    desk.paste("12.5");
+    desk.wait_for("the pasted amount", |p| p.screen.contains("12.5▏"))
+        .await;
+    desk.press(KeyCode::Enter);
+    desk.wait_for("a lock for the pasted amount", |p| {
+        p.ticket.as_deref() == Some("locked") && p.screen.contains("12.500000 USDC")
+    })
+    .await;
+    desk.press(KeyCode::Esc);
+    // Ctrl-C quits from the filter line (it did nothing there).
+    desk.key('2');
+    desk.key('/');
+    desk.type_text("usdc");
+    desk.wait_for("the filter line", |p| p.screen.contains("/ usdc▏"))
+        .await;
+    let app = desk.stop().await;
+    assert!(app.should_quit);
+    assert!(app.live.rows.is_empty(), "nothing was confirmed");
+}
+
+#[test]
+fn a_bad_keys_table_stops_the_binary_with_line_and_column_and_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "number_format = \"1.234,56\"\n[keys.ticket-locked]\nconfirm = \"Enter\"\n",
+    )
+    .expect("write config");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_p100-desk"))
+        .arg("--config")
+        .arg(&config)
+        .env("P100_DATA_DIR", dir.path())
+        .env_remove("P100_API_KEY")
+        .output()
+        .expect("run the binary");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("config.toml:3:11"), "{stderr}");
+    assert!(stderr.contains("confirm cannot be Enter"), "{stderr}");
+}
