@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod live;
 pub mod msg;
 pub mod reconcile;
+pub mod screen;
 pub mod selection;
 pub mod stale_retry;
 pub mod submit;
@@ -131,6 +132,8 @@ pub struct App {
     pub reconcile_policy: ReconcilePolicy,
     /// Refreshes caused by rows going final, coalesced.
     final_refresh: FinalRefresh,
+    /// Time zone, theme, undo and the `:` command line.
+    pub screen: screen::ScreenState,
     pub should_quit: bool,
 }
 
@@ -156,6 +159,7 @@ impl App {
             retry: RetryState::default(),
             reconcile_policy: ReconcilePolicy::default(),
             final_refresh: FinalRefresh::default(),
+            screen: screen::ScreenState::default(),
             should_quit: false,
         }
     }
@@ -416,6 +420,10 @@ impl App {
             self.on_filter_key(key);
             return Vec::new();
         }
+        if self.screen.command.is_some() {
+            self.on_command_key(key);
+            return Vec::new();
+        }
         match action_for(key, self.focus) {
             Some(action) => self.on_action(action),
             None => Vec::new(),
@@ -483,14 +491,10 @@ impl App {
             }
             Action::Filter => self.history.filter_editing = true,
             Action::Help => self.overlay = Some(Overlay::Help),
-            Action::Dismiss => {
-                if !self.live.dismiss_selected() && self.live.selected().is_some() {
-                    self.note(
-                        Level::Warning,
-                        "Only a final row can be dismissed; this one is still in flight",
-                    );
-                }
-            }
+            Action::Dismiss => self.dismiss_selected_row(),
+            Action::UndoDismiss => self.undo_dismiss(),
+            Action::ToggleUtc => self.toggle_utc(),
+            Action::Command => self.screen.command = Some(String::new()),
             Action::CopyAddress => return self.copy_address(),
             Action::NewExchange => return self.open_exchange_ticket(),
             Action::NewOrder => return self.open_order_ticket(),
@@ -539,11 +543,24 @@ impl App {
 
     fn copy_address(&mut self) -> Vec<Cmd> {
         let address = self.live.selected().and_then(|row| match &row.kind {
-            LiveKind::Order(order) => order.wallet_address.clone(),
+            LiveKind::Order(order) => order
+                .wallet_address
+                .clone()
+                .map(|address| (address, row.phase.is_final())),
             LiveKind::Exchange(_) => None,
         });
-        if let Some(address) = address {
-            self.note(Level::Info, format!("Copied wallet address {address}"));
+        // Whether the terminal took the text is not knowable (OSC 52 has no answer): say what
+        // was done, not "Copied". A closed order's address must not read as "pay here".
+        if let Some((address, closed)) = address {
+            let (level, what) = if closed {
+                (Level::Warning, "order closed: do not pay to this address")
+            } else {
+                (Level::Info, "wallet address")
+            };
+            self.note(
+                level,
+                format!("Sent to the terminal's clipboard (OSC 52), {what}: {address}"),
+            );
             vec![Cmd::CopyToClipboard(address)]
         } else {
             self.note(Level::Warning, "No wallet address to copy yet");

@@ -60,6 +60,9 @@ pub enum Action {
     CopyAddress,
     NewExchange,
     NewOrder,
+    ToggleUtc,
+    UndoDismiss,
+    Command,
 }
 
 /// Where a binding applies.
@@ -249,6 +252,27 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Dismiss,
         scope: Scope::Pane(Pane::Live),
         help: "dismiss a final row",
+    },
+    Binding {
+        keys: &[ch('u')],
+        label: "u",
+        action: Action::UndoDismiss,
+        scope: Scope::Pane(Pane::Live),
+        help: "undo the last dismiss",
+    },
+    Binding {
+        keys: &[ch('t')],
+        label: "t",
+        action: Action::ToggleUtc,
+        scope: Scope::Global,
+        help: "local time / UTC",
+    },
+    Binding {
+        keys: &[ch(':')],
+        label: ":",
+        action: Action::Command,
+        scope: Scope::Global,
+        help: "command (:theme dark|light|high-contrast)",
     },
     Binding {
         keys: &[ch('?')],

@@ -25,6 +25,7 @@ pub(crate) struct ConfigFile {
     pub timeouts: TimeoutsSection,
     pub polling: PollingSection,
     pub api: ApiSection,
+    pub display: super::display::DisplaySection,
 }
 
 /// `[api]`: only `[api.paths]` for now.
