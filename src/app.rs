@@ -174,7 +174,7 @@ impl App {
         let mut cmds = match msg {
             Msg::Key(key) => self.on_key(&key),
             Msg::Paste(text) => self.on_paste(&text),
-            Msg::Resize | Msg::Tick => Vec::new(),
+            Msg::Resize | Msg::Tick => self.fill_history(),
             Msg::RefreshDue => self.refresh(),
             Msg::RetryRefreshDue { seq } => {
                 if self.retry.due(seq) {
@@ -238,6 +238,18 @@ impl App {
         cmds
     }
 
+    /// Loads the next history page while the loaded rows do not fill the pane.
+    fn fill_history(&mut self) -> Vec<Cmd> {
+        self.history
+            .next_page_to_fill()
+            .map(|page| Cmd::LoadHistory {
+                page,
+                limit: PAGE_LIMIT,
+            })
+            .into_iter()
+            .collect()
+    }
+
     fn note(&mut self, level: Level, text: impl Into<String>) {
         self.notice = Some(Notice {
             text: text.into(),
@@ -287,7 +299,7 @@ impl App {
                 self.connection = Connection::Online;
                 self.history.merge(page, data, self.now);
                 self.note_recovery();
-                Vec::new()
+                self.fill_history()
             }
             Err(error) => {
                 let reason = self.background_failure("History", &error);

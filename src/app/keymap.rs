@@ -272,7 +272,7 @@ pub const BINDINGS: &[Binding] = &[
         label: ":",
         action: Action::Command,
         scope: Scope::Global,
-        help: "command (:theme dark|light|high-contrast)",
+        help: "command line (:theme)",
     },
     Binding {
         keys: &[ch('?')],

@@ -1,6 +1,7 @@
 //! The detail overlays (balance, transaction, live row) and the error dialog: every field
 //! spelled out, full ids, in a `dialog` box.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -176,7 +177,7 @@ pub fn live(frame: &mut Frame, area: Rect, app: &App, key: &str, options: &Rende
     let title = format!("{} · {}", row.kind_label(), row.phase.label());
     let mut items = live_items(row, app, options);
     if let LiveKind::Order(order) = &row.kind {
-        items.extend(qr_items(row, order, area, items.len(), options));
+        items.extend(qr_items(row, order, (area, app.now), items.len(), options));
     }
     show(frame, area, &title, items, options);
 }
@@ -187,7 +188,7 @@ pub fn live(frame: &mut Frame, area: Rect, app: &App, key: &str, options: &Rende
 fn qr_items(
     row: &LiveRow,
     order: &OrderLeg,
-    area: Rect,
+    (area, now): (Rect, DateTime<Utc>),
     used: usize,
     options: &RenderOptions,
 ) -> Vec<Item> {
@@ -195,7 +196,7 @@ fn qr_items(
     let Some(address) = order.wallet_address.as_deref() else {
         return Vec::new();
     };
-    if !accepts_payment(row, order) {
+    if !accepts_payment(row, order, now) {
         return Vec::new();
     }
     let amount = order.required.unwrap_or(order.crypto_amount);
@@ -228,13 +229,12 @@ fn qr_items(
     items
 }
 
-/// Whether the order may still be paid: not final, and its payment window not passed.
-fn accepts_payment(row: &LiveRow, order: &OrderLeg) -> bool {
+/// Whether the order may still be paid: not final, not of unknown outcome, and its payment
+/// window not passed by the clock (P100 may say EXPIRED only at its next answer).
+fn accepts_payment(row: &LiveRow, order: &OrderLeg, now: DateTime<Utc>) -> bool {
     !row.phase.is_final()
         && !matches!(row.phase, Phase::Unknown { .. })
-        && order
-            .payment_expires_at
-            .is_none_or(|until| until > row.updated_at.max(row.created_at))
+        && order.payment_expires_at.is_none_or(|until| until > now)
 }
 
 fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
@@ -279,7 +279,7 @@ fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
 
 fn order_items(row: &LiveRow, order: &OrderLeg, app: &App, options: &RenderOptions) -> Vec<Item> {
     let theme = &options.theme;
-    let open = accepts_payment(row, order);
+    let open = accepts_payment(row, order, app.now);
     let mut items = vec![field("Network", order.network.clone())];
     if let Some((done, required)) = order.confirmations {
         items.push(field("Confirmations", format!("{done}/{required}")));

@@ -45,6 +45,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // Records the pane's height even while there are no rows, so the app knows from the first
+    // page on whether the loaded rows fill it (see `HistoryPane::next_page_to_fill`).
+    history.selection.visible_offset(
+        history.selected_index(),
+        history.visible_len(),
+        usize::from(inner.height.saturating_sub(1)),
+    );
 
     let empty_text = if history.filter.is_empty() {
         "No transactions yet.".to_string()
@@ -74,6 +81,9 @@ fn count_text(app: &App) -> String {
         Some(total) => format!("{loaded}/{}", format::count(total)),
         None => loaded,
     };
+    if history.exhausted {
+        text.push_str(" · all loaded");
+    }
     if !history.filter.is_empty() {
         text = format!(
             "{} match · {text}",
