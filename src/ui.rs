@@ -14,6 +14,7 @@ pub mod header;
 pub mod help;
 pub mod history;
 pub mod live;
+pub mod order_checks;
 pub mod pane;
 pub mod qr;
 pub mod status_bar;

@@ -444,6 +444,64 @@ fn a_tall_history_pane_loads_the_next_page_instead_of_showing_blank_rows() {
 }
 
 #[test]
+fn an_order_below_the_networks_minimum_deposit_is_warned_before_it_is_confirmed() {
+    use p100_desk::api::models::{Currency, OrderLock};
+    use p100_desk::app::cmd::Cmd;
+    use p100_desk::app::msg::Msg;
+    let mut app = populated_app();
+    // USDC, whose ethereum network lists a minimum deposit of 10.
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Char('o'));
+    assert!(app.ticket.is_some(), "the order ticket opens");
+    type_text(&mut app, "3");
+    let now = app.now;
+    let cmds = app.update(
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Enter,
+            crossterm::event::KeyModifiers::NONE,
+        )),
+        now,
+    );
+    let seq = cmds
+        .iter()
+        .find_map(|cmd| match cmd {
+            Cmd::LockOrder { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .expect("a lock request");
+    app.update(
+        Msg::OrderLocked {
+            seq,
+            result: Ok(OrderLock {
+                lock_id: "36e19a53-1c2d-4e5f-8a9b-0c1d2e3f4a5b".into(),
+                amount: fixtures::dec("3.571428"),
+                rate: fixtures::dec("0.84"),
+                expires_at: now + chrono::Duration::seconds(30),
+                currency: Currency::new("usdc"),
+                destination_currency: Some(Currency::new("eur")),
+                network: Some("ethereum".into()),
+            }),
+        },
+        now,
+    );
+    at_every_size("order_below_min_deposit", &app);
+    for (width, height) in SIZES {
+        let text = format!("{}", screen(&app, width, height).backend());
+        assert!(
+            text.contains("! Below min deposit 10.000000 USDC on ethereum: may be lost"),
+            "{text}"
+        );
+        assert!(text.contains("Payment window: set by P100"), "{text}");
+        assert!(
+            text.contains("y CONFIRM"),
+            "the confirm keys still show: {text}"
+        );
+    }
+}
+
+#[test]
 fn history_at_120_columns_shows_the_other_leg_and_the_id() {
     let app = populated_app();
     let terminal = screen(&app, 120, 40);
