@@ -502,6 +502,39 @@ fn an_order_below_the_networks_minimum_deposit_is_warned_before_it_is_confirmed(
 }
 
 #[test]
+fn the_reporting_currency_values_balances_and_labels_the_total_indicative() {
+    let app = populated_app();
+    let mut options = RenderOptions::utc(Theme::color());
+    options.reporting_currency = "usdc".into();
+    let terminal = draw(&app, 120, 40, &options);
+    let buffer = terminal.backend().buffer();
+    expect_at(buffer, "≈ USDC");
+    // 152,340.75 EUR at 0.963728 EUR per USDC.
+    expect_at(buffer, "158,074.43");
+    expect_at(buffer, "indicative, rates of 11:29");
+    // A currency without a rate: EUR, and the note says why.
+    options.reporting_currency = "usdt".into();
+    let terminal = draw(&app, 120, 40, &options);
+    let buffer = terminal.backend().buffer();
+    expect_at(buffer, "≈ EUR");
+    expect_at(buffer, "in EUR: no rate for USDT");
+}
+
+#[test]
+fn ages_under_a_minute_are_redrawn_at_least_every_ten_seconds() {
+    use p100_desk::app::msg::Msg;
+    let mut app = populated_app();
+    let every = app
+        .animation_interval()
+        .expect("ticks while ages count seconds");
+    assert!(every <= std::time::Duration::from_secs(10));
+    let later = app.now + chrono::Duration::minutes(10);
+    app.update(Msg::Tick, later);
+    app.live.rows.clear();
+    assert_eq!(app.animation_interval(), None, "idle again after a minute");
+}
+
+#[test]
 fn history_at_120_columns_shows_the_other_leg_and_the_id() {
     let app = populated_app();
     let terminal = screen(&app, 120, 40);

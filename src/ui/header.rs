@@ -97,3 +97,24 @@ pub fn terminal_title(session: &SessionInfo) -> String {
         session.environment.label()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::EnvBadge;
+
+    #[test]
+    fn the_title_names_profile_and_environment() {
+        let session = SessionInfo {
+            environment: EnvBadge::Production,
+            profile: "treasury".into(),
+            read_only: false,
+            bell: false,
+            max_exchange_eur: None,
+        };
+        assert_eq!(
+            terminal_title(&session),
+            "p100-desk · treasury · PRODUCTION"
+        );
+    }
+}
