@@ -196,7 +196,9 @@ fn qr_items(
     let Some(address) = order.wallet_address.as_deref() else {
         return Vec::new();
     };
-    if !accepts_payment(row, order, now) {
+    // Fully paid: a code would invite a second payment.
+    let paid = matches!((order.received, order.required), (Some(got), Some(due)) if got >= due);
+    if !accepts_payment(row, order, now) || paid {
         return Vec::new();
     }
     let amount = order.required.unwrap_or(order.crypto_amount);
