@@ -16,6 +16,7 @@ pub mod message_log;
 pub mod msg;
 pub mod reconcile;
 pub mod records;
+pub mod screen;
 pub mod selection;
 pub mod stale_retry;
 pub mod submit;
@@ -149,6 +150,8 @@ pub struct App {
     pub records: Records,
     /// Key table, number format, terminal size, quit question, cursor, command line, log.
     pub keyboard: Keyboard,
+    /// Time zone, theme, undo and the `:` command line.
+    pub screen: screen::ScreenState,
     pub should_quit: bool,
 }
 
@@ -178,6 +181,7 @@ impl App {
             final_refresh: FinalRefresh::default(),
             records: Records::default(),
             keyboard: Keyboard::default(),
+            screen: screen::ScreenState::default(),
             should_quit: false,
         }
     }
@@ -194,9 +198,9 @@ impl App {
             Msg::Paste(text) => self.on_paste(text),
             Msg::Resize { width, height } => {
                 self.keyboard.size = Some((width, height));
-                Vec::new()
+                self.fill_history()
             }
-            Msg::Tick => Vec::new(),
+            Msg::Tick => self.fill_history(),
             Msg::RefreshDue => self.refresh(),
             Msg::RetryRefreshDue { seq } => {
                 if self.retry.due(seq) {
@@ -265,6 +269,18 @@ impl App {
         cmds
     }
 
+    /// Loads the next history page while the loaded rows do not fill the pane.
+    fn fill_history(&mut self) -> Vec<Cmd> {
+        self.history
+            .next_page_to_fill()
+            .map(|page| Cmd::LoadHistory {
+                page,
+                limit: PAGE_LIMIT,
+            })
+            .into_iter()
+            .collect()
+    }
+
     fn note(&mut self, level: Level, text: impl Into<String>) {
         let notice = Notice {
             text: text.into(),
@@ -322,7 +338,7 @@ impl App {
                 self.connection = Connection::Online;
                 self.history.merge(page, data, self.now);
                 self.note_recovery();
-                Vec::new()
+                self.fill_history()
             }
             Err(error) => {
                 let reason = self.background_failure("History", &error);
@@ -419,9 +435,25 @@ impl App {
     }
 
     fn copy_address(&mut self) -> Vec<Cmd> {
-        let address = self.selected_address().map(str::to_string);
-        if let Some(address) = address {
-            self.note(Level::Info, format!("Copied wallet address {address}"));
+        let address = self.live.selected().and_then(|row| match &row.kind {
+            LiveKind::Order(order) => order
+                .wallet_address
+                .clone()
+                .map(|address| (address, row.phase.is_final())),
+            LiveKind::Exchange(_) => None,
+        });
+        // Whether the terminal took the text is not knowable (OSC 52 has no answer): say what
+        // was done, not "Copied". A closed order's address must not read as "pay here".
+        if let Some((address, closed)) = address {
+            let (level, what) = if closed {
+                (Level::Warning, "order closed: do not pay to this address")
+            } else {
+                (Level::Info, "wallet address")
+            };
+            self.note(
+                level,
+                format!("Sent to the terminal's clipboard (OSC 52), {what}: {address}"),
+            );
             vec![Cmd::CopyToClipboard(address)]
         } else {
             self.note(Level::Warning, "No wallet address to copy yet");
@@ -435,13 +467,25 @@ impl App {
         // A lock countdown is on screen: tick 4 times a second, only while it is visible.
         let countdown =
             self.overlay.is_none() && self.ticket.as_ref().and_then(Ticket::lock_expiry).is_some();
+        if countdown {
+            return Some(std::time::Duration::from_millis(250));
+        }
         // The header says "throttled until": redraw when the pause ends.
         let pause_end = self
             .throttled_until
             .and_then(|until| (until - self.now).to_std().ok())
             .map(|left| left.max(std::time::Duration::from_millis(50)));
-        let tick = countdown.then(|| std::time::Duration::from_millis(250));
-        match (tick, pause_end) {
+        // "updated 40s ago" counts in seconds for its first minute: redraw every 5 s meanwhile
+        // (the issue asks for at least every 10 s), then sleep again.
+        let young = |at: DateTime<Utc>| (self.now - at).num_seconds() < 60;
+        let ages = [
+            self.balances.freshness.loaded_at,
+            self.history.freshness.loaded_at,
+        ];
+        let counting = ages.into_iter().flatten().any(young)
+            || self.live.rows.iter().any(|row| young(row.created_at));
+        let ages_tick = counting.then(|| std::time::Duration::from_secs(5));
+        match (ages_tick, pause_end) {
             (Some(tick), Some(end)) => Some(tick.min(end)),
             (tick, end) => tick.or(end),
         }

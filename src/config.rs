@@ -4,6 +4,7 @@
 //! command-line overrides, and reads nothing else except a key file through the reader it is
 //! given. [`load`] is the thin impure shell the binary uses: it finds and reads the files.
 
+mod display;
 mod env_vars;
 mod error;
 mod file;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
+pub use display::{DEFAULT_DATE_FORMAT, DisplaySettings, ThemeName, TimeZoneSetting};
 pub use env_vars::{API_KEY, BASE_URL, DATA_DIR, ENVIRONMENT, EnvVars, HOME, LOG, PROFILE};
 pub use error::ConfigError;
 pub use keys::{KeyboardSettings, keyboard_from_text};
@@ -57,6 +59,8 @@ pub struct ResolvedConfig {
     pub bell: bool,
     /// `[trading]`: lock checks and the throttle cap.
     pub trading: Trading,
+    /// `[display]`: theme, dates, time zone, reporting currency.
+    pub display: DisplaySettings,
     /// Journal and logs live here.
     pub data_dir: PathBuf,
     /// The config file that was read, if any.
@@ -157,6 +161,7 @@ pub fn resolve(
         max_exchange_eur: profile.max_exchange_eur,
         bell: profile.bell,
         trading: parsed.trading.resolve(),
+        display: parsed.display.resolve()?,
         data_dir,
         config_path: file.map(|file| file.path.clone()),
         warnings,

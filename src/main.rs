@@ -201,7 +201,7 @@ async fn run_app(
     let session = session::start(&config, cli.sandbox_pace.into(), chrono::Utc::now())
         .await
         .wrap_err("could not start the session")?;
-    let render = RenderOptions::from_environment(chrono::Utc::now());
+    let render = RenderOptions::from_environment(chrono::Utc::now(), &config.display);
     let options = RunOptions {
         render,
         refresh_every: config.polling.refresh,
@@ -260,6 +260,11 @@ async fn run_terminal(
 ) -> Result<Stop> {
     let mut terminal = p100_desk::terminal::enter()
         .wrap_err("p100-desk needs an interactive terminal (stdin and stdout a TTY)")?;
+    // Best effort: a terminal without titles ignores it, and nothing depends on it.
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::SetTitle(p100_desk::ui::header::terminal_title(&app.session))
+    );
     let mut effects = StdoutEffects;
     let events = crossterm::event::EventStream::new().inspect(move |event| {
         use crossterm::event::{Event, KeyCode};

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use rust_decimal::{Decimal, RoundingStrategy};
 use thiserror::Error;
 
-/// The most decimals any currency we know uses (eth, pol). Also the most we accept for unknown
-/// currencies from user input.
+/// The most decimals we accept from user input for a currency P100 does not document (18, the
+/// ERC-20 maximum). Documented currencies use their own, smaller scale (see [`scale_of`]).
 pub const MAX_SCALE: u32 = 18;
 
 /// Decimals shown by default. Amounts with more significant digits still show all of them: the
@@ -18,11 +18,13 @@ const DISPLAY_DECIMALS_CAP: u32 = 8;
 
 /// The number of decimals a currency's amounts carry, for the currencies P100 documents.
 /// Unknown currencies return `None`: we keep whatever the API sent.
+///
+/// From P100's documented amount strings (see P100-API.md (rev)): eth and pol are 8, not the
+/// chains' 18, and a documented P403 reads "Amount can have at most 8 decimal places".
 pub fn scale_of(currency: &str) -> Option<u32> {
     let scale = match currency.trim().to_ascii_lowercase().as_str() {
         "eur" => 2,
-        "btc" | "ltc" | "doge" => 8,
-        "eth" | "pol" => 18,
+        "btc" | "ltc" | "doge" | "eth" | "pol" => 8,
         "usdc" | "usdt" | "eurt" => 6,
         _ => return None,
     };
@@ -75,7 +77,7 @@ pub fn format_rate(rate: Decimal) -> String {
 }
 
 /// Inserts `,` every three digits of the integer part of a plain decimal string.
-fn group_thousands(plain: &str) -> String {
+pub(crate) fn group_thousands(plain: &str) -> String {
     let (sign, unsigned) = plain
         .strip_prefix('-')
         .map_or(("", plain), |rest| ("-", rest));
@@ -408,10 +410,10 @@ mod tests {
         let expected = [
             ("eur", 2),
             ("btc", 8),
-            ("eth", 18),
+            ("eth", 8),
             ("ltc", 8),
             ("doge", 8),
-            ("pol", 18),
+            ("pol", 8),
             ("usdc", 6),
             ("usdt", 6),
             ("eurt", 6),
@@ -467,6 +469,18 @@ mod tests {
         );
         // Unknown currencies accept up to the largest known scale.
         assert!(parse_amount("0.123456789012345678", "xyz").is_ok());
+        // P100's scales, not the chains': a ninth ETH or POL decimal is refused before any
+        // request is built.
+        assert_eq!(parse_amount("0.12345678", "eth"), Ok(dec("0.12345678")));
+        for currency in ["eth", "pol"] {
+            assert_eq!(
+                parse_amount("0.123456789", currency),
+                Err(AmountError::TooManyDecimals {
+                    currency: currency.to_ascii_uppercase(),
+                    allowed: 8
+                })
+            );
+        }
     }
 
     #[test]

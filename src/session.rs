@@ -191,7 +191,7 @@ pub async fn start(
     let environment = badge(&config.target);
     let session = SessionInfo {
         environment,
-        profile: config.profile.clone(),
+        profile: crate::ui::header::profile_label(config),
         read_only: config.read_only,
         bell: config.bell,
         max_exchange_eur: config.max_exchange_eur,
@@ -204,6 +204,7 @@ pub async fn start(
     for warning in &config.warnings {
         app.startup_warning(warning.clone());
     }
+    app.screen.theme = config.display.theme;
     // P100 may still apply a POST whose answer we gave up on: "not in the history" proves
     // nothing until well past the time a request can take.
     app.reconcile_policy = app

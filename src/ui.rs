@@ -1,9 +1,10 @@
 //! The screen: `render` draws the whole dashboard from `App`, a pure function of state and the
 //! render options (theme and UTC offset, fixed at start-up). It reads no clock, no environment.
 //!
-//! Layout: a header line, the panes, a two-line status bar. Wide terminals (>= 120 columns) put
-//! balances over live on the left and history on the right; narrower ones stack the three.
-//! Below 80x24 only a notice asking for a bigger terminal is drawn.
+//! Layout: a header line, the panes, a two-line status bar. Wide terminals (when history still
+//! gets every column up to the id) put balances over live on the left and history on the right;
+//! narrower ones stack the three. Below 80x24 only a notice asking for a bigger terminal is
+//! drawn. Production gets a red frame round everything.
 
 pub mod balances;
 pub mod detail;
@@ -14,6 +15,7 @@ pub mod help;
 pub mod history;
 pub mod live;
 pub mod message_log;
+pub mod order_checks;
 pub mod pane;
 pub mod qr;
 pub mod quit_confirm;
@@ -21,36 +23,59 @@ pub mod status_bar;
 pub mod theme;
 pub mod ticket;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
-use crate::app::{App, Overlay};
+use crate::app::screen::ScreenState;
+use crate::app::{App, EnvBadge, Overlay};
+use crate::config::{DEFAULT_DATE_FORMAT, DisplaySettings, ThemeName};
 
 pub use self::theme::Theme;
 
 /// The smallest terminal the dashboard is drawn in (the app's too-small mode uses the same).
 pub use crate::app::keyboard::{MIN_HEIGHT, MIN_WIDTH};
-/// From this width on, history gets a column of its own.
+/// From this width on, history may get a column of its own (see `pane_areas`).
 pub const WIDE_WIDTH: u16 = 120;
 
-/// The wide layout's history width that shows every column; the left column's least width.
-const HISTORY_FULL_WIDTH: u16 = 86;
+/// The history width (borders included) that shows time, type, status, amount, other leg and
+/// id; the left column's least width (a live row's text).
+const HISTORY_FULL_WIDTH: u16 = 102;
 const LEFT_MIN_WIDTH: u16 = 52;
 
-/// How to draw, decided once when the app starts.
+/// How to draw, decided once when the app starts (the app's `ScreenState` can then switch the
+/// theme and UTC; see [`RenderOptions::for_screen`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderOptions {
     pub theme: Theme,
-    /// Times are shown at this offset from UTC (the local one at start-up; UTC in tests).
+    /// Times are shown at this offset from UTC (the configured one; UTC in tests).
     pub utc_offset: FixedOffset,
+    /// What the header calls that offset: "UTC", "UTC+01:00".
+    pub zone_label: String,
+    /// chrono format for rows not from today.
+    pub date_format: String,
+    /// The currency of indicative values (lower case).
+    pub reporting_currency: String,
+    /// The theme `theme` was built from, and whether `NO_COLOR` forces monochrome.
+    pub theme_name: ThemeName,
+    pub no_color: bool,
 }
 
 impl RenderOptions {
     pub fn new(theme: Theme, utc_offset: FixedOffset) -> Self {
-        Self { theme, utc_offset }
+        Self {
+            theme,
+            utc_offset,
+            zone_label: zone_label(utc_offset),
+            date_format: DEFAULT_DATE_FORMAT.into(),
+            reporting_currency: "eur".into(),
+            theme_name: ThemeName::Dark,
+            no_color: false,
+        }
     }
 
     /// Colour theme, times in UTC: deterministic, for tests and benches.
@@ -58,18 +83,56 @@ impl RenderOptions {
         Self::new(theme, Utc.fix())
     }
 
-    /// Reads `NO_COLOR` and the local UTC offset: call once at start-up. A DST change during a
-    /// session is not followed (the offset is the one at `now`).
-    pub fn from_environment(now: DateTime<Utc>) -> Self {
-        let theme = Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref());
-        let utc_offset = Local.offset_from_utc_datetime(&now.naive_utc());
-        Self::new(theme, utc_offset)
+    /// Reads `NO_COLOR` and the local UTC offset, with the `[display]` settings: call once at
+    /// start-up. A DST change during a session is not followed (the offset is the one at `now`).
+    pub fn from_environment(now: DateTime<Utc>, display: &DisplaySettings) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let local = Local.offset_from_utc_datetime(&now.naive_utc());
+        let utc_offset = display.timezone.offset(local);
+        Self {
+            theme: Theme::named(display.theme, no_color),
+            utc_offset,
+            zone_label: zone_label(utc_offset),
+            date_format: display.date_format.clone(),
+            reporting_currency: display.reporting_currency.clone(),
+            theme_name: display.theme,
+            no_color,
+        }
+    }
+
+    /// These options with the run-time choices of `screen` applied (`t`, `:theme`); borrowed
+    /// when nothing differs, which is every frame of a session that never used them.
+    pub fn for_screen(&self, screen: &ScreenState) -> Cow<'_, RenderOptions> {
+        let utc = screen.utc && self.utc_offset != Utc.fix();
+        if !utc && screen.theme == self.theme_name {
+            return Cow::Borrowed(self);
+        }
+        let mut options = self.clone();
+        if utc {
+            options.utc_offset = Utc.fix();
+            options.zone_label = zone_label(options.utc_offset);
+        }
+        if screen.theme != self.theme_name {
+            options.theme = Theme::named(screen.theme, self.no_color);
+            options.theme_name = screen.theme;
+        }
+        Cow::Owned(options)
+    }
+}
+
+/// "UTC" or "UTC+01:00": without a time-zone database this is the one unambiguous name.
+fn zone_label(offset: FixedOffset) -> String {
+    if offset.local_minus_utc() == 0 {
+        "UTC".into()
+    } else {
+        format!("UTC{offset}")
     }
 }
 
 /// Draws everything: the dashboard, or a "too small" notice, then any overlay on top.
 pub fn render(app: &App, frame: &mut Frame, options: &RenderOptions) {
-    let area = frame.area();
+    let options = &*options.for_screen(&app.screen);
+    let mut area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area, options);
         if app.keyboard.quit_asked {
@@ -82,6 +145,15 @@ pub fn render(app: &App, frame: &mut Frame, options: &RenderOptions) {
             frame.render_widget(Line::styled(text, options.theme.error), last);
         }
         return;
+    }
+    if app.session.environment == EnvBadge::Production {
+        // Real money: a red frame round everything, so no one mistakes it for staging.
+        let frame_block = Block::bordered()
+            .border_type(BorderType::Thick)
+            .border_style(options.theme.production_frame);
+        let inner = frame_block.inner(area);
+        frame.render_widget(frame_block, area);
+        area = inner;
     }
     dashboard(app, frame, area, options);
     if let Some(open) = &app.ticket {
@@ -108,6 +180,7 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) 
     status_bar::render(frame, status_area, app, options);
 }
 
+
 fn overlay(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) {
     match &app.overlay {
         None => {}
@@ -132,16 +205,16 @@ pub struct PaneAreas {
 
 /// Splits the body between the panes. Balances and live ask for what their rows need and get
 /// at most a share each; history takes the rest, because it is the one that scrolls for ever.
+///
+/// Side by side only when history still gets the width for its id column next to balances at
+/// their natural width (a wider terminal must never show less than a narrower one); otherwise
+/// the three are stacked, each the full width.
 pub fn pane_areas(app: &App, body: Rect, options: &RenderOptions) -> PaneAreas {
     let live_wanted = live::wanted_height(app);
-    if body.width >= WIDE_WIDTH {
-        // History first gets the width its columns need in full (86 with the id and the
-        // exchange's other leg); balances and live get the rest, between 52 and 45%.
-        let left_width = body
-            .width
-            .saturating_sub(HISTORY_FULL_WIDTH)
-            .max(LEFT_MIN_WIDTH)
-            .min(body.width * 9 / 20);
+    let left_width = balances::wanted_width(app, options)
+        .max(LEFT_MIN_WIDTH)
+        .min(body.width * 2 / 5);
+    if body.width >= WIDE_WIDTH && body.width - left_width >= HISTORY_FULL_WIDTH {
         let [left, right] =
             Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)]).areas(body);
         let balances_wanted = balances::wanted_height(app, left.width, options);
@@ -157,9 +230,17 @@ pub fn pane_areas(app: &App, body: Rect, options: &RenderOptions) -> PaneAreas {
     }
     let balances_wanted = balances::wanted_height(app, body.width, options);
     let height = body.height;
-    let history_min = (height / 3).max(6).min(height);
+    // History keeps at least 3/8 of the body (5 rows at 80x24 with a live row open).
+    let history_min = (height * 3 / 8).max(8).min(height);
     let rest = height - history_min;
-    let live_height = live_wanted.min(rest * 2 / 5);
+    let live_height = if live_wanted <= 1 {
+        live_wanted.min(rest)
+    } else {
+        // Whole rows only (three lines each, inside the borders), at least one.
+        let share = (rest * 2 / 5).max(2 + live::ROW_LINES);
+        let rows = share.saturating_sub(2) / live::ROW_LINES;
+        live_wanted.min(rows * live::ROW_LINES + 2).min(rest)
+    };
     let balances_height = balances_wanted.min(rest - live_height);
     let [balances, history, live] = Layout::vertical([
         Constraint::Length(balances_height),

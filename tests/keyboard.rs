@@ -219,6 +219,13 @@ fn readme_key_tables_are_the_binding_table() {
         + begin.len();
     let stop = readme[start..].find(end).expect("keys:end marker") + start;
     let expected = readme::markdown(&Keymap::default());
+    // `UPDATE_README_KEYS=1 cargo test --test keyboard` rewrites the tables (review the diff).
+    if std::env::var_os("UPDATE_README_KEYS").is_some() && readme[start..stop] != expected {
+        let updated = format!("{}{expected}{}", &readme[..start], &readme[stop..]);
+        std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"), updated)
+            .expect("README written");
+        return;
+    }
     assert!(
         readme[start..stop] == expected,
         "README's key tables differ from the binding table; put this between the markers:\n{expected}"

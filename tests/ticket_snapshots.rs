@@ -1,5 +1,5 @@
 //! Snapshots of the exchange and order tickets in each stage, and of an order's detail with its
-//! QR code, at 80x24 and 140x45, with the fixed fixture clock.
+//! QR code, at 80x24, 120x40 and 200x60, with the fixed fixture clock.
 
 mod support;
 
@@ -59,8 +59,12 @@ fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
 }
 
 fn both_sizes(name: &str, app: &App) {
-    assert_snapshot!(format!("{name}_80x24"), draw(app, 80, 24).backend());
-    assert_snapshot!(format!("{name}_140x45"), draw(app, 140, 45).backend());
+    for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+        assert_snapshot!(
+            format!("{name}_{width}x{height}"),
+            draw(app, width, height).backend()
+        );
+    }
 }
 
 /// USDC -> EUR ticket with `amount` typed.
@@ -133,9 +137,7 @@ fn exchange_ticket_editing_with_a_quote() {
 #[test]
 fn exchange_ticket_invalid_input_says_why() {
     let app = exchange_ticket("12.1234567", |_| {});
-    let terminal = draw(&app, 80, 24);
-    assert_snapshot!("exchange_invalid_80x24", terminal.backend());
-    assert_snapshot!("exchange_invalid_140x45", draw(&app, 140, 45).backend());
+    both_sizes("exchange_invalid", &app);
 }
 
 #[test]
@@ -149,7 +151,7 @@ fn exchange_ticket_locked_with_countdown() {
 fn exchange_ticket_expired_disables_confirm() {
     let mut app = locked_exchange(|_| {});
     app.update(Msg::Tick, at(29));
-    let terminal = draw(&app, 140, 45);
+    let terminal = draw(&app, 120, 40);
     let text = format!("{}", terminal.backend());
     assert!(text.contains("Lock expired: confirm is disabled"), "{text}");
     assert!(!text.contains("CONFIRM"), "no confirm key offered");
@@ -217,7 +219,7 @@ fn locked_order() -> App {
 #[test]
 fn order_ticket_locked_shows_what_the_payer_sends() {
     let app = locked_order();
-    let terminal = draw(&app, 140, 45);
+    let terminal = draw(&app, 120, 40);
     let text = format!("{}", terminal.backend());
     assert!(
         text.contains("Payer sends  412.607142 USDC on ethereum"),
@@ -266,11 +268,11 @@ fn order_detail_shows_the_wallet_as_text_and_qr_when_it_fits() {
         ),
         at(6),
     );
-    let big = draw(&app, 140, 45);
+    let big = draw(&app, 120, 40);
     let text = format!("{}", big.backend());
     assert!(text.contains("Scan to pay"), "{text}");
     assert!(text.contains("0xE3534d1b2c8f0a9e7d6c5b4a3928170f6e5d4c3b"));
-    assert_snapshot!("order_detail_qr_140x45", big.backend());
+    both_sizes("order_detail_qr", &app);
     let small = draw(&app, 80, 24);
     let text = format!("{}", small.backend());
     assert!(
@@ -284,7 +286,7 @@ fn order_detail_shows_the_wallet_as_text_and_qr_when_it_fits() {
 fn countdown_is_coloured_as_pending_and_expiry_as_error() {
     let mut app = locked_exchange(|_| {});
     app.update(Msg::Tick, at(5));
-    let terminal = draw(&app, 140, 45);
+    let terminal = draw(&app, 120, 40);
     let buffer = terminal.backend().buffer();
     let (x, y) = find(buffer, "Expires in").expect("countdown");
     assert_eq!(
@@ -292,7 +294,7 @@ fn countdown_is_coloured_as_pending_and_expiry_as_error() {
         Theme::color().pending.fg.unwrap_or(Color::Reset)
     );
     app.update(Msg::Tick, at(29));
-    let terminal = draw(&app, 140, 45);
+    let terminal = draw(&app, 120, 40);
     let buffer = terminal.backend().buffer();
     let (x, y) = find(buffer, "! Lock expired").expect("expired");
     assert_eq!(

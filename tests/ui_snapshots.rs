@@ -1,5 +1,6 @@
-//! Snapshots of every pane, overlay and state at 80x24, 140x45 and a tiny size, plus per-cell
-//! checks of the colours that carry meaning and a no-panic sweep over small sizes.
+//! Snapshots of every pane, overlay and state at 80x24, 120x40 and 200x60 (and a tiny size),
+//! per-cell checks of the colours that carry meaning in every theme, the rule that history's
+//! columns never change while scrolling, and a no-panic sweep over small sizes.
 
 #[path = "ui_snapshots/fixtures.rs"]
 mod fixtures;
@@ -12,6 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
 use p100_desk::app::{App, EnvBadge, Overlay};
+use p100_desk::config::ThemeName;
 use p100_desk::ui::{self, RenderOptions, Theme};
 
 use fixtures::{
@@ -28,6 +30,26 @@ fn draw(app: &App, width: u16, height: u16, options: &RenderOptions) -> Terminal
 
 fn screen(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     draw(app, width, height, &RenderOptions::utc(Theme::color()))
+}
+
+/// The sizes every screen is checked at: the smallest drawn, a common laptop, a large monitor.
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
+
+/// Snapshots `app` at every size as `{name}_{w}x{h}`.
+fn at_every_size(name: &str, app: &App) {
+    for (width, height) in SIZES {
+        assert_snapshot!(
+            format!("{name}_{width}x{height}"),
+            screen(app, width, height).backend()
+        );
+    }
+}
+
+/// One screen line as text.
+fn line_text(buffer: &Buffer, y: u16) -> String {
+    (buffer.area.left()..buffer.area.right())
+        .map(|x| buffer[(x, y)].symbol())
+        .collect()
 }
 
 /// The position of the first cell where `text` starts, reading row by row.
@@ -61,36 +83,34 @@ fn expect_at(buffer: &Buffer, text: &str) -> (u16, u16) {
 
 #[test]
 fn dashboard_populated() {
-    let app = populated_app();
-    assert_snapshot!("populated_80x24", screen(&app, 80, 24).backend());
-    assert_snapshot!("populated_140x45", screen(&app, 140, 45).backend());
+    at_every_size("populated", &populated_app());
 }
 
 #[test]
 fn dashboard_loading() {
-    let app = loading_app();
-    assert_snapshot!("loading_80x24", screen(&app, 80, 24).backend());
-    assert_snapshot!("loading_140x45", screen(&app, 140, 45).backend());
+    at_every_size("loading", &loading_app());
 }
 
 #[test]
 fn dashboard_empty() {
     let app = empty_app();
-    assert_snapshot!("empty_80x24", screen(&app, 80, 24).backend());
-    assert_snapshot!("empty_140x45", screen(&app, 140, 45).backend());
+    at_every_size("empty", &app);
+    // Nothing in flight: the live pane is one line and history gets its rows.
+    let terminal = screen(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    let (_, y) = expect_at(buffer, "[3] Live");
+    expect_at(buffer, "Nothing in flight");
+    assert_eq!(y, 21, "the live pane is the last line above the status bar");
 }
 
 #[test]
 fn dashboard_stale() {
-    let app = stale_app();
-    assert_snapshot!("stale_80x24", screen(&app, 80, 24).backend());
-    assert_snapshot!("stale_140x45", screen(&app, 140, 45).backend());
+    at_every_size("stale", &stale_app());
 }
 
 #[test]
 fn dashboard_first_load_failed() {
-    let app = first_load_failed_app();
-    assert_snapshot!("first_load_failed_80x24", screen(&app, 80, 24).backend());
+    at_every_size("first_load_failed", &first_load_failed_app());
 }
 
 #[test]
@@ -105,14 +125,62 @@ fn too_small_asks_for_a_bigger_terminal() {
 fn production_read_only_header() {
     let mut app = populated_app();
     app.session = fixtures::session(EnvBadge::Production, true);
+    at_every_size("production_read_only", &app);
     let terminal = screen(&app, 80, 24);
     let buffer = terminal.backend().buffer();
-    assert_snapshot!("production_read_only_80x24", terminal.backend());
     let (x, y) = expect_at(buffer, "PRODUCTION");
     let badge = buffer[(x, y)].style();
     assert_eq!(badge.fg, Some(Color::Red), "production badge is red");
     assert!(badge.add_modifier.contains(Modifier::REVERSED));
     expect_at(buffer, "READ-ONLY");
+    // Real money: a red frame round the whole screen.
+    for (x, y) in [(0, 0), (79, 0), (0, 23), (79, 23), (40, 0), (0, 12)] {
+        assert_eq!(buffer[(x, y)].fg, Color::Red, "frame at {x},{y}");
+    }
+    assert_eq!(buffer[(0, 0)].symbol(), "┏");
+}
+
+#[test]
+fn header_shows_the_date_and_the_zone_and_t_switches_to_utc() {
+    let mut app = populated_app();
+    let cet = chrono::FixedOffset::east_opt(3_600).expect("offset");
+    let options = RenderOptions::new(Theme::color(), cet);
+    let terminal = draw(&app, 120, 40, &options);
+    expect_at(terminal.backend().buffer(), "2026-02-13 12:30 UTC+01:00");
+    press(&mut app, KeyCode::Char('t'));
+    let terminal = draw(&app, 120, 40, &options);
+    let buffer = terminal.backend().buffer();
+    expect_at(buffer, "2026-02-13 11:30 UTC");
+    assert!(find(buffer, "UTC+01:00").is_none(), "every time follows t");
+    press(&mut app, KeyCode::Char('t'));
+    let terminal = draw(&app, 120, 40, &options);
+    expect_at(terminal.backend().buffer(), "12:30 UTC+01:00");
+}
+
+#[test]
+fn history_rows_from_today_show_the_time_older_ones_the_date_with_the_year() {
+    let app = populated_app();
+    let terminal = screen(&app, 200, 60);
+    let buffer = terminal.backend().buffer();
+    // Row 0 is 3 minutes old; row 19 is 11.8 hours old, on the day before.
+    let (x, _) = expect_at(buffer, "11:27 ");
+    let (_, y) = expect_at(buffer, "2026-02-12 ");
+    assert_eq!(buffer[(x, y)].symbol(), "2", "both in the time column");
+}
+
+#[test]
+fn list_amounts_stop_at_the_currency_scale_with_a_mark_details_have_every_digit() {
+    let mut app = populated_app();
+    press(&mut app, KeyCode::Char('2'));
+    let terminal = screen(&app, 120, 40);
+    expect_at(terminal.backend().buffer(), "→ 0.53588666… ETH");
+    // Row 7 is the exchange into ETH with 18 decimals.
+    for _ in 0..7 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    let terminal = screen(&app, 120, 40);
+    expect_at(terminal.backend().buffer(), "0.535886661234567891 ETH");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,11 +192,11 @@ fn history_focused_with_filter_being_typed() {
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "usdc");
+    at_every_size("history_filter_editing", &app);
     // A real text field: the cursor moves and the bar is drawn where the next character goes.
     press(&mut app, KeyCode::Left);
     press(&mut app, KeyCode::Left);
     let terminal = screen(&app, 80, 24);
-    assert_snapshot!("history_filter_editing_80x24", terminal.backend());
     expect_at(terminal.backend().buffer(), "/ us▏dc");
     // The status bar offers the filter line's keys, not the dashboard's.
     expect_at(
@@ -143,8 +211,8 @@ fn history_loading_more_at_the_end() {
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Char('G'));
     assert_eq!(app.history.loading_page, Some(2));
-    let terminal = screen(&app, 140, 45);
-    assert_snapshot!("history_loading_more_140x45", terminal.backend());
+    at_every_size("history_loading_more", &app);
+    let terminal = screen(&app, 120, 40);
     expect_at(terminal.backend().buffer(), "loading more…");
 }
 
@@ -152,8 +220,7 @@ fn history_loading_more_at_the_end() {
 fn live_rows_in_every_phase() {
     let mut app = populated_app();
     press(&mut app, KeyCode::Char('3'));
-    assert_snapshot!("live_phases_140x45", screen(&app, 140, 45).backend());
-    assert_snapshot!("live_phases_80x24", screen(&app, 80, 24).backend());
+    at_every_size("live_phases", &app);
 }
 
 #[test]
@@ -171,8 +238,8 @@ fn live_rows_whose_checks_fail_are_marked_unchecked() {
         since,
         reason: "timed out".into(),
     });
-    let terminal = screen(&app, 140, 45);
-    assert_snapshot!("live_check_failing_140x45", terminal.backend());
+    at_every_size("live_check_failing", &app);
+    let terminal = screen(&app, 120, 40);
     let buffer = terminal.backend().buffer();
     let (x, y) = expect_at(buffer, "! unchecked for 42s (timed out)");
     assert_eq!(buffer[(x, y)].fg, Color::Yellow);
@@ -187,9 +254,8 @@ fn help_overlay() {
     let mut app = populated_app();
     press(&mut app, KeyCode::Char('?'));
     assert_eq!(app.overlay, Some(Overlay::Help));
+    at_every_size("help", &app);
     let small = screen(&app, 80, 24);
-    assert_snapshot!("help_80x24", small.backend());
-    assert_snapshot!("help_140x45", screen(&app, 140, 45).backend());
     // Generated from the binding table: every binding's keys and words are on screen.
     for hint in app.offered(app.keyboard.help_from) {
         expect_at(small.backend().buffer(), hint.help);
@@ -205,18 +271,18 @@ fn balance_details() {
     }
     press(&mut app, KeyCode::Enter);
     assert!(matches!(app.overlay, Some(Overlay::BalanceDetail(_))));
-    assert_snapshot!(
-        "balance_detail_crypto_80x24",
-        screen(&app, 80, 24).backend()
+    at_every_size("balance_detail_crypto", &app);
+    // One wallet, two networks: the detail says what P100 says about the address.
+    let terminal = screen(&app, 120, 40);
+    expect_at(
+        terminal.backend().buffer(),
+        "one address for all networks of this balance",
     );
 
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('g'));
     press(&mut app, KeyCode::Enter);
-    assert_snapshot!(
-        "balance_detail_fiat_140x45",
-        screen(&app, 140, 45).backend()
-    );
+    at_every_size("balance_detail_fiat", &app);
 }
 
 #[test]
@@ -225,8 +291,8 @@ fn transaction_details() {
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Enter);
     assert!(matches!(app.overlay, Some(Overlay::TransactionDetail(_))));
+    at_every_size("transaction_detail", &app);
     let terminal = screen(&app, 80, 24);
-    assert_snapshot!("transaction_detail_80x24", terminal.backend());
     // The full id, not the short one of the table.
     expect_at(terminal.backend().buffer(), &fixtures::tx_id(0));
 }
@@ -238,22 +304,261 @@ fn live_details() {
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Enter);
+    at_every_size("live_detail_underpaid_order", &app);
     let terminal = screen(&app, 80, 24);
-    assert_snapshot!("live_detail_underpaid_order_80x24", terminal.backend());
     let buffer = terminal.backend().buffer();
     // The wallet address stands alone on its line, so a mouse selection copies just it.
     let (x, y) = expect_at(buffer, "0xE3534d1b2c8f0a9e7d6c5b4a3928170f6e5d4c3b");
     assert_eq!(buffer[(x - 1, y)].symbol(), " ");
-    expect_at(buffer, "UNDERPAID");
+    expect_at(buffer, "UNDERPAID, short by 112.107142 USDC");
 
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Enter);
-    let terminal = screen(&app, 140, 45);
-    assert_snapshot!("live_detail_failed_exchange_140x45", terminal.backend());
+    at_every_size("live_detail_failed_exchange", &app);
+    let terminal = screen(&app, 120, 40);
     expect_at(terminal.backend().buffer(), "P433: insufficient funds");
+}
+
+/// The live row with `key` (a fixture key such as "awaiting") opened in its detail view.
+fn live_detail(key: &str) -> App {
+    let mut app = populated_app();
+    let full = app
+        .live
+        .rows
+        .iter()
+        .find(|row| row.key.contains(key))
+        .map(|row| row.key.clone())
+        .expect("fixture row");
+    app.overlay = Some(Overlay::LiveDetail(full));
+    app
+}
+
+#[test]
+fn an_open_order_shows_its_qr_dark_on_light_and_its_time_left() {
+    let app = live_detail("awaiting");
+    at_every_size("live_detail_open_order", &app);
+    for (width, height) in [(120, 40), (200, 60)] {
+        let terminal = screen(&app, width, height);
+        let buffer = terminal.backend().buffer();
+        let (x, y) = expect_at(buffer, "Scan to pay on polygon:");
+        // The quiet zone's first cell, under the caption: white on white, set explicitly.
+        let quiet = &buffer[(x, y + 1)];
+        assert_eq!((quiet.fg, quiet.bg), (Color::White, Color::White));
+        let modules: Vec<_> = (y + 1..y + 20)
+            .flat_map(|row| (x..x + 37).map(move |col| (col, row)))
+            .map(|at| (buffer[at].fg, buffer[at].bg))
+            .collect();
+        assert!(
+            modules.contains(&(Color::Black, Color::White)),
+            "dark modules"
+        );
+        expect_at(buffer, "pay within 14m");
+        expect_at(buffer, "encodes 0x5Aeda56215b167893e80B4fE645BA6d5Bab767DE");
+    }
+    // At 80x24 the code does not fit: say so instead of drawing half of it.
+    let terminal = screen(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    assert!(find(buffer, "Scan to pay").is_none());
+    expect_at(buffer, "Enlarge the terminal to see the QR");
+}
+
+#[test]
+fn a_closed_order_asks_for_no_money() {
+    let app = live_detail("expired");
+    at_every_size("live_detail_closed_order", &app);
+    for (width, height) in SIZES {
+        let terminal = screen(&app, width, height);
+        let buffer = terminal.backend().buffer();
+        for text in ["Scan to pay", "Pay by", "c copies", "Enlarge the terminal"] {
+            assert!(find(buffer, text).is_none(), "{text:?} at {width}x{height}");
+        }
+        expect_at(buffer, "Order closed: do not pay to this address");
+    }
+    // Copying it says so too, and does not claim the terminal took it.
+    let mut app = populated_app();
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('G'));
+    press(&mut app, KeyCode::Up);
+    let cmds = app.update(
+        p100_desk::app::msg::Msg::Key(
+            p100_desk::keys::KeyPress::from_crossterm(&crossterm::event::KeyEvent::new(
+                KeyCode::Char('c'),
+                crossterm::event::KeyModifiers::NONE,
+            ))
+            .expect("a named key"),
+        ),
+        app.now,
+    );
+    assert_eq!(cmds.len(), 1, "one clipboard command");
+    let notice = app.notice.expect("a notice").text;
+    assert!(
+        notice.contains("(OSC 52)") && notice.contains("order closed: do not pay"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn history_columns_never_change_while_scrolling() {
+    let mut app = populated_app();
+    // A second page, so scrolling crosses rows with and without the other leg or the id.
+    app.update(
+        p100_desk::app::msg::Msg::HistoryLoaded {
+            page: 2,
+            result: Ok(fixtures::page(50..100, Some(1_234))),
+        },
+        app.now,
+    );
+    press(&mut app, KeyCode::Char('2'));
+    for (width, height) in SIZES {
+        press(&mut app, KeyCode::Char('g'));
+        let header = |app: &App| {
+            let terminal = screen(app, width, height);
+            let buffer = terminal.backend().buffer();
+            let (_, y) = expect_at(buffer, "Time ");
+            line_text(buffer, y)
+        };
+        let first = header(&app);
+        assert!(first.contains("Amount"), "{first}");
+        for _ in 0..99 {
+            press(&mut app, KeyCode::Down);
+            assert_eq!(header(&app), first, "{width}x{height}");
+        }
+    }
+}
+
+#[test]
+fn a_tall_history_pane_loads_the_next_page_instead_of_showing_blank_rows() {
+    use p100_desk::app::cmd::Cmd;
+    use p100_desk::app::msg::Msg;
+    let mut app = populated_app();
+    screen(&app, 80, 24);
+    let now = app.now;
+    assert!(
+        app.update(Msg::Tick, now).is_empty(),
+        "80x24 is full with 50 rows"
+    );
+    screen(&app, 200, 60);
+    let cmds = app.update(Msg::Tick, now);
+    assert!(
+        cmds.iter()
+            .any(|cmd| matches!(cmd, Cmd::LoadHistory { page: 2, .. })),
+        "{cmds:?}"
+    );
+    assert!(
+        app.update(Msg::Tick, now).is_empty(),
+        "asked once at a time"
+    );
+}
+
+#[test]
+fn an_order_below_the_networks_minimum_deposit_is_warned_before_it_is_confirmed() {
+    use p100_desk::api::models::{Currency, OrderLock};
+    use p100_desk::app::cmd::Cmd;
+    use p100_desk::app::msg::Msg;
+    let mut app = populated_app();
+    // USDC, whose ethereum network lists a minimum deposit of 10.
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Char('o'));
+    assert!(app.ticket.is_some(), "the order ticket opens");
+    type_text(&mut app, "3");
+    let now = app.now;
+    let cmds = app.update(
+        Msg::Key(
+            p100_desk::keys::KeyPress::from_crossterm(&crossterm::event::KeyEvent::new(
+                KeyCode::Enter,
+                crossterm::event::KeyModifiers::NONE,
+            ))
+            .expect("a named key"),
+        ),
+        now,
+    );
+    let seq = cmds
+        .iter()
+        .find_map(|cmd| match cmd {
+            Cmd::LockOrder { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .expect("a lock request");
+    app.update(
+        Msg::OrderLocked {
+            seq,
+            result: Ok(OrderLock {
+                lock_id: "36e19a53-1c2d-4e5f-8a9b-0c1d2e3f4a5b".into(),
+                amount: fixtures::dec("3.571428"),
+                rate: fixtures::dec("0.84"),
+                expires_at: now + chrono::Duration::seconds(30),
+                currency: Currency::new("usdc"),
+                destination_currency: Some(Currency::new("eur")),
+                network: Some("ethereum".into()),
+            }),
+        },
+        now,
+    );
+    at_every_size("order_below_min_deposit", &app);
+    for (width, height) in SIZES {
+        let text = format!("{}", screen(&app, width, height).backend());
+        assert!(
+            text.contains("! Below min deposit 10.000000 USDC on ethereum: may be lost"),
+            "{text}"
+        );
+        assert!(text.contains("Payment window: set by P100"), "{text}");
+        assert!(
+            text.contains("y CONFIRM"),
+            "the confirm keys still show: {text}"
+        );
+    }
+}
+
+#[test]
+fn the_reporting_currency_values_balances_and_labels_the_total_indicative() {
+    let app = populated_app();
+    let mut options = RenderOptions::utc(Theme::color());
+    options.reporting_currency = "usdc".into();
+    let terminal = draw(&app, 120, 40, &options);
+    let buffer = terminal.backend().buffer();
+    expect_at(buffer, "≈ USDC");
+    // 152,340.75 EUR at 0.963728 EUR per USDC.
+    expect_at(buffer, "158,074.43");
+    expect_at(buffer, "indicative, rates of 11:29");
+    // A currency without a rate: EUR, and the note says why.
+    options.reporting_currency = "usdt".into();
+    let terminal = draw(&app, 120, 40, &options);
+    let buffer = terminal.backend().buffer();
+    expect_at(buffer, "≈ EUR");
+    expect_at(buffer, "in EUR: no rate for USDT");
+}
+
+#[test]
+fn ages_under_a_minute_are_redrawn_at_least_every_ten_seconds() {
+    use p100_desk::app::msg::Msg;
+    let mut app = populated_app();
+    let every = app
+        .animation_interval()
+        .expect("ticks while ages count seconds");
+    assert!(every <= std::time::Duration::from_secs(10));
+    let later = app.now + chrono::Duration::minutes(10);
+    app.update(Msg::Tick, later);
+    app.live.rows.clear();
+    assert_eq!(app.animation_interval(), None, "idle again after a minute");
+}
+
+#[test]
+fn history_at_120_columns_shows_the_other_leg_and_the_id() {
+    let app = populated_app();
+    let terminal = screen(&app, 120, 40);
+    let buffer = terminal.backend().buffer();
+    let (_, y) = expect_at(buffer, "Time ");
+    let header = line_text(buffer, y);
+    assert!(
+        header.contains("Other leg") && header.contains("Id"),
+        "{header}"
+    );
+    expect_at(buffer, &fixtures::tx_id(0)[..8]);
 }
 
 #[test]
@@ -266,8 +571,8 @@ fn error_dialog() {
                   Nothing was sent. Lower the amount or top up, then lock a new rate."
             .into(),
     });
+    at_every_size("error_dialog", &app);
     let terminal = screen(&app, 80, 24);
-    assert_snapshot!("error_dialog_80x24", terminal.backend());
     let buffer = terminal.backend().buffer();
     expect_at(buffer, "Enter/Esc to close");
     let (x, y) = expect_at(buffer, "! Exchange not sent");
@@ -302,7 +607,7 @@ fn focused_pane_border_is_thick_and_highlighted() {
 #[test]
 fn stale_marker_is_coloured_and_worded() {
     let app = stale_app();
-    let terminal = screen(&app, 140, 45);
+    let terminal = screen(&app, 120, 40);
     let buffer = terminal.backend().buffer();
     let (x, y) = expect_at(buffer, "! stale since 11:29:12 — timed out");
     assert_eq!(buffer[(x, y)].fg, Color::Yellow);
@@ -317,7 +622,7 @@ fn stale_marker_is_coloured_and_worded() {
 #[test]
 fn failed_live_row_is_red_and_dimmed() {
     let app = populated_app();
-    let terminal = screen(&app, 140, 45);
+    let terminal = screen(&app, 200, 60);
     let buffer = terminal.backend().buffer();
     // "EXCHANGE FAILED" is the live row; history rows say "FAILED" too.
     let (x, y) = expect_at(buffer, "EXCHANGE FAILED");
@@ -338,9 +643,9 @@ fn failed_live_row_is_red_and_dimmed() {
 #[test]
 fn monochrome_theme_uses_no_colour_at_all() {
     let mut app = stale_app();
-    app.live.push(fixtures::live_rows().remove(1));
+    app.live.push(fixtures::live_rows().remove(2));
     let options = RenderOptions::utc(Theme::monochrome());
-    for (width, height) in [(80, 24), (140, 45)] {
+    for (width, height) in SIZES {
         let terminal = draw(&app, width, height, &options);
         let buffer = terminal.backend().buffer();
         for cell in &buffer.content {
@@ -351,6 +656,149 @@ fn monochrome_theme_uses_no_colour_at_all() {
         expect_at(buffer, "FAILED");
         expect_at(buffer, "▶");
     }
+}
+
+/// The foreground a style sets, as a buffer cell holds it.
+fn fg(style: ratatui::style::Style) -> Color {
+    style.fg.unwrap_or(Color::Reset)
+}
+
+#[test]
+fn every_theme_colours_what_carries_meaning_and_theme_switches_it() {
+    for name in ThemeName::ALL {
+        let theme = Theme::named(name, false);
+        let mut app = populated_app();
+        app.session = fixtures::session(EnvBadge::Production, false);
+        app.set_theme(Some(name));
+        assert_eq!(app.screen.theme, name);
+        // Default options (dark): the app's `:theme` choice is what is drawn.
+        let terminal = screen(&app, 200, 60);
+        let buffer = terminal.backend().buffer();
+        let label = name.as_str();
+
+        let (x, y) = expect_at(buffer, "EXCHANGE FAILED");
+        assert_eq!(buffer[(x + 9, y)].fg, fg(theme.error), "{label}: failed");
+        let (x, y) = expect_at(buffer, "WAITING_FOR_WALLET_ADDRESS");
+        assert_eq!(buffer[(x, y)].fg, fg(theme.pending), "{label}: pending");
+        let (x, y) = expect_at(buffer, "EXCHANGE UNKNOWN");
+        assert_eq!(buffer[(x + 9, y)].fg, fg(theme.unknown), "{label}: unknown");
+        let (x, y) = expect_at(buffer, "ACTIVE");
+        assert_eq!(buffer[(x, y)].fg, fg(theme.ok), "{label}: active");
+        let (x, y) = expect_at(buffer, "[1] Balances");
+        assert_eq!(buffer[(x, y)].fg, fg(theme.title_focused), "{label}: focus");
+        assert_eq!(
+            buffer[(x - 2, y)].fg,
+            fg(theme.border_focused),
+            "{label}: border"
+        );
+        let (x, y) = expect_at(buffer, "PRODUCTION");
+        assert_eq!(buffer[(x, y)].fg, fg(theme.badge_production), "{label}");
+        assert_eq!(
+            buffer[(x, y)].bg,
+            theme.badge_production.bg.unwrap_or(Color::Reset),
+            "{label}"
+        );
+        assert_eq!(
+            buffer[(0, 0)].fg,
+            fg(theme.production_frame),
+            "{label}: frame"
+        );
+        // The meanings stay apart in every theme.
+        let meanings = [theme.ok, theme.pending, theme.error, theme.unknown];
+        for (i, a) in meanings.iter().enumerate() {
+            for b in &meanings[i + 1..] {
+                assert_ne!(a, b, "{label}: two meanings share a style");
+            }
+        }
+        if name == ThemeName::Light {
+            // Yellow and cyan text vanish on a white background.
+            for cell in &buffer.content {
+                assert!(
+                    !matches!(
+                        cell.fg,
+                        Color::Yellow | Color::LightYellow | Color::Cyan | Color::LightCyan
+                    ),
+                    "light theme draws {:?} text",
+                    cell.fg
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_color_wins_over_every_theme() {
+    for name in ThemeName::ALL {
+        let mut app = stale_app();
+        app.set_theme(Some(name));
+        let mut options = RenderOptions::utc(Theme::monochrome());
+        options.no_color = true;
+        let terminal = draw(&app, 120, 40, &options);
+        for cell in &terminal.backend().buffer().content {
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{name:?}");
+        }
+    }
+}
+
+#[test]
+fn the_command_line_is_drawn_and_refuses_what_it_does_not_know() {
+    let mut app = populated_app();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "theme light");
+    let terminal = screen(&app, 80, 24);
+    expect_at(terminal.backend().buffer(), ":theme light▏");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen.theme, ThemeName::Light);
+    assert!(app.keyboard.command.is_none());
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "theme solarized");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen.theme, ThemeName::Light, "unchanged");
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("unknown theme"))
+    );
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "rm -rf");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("Unknown command"))
+    );
+}
+
+#[test]
+fn dismiss_says_what_it_hid_and_u_brings_it_back() {
+    let mut app = populated_app();
+    press(&mut app, KeyCode::Char('3'));
+    // The failed exchange: final, so it may be dismissed.
+    while app
+        .live
+        .selected()
+        .is_some_and(|row| !row.key.contains("failed"))
+    {
+        press(&mut app, KeyCode::Down);
+    }
+    let before: Vec<String> = app.live.rows.iter().map(|r| r.key.clone()).collect();
+    press(&mut app, KeyCode::Char('d'));
+    assert_eq!(app.live.rows.len(), before.len() - 1);
+    let notice = app.notice.clone().expect("a notice").text;
+    assert!(notice.contains("exchange 3f0aeaa7 (FAILED)"), "{notice}");
+    press(&mut app, KeyCode::Char('u'));
+    let after: Vec<String> = app.live.rows.iter().map(|r| r.key.clone()).collect();
+    assert_eq!(after, before, "back where it was");
+    assert!(
+        app.live
+            .selected()
+            .is_some_and(|row| row.key.contains("failed"))
+    );
+    press(&mut app, KeyCode::Char('u'));
+    assert!(
+        app.notice
+            .is_some_and(|n| n.text.contains("Nothing dismissed"))
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -65,6 +65,20 @@ impl App {
                 self.note(Level::Info, "Refreshing balances and history");
                 self.refresh()
             }
+            CommandKind::Theme => {
+                match args {
+                    [] => self.set_theme(None),
+                    [name] => match name.parse() {
+                        Ok(theme) => self.set_theme(Some(theme)),
+                        Err(message) => self.note(Level::Warning, message),
+                    },
+                    _ => self.note(
+                        Level::Warning,
+                        "Too many words; use :theme [dark|light|high-contrast]",
+                    ),
+                }
+                Vec::new()
+            }
             CommandKind::Quit => self.on_action(crate::keys::Action::Quit, self.mode()),
         }
     }

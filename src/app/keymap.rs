@@ -204,14 +204,9 @@ impl App {
                 self.keyboard.help_from = mode;
                 self.overlay = Some(Overlay::Help);
             }
-            Action::Dismiss => {
-                if !self.live.dismiss_selected() && self.live.selected().is_some() {
-                    self.note(
-                        Level::Warning,
-                        "Only a final row can be dismissed; this one is still in flight",
-                    );
-                }
-            }
+            Action::Dismiss => self.dismiss_selected_row(),
+            Action::UndoDismiss => self.undo_dismiss(),
+            Action::ToggleUtc => self.toggle_utc(),
             Action::CopyAddress => return self.copy_address(),
             Action::NextCandidate => return self.next_candidate(),
             Action::MarkApplied => return self.mark_applied(),

@@ -30,6 +30,7 @@ pub(crate) struct ConfigFile {
     pub number_format: Option<crate::number_format::NumberFormat>,
     /// Remapped keys, per mode (see `config/keys.rs`).
     pub keys: super::keys::KeysSection,
+    pub display: super::display::DisplaySection,
 }
 
 /// `[api]`: `[api.paths]` and the cap on answer bodies.

@@ -49,6 +49,10 @@ pub enum Action {
     CommandRun,
     CommandComplete,
     CommandCancel,
+    /// Local time / UTC, everywhere on screen.
+    ToggleUtc,
+    /// Bring back the last dismissed live row.
+    UndoDismiss,
     /// An ambiguous reconciliation: highlight its next candidate.
     NextCandidate,
     /// An ambiguous reconciliation: the user says it was applied, as the highlighted candidate.
@@ -58,7 +62,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 42] = [
         Action::Quit,
         Action::QuitCancel,
         Action::FocusNext,
@@ -96,6 +100,8 @@ impl Action {
         Action::CommandRun,
         Action::CommandComplete,
         Action::CommandCancel,
+        Action::ToggleUtc,
+        Action::UndoDismiss,
         Action::NextCandidate,
         Action::MarkApplied,
         Action::MarkNotApplied,
@@ -139,6 +145,8 @@ impl Action {
             Action::TicketChooseNext => "choose-next",
             Action::CommandRun => "run",
             Action::CommandComplete => "complete",
+            Action::ToggleUtc => "toggle-utc",
+            Action::UndoDismiss => "undo-dismiss",
             Action::NextCandidate => "next-candidate",
             Action::MarkApplied => "mark-applied",
             Action::MarkNotApplied => "mark-not-applied",

@@ -10,6 +10,7 @@ pub enum CommandKind {
     Help,
     Log,
     Refresh,
+    Theme,
     Quit,
 }
 
@@ -69,6 +70,14 @@ pub const COMMANDS: &[Command] = &[
         args: &[],
         usage: ":log",
         help: "message log",
+    },
+    Command {
+        name: "theme",
+        alias: None,
+        kind: CommandKind::Theme,
+        args: &[Arg::Text],
+        usage: ":theme [dark|light|high-contrast]",
+        help: "colour theme (alone: the next one)",
     },
     Command {
         name: "refresh",

@@ -52,8 +52,6 @@ impl Binding {
 
 /// Keys other engineers' features take; the table leaves them free and config may not bind them.
 pub const RESERVED: &[(Scope, KeyPress, &str)] = &[
-    (Scope::Dashboard, KeyPress::ch('t'), "local/UTC time"),
-    (Scope::Dashboard, KeyPress::ch('T'), "theme"),
     (
         Scope::Only(Mode::Ticket(StageKind::Locked)),
         KeyPress::ch('e'),
@@ -303,6 +301,22 @@ const DEFAULTS: &[Row] = &[
         "new order",
         Some(Condition::TradingAllowed),
         true,
+    ),
+    Row(
+        Scope::Dashboard,
+        &[KeyPress::ch('t')],
+        Action::ToggleUtc,
+        "local time / UTC",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Pane(Pane::Live),
+        &[KeyPress::ch('u')],
+        Action::UndoDismiss,
+        "undo the last dismiss",
+        None,
+        false,
     ),
     Row(
         Scope::Dashboard,

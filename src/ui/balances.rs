@@ -1,4 +1,5 @@
-//! The balances pane: one row per balance with its EUR value, and the indicative total.
+//! The balances pane: one row per balance with its indicative value in the reporting currency,
+//! fiat status and crypto networks in columns of their own, and the indicative total.
 
 use std::fmt::Write as _;
 
@@ -9,58 +10,145 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{RenderOptions, cells, format, pane};
-use crate::api::models::FiatStatus;
+use crate::api::models::{Currency, FiatStatus};
 use crate::app::App;
 use crate::app::balances::{BalanceKind, BalanceRow};
 use crate::app::keymap::Pane;
-use crate::money;
+use rust_decimal::Decimal;
 
 /// Borders, the column header and the total line.
 const CHROME_ROWS: u16 = 4;
+/// The least room the networks column gets before it is cut with "…".
+const NETWORKS_MIN_WIDTH: usize = 8;
+
+/// What the values are shown in: the configured reporting currency when a balance gives its
+/// rate, EUR otherwise (every rate P100 sends is EUR per unit).
+struct Reporting {
+    currency: Currency,
+    /// EUR per unit of `currency`.
+    eur_per_unit: Decimal,
+    /// Set when the configured currency had no rate and EUR is used instead.
+    fallback_from: Option<String>,
+}
+
+impl Reporting {
+    fn of(app: &App, options: &RenderOptions) -> Self {
+        let wanted = options.reporting_currency.as_str();
+        let eur = || Self {
+            currency: Currency::new("eur"),
+            eur_per_unit: Decimal::ONE,
+            fallback_from: None,
+        };
+        if wanted.eq_ignore_ascii_case("eur") {
+            return eur();
+        }
+        let rate = app
+            .balances
+            .rows
+            .iter()
+            .find(|row| row.currency.as_str().eq_ignore_ascii_case(wanted))
+            .and_then(|row| row.rate)
+            .filter(|rate| *rate > Decimal::ZERO);
+        match rate {
+            Some(eur_per_unit) => Self {
+                currency: Currency::new(wanted),
+                eur_per_unit,
+                fallback_from: None,
+            },
+            None => Self {
+                fallback_from: Some(wanted.to_ascii_uppercase()),
+                ..eur()
+            },
+        }
+    }
+
+    fn value(&self, eur: Decimal) -> Option<Decimal> {
+        eur.checked_div(self.eur_per_unit)
+    }
+
+    fn text(&self, eur: Option<Decimal>) -> String {
+        eur.and_then(|eur| self.value(eur))
+            .map_or_else(|| "-".into(), format::indicative)
+    }
+}
 
 /// The columns' widths, from every row: balances are few, and steady columns read better.
 struct Widths {
     currency: usize,
     amount: usize,
-    eur: usize,
+    value: usize,
+    /// 0 when no balance is fiat.
+    status: usize,
+    networks: usize,
 }
 
 impl Widths {
-    fn of(app: &App, total_text: &str) -> Self {
+    fn of(app: &App, reporting: &Reporting, total_text: &str) -> Self {
         let rows = &app.balances.rows;
-        let max = |texts: &mut dyn Iterator<Item = String>, least: usize| {
+        let widest = |texts: &mut dyn Iterator<Item = String>, least: usize| {
             texts
                 .map(|t| format::width(&t))
                 .max()
                 .unwrap_or(0)
                 .max(least)
         };
+        let any_fiat = rows
+            .iter()
+            .any(|row| matches!(row.kind, BalanceKind::Fiat { .. }));
+        let any_crypto = rows
+            .iter()
+            .any(|row| matches!(row.kind, BalanceKind::Crypto { .. }));
         Self {
-            currency: max(
+            currency: widest(
                 &mut rows.iter().map(|r| r.currency.to_string()),
                 "Total".len(),
             ),
-            amount: max(
+            amount: widest(
                 &mut rows
                     .iter()
-                    .map(|r| money::format_amount(r.amount, r.currency.as_str())),
+                    .map(|r| format::amount_at_scale(r.amount, &r.currency)),
                 "Amount".len(),
             ),
-            eur: max(
-                &mut rows.iter().map(eur_text),
-                format::width(total_text).max("≈ EUR".len()),
+            value: widest(
+                &mut rows.iter().map(|r| reporting.text(r.eur_value())),
+                format::width(total_text).max(value_header(reporting).len()),
             ),
+            status: if any_fiat {
+                widest(&mut rows.iter().map(fiat_status), "Status".len())
+            } else {
+                0
+            },
+            networks: if any_crypto {
+                widest(&mut rows.iter().map(networks_text), "Networks".len())
+            } else {
+                0
+            },
         }
     }
 
-    /// What is left for the status column in `inner_width`.
-    fn status_room(&self, inner_width: usize) -> usize {
-        inner_width.saturating_sub(1 + self.currency + self.amount + self.eur + 4)
+    /// Marker, currency, amount and value with their gaps.
+    fn numbers(&self) -> usize {
+        1 + 1 + self.currency + 1 + self.amount + 1 + self.value
+    }
+
+    /// The whole width every column needs, without borders.
+    fn natural(&self) -> usize {
+        let status = if self.status > 0 { 1 + self.status } else { 0 };
+        let networks = if self.networks > 0 {
+            1 + self.networks
+        } else {
+            0
+        };
+        self.numbers() + status + networks
     }
 }
 
+fn value_header(reporting: &Reporting) -> String {
+    format!("≈ {}", reporting.currency)
+}
+
 /// "272,181.98" and "indicative, rates of 11:29 (2 unpriced)".
-fn total_texts(app: &App, options: &RenderOptions) -> (String, String) {
+fn total_texts(app: &App, reporting: &Reporting, options: &RenderOptions) -> (String, String) {
     let balances = &app.balances;
     let (total, unpriced) = balances.total_eur();
     let at = balances
@@ -70,13 +158,26 @@ fn total_texts(app: &App, options: &RenderOptions) -> (String, String) {
     if unpriced > 0 {
         let _ = write!(note, " ({unpriced} unpriced)");
     }
-    (money::format_eur(total), note)
+    if let Some(wanted) = &reporting.fallback_from {
+        let _ = write!(note, "; in EUR: no rate for {wanted}");
+    }
+    (reporting.text(Some(total)), note)
+}
+
+/// The width that shows every column in full, borders included: the wide layout gives the
+/// balances this much and history the rest.
+pub fn wanted_width(app: &App, options: &RenderOptions) -> u16 {
+    let reporting = Reporting::of(app, options);
+    let (total, _) = total_texts(app, &reporting, options);
+    cells(Widths::of(app, &reporting, &total).natural() + 2)
 }
 
 /// Whether the total's note fits beside it, or needs a line of its own.
 fn note_fits(app: &App, inner_width: usize, options: &RenderOptions) -> bool {
-    let (total, note) = total_texts(app, options);
-    Widths::of(app, &total).status_room(inner_width) >= format::width(&note)
+    let reporting = Reporting::of(app, options);
+    let (total, note) = total_texts(app, &reporting, options);
+    let widths = Widths::of(app, &reporting, &total);
+    widths.numbers() + 1 + format::width(&note) <= inner_width
 }
 
 /// The height that shows every balance (or the one-line message when there are none) in a
@@ -125,21 +226,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         pane::message(frame, inner, lines);
         return;
     }
-    let (table_area, note_area) = if note_line {
-        let [table_area, note_area] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
-        (table_area, Some(note_area))
-    } else {
-        (inner, None)
-    };
-    table(
-        frame,
-        table_area,
-        app,
-        (offset, rows_height),
-        note_area,
-        options,
-    );
+    let [table_area, total_area, note_area] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(u16::from(note_line)),
+    ])
+    .areas(inner);
+    table(frame, table_area, app, (offset, rows_height), options);
+    total(frame, (total_area, note_area), app, note_line, options);
 }
 
 fn table(
@@ -147,75 +241,130 @@ fn table(
     area: Rect,
     app: &App,
     (offset, rows_height): (usize, usize),
-    note_area: Option<Rect>,
     options: &RenderOptions,
 ) {
     let theme = &options.theme;
     let balances = &app.balances;
     let focused = app.focus == Pane::Balances;
     let selected = balances.selected_index();
-    let visible = balances
+    let reporting = Reporting::of(app, options);
+    let (total_text, _) = total_texts(app, &reporting, options);
+    let mut widths = Widths::of(app, &reporting, &total_text);
+    // Networks take what is left, down to a few columns, then are cut with "…".
+    let room = usize::from(area.width);
+    if widths.networks > 0 {
+        let status = if widths.status > 0 {
+            1 + widths.status
+        } else {
+            0
+        };
+        widths.networks = room
+            .saturating_sub(widths.numbers() + status + 1)
+            .max(NETWORKS_MIN_WIDTH.min(widths.networks));
+    }
+    let mut rows = Vec::with_capacity(rows_height);
+    for (index, row) in balances
         .rows
         .iter()
         .enumerate()
         .skip(offset)
-        .take(rows_height);
-    let mut rows = Vec::with_capacity(rows_height);
-    for (index, row) in visible {
+        .take(rows_height)
+    {
         let is_selected = selected == Some(index);
         let style = match (is_selected, focused) {
             (true, true) => theme.selected,
             (true, false) => theme.selected_unfocused,
             _ => Style::new(),
         };
-        rows.push(balance_row(row, is_selected, options).style(style));
+        rows.push(balance_row(row, is_selected, &reporting, &widths, options).style(style));
     }
 
-    let (total_text, note) = total_texts(app, options);
-    let widths = Widths::of(app, &total_text);
-    let header = Row::new([
+    let mut header = vec![
         Cell::new(""),
         Cell::new("Cur"),
         Cell::new(Line::from("Amount").right_aligned()),
-        Cell::new(Line::from("≈ EUR").right_aligned()),
-        Cell::new("Status"),
-    ])
-    .style(theme.table_header);
-    // The total sits under the EUR column, its label in the currency column.
-    let note_cell = if note_area.is_none() {
-        Cell::new(Span::styled(note.clone(), theme.muted))
-    } else {
-        Cell::new("")
-    };
-    let footer = Row::new([
-        Cell::new(""),
-        Cell::new("Total"),
-        Cell::new(""),
-        Cell::new(Line::from(total_text).right_aligned()),
-        note_cell,
-    ])
-    .style(theme.title_focused);
-    let constraints = [
+        Cell::new(Line::from(value_header(&reporting)).right_aligned()),
+    ];
+    let mut constraints = vec![
         Constraint::Length(1),
         Constraint::Length(cells(widths.currency)),
         Constraint::Length(cells(widths.amount)),
-        Constraint::Length(cells(widths.eur)),
-        Constraint::Fill(1),
+        Constraint::Length(cells(widths.value)),
     ];
-    let table = Table::new(rows, constraints).header(header).footer(footer);
+    if widths.status > 0 {
+        header.push(Cell::new("Status"));
+        constraints.push(Constraint::Length(cells(widths.status)));
+    }
+    if widths.networks > 0 {
+        header.push(Cell::new("Networks"));
+        constraints.push(Constraint::Length(cells(widths.networks)));
+    }
+    let table = Table::new(rows, constraints).header(Row::new(header).style(theme.table_header));
     frame.render_widget(table, area);
-    if let Some(note_area) = note_area {
+}
+
+/// The total under the value column, its label in the currency column, the note beside it or
+/// on the next line.
+fn total(
+    frame: &mut Frame,
+    (total_area, note_area): (Rect, Rect),
+    app: &App,
+    note_line: bool,
+    options: &RenderOptions,
+) {
+    let theme = &options.theme;
+    let reporting = Reporting::of(app, options);
+    let (total_text, note) = total_texts(app, &reporting, options);
+    let widths = Widths::of(app, &reporting, &total_text);
+    let numbers = format!(
+        "  {:<cur$} {:>amount$} {:>value$}",
+        "Total",
+        "",
+        total_text,
+        cur = widths.currency,
+        amount = widths.amount,
+        value = widths.value,
+    );
+    let mut spans = vec![Span::styled(numbers, theme.title_focused)];
+    if note_line {
         let line = Line::styled(format!("  {note}"), theme.muted).right_aligned();
         frame.render_widget(Paragraph::new(line), note_area);
+    } else {
+        spans.push(Span::styled(format!(" {note}"), theme.muted));
+    }
+    let line = format::fit_spans(spans, usize::from(total_area.width));
+    frame.render_widget(Paragraph::new(line), total_area);
+}
+
+/// A fiat balance's status in P100's own word (`WAITING_TO_BE_ACTIVATED` in full); empty for
+/// crypto.
+fn fiat_status(row: &BalanceRow) -> String {
+    match &row.kind {
+        BalanceKind::Fiat { status, .. } => match status {
+            FiatStatus::Active => "ACTIVE".into(),
+            FiatStatus::WaitingToBeActivated => "WAITING_TO_BE_ACTIVATED".into(),
+            FiatStatus::Other(raw) => raw.clone(),
+        },
+        BalanceKind::Crypto { .. } => String::new(),
     }
 }
 
-fn eur_text(row: &BalanceRow) -> String {
-    row.eur_value()
-        .map_or_else(|| "-".into(), money::format_eur)
+/// A crypto balance's networks, "ethereum, polygon"; empty for fiat.
+fn networks_text(row: &BalanceRow) -> String {
+    match &row.kind {
+        BalanceKind::Crypto { networks, .. } if networks.is_empty() => "none listed".into(),
+        BalanceKind::Crypto { .. } => row.networks().join(", "),
+        BalanceKind::Fiat { .. } => String::new(),
+    }
 }
 
-fn balance_row(row: &BalanceRow, selected: bool, options: &RenderOptions) -> Row<'static> {
+fn balance_row(
+    row: &BalanceRow,
+    selected: bool,
+    reporting: &Reporting,
+    widths: &Widths,
+    options: &RenderOptions,
+) -> Row<'static> {
     let theme = &options.theme;
     let status_style = match &row.kind {
         BalanceKind::Fiat {
@@ -225,16 +374,22 @@ fn balance_row(row: &BalanceRow, selected: bool, options: &RenderOptions) -> Row
         BalanceKind::Fiat { .. } => theme.warning,
         BalanceKind::Crypto { .. } => Style::new(),
     };
-    let status = match row.status_text() {
-        text if text.is_empty() => "-".to_string(),
-        text => text,
-    };
-    let amount = money::format_amount(row.amount, row.currency.as_str());
-    Row::new([
+    // The column is as wide as the widest amount, so nothing is cut; the fit is a guard.
+    let amount = format::fit(
+        &format::amount_at_scale(row.amount, &row.currency),
+        widths.amount,
+    );
+    let mut row_cells = vec![
         Cell::new(if selected { "▶" } else { " " }),
         Cell::new(row.currency.to_string()),
         Cell::new(Line::from(amount).right_aligned()),
-        Cell::new(Line::from(eur_text(row)).right_aligned()),
-        Cell::new(Span::styled(status, status_style)),
-    ])
+        Cell::new(Line::from(reporting.text(row.eur_value())).right_aligned()),
+    ];
+    if widths.status > 0 {
+        row_cells.push(Cell::new(Span::styled(fiat_status(row), status_style)));
+    }
+    if widths.networks > 0 {
+        row_cells.push(Cell::new(format::fit(&networks_text(row), widths.networks)));
+    }
+    Row::new(row_cells)
 }

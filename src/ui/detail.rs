@@ -1,6 +1,7 @@
 //! The detail overlays (balance, transaction, live row) and the error dialog: every field
 //! spelled out, full ids, in a `dialog` box.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -13,7 +14,6 @@ use crate::api::models::NetworkConfig;
 use crate::app::App;
 use crate::app::balances::{BalanceKind, BalanceRow};
 use crate::app::live::{LiveKind, LiveRow, OrderLeg, Phase};
-use crate::money;
 
 pub fn balance(frame: &mut Frame, area: Rect, app: &App, id: &str, options: &RenderOptions) {
     let Some(row) = app.balances.rows.iter().find(|row| row.id == id) else {
@@ -32,9 +32,10 @@ pub fn balance(frame: &mut Frame, area: Rect, app: &App, id: &str, options: &Ren
 }
 
 fn balance_items(row: &BalanceRow, app: &App, options: &RenderOptions) -> Vec<Item> {
+    let eur = crate::api::models::Currency::new("eur");
     let rate = row.rate.map_or_else(
         || "none sent: left out of the total".into(),
-        |rate| format!("{} EUR per {}", money::format_rate(rate), row.currency),
+        |rate| format::rate_line(rate, &row.currency, &eur),
     );
     let value = row.eur_value().map_or_else(
         || "-".into(),
@@ -45,15 +46,12 @@ fn balance_items(row: &BalanceRow, app: &App, options: &RenderOptions) -> Vec<It
             );
             format!(
                 "{} EUR (indicative, rates of {at})",
-                money::format_eur(value)
+                format::indicative(value)
             )
         },
     );
     let mut items = vec![
-        field(
-            "Amount",
-            format::amount_with_currency(row.amount, &row.currency),
-        ),
+        field("Amount", format::amount_full(row.amount, &row.currency)),
         field("Rate", rate),
         field("EUR value", value),
     ];
@@ -66,10 +64,7 @@ fn balance_items(row: &BalanceRow, app: &App, options: &RenderOptions) -> Vec<It
             ));
         }
         BalanceKind::Crypto { wallet, networks } => {
-            items.push(field(
-                "Wallet",
-                wallet.clone().unwrap_or_else(|| "none yet".into()),
-            ));
+            items.extend(wallet_items(wallet.as_deref(), networks));
             if networks.is_empty() {
                 items.push(field("Networks", "none listed".into()));
             }
@@ -80,6 +75,30 @@ fn balance_items(row: &BalanceRow, app: &App, options: &RenderOptions) -> Vec<It
     }
     items.push(field("Id", row.id.clone()));
     items
+}
+
+/// The balance's wallet with what P100 says about it: one address for the whole balance, not
+/// one per network, so it is never shown as "the address for network X" without saying so.
+fn wallet_items(wallet: Option<&str>, networks: &[(String, NetworkConfig)]) -> Vec<Item> {
+    let Some(wallet) = wallet else {
+        return vec![field("Wallet", "none yet".into())];
+    };
+    let names: Vec<&str> = networks.iter().map(|(name, _)| name.as_str()).collect();
+    let scope = match names.as_slice() {
+        [] => "P100 lists no network for this balance: do not deposit to it".to_string(),
+        [one] => format!("for {one}, the only network of this balance"),
+        many => format!(
+            "one address for all networks of this balance ({}), as P100 reports it; \
+             check the network with P100 before depositing",
+            many.join(", ")
+        ),
+    };
+    vec![
+        dialog::text(Line::styled("Wallet address", Style::new())),
+        // Alone on its line, so a mouse selection copies just it.
+        dialog::text(Line::raw(wallet.to_string())),
+        field("  networks", scope),
+    ]
 }
 
 /// "polygon (amoy, testnet)" and its deposit and withdrawal limits.
@@ -94,10 +113,7 @@ fn network_items(row: &BalanceRow, name: &str, config: &NetworkConfig) -> Vec<It
         format!("{name} ({})", details.join(", "))
     };
     let amount = |value: Option<Decimal>| {
-        value.map_or_else(
-            || "-".into(),
-            |v| format::amount_with_currency(v, &row.currency),
-        )
+        value.map_or_else(|| "-".into(), |v| format::amount_full(v, &row.currency))
     };
     let withdrawal = config.withdrawal.as_ref();
     vec![
@@ -131,15 +147,12 @@ pub fn transaction(frame: &mut Frame, area: Rect, app: &App, id: &str, options: 
             row.status.as_str().to_string(),
             history::status_style(&row.status, theme),
         ),
-        field(
-            "Amount",
-            format::amount_with_currency(row.amount, &row.currency),
-        ),
+        field("Amount", format::amount_full(row.amount, &row.currency)),
     ];
     if let Some(currency) = &row.currency_to {
         let to = row.amount_to.map_or_else(
             || currency.to_string(),
-            |amount| format::amount_with_currency(amount, currency),
+            |amount| format::amount_full(amount, currency),
         );
         items.push(field("Exchanged to", to));
     }
@@ -163,23 +176,67 @@ pub fn live(frame: &mut Frame, area: Rect, app: &App, key: &str, options: &Rende
     };
     let title = format!("{} · {}", row.kind_label(), row.phase.label());
     let mut items = live_items(row, app, options);
-    // A QR code of the wallet address, so the payer can scan it off the screen; only when the
-    // whole code fits (a cut QR code scans as nothing, or worse).
-    let address = match &row.kind {
-        LiveKind::Order(order) => order.wallet_address.as_deref(),
-        LiveKind::Exchange(_) => None,
-    };
-    if let Some(qr) = address.and_then(super::qr::lines) {
-        let room = usize::from(area.height).saturating_sub(items.len() + 4);
-        if qr.len() < room {
-            items.push(dialog::text(Line::styled(
-                "Scan to pay:",
-                options.theme.muted,
-            )));
-            items.extend(qr.into_iter().map(|line| dialog::text(Line::raw(line))));
-        }
+    if let LiveKind::Order(order) = &row.kind {
+        items.extend(qr_items(row, order, (area, app.now), items.len(), options));
     }
     show(frame, area, &title, items, options);
+}
+
+/// The QR code to pay an open order with its address, or why it is not shown. Only an order
+/// still waiting for money gets one, and only when the whole code fits (a cut QR code scans as
+/// nothing, or worse).
+fn qr_items(
+    row: &LiveRow,
+    order: &OrderLeg,
+    (area, now): (Rect, DateTime<Utc>),
+    used: usize,
+    options: &RenderOptions,
+) -> Vec<Item> {
+    let theme = &options.theme;
+    let Some(address) = order.wallet_address.as_deref() else {
+        return Vec::new();
+    };
+    // Fully paid: a code would invite a second payment.
+    let paid = matches!((order.received, order.required), (Some(got), Some(due)) if got >= due);
+    if !accepts_payment(row, order, now) || paid {
+        return Vec::new();
+    }
+    let amount = order.required.unwrap_or(order.crypto_amount);
+    let due = amount
+        .checked_sub(order.received.unwrap_or_default())
+        .filter(|due| *due > Decimal::ZERO)
+        .unwrap_or(amount);
+    let payload = super::qr::payload(address, order.currency.as_str(), &order.network, due);
+    let Some(qr) = super::qr::lines(&payload, theme.qr) else {
+        return Vec::new();
+    };
+    // Two lines for the caption and the encoded text, two for the frame, two for the footer.
+    let room = usize::from(area.height).saturating_sub(used + 6);
+    let fits_across = qr.first().map_or(0, Line::width) + 4 <= usize::from(area.width);
+    if qr.len() > room || !fits_across {
+        return vec![dialog::text(Line::styled(
+            "Enlarge the terminal to see the QR code (the address above is complete).",
+            theme.muted,
+        ))];
+    }
+    let mut items = vec![dialog::text(Line::styled(
+        format!("Scan to pay on {}:", order.network),
+        theme.muted,
+    ))];
+    items.extend(qr.into_iter().map(dialog::text));
+    items.push(dialog::text(Line::styled(
+        format!("encodes {payload}"),
+        theme.muted,
+    )));
+    items
+}
+
+/// Whether the order may still be paid: not final, not of unknown outcome, and its payment
+/// window not passed by the clock (P100 may say EXPIRED only at its next answer).
+fn accepts_payment(row: &LiveRow, order: &OrderLeg, now: DateTime<Utc>) -> bool {
+    !row.phase.is_final()
+        && !matches!(row.phase, Phase::Unknown { .. })
+        && order.payment_expires_at.is_none_or(|until| until > now)
 }
 
 fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
@@ -192,7 +249,7 @@ fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
             live::phase_style(&row.phase, theme),
         ),
         spans_field("Progress", live::waiting_for(row, app, theme, false)),
-        field("Amounts", live::amounts(row)),
+        field("Amounts", live::amounts_full(row)),
     ];
     // A failure's reason is already the progress line; an unknown outcome needs its why.
     if let Phase::Unknown { reason } = &row.phase {
@@ -209,16 +266,13 @@ fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
         items.push(styled_field("Note", note.clone(), theme.warning));
     }
     match &row.kind {
-        LiveKind::Exchange(leg) => items.push(field(
-            "Rate",
-            format!(
-                "{} {} per {}",
-                money::format_rate(leg.rate),
-                leg.to,
-                leg.from
-            ),
-        )),
-        LiveKind::Order(order) => items.extend(order_items(order, app, options)),
+        LiveKind::Exchange(leg) => {
+            items.push(field(
+                "Rate",
+                format::rate_line(leg.rate, &leg.from, &leg.to),
+            ));
+        }
+        LiveKind::Order(order) => items.extend(order_items(row, order, app, options)),
     }
     let remote = row.remote_id.clone().unwrap_or_else(|| "none yet".into());
     items.extend([
@@ -271,44 +325,58 @@ fn candidate_items(
     items
 }
 
-fn order_items(order: &OrderLeg, app: &App, options: &RenderOptions) -> Vec<Item> {
+fn order_items(row: &LiveRow, order: &OrderLeg, app: &App, options: &RenderOptions) -> Vec<Item> {
     let theme = &options.theme;
+    let open = accepts_payment(row, order, app.now);
     let mut items = vec![field("Network", order.network.clone())];
     if let Some((done, required)) = order.confirmations {
         items.push(field("Confirmations", format!("{done}/{required}")));
     }
     if let Some(received) = order.received {
-        let mut text = format::amount_with_currency(received, &order.currency);
+        let mut text = format::amount_full(received, &order.currency);
         if let Some(required) = order.required {
             text = format!(
                 "{text} of {}",
-                format::amount_with_currency(required, &order.currency)
+                format::amount_full(required, &order.currency)
             );
         }
-        let style = if order.is_underpaid() {
-            text.push_str("  ! UNDERPAID");
-            theme.error
-        } else {
-            Style::new()
+        let style = match live::shortfall(order) {
+            Some(short) => {
+                text = format!("{text}  ! UNDERPAID, {short}");
+                theme.error
+            }
+            None => Style::new(),
         };
         items.push(styled_field("Received", text, style));
     }
-    if let Some(until) = order.payment_expires_at {
+    if let (Some(until), true) = (order.payment_expires_at, open) {
         let when = format!(
             "{} ({})",
             format::full_time(until, options.utc_offset),
             format::time_left(until, app.now)
         );
         items.push(field("Pay by", when));
+        items.push(spans_field(
+            "Time left",
+            vec![live::time_left_span(until, app, theme)],
+        ));
     }
     if let Some(hash) = &order.transaction_hash {
         items.push(field("Tx hash", hash.clone()));
     }
     // The address alone on its line, unstyled, so a mouse selection copies just it.
-    items.push(dialog::text(Line::styled(
-        "Wallet address (c copies it)",
-        theme.muted,
-    )));
+    let (label, label_style) = if open {
+        (
+            format!("Wallet address on {} (c copies it)", order.network),
+            theme.muted,
+        )
+    } else {
+        (
+            "Order closed: do not pay to this address".to_string(),
+            theme.error,
+        )
+    };
+    items.push(dialog::text(Line::styled(label, label_style)));
     items.push(dialog::text(Line::raw(
         order
             .wallet_address

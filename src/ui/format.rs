@@ -1,7 +1,9 @@
 //! Text for the screen: times in the user's offset, ages ("12s ago"), counts, amounts with their
 //! currency, and cutting text to a width. Money digits come from `crate::money`.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use std::fmt::Write as _;
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use ratatui::text::{Line, Span};
 use rust_decimal::Decimal;
 
@@ -18,11 +20,44 @@ pub fn clock_seconds(time: DateTime<Utc>, offset: FixedOffset) -> String {
     time.with_timezone(&offset).format("%H:%M:%S").to_string()
 }
 
-/// "02-13 11:29", the history column.
-pub fn month_day_time(time: DateTime<Utc>, offset: FixedOffset) -> String {
+/// "2026-02-13 11:30", the header clock.
+pub fn date_clock(time: DateTime<Utc>, offset: FixedOffset) -> String {
     time.with_timezone(&offset)
-        .format("%m-%d %H:%M")
+        .format("%Y-%m-%d %H:%M")
         .to_string()
+}
+
+/// A row's time: "11:29" when it is from today (in `offset`), otherwise the date with the
+/// year in `date_format` (checked at start-up, see `config::DisplaySettings`).
+pub fn row_time(
+    time: DateTime<Utc>,
+    now: DateTime<Utc>,
+    offset: FixedOffset,
+    date_format: &str,
+) -> String {
+    let local = time.with_timezone(&offset);
+    if local.date_naive() == now.with_timezone(&offset).date_naive() {
+        return local.format("%H:%M").to_string();
+    }
+    let mut text = String::new();
+    if write!(text, "{}", local.format(date_format)).is_err() {
+        // An unwritable format was refused at start-up; never panic on one anyway.
+        text = local.format(crate::config::DEFAULT_DATE_FORMAT).to_string();
+    }
+    text
+}
+
+/// The widest `row_time` can be in `date_format`: the time column's width, from the setting
+/// alone (never from the rows on screen).
+pub fn row_time_width(date_format: &str) -> usize {
+    // A date with two-digit day, month, hour and minute, and a long month name.
+    let sample = Utc
+        .with_ymd_and_hms(2026, 12, 30, 23, 59, 59)
+        .single()
+        .map(|at| at.fixed_offset());
+    let mut text = String::new();
+    let written = sample.is_some_and(|at| write!(text, "{}", at.format(date_format)).is_ok());
+    if written { width(&text).max(5) } else { 16 }
 }
 
 /// "2026-02-13 11:29:48 +00:00", for detail views where nothing may be left out.
@@ -76,12 +111,67 @@ pub fn count(value: u64) -> String {
     out
 }
 
-/// "412.607142 USDC": the amount at its currency's scale, then the currency.
+/// Marks an amount shown with fewer digits than it has (the detail view has them all).
+pub const MORE_DIGITS: char = '…';
+
+/// The one place a number's digits are written for the screen (grouping, decimal mark), so
+/// that switching to the user's `number_format` is one change here. `decimals` is the least
+/// number of decimals to show; a value with more keeps them all.
+pub fn number(value: Decimal, decimals: u32) -> String {
+    let normalized = value.normalize();
+    let mut padded = normalized;
+    padded.rescale(normalized.scale().max(decimals));
+    money::group_thousands(&padded.to_string())
+}
+
+/// Every digit of an amount, padded to its currency's scale: for detail views and copies.
+pub fn amount_full(amount: Decimal, currency: &Currency) -> String {
+    format!("{} {currency}", amount_digits(amount, currency))
+}
+
+/// The digits of `amount_full`, without the currency.
+pub fn amount_digits(amount: Decimal, currency: &Currency) -> String {
+    number(amount, money::scale_of(currency.as_str()).unwrap_or(2))
+}
+
+/// "412.607142 USDC" in lists: the amount at its currency's scale, then the currency; a value
+/// with more digits than the scale (an 18-decimal ETH amount) is cut, never rounded, and ends
+/// in `…` so nobody takes it for the whole value.
 pub fn amount_with_currency(amount: Decimal, currency: &Currency) -> String {
-    format!(
-        "{} {currency}",
-        money::format_amount(amount, currency.as_str())
-    )
+    format!("{} {currency}", amount_at_scale(amount, currency))
+}
+
+/// The digits of `amount_with_currency`, without the currency.
+pub fn amount_at_scale(amount: Decimal, currency: &Currency) -> String {
+    let Some(scale) = money::scale_of(currency.as_str()) else {
+        // A currency P100 does not document: no known scale to cut at, so every digit.
+        return number(amount, 2);
+    };
+    let cut = amount.trunc_with_scale(scale);
+    if cut == amount {
+        number(amount, scale)
+    } else {
+        let mut text = number(cut, scale);
+        text.push(MORE_DIGITS);
+        text
+    }
+}
+
+/// An indicative value we computed (amount x rate), two decimals: "1,234.57".
+pub fn indicative(value: Decimal) -> String {
+    let rounded =
+        value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    number(rounded, 2)
+}
+
+/// A rate, exact, grouped, without trailing zeros: "57,852.859".
+pub fn rate(value: Decimal) -> String {
+    number(value, 0)
+}
+
+/// One style for every rate on screen: "1 BTC = 57,852.859 EUR".
+pub fn rate_line(rate_value: Decimal, from: &Currency, to: &Currency) -> String {
+    format!("1 {from} = {} {to}", rate(rate_value))
 }
 
 /// How many terminal columns `text` takes.
@@ -224,8 +314,58 @@ mod tests {
         assert_eq!(clock(at(11, 30, 5), utc), "11:30");
         assert_eq!(clock(at(11, 30, 5), cet), "12:30");
         assert_eq!(clock_seconds(at(11, 30, 5), utc), "11:30:05");
-        assert_eq!(month_day_time(at(23, 59, 0), cet), "02-14 00:59");
+        assert_eq!(date_clock(at(23, 59, 0), cet), "2026-02-14 00:59");
         assert_eq!(full_time(at(11, 30, 5), cet), "2026-02-13 12:30:05 +01:00");
+    }
+
+    #[test]
+    fn rows_from_today_show_the_time_others_the_date_with_the_year() {
+        let utc = FixedOffset::east_opt(0).expect("offset");
+        let cet = FixedOffset::east_opt(3_600).expect("offset");
+        let now = at(11, 30, 0);
+        assert_eq!(row_time(at(9, 5, 0), now, utc, "%Y-%m-%d %H:%M"), "09:05");
+        let yesterday = at(9, 5, 0) - chrono::Duration::days(1);
+        assert_eq!(
+            row_time(yesterday, now, utc, "%Y-%m-%d %H:%M"),
+            "2026-02-12 09:05"
+        );
+        assert_eq!(row_time(yesterday, now, utc, "%d.%m.%Y"), "12.02.2026");
+        // 23:30 UTC on the 12th is already the 13th in CET: "today" follows the zone shown.
+        let late = at(23, 30, 0) - chrono::Duration::days(1);
+        assert_eq!(row_time(late, now, cet, "%Y-%m-%d %H:%M"), "00:30");
+        assert_eq!(
+            row_time(late, now, utc, "%Y-%m-%d %H:%M"),
+            "2026-02-12 23:30"
+        );
+        assert_eq!(row_time_width("%Y-%m-%d %H:%M"), 16);
+        assert_eq!(row_time_width("%H:%M"), 5);
+    }
+
+    #[test]
+    fn list_amounts_stop_at_the_scale_and_say_so() {
+        let eth = Currency::new("eth");
+        let eur = Currency::new("eur");
+        let dec = |text: &str| text.parse::<Decimal>().expect("decimal");
+        assert_eq!(
+            amount_with_currency(dec("0.535886661234567891"), &eth),
+            "0.53588666… ETH"
+        );
+        assert_eq!(amount_with_currency(dec("0.5"), &eth), "0.50000000 ETH");
+        assert_eq!(amount_with_currency(dec("1208.52"), &eur), "1,208.52 EUR");
+        // Cut, never rounded up: 0.99999999|9 is not shown as 1.00000000.
+        assert_eq!(
+            amount_with_currency(dec("0.999999999"), &eth),
+            "0.99999999… ETH"
+        );
+        assert_eq!(
+            amount_full(dec("0.535886661234567891"), &eth),
+            "0.535886661234567891 ETH"
+        );
+        assert_eq!(
+            rate_line(dec("57852.85900"), &Currency::new("btc"), &eur),
+            "1 BTC = 57,852.859 EUR"
+        );
+        assert_eq!(indicative(dec("1234.565")), "1,234.57");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The header line: environment badge, profile, read-only mark, connection, in-flight count and
-//! the local clock.
+//! the clock with its date and zone; also the terminal title and the profile's shown name.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,7 +8,8 @@ use ratatui::widgets::Paragraph;
 
 use super::RenderOptions;
 use super::{cells, format};
-use crate::app::{App, Connection};
+use crate::app::{App, Connection, SessionInfo};
+use crate::config::{ENV_PROFILE, ResolvedConfig, Target};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions) {
     let theme = &options.theme;
@@ -47,7 +48,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         ));
         right.push(Span::styled("  ·  ", theme.muted));
     }
-    right.push(Span::raw(format::clock(app.now, options.utc_offset)));
+    // The date and the zone too: a desk open past midnight, or shared across zones, must not
+    // read "11:30" as someone else's 11:30.
+    right.push(Span::raw(format!(
+        "{} {}",
+        format::date_clock(app.now, options.utc_offset),
+        options.zone_label
+    )));
     right.push(Span::raw(" "));
     let right = Line::from(right).right_aligned();
 
@@ -75,5 +82,49 @@ fn connection(connection: &Connection, options: &RenderOptions) -> Span<'static>
             Span::styled("! offline", theme.error)
         }
         Connection::Offline(reason) => Span::styled(format!("! P100: {reason}"), theme.error),
+    }
+}
+
+/// The profile as the header shows it. Without a config file (only `P100_*` variables or
+/// `--base-url`), the profile is called "env", which says nothing: the server's host does.
+pub fn profile_label(config: &ResolvedConfig) -> String {
+    match &config.target {
+        Target::Remote { base_url, .. } if config.profile == ENV_PROFILE => {
+            reqwest::Url::parse(base_url)
+                .ok()
+                .and_then(|url| url.host_str().map(str::to_string))
+                .unwrap_or_else(|| config.profile.clone())
+        }
+        _ => config.profile.clone(),
+    }
+}
+
+/// "p100-desk · treasury · PRODUCTION": the terminal title, so a tab says where it points.
+pub fn terminal_title(session: &SessionInfo) -> String {
+    format!(
+        "p100-desk · {} · {}",
+        session.profile,
+        session.environment.label()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::EnvBadge;
+
+    #[test]
+    fn the_title_names_profile_and_environment() {
+        let session = SessionInfo {
+            environment: EnvBadge::Production,
+            profile: "treasury".into(),
+            read_only: false,
+            bell: false,
+            max_exchange_eur: None,
+        };
+        assert_eq!(
+            terminal_title(&session),
+            "p100-desk · treasury · PRODUCTION"
+        );
     }
 }

@@ -13,12 +13,17 @@ use crate::api::models::{Transaction, TransactionStatus};
 use crate::app::keymap::Pane;
 use crate::app::{App, short_id};
 
-/// Columns whose width does not depend on the rows.
-const TIME_WIDTH: usize = 11; // "02-13 11:29"
+/// The column widths. Every one is fixed, or decided from the pane's width and the settings
+/// alone: scrolling never changes the header (a value too wide is cut with "…").
 const TYPE_WIDTH: usize = 17; // CRYPTO_WITHDRAWAL, the longest documented type
-const TYPE_MIN_WIDTH: usize = 8;
+const TYPE_MIN_WIDTH: usize = 12;
 const STATUS_WIDTH: usize = 10; // SUCCESSFUL
+/// "12,500.000000 USDC" and "1,234.56789012 BTC" fit; a larger amount is cut on the right.
+const AMOUNT_WIDTH: usize = 20;
+/// "→ " and an amount.
+const LEG_WIDTH: usize = AMOUNT_WIDTH + 2;
 const ID_WIDTH: usize = 8;
+const DESCRIPTION_MIN_WIDTH: usize = 12;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions) {
     let history = &app.history;
@@ -40,6 +45,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // Records the pane's height even while there are no rows, so the app knows from the first
+    // page on whether the loaded rows fill it (see `HistoryPane::next_page_to_fill`).
+    history.selection.visible_offset(
+        history.selected_index(),
+        history.visible_len(),
+        usize::from(inner.height.saturating_sub(1)),
+    );
 
     let empty_text = if history.filter.is_empty() {
         "No transactions yet.".to_string()
@@ -69,6 +81,9 @@ fn count_text(app: &App) -> String {
         Some(total) => format!("{loaded}/{}", format::count(total)),
         None => loaded,
     };
+    if history.exhausted {
+        text.push_str(" · all loaded");
+    }
     if !history.filter.is_empty() {
         text = format!(
             "{} match · {text}",
@@ -101,48 +116,105 @@ fn filter_line(app: &App, theme: &Theme) -> Option<Line<'static>> {
     ]))
 }
 
-/// Which optional columns fit, and how wide the type column is.
-struct Columns {
-    type_width: usize,
-    leg: bool,
-    id: bool,
+/// The columns for a pane `room` cells wide, in a fixed priority: time, type, status and
+/// amount always; then the exchange's other leg, the id, the description, each only if the one
+/// before it fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    pub time_width: usize,
+    pub type_width: usize,
+    pub leg: bool,
+    pub id: bool,
+    /// The description's width; 0 when it is not shown.
+    pub description: usize,
 }
 
-/// Fits the columns into `room`: first drop the id, then shorten the type, then drop the
-/// exchange's other leg. Time, status and amount always stay.
-fn fit_columns(room: usize, amount_width: usize, leg_width: usize) -> Columns {
-    let fixed = 1 + TIME_WIDTH + STATUS_WIDTH + amount_width + 4;
-    let total = |type_width: usize, leg: bool, id: bool| {
-        fixed
-            + type_width
-            + if leg && leg_width > 0 {
-                leg_width + 1
-            } else {
-                0
+impl Columns {
+    pub fn fit(room: usize, time_width: usize) -> Self {
+        // The marker, then each column after a one-cell gap.
+        let base = 1 + (1 + time_width) + (1 + STATUS_WIDTH) + (1 + AMOUNT_WIDTH) + 1;
+        let type_width = room.saturating_sub(base).clamp(TYPE_MIN_WIDTH, TYPE_WIDTH);
+        let mut used = base + type_width;
+        let mut take = |width: usize| {
+            let fits = used + 1 + width <= room;
+            if fits {
+                used += 1 + width;
             }
-            + if id { ID_WIDTH + 1 } else { 0 }
-    };
-    if total(TYPE_WIDTH, true, true) <= room {
-        return Columns {
-            type_width: TYPE_WIDTH,
-            leg: true,
-            id: true,
+            fits
         };
-    }
-    for leg in [true, false] {
-        let without_type = total(0, leg, false);
-        if without_type + TYPE_MIN_WIDTH <= room {
-            return Columns {
-                type_width: (room - without_type).min(TYPE_WIDTH),
-                leg,
-                id: false,
-            };
+        let leg = take(LEG_WIDTH);
+        let id = leg && take(ID_WIDTH);
+        let description = if id && take(DESCRIPTION_MIN_WIDTH) {
+            DESCRIPTION_MIN_WIDTH + room.saturating_sub(used)
+        } else {
+            0
+        };
+        Self {
+            time_width,
+            type_width,
+            leg,
+            id,
+            description,
         }
     }
-    Columns {
-        type_width: TYPE_MIN_WIDTH,
-        leg: false,
-        id: false,
+
+    fn header(&self) -> Vec<Cell<'static>> {
+        let mut header = vec![
+            Cell::new(""),
+            Cell::new("Time"),
+            Cell::new("Type"),
+            Cell::new("Status"),
+            Cell::new(Line::from("Amount").right_aligned()),
+        ];
+        if self.leg {
+            header.push(Cell::new("Other leg"));
+        }
+        if self.id {
+            header.push(Cell::new("Id"));
+        }
+        if self.description > 0 {
+            header.push(Cell::new("Description"));
+        }
+        header
+    }
+
+    fn widths(&self) -> Vec<Constraint> {
+        let mut widths = vec![
+            Constraint::Length(1),
+            Constraint::Length(cells(self.time_width)),
+            Constraint::Length(cells(self.type_width)),
+            Constraint::Length(cells(STATUS_WIDTH)),
+            Constraint::Length(cells(AMOUNT_WIDTH)),
+        ];
+        if self.leg {
+            widths.push(Constraint::Length(cells(LEG_WIDTH)));
+        }
+        if self.id {
+            widths.push(Constraint::Length(cells(ID_WIDTH)));
+        }
+        if self.description > 0 {
+            widths.push(Constraint::Length(cells(self.description)));
+        }
+        widths
+    }
+
+    /// The header's text, for tests that check it never changes.
+    pub fn header_text(&self) -> String {
+        self.header_names().join(" ")
+    }
+
+    fn header_names(&self) -> Vec<&'static str> {
+        let mut names = vec!["Time", "Type", "Status", "Amount"];
+        if self.leg {
+            names.push("Other leg");
+        }
+        if self.id {
+            names.push("Id");
+        }
+        if self.description > 0 {
+            names.push("Description");
+        }
+        names
     }
 }
 
@@ -154,32 +226,19 @@ fn table(frame: &mut Frame, inner: Rect, app: &App, focused: bool, options: &Ren
     let len = history.visible_len();
     let offset = history.selection.visible_offset(selected, len, rows_height);
     let end = offset.saturating_add(rows_height).min(len);
+    let columns = Columns::fit(
+        usize::from(inner.width),
+        format::row_time_width(&options.date_format),
+    );
 
     // Only the rows on screen are read and formatted, whatever the history's length.
-    let shown: Vec<(usize, &Transaction)> = (offset..end)
-        .filter_map(|n| history.visible_row(n).map(|row| (n, row)))
-        .collect();
-    let texts: Vec<RowText> = shown
-        .iter()
-        .map(|(_, row)| RowText::new(row, options))
-        .collect();
-    let amount_width = texts
-        .iter()
-        .map(|t| format::width(&t.amount))
-        .max()
-        .unwrap_or(0)
-        .max("Amount".len());
-    let leg_width = texts
-        .iter()
-        .map(|t| format::width(&t.leg))
-        .max()
-        .unwrap_or(0);
-    let columns = fit_columns(usize::from(inner.width), amount_width, leg_width);
-    let show_leg = columns.leg && leg_width > 0;
-
-    let mut rows = Vec::with_capacity(shown.len());
-    for ((n, row), text) in shown.iter().zip(texts) {
-        let is_selected = selected == Some(*n);
+    let mut rows = Vec::with_capacity(end - offset);
+    for n in offset..end {
+        let Some(row) = history.visible_row(n) else {
+            continue;
+        };
+        let text = RowText::new(row, app, options);
+        let is_selected = selected == Some(n);
         let style = match (is_selected, focused) {
             (true, true) => theme.selected,
             (true, false) => theme.selected_unfocused,
@@ -187,46 +246,32 @@ fn table(frame: &mut Frame, inner: Rect, app: &App, focused: bool, options: &Ren
         };
         let mut row_cells = vec![
             Cell::new(if is_selected { "▶" } else { " " }),
-            Cell::new(text.time),
+            Cell::new(format::fit(&text.time, columns.time_width)),
             Cell::new(format::fit(row.kind.as_str(), columns.type_width)),
             Cell::new(Span::styled(
                 format::fit(row.status.as_str(), STATUS_WIDTH),
                 status_style(&row.status, theme),
             )),
-            Cell::new(Line::from(text.amount).right_aligned()),
+            Cell::new(Line::from(format::fit(&text.amount, AMOUNT_WIDTH)).right_aligned()),
         ];
-        if show_leg {
-            row_cells.push(Cell::new(text.leg));
+        if columns.leg {
+            row_cells.push(Cell::new(format::fit(&text.leg, LEG_WIDTH)));
         }
         if columns.id {
             row_cells.push(Cell::new(Span::styled(text.id, theme.muted)));
         }
+        if columns.description > 0 {
+            let description = row.description.as_deref().unwrap_or("");
+            row_cells.push(Cell::new(Span::styled(
+                format::fit(description, columns.description),
+                theme.muted,
+            )));
+        }
         rows.push(Row::new(row_cells).style(style));
     }
 
-    let mut header = vec![
-        Cell::new(""),
-        Cell::new("Time"),
-        Cell::new("Type"),
-        Cell::new("Status"),
-        Cell::new(Line::from("Amount").right_aligned()),
-    ];
-    let mut widths = vec![
-        Constraint::Length(1),
-        Constraint::Length(cells(TIME_WIDTH)),
-        Constraint::Length(cells(columns.type_width)),
-        Constraint::Length(cells(STATUS_WIDTH)),
-        Constraint::Length(cells(amount_width)),
-    ];
-    if show_leg {
-        header.push(Cell::new("Exchanged to"));
-        widths.push(Constraint::Length(cells(leg_width)));
-    }
-    if columns.id {
-        header.push(Cell::new("Id"));
-        widths.push(Constraint::Length(cells(ID_WIDTH)));
-    }
-    let table = Table::new(rows, widths).header(Row::new(header).style(theme.table_header));
+    let table = Table::new(rows, columns.widths())
+        .header(Row::new(columns.header()).style(theme.table_header));
     frame.render_widget(table, inner);
 }
 
@@ -239,7 +284,7 @@ struct RowText {
 }
 
 impl RowText {
-    fn new(row: &Transaction, options: &RenderOptions) -> Self {
+    fn new(row: &Transaction, app: &App, options: &RenderOptions) -> Self {
         let leg = match (&row.currency_to, row.amount_to) {
             (Some(currency), Some(amount)) => {
                 format!("→ {}", format::amount_with_currency(amount, currency))
@@ -250,7 +295,7 @@ impl RowText {
         Self {
             time: row.created_at.map_or_else(
                 || "-".into(),
-                |at| format::month_day_time(at, options.utc_offset),
+                |at| format::row_time(at, app.now, options.utc_offset, &options.date_format),
             ),
             amount: format::amount_with_currency(row.amount, &row.currency),
             leg,
@@ -273,16 +318,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn columns_give_way_in_order_id_type_leg() {
-        let all = fit_columns(200, 18, 15);
-        assert!(all.id && all.leg && all.type_width == TYPE_WIDTH);
-        let no_id = fit_columns(78, 18, 15);
-        assert!(!no_id.id && no_id.leg);
-        let short_type = fit_columns(70, 18, 15);
-        assert!(!short_type.id && short_type.leg && short_type.type_width < TYPE_WIDTH);
-        let no_leg = fit_columns(60, 18, 15);
-        assert!(!no_leg.leg && no_leg.type_width >= TYPE_MIN_WIDTH);
-        let tiny = fit_columns(10, 18, 15);
-        assert_eq!(tiny.type_width, TYPE_MIN_WIDTH);
+    fn columns_join_in_priority_order_as_the_pane_widens() {
+        let narrow = Columns::fit(78, 16);
+        assert_eq!(narrow.header_text(), "Time Type Status Amount");
+        assert_eq!(narrow.type_width, TYPE_WIDTH);
+        let cramped = Columns::fit(60, 16);
+        assert_eq!(cramped.type_width, TYPE_MIN_WIDTH);
+        assert!(!cramped.leg);
+        let wide = Columns::fit(118, 16);
+        assert_eq!(
+            wide.header_text(),
+            "Time Type Status Amount Other leg Id Description"
+        );
+        assert!(wide.description >= DESCRIPTION_MIN_WIDTH);
+        let leg_only = Columns::fit(92, 16);
+        assert!(leg_only.leg && !leg_only.id);
+        for room in 0..300 {
+            let columns = Columns::fit(room, 16);
+            assert!(!columns.id || columns.leg);
+            assert!(columns.description == 0 || columns.id);
+        }
     }
 }

@@ -5,34 +5,71 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{List, ListItem};
+use ratatui::widgets::{Block, Borders, List, ListItem};
 
 use super::theme::Theme;
 use super::{RenderOptions, cells, format, pane};
+use crate::api::models::Currency;
 use crate::app::App;
 use crate::app::freshness::Freshness;
 use crate::app::keymap::Pane;
 use crate::app::live::{ExchangeLeg, LiveKind, LiveRow, OrderLeg, Phase};
+use rust_decimal::Decimal;
 
 /// Lines per live row.
 pub const ROW_LINES: u16 = 3;
 
-/// The height that shows every row (or the empty line).
+/// The height that shows every row; one line when nothing is in flight (the pane is then only
+/// its title, and history gets the rows).
 pub fn wanted_height(app: &App) -> u16 {
-    let lines = cells(app.live.rows.len()).saturating_mul(ROW_LINES).max(1);
     // The banner wraps; at most `BANNER_LINES` of it are asked for.
     let banner = if journal_banner(app).is_some() {
         BANNER_LINES
     } else {
         0
     };
-    lines.saturating_add(2).saturating_add(banner)
+    if app.live.rows.is_empty() && banner == 0 {
+        return 1;
+    }
+    cells(app.live.rows.len())
+        .saturating_mul(ROW_LINES)
+        .max(1)
+        .saturating_add(2)
+        .saturating_add(banner)
+}
+
+/// The empty pane: a single title line, "[3] Live · Nothing in flight".
+fn collapsed(frame: &mut Frame, area: Rect, focused: bool, options: &RenderOptions) {
+    let theme = &options.theme;
+    let (border_style, border_type) = theme.pane_border(focused);
+    let name_style = if focused {
+        theme.title_focused
+    } else {
+        theme.title
+    };
+    let title = Line::from(vec![
+        Span::styled(
+            format!(" [{}] {} ", pane::number(Pane::Live), Pane::Live.title()),
+            name_style,
+        ),
+        Span::styled(" Nothing in flight ", theme.muted),
+    ]);
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_type(border_type)
+        .border_style(border_style)
+        .title_top(title);
+    frame.render_widget(block, area);
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions) {
     let theme = &options.theme;
     let live = &app.live;
     let focused = app.focus == Pane::Live;
+    if live.rows.is_empty() && area.height < 3 {
+        collapsed(frame, area, focused, options);
+        return;
+    }
     let in_flight = live.in_flight();
     let banner_lines = banner_lines_for(app, usize::from(area.width.saturating_sub(2)), theme)
         .map_or(0, |lines| cells(lines.len()));
@@ -166,29 +203,51 @@ pub fn phase_style(phase: &Phase, theme: &Theme) -> Style {
     }
 }
 
-/// "10.00000000 ETH → 25,001.20 EUR" or "346.59 EUR ← 412.607142 USDC on polygon".
+/// "10.00000000 ETH → 25,001.20 EUR" or "346.59 EUR ← 412.607142 USDC on polygon", at the
+/// currencies' scales (with "…" where more digits exist).
 pub fn amounts(row: &LiveRow) -> String {
+    amounts_with(row, format::amount_with_currency)
+}
+
+/// The same with every digit, for the detail view.
+pub fn amounts_full(row: &LiveRow) -> String {
+    amounts_with(row, format::amount_full)
+}
+
+fn amounts_with(row: &LiveRow, amount: fn(Decimal, &Currency) -> String) -> String {
     match &row.kind {
-        LiveKind::Exchange(leg) => exchange_amounts(leg),
-        LiveKind::Order(leg) => order_amounts(leg),
+        LiveKind::Exchange(leg) => exchange_amounts(leg, amount),
+        LiveKind::Order(leg) => order_amounts(leg, amount),
     }
 }
 
-fn exchange_amounts(leg: &ExchangeLeg) -> String {
+fn exchange_amounts(leg: &ExchangeLeg, amount: fn(Decimal, &Currency) -> String) -> String {
     format!(
         "{} → {}",
-        format::amount_with_currency(leg.amount, &leg.from),
-        format::amount_with_currency(leg.amount_to, &leg.to)
+        amount(leg.amount, &leg.from),
+        amount(leg.amount_to, &leg.to)
     )
 }
 
-fn order_amounts(leg: &OrderLeg) -> String {
+fn order_amounts(leg: &OrderLeg, amount: fn(Decimal, &Currency) -> String) -> String {
     format!(
         "{} ← {} on {}",
-        format::amount_with_currency(leg.fiat_amount, &leg.fiat_currency),
-        format::amount_with_currency(leg.crypto_amount, &leg.currency),
+        amount(leg.fiat_amount, &leg.fiat_currency),
+        amount(leg.crypto_amount, &leg.currency),
         leg.network
     )
+}
+
+/// "short by 12.34 USDC" for an underpaid order, at the currency's scale.
+pub fn shortfall(order: &OrderLeg) -> Option<String> {
+    if !order.is_underpaid() {
+        return None;
+    }
+    let short = order.required?.checked_sub(order.received?)?;
+    Some(format!(
+        "short by {}",
+        format::amount_full(short, &order.currency)
+    ))
 }
 
 /// What the row waits for, or how it ended (with the dismiss key when `dismiss_hint`). The most
@@ -274,8 +333,8 @@ fn order_progress(order: &OrderLeg, app: &App, theme: &Theme) -> Vec<Span<'stati
         return vec![Span::styled("wallet pending", theme.pending)];
     }
     let mut parts: Vec<Span<'static>> = Vec::new();
-    if order.is_underpaid() {
-        parts.push(Span::styled("! UNDERPAID", theme.error));
+    if let Some(short) = shortfall(order) {
+        parts.push(Span::styled(format!("! UNDERPAID, {short}"), theme.error));
     }
     if let Some((done, required)) = order.confirmations {
         parts.push(Span::raw(format!("confirmations {done}/{required}")));
@@ -284,18 +343,18 @@ fn order_progress(order: &OrderLeg, app: &App, theme: &Theme) -> Vec<Span<'stati
         let required = order.required.unwrap_or(order.crypto_amount);
         parts.push(Span::raw(format!(
             "received {} of {}",
-            crate::money::format_amount(received, order.currency.as_str()),
+            format::amount_at_scale(received, &order.currency),
             format::amount_with_currency(required, &order.currency)
         )));
     }
     if parts.is_empty() {
         parts.push(Span::styled("awaiting payment", theme.pending));
-        if let Some(until) = order.payment_expires_at {
-            parts.push(Span::raw(format!(
-                "expires {}",
-                format::time_left(until, app.now)
-            )));
-        }
+    }
+    // Time left to pay comes first while money is still expected: it is what a payer must act
+    // on. Under five minutes it turns into a warning.
+    let fully_paid = matches!((order.received, order.required), (Some(r), Some(q)) if r >= q);
+    if let (Some(until), false) = (order.payment_expires_at, fully_paid) {
+        parts.insert(0, time_left_span(until, app, theme));
     }
     let mut spans = Vec::with_capacity(parts.len() * 2);
     for (index, part) in parts.into_iter().enumerate() {
@@ -305,4 +364,23 @@ fn order_progress(order: &OrderLeg, app: &App, theme: &Theme) -> Vec<Span<'stati
         spans.push(part);
     }
     spans
+}
+
+/// "pay within 14m" (a warning under five minutes), or "payment window passed".
+pub fn time_left_span(
+    until: chrono::DateTime<chrono::Utc>,
+    app: &App,
+    theme: &Theme,
+) -> Span<'static> {
+    let seconds = (until - app.now).num_seconds();
+    if seconds <= 0 {
+        return Span::styled("payment window passed", theme.error);
+    }
+    let text = format!("pay within {}", format::duration_short(seconds));
+    let style = if seconds < 300 {
+        theme.warning
+    } else {
+        theme.pending
+    };
+    Span::styled(text, style)
 }

@@ -1,4 +1,5 @@
-//! The styles every widget draws with: a colour theme and a monochrome one for `NO_COLOR`.
+//! The styles every widget draws with: dark, light and high-contrast colour themes, and a
+//! monochrome one for `NO_COLOR`.
 //!
 //! Colour only ever repeats what the text already says (status words, "▶", "!"), so the
 //! monochrome theme loses no meaning: it uses bold, reverse and dim instead.
@@ -7,6 +8,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::BorderType;
 
 use crate::app::EnvBadge;
+use crate::config::ThemeName;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Theme {
@@ -44,10 +46,27 @@ pub struct Theme {
     /// Overlay frames.
     pub overlay_border: Style,
     pub error_border: Style,
+    /// The frame drawn round the whole screen in production.
+    pub production_frame: Style,
+    /// QR modules: dark on light, always explicit, so a light terminal cannot invert the code.
+    /// `None` only without colour (`NO_COLOR`): then the terminal's own colours are used.
+    pub qr: Option<(Color, Color)>,
 }
 
 impl Theme {
-    /// The default theme, for terminals with colour.
+    /// The theme called `name`, or monochrome when `no_color` (`NO_COLOR` wins over any theme).
+    pub fn named(name: ThemeName, no_color: bool) -> Self {
+        if no_color {
+            return Self::monochrome();
+        }
+        match name {
+            ThemeName::Dark => Self::color(),
+            ThemeName::Light => Self::light(),
+            ThemeName::HighContrast => Self::high_contrast(),
+        }
+    }
+
+    /// The default theme, for terminals with colour on a dark background.
     pub fn color() -> Self {
         let bold = Modifier::BOLD;
         let badge = |color: Color| {
@@ -84,6 +103,83 @@ impl Theme {
             read_only: badge(Color::Yellow),
             overlay_border: Style::new().fg(Color::Cyan),
             error_border: Style::new().fg(Color::Red).add_modifier(bold),
+            production_frame: Style::new().fg(Color::Red).add_modifier(bold),
+            qr: Some((Color::Black, Color::White)),
+        }
+    }
+
+    /// For a light background: no yellow or cyan text (unreadable on white), darker shades
+    /// from the 256-colour palette, a light grey selection bar.
+    pub fn light() -> Self {
+        let bold = Modifier::BOLD;
+        let amber = Color::Indexed(130);
+        let green = Color::Indexed(28);
+        let blue = Color::Indexed(25);
+        let grey = Color::Indexed(244);
+        let badge = |color: Color| {
+            Style::new()
+                .fg(Color::White)
+                .bg(color)
+                .add_modifier(Modifier::BOLD)
+        };
+        Self {
+            muted: Style::new().fg(grey),
+            border: Style::new().fg(grey),
+            border_focused: Style::new().fg(blue).add_modifier(bold),
+            title_focused: Style::new().fg(blue).add_modifier(bold),
+            table_header: Style::new()
+                .fg(Color::Indexed(238))
+                .add_modifier(Modifier::UNDERLINED),
+            selected: Style::new()
+                .bg(Color::Indexed(253))
+                .fg(Color::Black)
+                .add_modifier(bold),
+            ok: Style::new().fg(green),
+            pending: Style::new().fg(amber),
+            unknown: Style::new().fg(Color::Magenta).add_modifier(bold),
+            error: Style::new().fg(Color::Red).add_modifier(bold),
+            warning: Style::new().fg(amber).add_modifier(bold),
+            info: Style::new().fg(blue),
+            stale: Style::new().fg(amber).add_modifier(bold),
+            key: Style::new().fg(blue).add_modifier(bold),
+            badge_sandbox: badge(green),
+            badge_stage: badge(amber),
+            badge_production: badge(Color::Red),
+            badge_custom: badge(Color::Magenta),
+            read_only: badge(amber),
+            overlay_border: Style::new().fg(blue),
+            ..Self::color()
+        }
+    }
+
+    /// Bold, saturated colours and explicit backgrounds for the states that matter, for low
+    /// vision or a bright room; focus is white and thick.
+    pub fn high_contrast() -> Self {
+        let bold = Modifier::BOLD;
+        let on = |fg: Color, bg: Color| Style::new().fg(fg).bg(bg).add_modifier(bold);
+        Self {
+            muted: Style::new().fg(Color::Gray),
+            border: Style::new().fg(Color::Gray),
+            border_focused: Style::new().fg(Color::White).add_modifier(bold),
+            border_type_focused: BorderType::Double,
+            title: Style::new().fg(Color::White),
+            title_focused: Style::new().fg(Color::White).add_modifier(bold),
+            table_header: Style::new()
+                .fg(Color::White)
+                .add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
+            selected: Style::new().add_modifier(Modifier::REVERSED | bold),
+            ok: Style::new().fg(Color::LightGreen).add_modifier(bold),
+            pending: Style::new().fg(Color::LightYellow).add_modifier(bold),
+            unknown: on(Color::Black, Color::LightMagenta),
+            error: on(Color::White, Color::Red),
+            warning: on(Color::Black, Color::LightYellow),
+            info: Style::new().fg(Color::LightCyan).add_modifier(bold),
+            stale: on(Color::Black, Color::LightYellow),
+            key: Style::new().fg(Color::LightCyan).add_modifier(bold),
+            overlay_border: Style::new().fg(Color::White).add_modifier(bold),
+            error_border: Style::new().fg(Color::LightRed).add_modifier(bold),
+            production_frame: Style::new().fg(Color::LightRed).add_modifier(bold),
+            ..Self::color()
         }
     }
 
@@ -118,6 +214,8 @@ impl Theme {
             read_only: reversed,
             overlay_border: bold,
             error_border: bold,
+            production_frame: bold,
+            qr: None,
         }
     }
 
@@ -167,5 +265,15 @@ mod tests {
             Theme::for_no_color(Some(OsStr::new("1"))),
             Theme::monochrome()
         );
+        for name in ThemeName::ALL {
+            assert_eq!(
+                Theme::named(name, true),
+                Theme::monochrome(),
+                "NO_COLOR wins"
+            );
+        }
+        assert_eq!(Theme::named(ThemeName::Dark, false), Theme::color());
+        assert_ne!(Theme::named(ThemeName::Light, false), Theme::color());
+        assert_ne!(Theme::named(ThemeName::HighContrast, false), Theme::color());
     }
 }

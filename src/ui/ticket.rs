@@ -24,7 +24,8 @@ use crate::input::with_cursor;
 use crate::money::{format_amount, format_rate};
 
 const WIDTH: u16 = 66;
-const HEIGHT: u16 = 17;
+// Two lines more than the exchange needs: the order's minimum-deposit warning and payment window.
+const HEIGHT: u16 = 19;
 
 /// Draws the open ticket centered over the dashboard.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, ticket: &Ticket, options: &RenderOptions) {
@@ -423,6 +424,7 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
                         ))]
                     });
                     lines.push(indicative(quote, t.rates_error.as_deref(), theme));
+                    lines.extend(super::order_checks::indicative_warning(app, t, theme));
                 }
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
@@ -440,6 +442,15 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
                 .as_ref()
                 .map_or(Decimal::ZERO, |intent| intent.fiat_amount);
             lines.extend(order_lock_lines(lock, fiat, theme));
+            lines.extend(super::order_checks::min_deposit_warning(
+                &app.balances,
+                &lock.currency,
+                lock.network.as_deref().unwrap_or(&t.network),
+                lock.amount,
+                false,
+                theme,
+            ));
+            lines.push(super::order_checks::payment_window_line(theme));
             lines.extend(confirm_lines(
                 app,
                 &Confirm {

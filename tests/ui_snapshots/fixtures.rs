@@ -115,6 +115,13 @@ pub fn transaction(n: u64) -> Transaction {
         _ => TransactionStatus::Successful,
     };
     let (currency, amount, to) = match kind {
+        // Every 13th exchange buys ETH, whose amount P100 may send with 18 decimals: the list
+        // shows P100's 8 and a mark, the detail every digit.
+        TransactionType::Exchange if n % 13 == 7 => (
+            "eur",
+            dec("1208.52"),
+            Some(("eth", dec("0.535886661234567891"))),
+        ),
         TransactionType::Exchange => (
             "eth",
             Decimal::new(i64::try_from(n % 9 + 1).expect("small") * 5, 1),
@@ -132,7 +139,8 @@ pub fn transaction(n: u64) -> Transaction {
             None,
         ),
     };
-    let minutes = i64::try_from(n).expect("small") * 17 + 3;
+    // About 30 hours for 50 rows: today's rows show the time, older ones the date as well.
+    let minutes = i64::try_from(n).expect("small") * 37 + 3;
     Transaction {
         id: tx_id(n),
         kind,
@@ -300,7 +308,18 @@ pub fn live_rows() -> Vec<LiveRow> {
     underpaid.required = Some(dec("412.607142"));
     underpaid.transaction_hash =
         Some("0x84a1c2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1".into());
+    let mut awaiting = order(Some("0x5Aeda56215b167893e80B4fE645BA6d5Bab767DE"));
+    awaiting.payment_expires_at = Some(t0() + Duration::minutes(14));
     vec![
+        row(
+            "awaiting",
+            Some("663318af-8888-4000-8000-000000000008"),
+            LiveKind::Order(awaiting),
+            Phase::Pending {
+                status: "WAITING_FOR_PAYMENT".into(),
+            },
+            4_000,
+        ),
         row(
             "expired",
             Some("a44a0805-1111-4000-8000-000000000007"),
