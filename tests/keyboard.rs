@@ -67,10 +67,16 @@ fn app_in(mode: Mode) -> App {
             Msg::Key(KeyPress::plain(p100_desk::keys::KeyCode::Enter)),
             at(0),
         );
-        let seq = cmds
+        // The lock answers exactly what was asked (the desk refuses any other).
+        let (seq, asked) = cmds
             .iter()
             .find_map(|cmd| match cmd {
-                p100_desk::app::cmd::Cmd::LockExchange { seq, .. } => Some(*seq),
+                p100_desk::app::cmd::Cmd::LockExchange {
+                    seq,
+                    from,
+                    to,
+                    amount,
+                } => Some((*seq, (from.clone(), to.clone(), *amount))),
                 _ => None,
             })
             .expect("a lock request");
@@ -86,10 +92,20 @@ fn app_in(mode: Mode) -> App {
                 );
             }
             _ => {
+                let (from, to, amount) = asked;
+                let rate = Decimal::from_str("0.9").expect("rate");
+                let answered = ExchangeLock {
+                    currency_from: from,
+                    currency_to: to,
+                    amount,
+                    amount_to: amount * rate,
+                    rate,
+                    ..lock()
+                };
                 app.update(
                     Msg::ExchangeLocked {
                         seq,
-                        result: Ok(lock()),
+                        result: Ok(answered),
                     },
                     at(0),
                 );
