@@ -198,9 +198,17 @@ async fn run_app(
         );
         return Ok(ExitCode::FAILURE);
     }
-    let session = session::start(&config, cli.sandbox_pace.into(), chrono::Utc::now())
+    let mut session = session::start(&config, cli.sandbox_pace.into(), chrono::Utc::now())
         .await
         .wrap_err("could not start the session")?;
+    // The alternate screen hides what was printed on stderr: the dashboard says it again.
+    if let Some(text) = config::warnings_notice(&config.warnings) {
+        session.app.notice = Some(p100_desk::app::Notice {
+            text,
+            level: p100_desk::app::Level::Warning,
+            at: chrono::Utc::now(),
+        });
+    }
     let render = RenderOptions::from_environment(chrono::Utc::now());
     let options = RunOptions {
         render,
