@@ -225,7 +225,7 @@ async fn a_huge_declared_length_is_refused_before_reading() {
 
 #[tokio::test]
 async fn server_strings_are_printable_once_decoded() {
-    let hostile = r#"\u001b[2J\u001b]0;pwned\u0007\u202eevil\u2066"#;
+    let hostile = r"\u001b[2J\u001b]0;pwned\u0007\u202eevil\u2066";
     let body = format!(
         r#"{{"transactions":[{{"id":"t-1","type":"EXCHANGE{hostile}","status":"DONE{hostile}",
             "amount":"1","currency":"eur{hostile}","description":"pay {hostile} me\r\nnow"}}]}}"#
