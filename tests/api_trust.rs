@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use api_stub::{
     KEY, RawBehaviour, RawStub, Stub, assert_keyless, client, json, settings, single_shot,
+    with_headers,
 };
 use p100_desk::api::models::{Currency, ExchangeRequest, unreadable_summary};
 use p100_desk::api::{ApiClient, ApiError, RemoteId};
@@ -186,6 +187,15 @@ async fn a_body_over_the_cap_is_too_large() {
     );
     let roomy = client(settings(&stub.base_url)).with_max_response_bytes(8192);
     roomy.balances().await.expect("under the cap");
+}
+
+#[tokio::test]
+async fn an_error_answer_too_large_keeps_its_status() {
+    let big = "x".repeat(4096);
+    let stub = Stub::start(vec![with_headers(429, &[("retry-after", "1")], &big)]).await;
+    let api = client(single_shot(&stub.base_url)).with_max_response_bytes(1024);
+    let error = api.balances().await.expect_err("throttled");
+    assert!(matches!(error, ApiError::RateLimited { .. }), "{error:?}");
 }
 
 #[tokio::test]
