@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use api_stub::{
     KEY, RawBehaviour, RawStub, Stub, assert_keyless, client, json, settings, single_shot,
+    with_headers,
 };
 use p100_desk::api::models::{Currency, ExchangeRequest, unreadable_summary};
 use p100_desk::api::{ApiClient, ApiError, RemoteId};
@@ -189,6 +190,15 @@ async fn a_body_over_the_cap_is_too_large() {
 }
 
 #[tokio::test]
+async fn an_error_answer_too_large_keeps_its_status() {
+    let big = "x".repeat(4096);
+    let stub = Stub::start(vec![with_headers(429, &[("retry-after", "1")], &big)]).await;
+    let api = client(single_shot(&stub.base_url)).with_max_response_bytes(1024);
+    let error = api.balances().await.expect_err("throttled");
+    assert!(matches!(error, ApiError::RateLimited { .. }), "{error:?}");
+}
+
+#[tokio::test]
 async fn an_endless_body_stops_at_the_default_cap() {
     let stub = RawStub::start(RawBehaviour::EndlessBody).await;
     let api = client(single_shot(&stub.base_url));
@@ -225,7 +235,7 @@ async fn a_huge_declared_length_is_refused_before_reading() {
 
 #[tokio::test]
 async fn server_strings_are_printable_once_decoded() {
-    let hostile = r#"\u001b[2J\u001b]0;pwned\u0007\u202eevil\u2066"#;
+    let hostile = r"\u001b[2J\u001b]0;pwned\u0007\u202eevil\u2066";
     let body = format!(
         r#"{{"transactions":[{{"id":"t-1","type":"EXCHANGE{hostile}","status":"DONE{hostile}",
             "amount":"1","currency":"eur{hostile}","description":"pay {hostile} me\r\nnow"}}]}}"#

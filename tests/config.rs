@@ -626,6 +626,57 @@ mod permissions {
     }
 }
 
+#[test]
+fn production_is_recognised_however_its_url_is_written() {
+    for url in [
+        "https://partner-api.p100.io",
+        "HTTPS://Partner-API.P100.IO/",
+        "https://partner-api.p100.io.",
+        "https://partner-api.p100.io:443",
+    ] {
+        let env = env(&[("P100_BASE_URL", url), ("P100_API_KEY", SECRET)]);
+        let config = resolve_with(None, &env, &CliOverrides::default(), &no_key_file)
+            .unwrap_or_else(|error| panic!("{url}: {error}"));
+        let (environment, base_url, _) = remote(&config);
+        assert_eq!(environment, Environment::Production, "{url}");
+        assert_eq!(base_url, PRODUCTION_URL, "{url}");
+    }
+}
+
+#[test]
+fn only_loopback_may_use_plain_http_for_stage_and_production() {
+    for (environment, url) in [
+        ("production", "http://127.example.com:8080"),
+        ("stage", "http://127.example.com:8080"),
+        ("stage", "http://10.0.0.5"),
+        ("stage", "http://partner-api-stage.p100.io"),
+    ] {
+        let env = env(&[
+            ("P100_ENVIRONMENT", environment),
+            ("P100_BASE_URL", url),
+            ("P100_API_KEY", SECRET),
+        ]);
+        let error =
+            resolve_with(None, &env, &CliOverrides::default(), &no_key_file).expect_err(url);
+        assert!(error.to_string().contains("plain http"), "{url}: {error}");
+        assert!(!error.to_string().contains(SECRET));
+    }
+    for url in [
+        "http://127.0.0.1:18080",
+        "http://localhost:18080",
+        "http://[::1]:18080",
+    ] {
+        let env = env(&[
+            ("P100_ENVIRONMENT", "production"),
+            ("P100_BASE_URL", url),
+            ("P100_API_KEY", SECRET),
+        ]);
+        let config = resolve_with(None, &env, &CliOverrides::default(), &no_key_file)
+            .unwrap_or_else(|error| panic!("{url}: {error}"));
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    }
+}
+
 mod binary {
     //! The built binary: start-up errors are printed and exit with code 2.
     use super::*;

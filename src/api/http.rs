@@ -165,7 +165,13 @@ impl Transport {
 
         let body = match read_capped(response, body_limit).await {
             Ok(body) => self.key_echoes.scrub(&body),
-            Err(error) => {
+            // An error answer is classified by its status alone when its body is too large
+            // (a 429 stays a 429); a 2xx without its body is unusable.
+            Err(BodyError::TooLarge(_)) if !status.is_success() => {
+                tracing::warn!(%method, path, status = status.as_u16(), "P100 error answer too large; body ignored");
+                self.key_echoes.scrub(&[])
+            }
+            Err(BodyError::TooLarge(error) | BodyError::Read(error)) => {
                 let failure = SendFailure::MaybeReceived(error);
                 tracing::debug!(%method, path, status = status.as_u16(), elapsed_ms = elapsed_ms(started), error = %failure_text(&failure), "P100 answer not read");
                 return Err(failure);
@@ -270,15 +276,25 @@ fn body_read_error(error: &reqwest::Error) -> ApiError {
     }
 }
 
+/// Why a body was not read.
+enum BodyError {
+    /// Larger than the cap: a "response too large" `Decode` error.
+    TooLarge(ApiError),
+    /// The connection broke or timed out while reading.
+    Read(ApiError),
+}
+
 /// Reads the body chunk by chunk, refusing it as soon as it is larger than `limit` (by its
 /// `content-length` or by what arrived), so an endless or huge answer is never held in memory.
-async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ApiError> {
-    let too_large = || ApiError::Decode {
-        message: format!(
-            "response too large: more than {}; answer discarded",
-            byte_size(limit)
-        ),
-        excerpt: String::new(),
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let too_large = || {
+        BodyError::TooLarge(ApiError::Decode {
+            message: format!(
+                "response too large: more than {}; answer discarded",
+                byte_size(limit)
+            ),
+            excerpt: String::new(),
+        })
     };
     let declared = response.content_length().unwrap_or(0);
     if usize::try_from(declared).map_or(true, |declared| declared > limit) {
@@ -288,7 +304,7 @@ async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Ve
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|error| body_read_error(&error))?
+        .map_err(|error| BodyError::Read(body_read_error(&error)))?
     {
         if chunk.len() > limit - body.len() {
             return Err(too_large());

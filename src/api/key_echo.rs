@@ -211,6 +211,6 @@ mod tests {
     fn answers_without_the_key_are_untouched() {
         let body = r#"{"amount":412.607142000000000001,"note":"caf\u00e9 \"x\""}"#;
         assert_eq!(scrub("clean-key-123", body), (body.to_owned(), false));
-        assert_eq!(scrub("eur", r#"{"name":"eur"}"#).1, false);
+        assert!(!scrub("eur", r#"{"name":"eur"}"#).1);
     }
 }
