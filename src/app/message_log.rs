@@ -5,8 +5,10 @@ use std::collections::VecDeque;
 
 use super::Notice;
 
-/// Enough for a long day at the desk; the oldest go first (the full story is in the log file).
-pub const MAX_MESSAGES: usize = 2_000;
+/// The most recent messages kept; the oldest go first, and the view says how many were dropped.
+/// Bounded so that a desk left running for weeks (a poller note every few seconds) keeps a flat
+/// heap; it is allocated whole on the first message for the same reason.
+pub const MAX_MESSAGES: usize = 128;
 
 #[derive(Debug, Clone, Default)]
 pub struct MessageLog {
@@ -19,6 +21,9 @@ pub struct MessageLog {
 
 impl MessageLog {
     pub fn push(&mut self, notice: Notice) {
+        if self.entries.capacity() == 0 {
+            self.entries.reserve_exact(MAX_MESSAGES);
+        }
         if self.entries.len() == MAX_MESSAGES {
             self.entries.pop_front();
             self.dropped += 1;

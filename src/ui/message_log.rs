@@ -33,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let mut lines: Vec<Line<'static>> = Vec::new();
     if log.dropped > 0 {
         lines.push(Line::styled(
-            format!(" {} older messages are only in the log file", log.dropped),
+            format!(" {} older messages were dropped", log.dropped),
             theme.muted,
         ));
     }
