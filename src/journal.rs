@@ -495,8 +495,8 @@ pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
                     notes: Vec::new(),
                 });
             }
-            Event::Check { .. } => {}
-            Event::LockRefused { .. } => {}
+            // Neither belongs to an attempt: a write check, and a lock refused before sending.
+            Event::Check { .. } | Event::LockRefused { .. } => {}
             event => {
                 let position = match (index.get(&entry.intent), event) {
                     (Some(&position), _) => position,

@@ -220,14 +220,13 @@ where
     }
     poller_task.abort();
     // Every line queued so far reaches the disk before the loop hands back (then main exits).
-    if let Some(journal) = &executor.journal {
-        if tokio::time::timeout(JOURNAL_FLUSH_WAIT, journal.flushed())
+    if let Some(journal) = &executor.journal
+        && tokio::time::timeout(JOURNAL_FLUSH_WAIT, journal.flushed())
             .await
             .is_err()
         {
             tracing::error!("the journal did not confirm its last lines before exit");
         }
-    }
     Ok(app)
 }
 

@@ -509,7 +509,8 @@ fn an_accepted_line_resumes_its_attempt_when_the_intent_line_is_damaged() {
         },
     );
     let mut text = String::new();
-    for entry in [line("ex-a", 2, exchange_intent("10"))] {
+    {
+        let entry = line("ex-a", 2, exchange_intent("10"));
         text.push_str(&serde_json::to_string(&entry).expect("json"));
         text.push('\n');
     }

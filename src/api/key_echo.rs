@@ -59,14 +59,12 @@ impl KeyEchoes {
         }
         // A decoded JSON string differs from its raw bytes only through escapes: without a
         // backslash left, the raw pass has seen every spelling (and the costly parse is skipped).
-        if clean.contains(&b'\\') {
-            if let Ok(mut value) = serde_json::from_slice::<Value>(&clean) {
-                if scrub_value(&mut value, key.expose_secret()) {
+        if clean.contains(&b'\\')
+            && let Ok(mut value) = serde_json::from_slice::<Value>(&clean)
+                && scrub_value(&mut value, key.expose_secret()) {
                     echoed = true;
                     clean = serde_json::to_vec(&value).unwrap_or_default();
                 }
-            }
-        }
         Scrubbed {
             body: clean,
             echoed,

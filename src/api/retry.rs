@@ -129,11 +129,10 @@ impl ThrottleGate {
     pub(crate) fn hold_for(&self, now: Instant, wait: Duration) -> Duration {
         self.with_state(|state| {
             let wait = wait.min(state.max_pause);
-            if let Some(at) = now.checked_add(wait) {
-                if state.until.is_none_or(|until| until < at) {
+            if let Some(at) = now.checked_add(wait)
+                && state.until.is_none_or(|until| until < at) {
                     state.until = Some(at);
                 }
-            }
             wait
         })
     }

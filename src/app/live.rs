@@ -222,11 +222,10 @@ impl LiveRow {
                 status: other.as_str().to_string(),
             },
         };
-        if let LiveKind::Exchange(leg) = &mut self.kind {
-            if let Some(amount_to) = details.amount_to {
+        if let LiveKind::Exchange(leg) = &mut self.kind
+            && let Some(amount_to) = details.amount_to {
                 leg.amount_to = amount_to;
             }
-        }
         self.updated_at = now;
         !was_final && self.phase.is_final()
     }

@@ -266,14 +266,13 @@ impl App {
     }
 
     pub(super) fn on_quoted(&mut self, seq: u64, result: Result<ExchangeRate, ApiError>) {
-        if let Some(Ticket::Exchange(t)) = &mut self.ticket {
-            if t.seq == seq {
+        if let Some(Ticket::Exchange(t)) = &mut self.ticket
+            && t.seq == seq {
                 match result {
                     Ok(quote) => t.quote = Some(quote),
                     Err(error) => t.quote_error = Some(error.user_message()),
                 }
             }
-        }
     }
 
     pub(super) fn on_order_rates(&mut self, result: Result<OrderRates, ApiError>) {

@@ -360,6 +360,8 @@ fn rejected_lines<'a>(app: &App, message: &str, theme: &Theme) -> Vec<Line<'a>> 
     lines
 }
 
+// One stage after another, top to bottom as drawn; splitting it would scatter the dialog.
+#[allow(clippy::too_many_lines)]
 fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<Line<'a>> {
     let theme = &options.theme;
     let editing = t.stage == Stage::Editing;
