@@ -14,6 +14,7 @@ pub mod selection;
 pub mod stale_retry;
 pub mod submit;
 pub mod ticket;
+pub mod ticket_actions;
 pub mod trading;
 
 use std::collections::HashMap;

@@ -96,6 +96,7 @@ fn locked_exchange(change: impl FnOnce(&mut p100_desk::app::SessionInfo)) -> App
         },
         at(0),
     );
+    app.frame_drawn(at(0), true);
     app
 }
 
@@ -204,6 +205,7 @@ fn locked_order() -> App {
         },
         at(3),
     );
+    app.frame_drawn(at(3), true);
     app
 }
 

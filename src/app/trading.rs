@@ -3,14 +3,12 @@
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal::Decimal;
 
 use super::balances::{BalanceKind, BalanceRow};
 use super::cmd::Cmd;
 use super::ticket::{
-    ExchangeField, ExchangeTicket, LOCK_SAFETY_MARGIN_MS, LockClock, OrderField, OrderTicket,
-    Stage, StageKind, Ticket, cycle, cycle_currency, lock_clock,
+    ExchangeTicket, LOCK_SAFETY_MARGIN_MS, LockClock, OrderTicket, Stage, Ticket, lock_clock,
 };
 use super::{App, Level};
 use crate::api::error::ApiError;
@@ -96,155 +94,6 @@ impl App {
         vec![Cmd::LoadOrderRates]
     }
 
-    pub(super) fn on_ticket_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
-        let Some(ticket) = self.ticket.as_ref() else {
-            return Vec::new();
-        };
-        let stage = ticket.stage_kind();
-        let locked = stage == StageKind::Locked;
-        let editing = stage == StageKind::Editing;
-        let rejected = stage == StageKind::Rejected;
-        let submitting = stage == StageKind::Submitting;
-        if submitting {
-            // The POST is on its way: nothing to cancel; its answer closes the ticket.
-            return Vec::new();
-        }
-        match key.code {
-            KeyCode::Esc => {
-                self.ticket = None;
-                Vec::new()
-            }
-            KeyCode::Char('n') if locked => {
-                self.ticket = None;
-                Vec::new()
-            }
-            KeyCode::Char('y') if locked => self.confirm(),
-            KeyCode::Char('l') if locked || rejected => self.request_lock(),
-            KeyCode::Backspace if locked => {
-                self.edit_retype(None);
-                Vec::new()
-            }
-            KeyCode::Char(c) if locked && (c.is_ascii_digit() || c == '.') => {
-                self.edit_retype(Some(c));
-                Vec::new()
-            }
-            KeyCode::Enter if editing => self.request_lock(),
-            _ if editing => self.edit_ticket(key),
-            _ => Vec::new(),
-        }
-    }
-
-    fn edit_retype(&mut self, typed: Option<char>) {
-        let retype = match &mut self.ticket {
-            Some(Ticket::Exchange(t)) => match &mut t.stage {
-                Stage::Locked {
-                    retype: Some(text), ..
-                } => text,
-                _ => return,
-            },
-            Some(Ticket::Order(t)) => match &mut t.stage {
-                Stage::Locked {
-                    retype: Some(text), ..
-                } => text,
-                _ => return,
-            },
-            None => return,
-        };
-        match typed {
-            Some(c) => retype.push(c),
-            None => {
-                retype.pop();
-            }
-        }
-    }
-
-    /// Field editing keys; every change bumps `seq` (dropping answers for the old values) and
-    /// schedules a debounced indicative quote.
-    fn edit_ticket(&mut self, key: &KeyEvent) -> Vec<Cmd> {
-        let balances = &self.balances;
-        let Some(ticket) = self.ticket.as_mut() else {
-            return Vec::new();
-        };
-        let changed = match ticket {
-            Ticket::Exchange(t) => match key.code {
-                KeyCode::Tab => {
-                    t.next_field();
-                    false
-                }
-                KeyCode::BackTab => {
-                    t.prev_field();
-                    false
-                }
-                KeyCode::Up | KeyCode::Down if t.field != ExchangeField::Amount => {
-                    let step = if key.code == KeyCode::Up { -1 } else { 1 };
-                    let next = cycle_currency(t.field_text_mut(), balances, step, false);
-                    next.map(|next| *t.field_text_mut() = next).is_some()
-                }
-                _ => {
-                    let letters = t.field != ExchangeField::Amount;
-                    edit_text(t.field_text_mut(), key, letters)
-                }
-            },
-            Ticket::Order(t) => match key.code {
-                KeyCode::Tab => {
-                    t.next_field();
-                    false
-                }
-                KeyCode::BackTab => {
-                    t.prev_field();
-                    false
-                }
-                KeyCode::Up | KeyCode::Down if t.field == OrderField::Currency => {
-                    let step = if key.code == KeyCode::Up { -1 } else { 1 };
-                    let next = cycle_currency(&t.currency, balances, step, true);
-                    let changed = next.map(|next| t.currency = next).is_some();
-                    // A new currency: preselect its first network.
-                    let networks = balances
-                        .find(&Currency::new(&t.currency))
-                        .map(super::balances::BalanceRow::networks)
-                        .unwrap_or_default();
-                    t.network = networks.first().cloned().unwrap_or_default();
-                    changed
-                }
-                KeyCode::Up | KeyCode::Down if t.field == OrderField::Network => {
-                    let step = if key.code == KeyCode::Up { -1 } else { 1 };
-                    let networks = balances
-                        .find(&Currency::new(&t.currency))
-                        .map(super::balances::BalanceRow::networks)
-                        .unwrap_or_default();
-                    cycle(&networks, &t.network, step)
-                        .map(|next| t.network = next)
-                        .is_some()
-                }
-                _ => {
-                    let letters = t.field != OrderField::Amount;
-                    edit_text(t.field_text_mut(), key, letters)
-                }
-            },
-        };
-        if !changed {
-            return Vec::new();
-        }
-        self.ticket_seq += 1;
-        let seq = self.ticket_seq;
-        match self.ticket.as_mut() {
-            Some(Ticket::Exchange(t)) => {
-                t.seq = seq;
-                t.quote = None;
-                t.quote_error = None;
-                if t.validate(&self.balances).is_ok() {
-                    return vec![Cmd::ScheduleQuote {
-                        seq,
-                        after: QUOTE_DEBOUNCE,
-                    }];
-                }
-            }
-            Some(Ticket::Order(t)) => t.seq = seq,
-            None => {}
-        }
-        Vec::new()
-    }
-
     pub(super) fn on_quote_due(&mut self, seq: u64) -> Vec<Cmd> {
         match &self.ticket {
             Some(Ticket::Exchange(t)) if t.seq == seq && t.stage == Stage::Editing => {
@@ -284,7 +133,7 @@ impl App {
 
     /// Enter (or `l`): validate and ask for a lock. What was asked is kept on the ticket: the
     /// lock is checked against it and the POST built from it.
-    fn request_lock(&mut self) -> Vec<Cmd> {
+    pub(super) fn request_lock(&mut self) -> Vec<Cmd> {
         self.ticket_seq += 1;
         let seq = self.ticket_seq;
         let balances = &self.balances;
@@ -334,8 +183,9 @@ impl App {
         vec![cmd]
     }
 
-    /// Whether an exchange of `amount` `from` needs the amount typed again (above the limit).
-    fn needs_retype(&self, currency: &Currency, amount: Decimal) -> bool {
+    /// Whether `amount` of `currency` is above the profile's limit (valued in EUR at the
+    /// balance's rate; without a rate, it is treated as above), so it must be typed again.
+    pub fn needs_retype(&self, currency: &Currency, amount: Decimal) -> bool {
         let Some(limit) = self.session.max_exchange_eur else {
             return false;
         };
@@ -460,6 +310,7 @@ impl App {
                         lock,
                         retype,
                         warnings,
+                        shown_at: None,
                     },
                     Vec::new(),
                 )
@@ -476,7 +327,7 @@ impl App {
     }
 
     /// `y` on a locked ticket: checks, journals the intent (via the runtime) and sends ONCE.
-    fn confirm(&mut self) -> Vec<Cmd> {
+    pub(super) fn confirm(&mut self) -> Vec<Cmd> {
         let now = self.now;
         let Some(ticket) = self.ticket.as_ref() else {
             return Vec::new();
@@ -488,6 +339,18 @@ impl App {
             self.note(
                 Level::Warning,
                 "The lock has expired: press l to lock a new rate",
+            );
+            return Vec::new();
+        }
+        // Terms nobody could have read yet do not count: a key typed ahead of the lock's first
+        // frame, or within the confirm delay of it, is dropped.
+        if ticket
+            .confirm_wait(now)
+            .is_none_or(|wait| wait > chrono::Duration::zero())
+        {
+            self.note(
+                Level::Info,
+                "Read the locked terms first: confirm counts 0.5 s after they are shown",
             );
             return Vec::new();
         }
@@ -549,28 +412,5 @@ fn retype_matches(retype: Option<&str>, amount: Decimal) -> bool {
     match retype {
         None => true,
         Some(text) => text.parse::<Decimal>().is_ok_and(|typed| typed == amount),
-    }
-}
-
-/// Applies a text-editing key to a field; currency fields take letters only. True if changed.
-fn edit_text(text: &mut String, key: &KeyEvent, letters_only: bool) -> bool {
-    match key.code {
-        KeyCode::Backspace => text.pop().is_some(),
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            let allowed = if letters_only {
-                c.is_ascii_alphanumeric()
-            } else {
-                c.is_ascii_digit() || c == '.' || c == '_'
-            };
-            if allowed && text.len() < 40 {
-                text.push(if letters_only {
-                    c.to_ascii_uppercase()
-                } else {
-                    c
-                });
-            }
-            allowed
-        }
-        _ => false,
     }
 }

@@ -19,7 +19,7 @@ use crate::app::ticket::{
     lock_clock, throttled_message,
 };
 use crate::lock_check::{LockWarning, exchange_fee};
-use crate::money::{format_amount, format_rate};
+use crate::money::{self, format_amount, format_rate};
 
 const WIDTH: u16 = 66;
 const HEIGHT: u16 = 17;
@@ -95,16 +95,29 @@ fn indicative<'a>(quote: Option<Vec<Span<'a>>>, error: Option<&str>, theme: &The
     }
 }
 
-fn editing_keys<'a>(arrows: &'a str, theme: &Theme) -> Line<'a> {
-    keys(
-        &[
-            ("Tab", "field"),
-            ("↑↓", arrows),
-            ("Enter", "lock rate"),
-            ("Esc", "cancel"),
-        ],
-        theme,
-    )
+fn editing_keys<'a>(arrows: &'a str, max: bool, theme: &Theme) -> Line<'a> {
+    let mut pairs = vec![("Tab", "field"), ("↑↓", arrows)];
+    if max {
+        pairs.push(("m", "max"));
+    }
+    pairs.extend([("Enter", "lock rate"), ("Esc", "cancel")]);
+    keys(&pairs, theme)
+}
+
+/// "limit 500.00 EUR per exchange", when the profile has one.
+fn limit_text(app: &App, per: &str) -> Option<String> {
+    app.session
+        .max_exchange_eur
+        .map(|limit| format!("limit {} EUR per {per}", money::format_eur(limit)))
+}
+
+/// The warning shown while typing an amount above the limit, before anything is locked.
+fn above_limit_line<'a>(app: &App, per: &str, theme: &Theme) -> Line<'a> {
+    let limit = limit_text(app, per).unwrap_or_default();
+    Line::from(Span::styled(
+        format!("  ! Above your {limit}: you will type the amount again to confirm"),
+        theme.warning,
+    ))
 }
 
 fn locking_lines<'a>(app: &App, options: &RenderOptions) -> Vec<Line<'a>> {
@@ -137,8 +150,12 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
     let available = app
         .balances
         .find(&from)
-        .map(|row| format!("available {}", format_amount(row.amount, from.as_str())))
-        .unwrap_or_default();
+        .map(|row| format!("available {}", format_amount(row.amount, from.as_str())));
+    let available = [available, limit_text(app, "exchange")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
     let mut lines = vec![
         Line::default(),
         field(
@@ -178,17 +195,21 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
                         ]
                     });
                     lines.push(indicative(quote, t.quote_error.as_deref(), theme));
+                    if app.needs_retype(&valid.from, valid.amount) {
+                        lines.push(above_limit_line(app, "exchange", theme));
+                    }
                 }
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
             lines.push(Line::default());
-            lines.push(editing_keys("currency", theme));
+            lines.push(editing_keys("currency", true, theme));
         }
         Stage::Locking => lines.extend(locking_lines(app, options)),
         Stage::Locked {
             lock,
             retype,
             warnings,
+            ..
         } => {
             lines.extend(exchange_lock_lines(lock, theme));
             let asked = t
@@ -202,6 +223,7 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
                     retype: retype.as_deref(),
                     warnings,
                     amount: asked,
+                    wait: t.stage.confirm_wait(app.now).unwrap_or_default(),
                 },
                 theme,
             ));
@@ -269,6 +291,8 @@ struct Confirm<'w> {
     warnings: &'w [LockWarning],
     /// The amount as the user asked for it: what must be typed again.
     amount: Decimal,
+    /// How long until a confirm counts (zero: now).
+    wait: chrono::Duration,
 }
 
 /// The countdown, the lock's warnings and the confirm keys; an expired lock disables `y` and
@@ -306,10 +330,31 @@ fn confirm_lines<'a>(confirm: &Confirm<'_>, theme: &Theme) -> Vec<Line<'a>> {
             } else {
                 lines.push(Line::default());
             }
-            lines.push(keys(
-                &[("y", "CONFIRM"), ("n/Esc", "cancel"), ("l", "re-lock")],
-                theme,
-            ));
+            if confirm.wait > chrono::Duration::zero() {
+                // Terms just drawn: `y` does not count yet, and says so.
+                let tenths = (confirm.wait.num_milliseconds() + 99) / 100;
+                lines.push(Line::from(vec![
+                    Span::styled(" y ", theme.muted),
+                    Span::styled(
+                        format!("confirm in {}.{} s  ", tenths / 10, tenths % 10),
+                        theme.muted,
+                    ),
+                    Span::styled(" e ", theme.key),
+                    Span::styled("edit  ", theme.muted),
+                    Span::styled(" n/Esc ", theme.key),
+                    Span::styled("cancel  ", theme.muted),
+                ]));
+            } else {
+                lines.push(keys(
+                    &[
+                        ("y", "CONFIRM"),
+                        ("e", "edit"),
+                        ("n/Esc", "cancel"),
+                        ("l", "re-lock"),
+                    ],
+                    theme,
+                ));
+            }
         }
         LockClock::Expired => {
             lines.push(Line::from(Span::styled(
@@ -317,7 +362,10 @@ fn confirm_lines<'a>(confirm: &Confirm<'_>, theme: &Theme) -> Vec<Line<'a>> {
                 theme.error,
             )));
             lines.push(Line::default());
-            lines.push(keys(&[("l", "lock a new rate"), ("Esc", "cancel")], theme));
+            lines.push(keys(
+                &[("l", "lock a new rate"), ("e", "edit"), ("Esc", "cancel")],
+                theme,
+            ));
         }
     }
     lines
@@ -345,7 +393,10 @@ fn rejected_lines<'a>(message: &str, theme: &Theme) -> Vec<Line<'a>> {
         .map(|line| Line::from(Span::styled(format!("  ! {line}"), theme.error)))
         .collect();
     lines.push(Line::default());
-    lines.push(keys(&[("l", "lock again"), ("Esc", "close")], theme));
+    lines.push(keys(
+        &[("l", "lock again"), ("e", "edit"), ("Esc", "close")],
+        theme,
+    ));
     lines
 }
 
@@ -382,12 +433,13 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
         ),
         Line::from(Span::styled(
             format!(
-                "  networks: {}",
+                "  networks: {}{}",
                 if networks.is_empty() {
                     "-".into()
                 } else {
                     networks.join(", ")
-                }
+                },
+                limit_text(app, "order").map_or_else(String::new, |limit| format!(" · {limit}"))
             ),
             theme.muted,
         )),
@@ -396,7 +448,7 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
     match &t.stage {
         Stage::Editing => {
             match t.validate(&app.balances) {
-                Ok(_) => {
+                Ok(valid) => {
                     let quote = t.indicative_rate().map(|rate| {
                         vec![Span::raw(format!(
                             "1 {} = {} EUR",
@@ -405,17 +457,21 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
                         ))]
                     });
                     lines.push(indicative(quote, t.rates_error.as_deref(), theme));
+                    if app.needs_retype(&valid.fiat, valid.fiat_amount) {
+                        lines.push(above_limit_line(app, "order", theme));
+                    }
                 }
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
             lines.push(Line::default());
-            lines.push(editing_keys("choose", theme));
+            lines.push(editing_keys("choose", false, theme));
         }
         Stage::Locking => lines.extend(locking_lines(app, options)),
         Stage::Locked {
             lock,
             retype,
             warnings,
+            ..
         } => {
             let fiat = t
                 .requested
@@ -429,6 +485,7 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
                     retype: retype.as_deref(),
                     warnings,
                     amount: fiat,
+                    wait: t.stage.confirm_wait(app.now).unwrap_or_default(),
                 },
                 theme,
             ));
