@@ -88,8 +88,9 @@ impl<L> Stage<L> {
             return None;
         };
         let delay = chrono::Duration::milliseconds(CONFIRM_DELAY_MS);
+        // Clamped to the delay: `now` is the last message's time, a frame may be newer.
         Some(shown_at.map_or(delay, |shown| {
-            (shown + delay - now).max(chrono::Duration::zero())
+            (shown + delay - now).clamp(chrono::Duration::zero(), delay)
         }))
     }
 
