@@ -15,6 +15,7 @@ pub mod stale_retry;
 pub mod submit;
 pub mod ticket;
 pub mod ticket_actions;
+pub mod trade_kind;
 pub mod trading;
 
 use std::collections::HashMap;
