@@ -31,8 +31,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, ticket: &Ticket, options
         Ticket::Exchange(t) => (" New exchange ", exchange_lines(app, t, options)),
         Ticket::Order(t) => (" New order ", order_lines(app, t, options)),
     };
-    // Warnings make the locked view taller; it grows rather than cut them off.
-    let height = HEIGHT.max(u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
+    // Warnings make the locked view taller (and wrap): it grows rather than cut them off.
+    let inner = usize::from(WIDTH - 2);
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().max(1).div_ceil(inner))
+        .sum();
+    let height = HEIGHT.max(u16::try_from(rows + 2).unwrap_or(u16::MAX));
     let popup = super::centered(area, WIDTH, height);
     if popup.width < 4 || popup.height < 3 {
         return;
