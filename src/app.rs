@@ -22,6 +22,8 @@ pub mod stale_retry;
 pub mod submit;
 pub mod text_fields;
 pub mod ticket;
+pub mod ticket_actions;
+pub mod trade_kind;
 pub mod trading;
 
 use std::collections::HashMap;

@@ -177,6 +177,8 @@ where
             let frame = terminal
                 .draw(|frame| ui::render(&app, frame, &options.render))
                 .map_err(|error| RunError::Terminal(error.to_string()))?;
+            // Locked terms count as seen only once a frame showed them.
+            app.frame_drawn(Utc::now(), ui::shows_ticket(&app, frame.area));
             if let Some(observe) = observer.as_mut() {
                 observe(&app, frame.buffer);
             }

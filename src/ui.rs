@@ -129,6 +129,15 @@ fn zone_label(offset: FixedOffset) -> String {
     }
 }
 
+/// Whether a frame of `area` shows the open ticket: not the "too small" notice, not under an
+/// overlay. The runtime tells the app after each frame (`App::frame_drawn`).
+pub fn shows_ticket(app: &App, area: Rect) -> bool {
+    app.ticket.is_some()
+        && app.overlay.is_none()
+        && area.width >= MIN_WIDTH
+        && area.height >= MIN_HEIGHT
+}
+
 /// Draws everything: the dashboard, or a "too small" notice, then any overlay on top.
 pub fn render(app: &App, frame: &mut Frame, options: &RenderOptions) {
     let options = &*options.for_screen(&app.screen);

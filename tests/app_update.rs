@@ -88,6 +88,8 @@ fn locked_exchange(app: &mut App, expires_in: i64) {
         },
         at(0),
     );
+    // A frame showed the locked terms: a confirm counts 0.5 s later.
+    app.frame_drawn(at(0), true);
 }
 
 fn submitted_intent(cmds: &[Cmd]) -> journal::Entry {
@@ -571,6 +573,7 @@ fn order_flow_creates_once_and_follows_every_status() {
         },
         at(0),
     );
+    app.frame_drawn(at(0), true);
     let intent = submitted_intent(&app.update(key('y'), at(1)));
     let cmds = app.update(
         Msg::OrderSubmitted {
@@ -648,6 +651,7 @@ fn p462_on_order_create_explains_and_offers_a_relock() {
         },
         at(0),
     );
+    app.frame_drawn(at(0), true);
     let intent = submitted_intent(&app.update(key('y'), at(1)));
     app.update(
         Msg::OrderSubmitted {

@@ -304,3 +304,43 @@ async fn p462_on_order_create_is_explained_and_relock_recovers() {
     desk.quit().await;
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirm_typed_ahead_of_the_lock_is_dropped_and_the_terms_show_first() {
+    let sandbox = harness::start_sandbox(harness::fast_sandbox_options()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
+    let mut config = DeskConfig::new(&dir.path().join("journal.jsonl"));
+    config.record_frames = true;
+    let mut desk = Desk::start(client, config);
+    desk.select_balance("usdc").await;
+    desk.key('x');
+    desk.wait_for("exchange ticket", |p| {
+        p.ticket.as_deref() == Some("editing")
+    })
+    .await;
+    // `y` right behind Enter: it reaches the desk before the lock's terms could be read.
+    desk.type_text("10");
+    desk.press(KeyCode::Enter);
+    desk.key('y');
+    let locked = desk
+        .wait_for("confirmable lock", |p| {
+            p.ticket.as_deref() == Some("locked")
+        })
+        .await;
+    assert!(locked.live.is_empty(), "nothing sent: {:?}", locked.live);
+    assert!(
+        desk.frames()
+            .iter()
+            .any(|frame| frame.contains("confirm in 0.")),
+        "the locked view said when a confirm would count"
+    );
+    desk.key('y');
+    desk.wait_for("queued", |p| {
+        p.live.first().is_some_and(|row| row.remote_id.is_some())
+    })
+    .await;
+    assert_eq!(sandbox.executions().exchanges, 1);
+    desk.quit().await;
+    sandbox.shutdown().await;
+}

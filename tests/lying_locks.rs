@@ -104,6 +104,9 @@ async fn an_exchange_lock_for_another_trade_is_refused_journaled_and_never_sent(
         desk.wait_for("ticket closed", |p| p.ticket.is_none()).await;
     }
     assert_eq!(server.money_posts(), 0, "nothing may be sent on a lie");
+    // Quitting waits until every queued journal line is on disk.
+    let app = desk.quit().await;
+    assert!(app.live.rows.is_empty(), "no row for a refused lock");
     let journaled = refused_locks(&journal_path);
     let ids: Vec<&str> = journaled.iter().map(|(_, id, _)| id.as_str()).collect();
     assert_eq!(
@@ -116,8 +119,6 @@ async fn an_exchange_lock_for_another_trade_is_refused_journaled_and_never_sent(
         journaled[0].2.contains("USDC → ETH") && journaled[0].2.contains("asked for 1 EUR"),
         "{journaled:?}"
     );
-    let app = desk.quit().await;
-    assert!(app.live.rows.is_empty(), "no row for a refused lock");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,11 +166,12 @@ async fn an_order_lock_for_another_crypto_or_network_is_refused() {
         "{locks:?}"
     );
     assert_eq!(server.money_posts(), 0);
+    // Quitting waits until every queued journal line is on disk.
+    desk.quit().await;
     let journaled = refused_locks(&journal_path);
     assert_eq!(journaled.len(), 3, "{journaled:?}");
     assert!(journaled.iter().all(|(kind, _, _)| kind == "order"));
     assert!(journaled[0].2.contains("polygon"), "{journaled:?}");
-    desk.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

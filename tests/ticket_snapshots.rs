@@ -107,6 +107,7 @@ fn locked_exchange(change: impl FnOnce(&mut p100_desk::app::SessionInfo)) -> App
         },
         at(0),
     );
+    app.frame_drawn(at(0), true);
     app
 }
 
@@ -213,6 +214,7 @@ fn locked_order() -> App {
         },
         at(3),
     );
+    app.frame_drawn(at(3), true);
     app
 }
 
@@ -313,4 +315,33 @@ fn find(buffer: &ratatui::buffer::Buffer, text: &str) -> Option<(u16, u16)> {
         }
     }
     None
+}
+
+#[test]
+fn exchange_ticket_locked_with_warnings_and_a_fee() {
+    let mut app = exchange_ticket("1000", |_| {});
+    let seq = seq_of(&enter(&mut app));
+    // Locked 5 % below the last quote would be warned; here no quote, but the fee is above the
+    // documented 1.49 % and the lock claims to hold for an hour.
+    app.update(
+        Msg::ExchangeLocked {
+            seq,
+            result: Ok(ExchangeLock {
+                lock_id: "ee7b2f0f-5d1c-4a8e-9b3f-2c7d1e0a9f44".into(),
+                currency_from: Currency::new("usdc"),
+                currency_to: Currency::new("eur"),
+                amount: dec("1000"),
+                rate: dec("0.8563"),
+                amount_to: dec("830.00"),
+                expires_at: at(3_600),
+            }),
+        },
+        at(0),
+    );
+    app.frame_drawn(at(0), true);
+    app.update(Msg::Tick, at(1));
+    let text = format!("{}", draw(&app, 140, 45).backend());
+    assert!(text.contains("Fee          26.30 EUR"), "{text}");
+    assert!(text.contains("Check the warnings"), "{text}");
+    both_sizes("exchange_locked_warnings", &app);
 }

@@ -126,9 +126,10 @@ impl App {
                 Some(Ticket::Order(t)) => t.field != OrderField::Amount,
                 None => false,
             },
-            Condition::LockConfirmable => self.lock_confirmable(),
+            Condition::LockConfirmable => self.confirm_counts(),
             Condition::LockExpired => !self.lock_confirmable(),
             Condition::HasAddress => self.selected_address().is_some(),
+            Condition::AmountFocused => self.ticket_amount_focused(),
             Condition::SelectedAmbiguous => self.selected_is_ambiguous(),
         }
     }
@@ -139,6 +140,17 @@ impl App {
             .as_ref()
             .and_then(Ticket::lock_expiry)
             .is_some_and(|expires| lock_clock(expires, self.now) != LockClock::Expired)
+    }
+
+    /// Whether a `y` now would count: the lock is live and its terms have been on screen for
+    /// the confirm delay (until then the locked view says "confirm in 0.5 s").
+    fn confirm_counts(&self) -> bool {
+        self.lock_confirmable()
+            && self
+                .ticket
+                .as_ref()
+                .and_then(|t| t.confirm_wait(self.now))
+                .is_some_and(|wait| wait <= chrono::Duration::zero())
     }
 
     /// A key press: the table's action for the mode, else an edit of the focused field.
@@ -227,6 +239,8 @@ impl App {
             Action::TicketCancel => self.cancel_ticket(),
             Action::TicketLock => return self.request_lock(),
             Action::TicketConfirm => return self.confirm(),
+            Action::TicketMax => return self.ticket_max(),
+            Action::TicketBackToEdit => return self.ticket_back_to_edit(),
             Action::TicketNextField => self.next_field(),
             Action::TicketPrevField => self.prev_field(),
             Action::TicketChoosePrev => return self.choose(-1),

@@ -8,17 +8,12 @@ use super::keymap::Pane;
 use super::live::{LiveRow, Phase};
 use super::msg::SubmitError;
 use super::reconcile::Reconciling;
-use super::ticket::{LOCK_SAFETY_MARGIN_MS, Stage, Ticket};
+use super::ticket::{Stage, Ticket};
+use super::trade_kind::TradeKind;
 use super::{App, Level, Overlay, short_id};
 use crate::api::error::ApiError;
-use crate::api::models::{ExchangeAccepted, ExchangeLock, OrderCreated, OrderLock};
+use crate::api::models::{ExchangeAccepted, OrderCreated};
 use crate::journal::{Entry, Event};
-use crate::lock_check::{ExchangeIntent, OrderIntent};
-
-/// The last moment a money-moving POST may leave: the lock's expiry less the safety margin.
-fn send_deadline(expires_at: DateTime<Utc>) -> DateTime<Utc> {
-    expires_at - chrono::Duration::milliseconds(LOCK_SAFETY_MARGIN_MS)
-}
 
 impl App {
     pub(super) fn new_intent(&mut self, prefix: &str) -> String {
@@ -47,55 +42,19 @@ impl App {
         }
     }
 
-    /// The exchange the user confirmed: the journal line and the POST body come from the
-    /// intent (what was typed) plus the lock's id; the rate and `amountTo` journaled are the
-    /// ones the user saw. The POST must leave before the lock's deadline or not at all.
-    pub(super) fn submit_exchange(
+    /// The action the user confirmed: the journal line and the POST come from the intent
+    /// (what was typed) plus the lock's id; the rate and amounts journaled are the ones the
+    /// user saw. The POST must leave before `deadline` or not at all.
+    pub(super) fn submit<K: TradeKind>(
         &mut self,
-        intent: &ExchangeIntent,
-        lock: &ExchangeLock,
+        intent: &K::Intent,
+        lock: &K::Lock,
+        deadline: DateTime<Utc>,
     ) -> Vec<Cmd> {
-        let key = self.new_intent("ex");
-        let entry = self.journal_entry(
-            &key,
-            Event::ExchangeIntent {
-                from: intent.from.as_str().to_string(),
-                to: intent.to.as_str().to_string(),
-                amount: intent.amount,
-                amount_to: lock.amount_to,
-                rate: lock.rate,
-                lock_id: lock.lock_id.clone(),
-            },
-        );
+        let key = self.new_intent(K::INTENT_PREFIX);
+        let entry = self.journal_entry(&key, K::intent_event(intent, lock));
         self.push_sending_row(&entry);
-        vec![Cmd::SubmitExchange {
-            intent: entry,
-            request: intent.request(&lock.lock_id),
-            deadline: send_deadline(lock.expires_at),
-        }]
-    }
-
-    /// The order the user confirmed; `POST /v1/order` carries only the lock id.
-    pub(super) fn submit_order(&mut self, intent: &OrderIntent, lock: OrderLock) -> Vec<Cmd> {
-        let key = self.new_intent("or");
-        let entry = self.journal_entry(
-            &key,
-            Event::OrderIntent {
-                currency: intent.currency.as_str().to_string(),
-                network: intent.network.clone(),
-                fiat_amount: intent.fiat_amount,
-                fiat_currency: intent.fiat.as_str().to_string(),
-                crypto_amount: lock.amount,
-                rate: lock.rate,
-                lock_id: lock.lock_id.clone(),
-            },
-        );
-        self.push_sending_row(&entry);
-        vec![Cmd::SubmitOrder {
-            intent: entry,
-            lock_id: lock.lock_id,
-            deadline: send_deadline(lock.expires_at),
-        }]
+        vec![K::submit_cmd(entry, intent, lock, deadline)]
     }
 
     pub(super) fn on_exchange_submitted(

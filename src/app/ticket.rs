@@ -14,6 +14,10 @@ use crate::number_format::NumberFormat;
 /// still holds, allowing for latency and clock skew.
 pub const LOCK_SAFETY_MARGIN_MS: i64 = 2_000;
 
+/// A confirm counts only once the locked terms have been on screen this long: a `y` typed
+/// ahead, or pressed the instant the lock arrived, confirms terms nobody could have read.
+pub const CONFIRM_DELAY_MS: i64 = 500;
+
 /// Where a ticket is in its life.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stage<L> {
@@ -26,6 +30,8 @@ pub enum Stage<L> {
         lock: L,
         retype: Option<String>,
         warnings: Vec<LockWarning>,
+        /// When a frame first showed these terms (`None` until one did).
+        shown_at: Option<DateTime<Utc>>,
     },
     /// The money-moving POST is on its way; the ticket closes when it answers. It must leave
     /// before `deadline` (the lock's expiry less the safety margin) or not at all.
@@ -74,6 +80,19 @@ impl<L> Stage<L> {
             }
             _ => None,
         }
+    }
+
+    /// How long until a confirm counts: zero once the terms have been on screen for
+    /// [`CONFIRM_DELAY_MS`], the whole delay while no frame has shown them yet.
+    pub fn confirm_wait(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
+        let Stage::Locked { shown_at, .. } = self else {
+            return None;
+        };
+        let delay = chrono::Duration::milliseconds(CONFIRM_DELAY_MS);
+        // Clamped to the delay: `now` is the last message's time, a frame may be newer.
+        Some(shown_at.map_or(delay, |shown| {
+            (shown + delay - now).clamp(chrono::Duration::zero(), delay)
+        }))
     }
 
     /// The deadline of a POST on its way.
@@ -431,6 +450,29 @@ impl Ticket {
         match self {
             Ticket::Exchange(t) => t.stage.rejection(),
             Ticket::Order(t) => t.stage.rejection(),
+        }
+    }
+
+    /// See [`Stage::confirm_wait`].
+    pub fn confirm_wait(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
+        match self {
+            Ticket::Exchange(t) => t.stage.confirm_wait(now),
+            Ticket::Order(t) => t.stage.confirm_wait(now),
+        }
+    }
+
+    /// The amount typed again in the locked view, when one is asked for.
+    pub fn retype_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Ticket::Exchange(ExchangeTicket {
+                stage: Stage::Locked { retype, .. },
+                ..
+            })
+            | Ticket::Order(OrderTicket {
+                stage: Stage::Locked { retype, .. },
+                ..
+            }) => retype.as_mut(),
+            _ => None,
         }
     }
 

@@ -9,18 +9,14 @@ use super::balances::{BalanceKind, BalanceRow};
 use super::cmd::Cmd;
 use super::keyboard::FieldId;
 use super::text_fields::edit_field;
-use super::ticket::{
-    ExchangeField, ExchangeTicket, LOCK_SAFETY_MARGIN_MS, LockClock, OrderField, OrderTicket,
-    Stage, StageKind, Ticket, cycle, cycle_currency, lock_clock,
-};
+use super::ticket::{ExchangeTicket, LOCK_SAFETY_MARGIN_MS, LockClock, OrderTicket, Stage, Ticket, lock_clock, ExchangeField, OrderField, StageKind, cycle, cycle_currency};
+use super::trade_kind::TradeKind;
 use super::{App, Level};
 use crate::api::error::ApiError;
-use crate::api::models::{
-    Currency, ExchangeLock, ExchangeRate, OrderLock, OrderLockRequest, OrderRates,
-};
+use crate::api::models::{Currency, ExchangeLock, ExchangeRate, OrderLock, OrderRates};
 use crate::journal::Event;
-use crate::lock_check::{LockVerdict, check_exchange_lock, check_order_lock};
 use crate::input::{Applied, TextEdit};
+use crate::lock_check::LockVerdict;
 use crate::money;
 use crate::number_format::NumberFormat;
 
@@ -287,57 +283,44 @@ impl App {
     /// Enter (or `l`): validate and ask for a lock. What was asked is kept on the ticket: the
     /// lock is checked against it and the POST built from it.
     pub(super) fn request_lock(&mut self) -> Vec<Cmd> {
-        self.ticket_seq += 1;
-        let seq = self.ticket_seq;
-        let balances = &self.balances;
-        let cmd = match self.ticket.as_mut() {
-            Some(Ticket::Exchange(t)) => match t.validate(balances) {
-                Ok(valid) => {
-                    t.seq = seq;
-                    t.stage = Stage::Locking;
-                    t.requested = Some(valid.clone());
-                    Cmd::LockExchange {
-                        seq,
-                        from: valid.from,
-                        to: valid.to,
-                        amount: valid.amount,
-                    }
-                }
-                Err(problems) => {
-                    t.stage = Stage::Editing;
-                    let first = problems.first().cloned().unwrap_or_default();
-                    self.note(Level::Warning, format!("Cannot lock: {first}"));
-                    return Vec::new();
-                }
-            },
-            Some(Ticket::Order(t)) => match t.validate(balances) {
-                Ok(valid) => {
-                    t.seq = seq;
-                    t.stage = Stage::Locking;
-                    t.requested = Some(valid.clone());
-                    Cmd::LockOrder {
-                        seq,
-                        request: OrderLockRequest {
-                            currency: valid.currency,
-                            amount: valid.fiat_amount,
-                            network: valid.network,
-                        },
-                    }
-                }
-                Err(problems) => {
-                    t.stage = Stage::Editing;
-                    let first = problems.first().cloned().unwrap_or_default();
-                    self.note(Level::Warning, format!("Cannot lock: {first}"));
-                    return Vec::new();
-                }
-            },
-            None => return Vec::new(),
-        };
-        vec![cmd]
+        match self.ticket.take() {
+            Some(Ticket::Exchange(mut t)) => {
+                let cmds = self.request_lock_of(&mut t);
+                self.ticket = Some(Ticket::Exchange(t));
+                cmds
+            }
+            Some(Ticket::Order(mut t)) => {
+                let cmds = self.request_lock_of(&mut t);
+                self.ticket = Some(Ticket::Order(t));
+                cmds
+            }
+            None => Vec::new(),
+        }
     }
 
-    /// Whether an exchange of `amount` `from` needs the amount typed again (above the limit).
-    fn needs_retype(&self, currency: &Currency, amount: Decimal) -> bool {
+    fn request_lock_of<K: TradeKind>(&mut self, t: &mut K) -> Vec<Cmd> {
+        self.ticket_seq += 1;
+        let seq = self.ticket_seq;
+        match t.validate(&self.balances) {
+            Ok(intent) => {
+                t.set_seq(seq);
+                *t.stage_mut() = Stage::Locking;
+                let cmd = K::lock_cmd(seq, &intent);
+                t.set_requested(Some(intent));
+                vec![cmd]
+            }
+            Err(problems) => {
+                *t.stage_mut() = Stage::Editing;
+                let first = problems.first().cloned().unwrap_or_default();
+                self.note(Level::Warning, format!("Cannot lock: {first}"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Whether `amount` of `currency` is above the profile's limit (valued in EUR at the
+    /// balance's rate; without a rate, it is treated as above), so it must be typed again.
+    pub fn needs_retype(&self, currency: &Currency, amount: Decimal) -> bool {
         let Some(limit) = self.session.max_exchange_eur else {
             return false;
         };
@@ -354,36 +337,17 @@ impl App {
         seq: u64,
         result: Result<ExchangeLock, ApiError>,
     ) -> Vec<Cmd> {
-        let Some(Ticket::Exchange(t)) = &self.ticket else {
-            return Vec::new();
-        };
-        if t.seq != seq {
-            return Vec::new();
-        }
-        let (lock, intent) = match (result, t.requested.clone()) {
-            (Ok(lock), Some(intent)) => (lock, intent),
-            (Err(error), _) => {
-                self.set_ticket_rejected(lock_failed(&error));
-                return Vec::new();
+        match self.ticket.take() {
+            Some(Ticket::Exchange(mut t)) => {
+                let cmds = self.on_locked_of(&mut t, seq, result);
+                self.ticket = Some(Ticket::Exchange(t));
+                cmds
             }
-            (Ok(_), None) => return Vec::new(),
-        };
-        let verdict = check_exchange_lock(
-            &intent,
-            &lock,
-            &self.lock_policy,
-            t.quoted_rate(&intent),
-            self.now,
-        );
-        let above_limit = self.needs_retype(&intent.from, intent.amount);
-        let asked = format!("{} {} -> {}", intent.amount, intent.from, intent.to);
-        let lock_id = lock.lock_id.clone();
-        let (stage, cmds) =
-            self.settle_lock("exchange", &asked, &lock_id, lock, verdict, above_limit);
-        if let Some(Ticket::Exchange(t)) = &mut self.ticket {
-            t.stage = stage;
+            other => {
+                self.ticket = other;
+                Vec::new()
+            }
         }
-        cmds
     }
 
     pub(super) fn on_order_locked(
@@ -391,52 +355,60 @@ impl App {
         seq: u64,
         result: Result<OrderLock, ApiError>,
     ) -> Vec<Cmd> {
-        let Some(Ticket::Order(t)) = &self.ticket else {
-            return Vec::new();
-        };
-        if t.seq != seq {
+        match self.ticket.take() {
+            Some(Ticket::Order(mut t)) => {
+                let cmds = self.on_locked_of(&mut t, seq, result);
+                self.ticket = Some(Ticket::Order(t));
+                cmds
+            }
+            other => {
+                self.ticket = other;
+                Vec::new()
+            }
+        }
+    }
+
+    /// A lock answer for the ticket's current request (older ones are dropped): checked
+    /// against what was asked before it can be confirmed.
+    fn on_locked_of<K: TradeKind>(
+        &mut self,
+        t: &mut K,
+        seq: u64,
+        result: Result<K::Lock, ApiError>,
+    ) -> Vec<Cmd> {
+        if t.seq() != seq {
             return Vec::new();
         }
-        let (lock, intent) = match (result, t.requested.clone()) {
-            (Ok(lock), Some(intent)) => (lock, intent),
-            (Err(error), _) => {
-                self.set_ticket_rejected(lock_failed(&error));
+        let lock = match result {
+            Ok(lock) => lock,
+            Err(error) => {
+                *t.stage_mut() = Stage::Rejected {
+                    message: lock_failed(&error),
+                };
                 return Vec::new();
             }
-            (Ok(_), None) => return Vec::new(),
         };
-        let verdict = check_order_lock(
-            &intent,
-            &lock,
-            &self.lock_policy,
-            t.indicative_rate(),
-            self.now,
-        );
-        let above_limit = self.needs_retype(&intent.fiat, intent.fiat_amount);
-        let asked = format!(
-            "{} {} paid in {} on {}",
-            intent.fiat_amount, intent.fiat, intent.currency, intent.network
-        );
-        let lock_id = lock.lock_id.clone();
-        let (stage, cmds) = self.settle_lock("order", &asked, &lock_id, lock, verdict, above_limit);
-        if let Some(Ticket::Order(t)) = &mut self.ticket {
-            t.stage = stage;
-        }
+        let Some(intent) = t.requested().cloned() else {
+            return Vec::new();
+        };
+        let verdict = t.check(&intent, &lock, &self.lock_policy, self.now);
+        let (currency, amount) = K::limited_amount(&intent);
+        let above_limit = self.needs_retype(currency, amount);
+        let (stage, cmds) = self.settle_lock::<K>(&intent, lock, verdict, above_limit);
+        *t.stage_mut() = stage;
         cmds
     }
 
     /// The stage a checked lock puts its ticket in. A refused lock is journaled (nothing is
     /// sent on it) and explained; an accepted one with warnings, or above the limit, needs the
     /// amount typed again.
-    fn settle_lock<L>(
+    fn settle_lock<K: TradeKind>(
         &mut self,
-        kind: &str,
-        asked: &str,
-        lock_id: &str,
-        lock: L,
+        intent: &K::Intent,
+        lock: K::Lock,
         verdict: LockVerdict,
         above_limit: bool,
-    ) -> (Stage<L>, Vec<Cmd>) {
+    ) -> (Stage<K::Lock>, Vec<Cmd>) {
         match verdict {
             LockVerdict::Refused(refusal) => {
                 let message = refusal.to_string();
@@ -445,9 +417,9 @@ impl App {
                 let entry = self.journal_entry(
                     &key,
                     Event::LockRefused {
-                        kind: kind.to_owned(),
-                        lock_id: lock_id.to_owned(),
-                        reason: format!("{}; asked for {asked}", refusal.detail()),
+                        kind: K::KIND.to_owned(),
+                        lock_id: K::lock_id(&lock).to_owned(),
+                        reason: format!("{}; asked for {}", refusal.detail(), K::describe(intent)),
                     },
                 );
                 let stage = Stage::Rejected {
@@ -462,6 +434,7 @@ impl App {
                         lock,
                         retype,
                         warnings,
+                        shown_at: None,
                     },
                     Vec::new(),
                 )
@@ -469,23 +442,30 @@ impl App {
         }
     }
 
-    fn set_ticket_rejected(&mut self, message: String) {
-        match &mut self.ticket {
-            Some(Ticket::Exchange(t)) => t.stage = Stage::Rejected { message },
-            Some(Ticket::Order(t)) => t.stage = Stage::Rejected { message },
-            None => {}
+    /// `y` on a locked ticket: checks, journals the intent (via the runtime) and sends ONCE.
+    pub(super) fn confirm(&mut self) -> Vec<Cmd> {
+        match self.ticket.take() {
+            Some(Ticket::Exchange(mut t)) => {
+                let cmds = self.confirm_of(&mut t);
+                self.ticket = Some(Ticket::Exchange(t));
+                cmds
+            }
+            Some(Ticket::Order(mut t)) => {
+                let cmds = self.confirm_of(&mut t);
+                self.ticket = Some(Ticket::Order(t));
+                cmds
+            }
+            None => Vec::new(),
         }
     }
 
-    /// `y` on a locked ticket: checks, journals the intent (via the runtime) and sends ONCE.
-    pub(super) fn confirm(&mut self) -> Vec<Cmd> {
+    fn confirm_of<K: TradeKind>(&mut self, t: &mut K) -> Vec<Cmd> {
         let now = self.now;
-        let Some(ticket) = self.ticket.as_ref() else {
-            return Vec::new();
+        let (lock, retype) = match t.stage() {
+            Stage::Locked { lock, retype, .. } => (lock.clone(), retype.clone()),
+            _ => return Vec::new(),
         };
-        let Some(expires_at) = ticket.lock_expiry() else {
-            return Vec::new();
-        };
+        let expires_at = K::expires_at(&lock);
         if lock_clock(expires_at, now) == LockClock::Expired {
             self.note(
                 Level::Warning,
@@ -493,52 +473,38 @@ impl App {
             );
             return Vec::new();
         }
+        // Terms nobody could have read yet do not count: a key typed ahead of the lock's first
+        // frame, or within the confirm delay of it, is dropped.
+        if t.stage()
+            .confirm_wait(now)
+            .is_none_or(|wait| wait > chrono::Duration::zero())
+        {
+            self.note(
+                Level::Info,
+                "Read the locked terms first: confirm counts 0.5 s after they are shown",
+            );
+            return Vec::new();
+        }
         // A money POST is sent at once or refused: never held behind a pause that outlasts
         // its lock (the task enforces the same at the moment of sending).
         let deadline = expires_at - chrono::Duration::milliseconds(LOCK_SAFETY_MARGIN_MS);
         if let Some(until) = self.throttled_until.filter(|until| *until > deadline) {
-            let stage_until = until;
-            match &mut self.ticket {
-                Some(Ticket::Exchange(t)) => t.stage = Stage::Throttled { until: stage_until },
-                Some(Ticket::Order(t)) => t.stage = Stage::Throttled { until: stage_until },
-                None => {}
-            }
+            *t.stage_mut() = Stage::Throttled { until };
             self.note(
                 Level::Warning,
                 "Not sent: P100's pause outlasts the lock; press l to lock again",
             );
             return Vec::new();
         }
-        match ticket.clone() {
-            Ticket::Exchange(mut t) => {
-                let (Stage::Locked { lock, retype, .. }, Some(intent)) =
-                    (t.stage.clone(), t.requested.clone())
-                else {
-                    return Vec::new();
-                };
-                if !retype_matches(retype.as_deref(), intent.amount, self.keyboard.number_format) {
-                    self.note(Level::Warning, "Type the amount again to confirm");
-                    return Vec::new();
-                }
-                t.stage = Stage::Submitting { deadline };
-                self.ticket = Some(Ticket::Exchange(t));
-                self.submit_exchange(&intent, &lock)
-            }
-            Ticket::Order(mut t) => {
-                let (Stage::Locked { lock, retype, .. }, Some(intent)) =
-                    (t.stage.clone(), t.requested.clone())
-                else {
-                    return Vec::new();
-                };
-                if !retype_matches(retype.as_deref(), intent.fiat_amount, self.keyboard.number_format) {
-                    self.note(Level::Warning, "Type the amount again to confirm");
-                    return Vec::new();
-                }
-                t.stage = Stage::Submitting { deadline };
-                self.ticket = Some(Ticket::Order(t));
-                self.submit_order(&intent, lock)
-            }
+        let Some(intent) = t.requested().cloned() else {
+            return Vec::new();
+        };
+        if !retype_matches(retype.as_deref(), K::limited_amount(&intent).1, self.keyboard.number_format) {
+            self.note(Level::Warning, "Type the amount again to confirm");
+            return Vec::new();
         }
+        *t.stage_mut() = Stage::Submitting { deadline };
+        self.submit::<K>(&intent, &lock, deadline)
     }
 }
 

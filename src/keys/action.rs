@@ -42,6 +42,10 @@ pub enum Action {
     TicketLock,
     /// Confirm the locked terms: the only key that moves money.
     TicketConfirm,
+    /// Fill the amount with the whole available balance.
+    TicketMax,
+    /// From the locked or refused view back to the form, fields kept.
+    TicketBackToEdit,
     TicketNextField,
     TicketPrevField,
     TicketChoosePrev,
@@ -62,7 +66,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 44] = [
         Action::Quit,
         Action::QuitCancel,
         Action::FocusNext,
@@ -93,6 +97,8 @@ impl Action {
         Action::TicketCancel,
         Action::TicketLock,
         Action::TicketConfirm,
+        Action::TicketMax,
+        Action::TicketBackToEdit,
         Action::TicketNextField,
         Action::TicketPrevField,
         Action::TicketChoosePrev,
@@ -139,6 +145,8 @@ impl Action {
             Action::FilterCancel | Action::TicketCancel | Action::CommandCancel => "cancel",
             Action::TicketLock => "lock",
             Action::TicketConfirm => "confirm",
+            Action::TicketMax => "max",
+            Action::TicketBackToEdit => "edit",
             Action::TicketNextField => "next-field",
             Action::TicketPrevField => "previous-field",
             Action::TicketChoosePrev => "choose-previous",

@@ -24,6 +24,8 @@ pub enum Condition {
     LockExpired,
     /// The selected live row has a wallet address to copy.
     HasAddress,
+    /// The ticket's focused field is its amount (`m` fills the whole balance there).
+    AmountFocused,
     /// The selected live row is an ambiguous reconciliation waiting for the user's word.
     SelectedAmbiguous,
 }
@@ -52,11 +54,6 @@ impl Binding {
 
 /// Keys other engineers' features take; the table leaves them free and config may not bind them.
 pub const RESERVED: &[(Scope, KeyPress, &str)] = &[
-    (
-        Scope::Only(Mode::Ticket(StageKind::Locked)),
-        KeyPress::ch('e'),
-        "back to editing",
-    ),
 ];
 
 struct Row(
@@ -492,6 +489,14 @@ const DEFAULTS: &[Row] = &[
     ),
     Row(
         Scope::Only(Mode::Ticket(StageKind::Editing)),
+        &[KeyPress::ch('m')],
+        Action::TicketMax,
+        "max (whole balance)",
+        Some(Condition::AmountFocused),
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Editing)),
         &[ENTER],
         Action::TicketLock,
         "lock rate",
@@ -516,6 +521,14 @@ const DEFAULTS: &[Row] = &[
     ),
     Row(
         Scope::Only(Mode::Ticket(StageKind::Locked)),
+        &[KeyPress::ch('e')],
+        Action::TicketBackToEdit,
+        "edit",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Locked)),
         &[KeyPress::ch('n'), ESC],
         Action::TicketCancel,
         "cancel",
@@ -527,6 +540,14 @@ const DEFAULTS: &[Row] = &[
         &[KeyPress::ch('l')],
         Action::TicketLock,
         "lock again",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Ticket(StageKind::Rejected)),
+        &[KeyPress::ch('e')],
+        Action::TicketBackToEdit,
+        "edit",
         None,
         true,
     ),

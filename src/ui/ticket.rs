@@ -21,7 +21,7 @@ use crate::app::ticket::{
 };
 use crate::lock_check::{LockWarning, exchange_fee};
 use crate::input::with_cursor;
-use crate::money::{format_amount, format_rate};
+use crate::money::{self, format_amount, format_rate};
 
 const WIDTH: u16 = 66;
 // Two lines more than the exchange needs: the order's minimum-deposit warning and payment window.
@@ -34,8 +34,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, ticket: &Ticket, options
         Ticket::Exchange(t) => (" New exchange ", exchange_lines(app, t, options)),
         Ticket::Order(t) => (" New order ", order_lines(app, t, options)),
     };
-    // Warnings make the locked view taller; it grows rather than cut them off.
-    let height = HEIGHT.max(u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
+    // Warnings make the locked view taller (and wrap): it grows rather than cut them off.
+    let inner = usize::from(WIDTH - 2);
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().max(1).div_ceil(inner))
+        .sum();
+    let height = HEIGHT.max(u16::try_from(rows + 2).unwrap_or(u16::MAX));
     let popup = super::centered(area, WIDTH, height);
     if popup.width < 4 || popup.height < 3 {
         return;
@@ -108,6 +113,22 @@ fn stage_keys<'a>(app: &App, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
+/// "limit 500.00 EUR per exchange", when the profile has one.
+fn limit_text(app: &App, per: &str) -> Option<String> {
+    app.session
+        .max_exchange_eur
+        .map(|limit| format!("limit {} EUR per {per}", money::format_eur(limit)))
+}
+
+/// The warning shown while typing an amount above the limit, before anything is locked.
+fn above_limit_line<'a>(app: &App, per: &str, theme: &Theme) -> Line<'a> {
+    let limit = limit_text(app, per).unwrap_or_default();
+    Line::from(Span::styled(
+        format!("  ! Above your {limit}: you will type the amount again to confirm"),
+        theme.warning,
+    ))
+}
+
 fn locking_lines<'a>(app: &App, options: &RenderOptions) -> Vec<Line<'a>> {
     let theme = &options.theme;
     let waiting = match app.throttled_until.filter(|until| *until > app.now) {
@@ -138,8 +159,12 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
     let available = app
         .balances
         .find(&from)
-        .map(|row| format!("available {}", format_amount(row.amount, from.as_str())))
-        .unwrap_or_default();
+        .map(|row| format!("available {}", format_amount(row.amount, from.as_str())));
+    let available = [available, limit_text(app, "exchange")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
     let cursor = |field: ExchangeField| {
         let text = match field {
             ExchangeField::From => &t.from,
@@ -181,6 +206,9 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
                         ]
                     });
                     lines.push(indicative(quote, t.quote_error.as_deref(), theme));
+                    if app.needs_retype(&valid.from, valid.amount) {
+                        lines.push(above_limit_line(app, "exchange", theme));
+                    }
                 }
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
@@ -192,6 +220,7 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
             lock,
             retype,
             warnings,
+            ..
         } => {
             lines.extend(exchange_lock_lines(lock, theme));
             let asked = t
@@ -209,6 +238,7 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
                     cursor: retype
                         .as_deref()
                         .map_or(0, |typed| app.cursor_of(FieldId::Retype, typed)),
+                    wait: t.stage.confirm_wait(app.now).unwrap_or_default(),
                 },
                 theme,
             ));
@@ -278,6 +308,8 @@ struct Confirm<'w> {
     amount: Decimal,
     /// Where the cursor is in the retyped amount.
     cursor: usize,
+    /// How long until a confirm counts (zero: now).
+    wait: chrono::Duration,
 }
 
 /// The countdown, the lock's warnings and the confirm keys; an expired lock disables `y` and
@@ -315,6 +347,15 @@ fn confirm_lines<'a>(app: &App, confirm: &Confirm<'_>, theme: &Theme) -> Vec<Lin
                 )));
             } else {
                 lines.push(Line::default());
+            }
+            if confirm.wait > chrono::Duration::zero() {
+                // Terms just drawn: `y` does not count yet (the key line leaves it out), and
+                // the view says when it will.
+                let tenths = (confirm.wait.num_milliseconds() + 99) / 100;
+                lines.push(Line::from(Span::styled(
+                    format!("  confirm in {}.{} s", tenths / 10, tenths % 10),
+                    theme.muted,
+                )));
             }
             lines.push(stage_keys(app, theme));
         }
@@ -403,12 +444,13 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
         ),
         Line::from(Span::styled(
             format!(
-                "  networks: {}",
+                "  networks: {}{}",
                 if networks.is_empty() {
                     "-".into()
                 } else {
                     networks.join(", ")
-                }
+                },
+                limit_text(app, "order").map_or_else(String::new, |limit| format!(" · {limit}"))
             ),
             theme.muted,
         )),
@@ -417,7 +459,7 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
     match &t.stage {
         Stage::Editing => {
             match t.validate(&app.balances) {
-                Ok(_) => {
+                Ok(valid) => {
                     let quote = t.indicative_rate().map(|rate| {
                         vec![Span::raw(format!(
                             "1 {} = {} EUR",
@@ -427,6 +469,9 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
                     });
                     lines.push(indicative(quote, t.rates_error.as_deref(), theme));
                     lines.extend(super::order_checks::indicative_warning(app, t, theme));
+                    if app.needs_retype(&valid.fiat, valid.fiat_amount) {
+                        lines.push(above_limit_line(app, "order", theme));
+                    }
                 }
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
@@ -438,6 +483,7 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
             lock,
             retype,
             warnings,
+            ..
         } => {
             let fiat = t
                 .requested
@@ -464,6 +510,7 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
                     cursor: retype
                         .as_deref()
                         .map_or(0, |typed| app.cursor_of(FieldId::Retype, typed)),
+                    wait: t.stage.confirm_wait(app.now).unwrap_or_default(),
                 },
                 theme,
             ));

@@ -80,7 +80,7 @@ impl Probe {
                 .collect(),
             history_len: app.history.rows.len(),
             live: app.live.rows.clone(),
-            ticket: app.ticket.as_ref().map(ticket_stage),
+            ticket: app.ticket.as_ref().map(|t| ticket_stage(t, app.now)),
             notice: app.notice.as_ref().map(|n| n.text.clone()),
             overlay: app.overlay.as_ref().map(|o| format!("{o:?}")),
             balances_loaded: app.balances.freshness.loaded_at.is_some(),
@@ -122,9 +122,17 @@ fn indicative(ticket: &Ticket) -> Option<Result<(), String>> {
     }
 }
 
-fn ticket_stage(ticket: &Ticket) -> String {
+/// The ticket's stage in a word; a lock is "locked" only once a confirm counts (the terms have
+/// been on screen long enough), "locked, not yet confirmable" before.
+fn ticket_stage(ticket: &Ticket, now: chrono::DateTime<chrono::Utc>) -> String {
     match ticket.rejection() {
         Some(message) => format!("rejected: {message}"),
+        None if ticket
+            .confirm_wait(now)
+            .is_some_and(|wait| wait > chrono::Duration::zero()) =>
+        {
+            "locked, not yet confirmable".to_owned()
+        }
         None => format!("{:?}", ticket.stage_kind()).to_lowercase(),
     }
 }
