@@ -37,6 +37,10 @@ fn press(app: &mut App, code: KeyCode, now: DateTime<Utc>) -> Vec<Cmd> {
     )
 }
 
+fn ctrl(app: &mut App, c: char, now: DateTime<Utc>) -> Vec<Cmd> {
+    app.update(Msg::Key(p100_desk::keys::KeyPress::ctrl(c)), now)
+}
+
 fn key(app: &mut App, c: char, now: DateTime<Utc>) -> Vec<Cmd> {
     press(app, KeyCode::Char(c), now)
 }
@@ -140,7 +144,7 @@ fn max_fills_the_whole_available_balance() {
     key(&mut app, 'j', at_ms(0));
     key(&mut app, 'x', at_ms(0));
     key(&mut app, '5', at_ms(0));
-    key(&mut app, 'm', at_ms(0));
+    ctrl(&mut app, 'a', at_ms(0));
     let Some(Ticket::Exchange(ticket)) = &app.ticket else {
         panic!("exchange ticket");
     };
@@ -153,13 +157,14 @@ fn max_fills_the_whole_available_balance() {
         matches!(cmds.as_slice(), [Cmd::LockExchange { amount, .. }] if *amount == dec("48250.5")),
         "{cmds:?}"
     );
-    // In a currency field `m` is a letter, not Max.
+    // In a currency field `m` is a letter, and Max (Ctrl-A) leaves the field alone.
     let mut app = fixtures::loaded_app();
     key(&mut app, 'x', at_ms(0));
     press(&mut app, KeyCode::Tab, at_ms(0));
     let Some(Ticket::Exchange(before)) = app.ticket.clone() else {
         panic!("exchange ticket");
     };
+    ctrl(&mut app, 'a', at_ms(0));
     key(&mut app, 'm', at_ms(0));
     let Some(Ticket::Exchange(after)) = &app.ticket else {
         panic!("exchange ticket");

@@ -8,7 +8,6 @@ use super::cmd::Cmd;
 use super::ticket::{ExchangeField, OrderField, Stage, StageKind, Ticket};
 use super::{App, Level};
 use crate::api::models::Currency;
-use crate::input::TextEdit;
 use crate::money;
 use crate::number_format::NumberFormat;
 
@@ -43,8 +42,8 @@ impl App {
     /// paid by its payer, not from a balance, so it has no maximum.
     pub fn ticket_max(&mut self) -> Vec<Cmd> {
         if !self.ticket_amount_focused() {
-            // In a currency or network field `m` is a letter like any other.
-            return self.edit_ticket(&TextEdit::Insert('m'));
+            self.note(Level::Info, "Max fills the amount: move to it with Tab");
+            return Vec::new();
         }
         let format = self.keyboard.number_format;
         let balances = &self.balances;

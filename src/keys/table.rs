@@ -489,9 +489,9 @@ const DEFAULTS: &[Row] = &[
     ),
     Row(
         Scope::Only(Mode::Ticket(StageKind::Editing)),
-        &[KeyPress::ch('m')],
+        &[KeyPress::ctrl('a')],
         Action::TicketMax,
-        "max (whole balance)",
+        "max (all of the balance)",
         Some(Condition::AmountFocused),
         true,
     ),
