@@ -174,7 +174,7 @@ impl App {
         let mut cmds = match msg {
             Msg::Key(key) => self.on_key(&key),
             Msg::Paste(text) => self.on_paste(&text),
-            Msg::Resize | Msg::Tick => self.fill_history(),
+            Msg::Resize | Msg::Tick => Vec::new(),
             Msg::RefreshDue => self.refresh(),
             Msg::RetryRefreshDue { seq } => {
                 if self.retry.due(seq) {
@@ -238,18 +238,6 @@ impl App {
         cmds
     }
 
-    /// Loads the next history page while the loaded rows do not fill the pane.
-    fn fill_history(&mut self) -> Vec<Cmd> {
-        self.history
-            .next_page_to_fill()
-            .map(|page| Cmd::LoadHistory {
-                page,
-                limit: PAGE_LIMIT,
-            })
-            .into_iter()
-            .collect()
-    }
-
     fn note(&mut self, level: Level, text: impl Into<String>) {
         self.notice = Some(Notice {
             text: text.into(),
@@ -299,7 +287,7 @@ impl App {
                 self.connection = Connection::Online;
                 self.history.merge(page, data, self.now);
                 self.note_recovery();
-                self.fill_history()
+                Vec::new()
             }
             Err(error) => {
                 let reason = self.background_failure("History", &error);
@@ -586,19 +574,7 @@ impl App {
         // A lock countdown is on screen: tick 4 times a second, only while it is visible.
         let countdown =
             self.overlay.is_none() && self.ticket.as_ref().and_then(Ticket::lock_expiry).is_some();
-        if countdown {
-            return Some(std::time::Duration::from_millis(250));
-        }
-        // "updated 40s ago" counts in seconds for its first minute: redraw every 5 s meanwhile
-        // (the issue asks for at least every 10 s), then sleep again.
-        let young = |at: DateTime<Utc>| (self.now - at).num_seconds() < 60;
-        let ages = [
-            self.balances.freshness.loaded_at,
-            self.history.freshness.loaded_at,
-        ];
-        let counting = ages.into_iter().flatten().any(young)
-            || self.live.rows.iter().any(|row| young(row.created_at));
-        counting.then(|| std::time::Duration::from_secs(5))
+        countdown.then(|| std::time::Duration::from_millis(250))
     }
 }
 
