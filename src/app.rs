@@ -200,9 +200,9 @@ impl App {
             Msg::Paste(text) => self.on_paste(text),
             Msg::Resize { width, height } => {
                 self.keyboard.size = Some((width, height));
-                self.fill_history()
+                Vec::new()
             }
-            Msg::Tick => self.fill_history(),
+            Msg::Tick => Vec::new(),
             Msg::RefreshDue => self.refresh(),
             Msg::RetryRefreshDue { seq } => {
                 if self.retry.due(seq) {
@@ -271,18 +271,6 @@ impl App {
         cmds
     }
 
-    /// Loads the next history page while the loaded rows do not fill the pane.
-    fn fill_history(&mut self) -> Vec<Cmd> {
-        self.history
-            .next_page_to_fill()
-            .map(|page| Cmd::LoadHistory {
-                page,
-                limit: PAGE_LIMIT,
-            })
-            .into_iter()
-            .collect()
-    }
-
     fn note(&mut self, level: Level, text: impl Into<String>) {
         let notice = Notice {
             text: text.into(),
@@ -340,7 +328,7 @@ impl App {
                 self.connection = Connection::Online;
                 self.history.merge(page, data, self.now);
                 self.note_recovery();
-                self.fill_history()
+                Vec::new()
             }
             Err(error) => {
                 let reason = self.background_failure("History", &error);
@@ -473,24 +461,9 @@ impl App {
             return Some(std::time::Duration::from_millis(250));
         }
         // The header says "throttled until": redraw when the pause ends.
-        let pause_end = self
-            .throttled_until
+        self.throttled_until
             .and_then(|until| (until - self.now).to_std().ok())
-            .map(|left| left.max(std::time::Duration::from_millis(50)));
-        // "updated 40s ago" counts in seconds for its first minute: redraw every 5 s meanwhile
-        // (the issue asks for at least every 10 s), then sleep again.
-        let young = |at: DateTime<Utc>| (self.now - at).num_seconds() < 60;
-        let ages = [
-            self.balances.freshness.loaded_at,
-            self.history.freshness.loaded_at,
-        ];
-        let counting = ages.into_iter().flatten().any(young)
-            || self.live.rows.iter().any(|row| young(row.created_at));
-        let ages_tick = counting.then(|| std::time::Duration::from_secs(5));
-        match (ages_tick, pause_end) {
-            (Some(tick), Some(end)) => Some(tick.min(end)),
-            (tick, end) => tick.or(end),
-        }
+            .map(|left| left.max(std::time::Duration::from_millis(50)))
     }
 }
 

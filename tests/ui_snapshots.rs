@@ -430,30 +430,6 @@ fn history_columns_never_change_while_scrolling() {
 }
 
 #[test]
-fn a_tall_history_pane_loads_the_next_page_instead_of_showing_blank_rows() {
-    use p100_desk::app::cmd::Cmd;
-    use p100_desk::app::msg::Msg;
-    let mut app = populated_app();
-    screen(&app, 80, 24);
-    let now = app.now;
-    assert!(
-        app.update(Msg::Tick, now).is_empty(),
-        "80x24 is full with 50 rows"
-    );
-    screen(&app, 200, 60);
-    let cmds = app.update(Msg::Tick, now);
-    assert!(
-        cmds.iter()
-            .any(|cmd| matches!(cmd, Cmd::LoadHistory { page: 2, .. })),
-        "{cmds:?}"
-    );
-    assert!(
-        app.update(Msg::Tick, now).is_empty(),
-        "asked once at a time"
-    );
-}
-
-#[test]
 fn an_order_below_the_networks_minimum_deposit_is_warned_before_it_is_confirmed() {
     use p100_desk::api::models::{Currency, OrderLock};
     use p100_desk::app::cmd::Cmd;
@@ -531,20 +507,6 @@ fn the_reporting_currency_values_balances_and_labels_the_total_indicative() {
     let buffer = terminal.backend().buffer();
     expect_at(buffer, "≈ EUR");
     expect_at(buffer, "in EUR: no rate for USDT");
-}
-
-#[test]
-fn ages_under_a_minute_are_redrawn_at_least_every_ten_seconds() {
-    use p100_desk::app::msg::Msg;
-    let mut app = populated_app();
-    let every = app
-        .animation_interval()
-        .expect("ticks while ages count seconds");
-    assert!(every <= std::time::Duration::from_secs(10));
-    let later = app.now + chrono::Duration::minutes(10);
-    app.update(Msg::Tick, later);
-    app.live.rows.clear();
-    assert_eq!(app.animation_interval(), None, "idle again after a minute");
 }
 
 #[test]

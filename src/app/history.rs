@@ -138,18 +138,6 @@ impl HistoryPane {
         self.next_page_if_near_end()
     }
 
-    /// The next page when the loaded rows do not fill the pane as last drawn (a tall terminal
-    /// would otherwise show blank rows under a history that has more).
-    pub fn next_page_to_fill(&mut self) -> Option<u32> {
-        let unfilled = self.visible.len() < self.selection.page_rows() + PREFETCH_ROWS;
-        // Not after a failure: the stale-retry timer owns retries, a tick must not hammer.
-        let failing = self.freshness.stale.is_some();
-        if self.exhausted || self.pages_loaded == 0 || !unfilled || failing {
-            return None;
-        }
-        self.request_page(self.pages_loaded + 1)
-    }
-
     fn next_page_if_near_end(&mut self) -> Option<u32> {
         if self.exhausted || self.pages_loaded == 0 {
             return None;

@@ -39,23 +39,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         None => connection(&app.connection, options),
     });
 
-    let mut right = Vec::new();
-    let in_flight = app.live.in_flight();
-    if in_flight > 0 {
-        right.push(Span::styled(
-            format!("{in_flight} in flight"),
-            theme.pending,
-        ));
-        right.push(Span::styled("  ·  ", theme.muted));
-    }
     // The date and the zone too: a desk open past midnight, or shared across zones, must not
     // read "11:30" as someone else's 11:30.
-    right.push(Span::raw(format!(
-        "{} {}",
+    let clock = Span::raw(format!(
+        "{} {} ",
         format::date_clock(app.now, options.utc_offset),
         options.zone_label
-    )));
-    right.push(Span::raw(" "));
+    ));
+    let mut right = Vec::new();
+    let in_flight = app.live.in_flight();
+    let left_width: usize = left.iter().map(Span::width).sum();
+    let flight_text = format!("{in_flight} in flight");
+    // The in-flight count is also in the Live pane's title: it gives way first, so the
+    // connection state is never cut.
+    let room = usize::from(area.width);
+    if in_flight > 0 && left_width + 1 + flight_text.len() + 5 + clock.width() <= room {
+        right.push(Span::styled(flight_text, theme.pending));
+        right.push(Span::styled("  ·  ", theme.muted));
+    }
+    right.push(clock);
     let right = Line::from(right).right_aligned();
 
     let [left_area, right_area] = Layout::horizontal([

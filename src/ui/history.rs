@@ -48,8 +48,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    // Records the pane's height even while there are no rows, so the app knows from the first
-    // page on whether the loaded rows fill it (see `HistoryPane::next_page_to_fill`).
+    // Records the pane's height even while there are no rows (PgUp/PgDn page by it).
     history.selection.visible_offset(
         history.selected_index(),
         history.visible_len(),
