@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -307,12 +307,13 @@ impl JournalLock {
             .open(path)?;
         let deadline = std::time::Instant::now() + LOCK_PATIENCE;
         loop {
-            match file.try_lock() {
+            // fs4's flock/LockFileEx (std's `File::try_lock` needs Rust 1.89).
+            match fs4::FileExt::try_lock(&file) {
                 Ok(()) => break,
-                Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                Err(fs4::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
-                Err(TryLockError::WouldBlock) => {
+                Err(fs4::TryLockError::WouldBlock) => {
                     let pid = std::fs::read_to_string(lock_file_path(path))
                         .ok()
                         .and_then(|text| text.trim().parse().ok());
@@ -321,7 +322,7 @@ impl JournalLock {
                         JournalLocked { pid },
                     ));
                 }
-                Err(TryLockError::Error(error)) => return Err(error),
+                Err(fs4::TryLockError::Error(error)) => return Err(error),
             }
         }
         let pid_file = lock_file_path(path);
