@@ -261,21 +261,21 @@ pub const BINDINGS: &[Binding] = &[
         label: "]",
         action: Action::NextCandidate,
         scope: Scope::Pane(Pane::Live),
-        help: "ambiguous: next candidate",
+        help: "next candidate",
     },
     Binding {
         keys: &[ch('a')],
         label: "a",
         action: Action::MarkApplied,
         scope: Scope::Pane(Pane::Live),
-        help: "ambiguous: mark applied as it",
+        help: "mark applied as it",
     },
     Binding {
         keys: &[ch('n')],
         label: "n",
         action: Action::MarkNotApplied,
         scope: Scope::Pane(Pane::Live),
-        help: "ambiguous: mark not applied",
+        help: "mark not applied",
     },
     Binding {
         keys: &[ch('?')],
@@ -325,9 +325,16 @@ pub fn action_for(event: &KeyEvent, focus: Pane) -> Option<Action> {
 
 /// Short hints for the status bar: the focused pane's own keys first, then the common ones.
 pub fn hints(focus: Pane) -> Vec<(&'static str, &'static str)> {
+    // The keys that resolve an ambiguous row are spelled out on that row itself.
     let own = BINDINGS
         .iter()
         .filter(|b| b.scope == Scope::Pane(focus))
+        .filter(|b| {
+            !matches!(
+                b.action,
+                Action::NextCandidate | Action::MarkApplied | Action::MarkNotApplied
+            )
+        })
         .map(|b| (b.label, b.help));
     let common = BINDINGS
         .iter()
