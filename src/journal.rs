@@ -3,6 +3,12 @@
 //! Every step is written and fsynced before the request it describes is sent, and again with
 //! its outcome, so a crash or restart never loses an action that may have moved money: on start
 //! the journal is replayed and every intent still pending or unknown is watched again.
+//!
+//! A failed append (a full disk) is cut back to the last whole line before anything else is
+//! written, so a damaged line loses only itself; an `accepted` line repeats its attempt, so it
+//! resumes even without its intent line. The file is locked while a desk has it open: a second
+//! desk gets [`JournalLocked`] (and the pid from the lock file next to it), while readers such
+//! as `p100-desk journal` still read it.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
