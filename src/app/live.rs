@@ -441,6 +441,43 @@ mod tests {
     }
 
     #[test]
+    fn only_ids_that_can_name_a_resource_are_usable() {
+        for good in ["3f0aeaa7-1c2d", "ex_1", "a.b", "ORDER:9"] {
+            assert!(usable_remote_id(good), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            "a\\b",
+            "a?b",
+            "a#b",
+            " x",
+            "x\u{1b}[2J",
+        ] {
+            assert!(!usable_remote_id(bad), "{bad:?}");
+        }
+        assert!(!usable_remote_id(&"x".repeat(257)));
+    }
+
+    #[test]
+    fn successful_and_unsuccessful_are_finals_for_orders_too() {
+        let details = |status: &str| -> OrderDetails {
+            serde_json::from_value(serde_json::json!({
+                "orderId": "o-1", "status": status, "cryptocurrency": "usdc"
+            }))
+            .expect("details")
+        };
+        let mut success = row("a", Some("o-1"), true, pending());
+        assert!(success.apply_order(&details("successful"), DateTime::<Utc>::UNIX_EPOCH));
+        assert_eq!(success.phase, Phase::Completed);
+        let mut failure = row("b", Some("o-1"), true, pending());
+        assert!(failure.apply_order(&details("UNSUCCESSFUL"), DateTime::<Utc>::UNIX_EPOCH));
+        assert!(matches!(failure.phase, Phase::Failed { .. }));
+    }
+
+    #[test]
     fn still_watching_notices_every_change_of_the_watch_set() {
         let mut pane = LivePane::default();
         pane.push(row("a", Some("id-b"), false, pending()));
