@@ -4,14 +4,18 @@
 //! exactly once; when one may have been applied without a clear answer it fails with
 //! [`ApiError::OutcomeUnknown`] and the caller reconciles instead of re-sending.
 
+pub mod base_url;
 mod endpoints;
 pub mod error;
 mod http;
+mod key_echo;
 mod listing;
 pub mod models;
 pub mod paths;
+pub mod remote_id;
 mod response;
 pub mod retry;
+mod rows;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,8 +25,10 @@ use secrecy::SecretString;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use base_url::{BaseUrl, BaseUrlError, KnownServer};
 pub use error::{ApiError, AuthFailure};
 pub use paths::ApiPaths;
+pub use remote_id::{RemoteId, RemoteIdError};
 pub use retry::RetryPolicy;
 
 use http::{SendFailure, Transport};
@@ -56,6 +62,10 @@ impl ApiSettings {
     }
 }
 
+/// The largest answer read by default: far above any documented P100 answer (a page of 50
+/// history rows is a few KiB), far below what would hurt the desk's memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
 /// A P100 client. Cloning is cheap and clones share the connection pool and throttle gate.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
@@ -63,6 +73,8 @@ pub struct ApiClient {
     paths: Arc<ApiPaths>,
     /// Reads are tried once (see [`ApiClient::single_attempt`]).
     single_attempt: bool,
+    /// A larger answer is a "response too large" error, read no further.
+    max_response_bytes: usize,
 }
 
 impl ApiClient {
@@ -73,7 +85,17 @@ impl ApiClient {
             transport: Arc::new(transport),
             paths: Arc::new(settings.paths),
             single_attempt: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         })
+    }
+
+    /// The same client with another cap on answer bodies (`[api] max_response_mib`).
+    #[must_use]
+    pub fn with_max_response_bytes(self, max_response_bytes: usize) -> Self {
+        Self {
+            max_response_bytes,
+            ..self
+        }
     }
 
     /// The same client (pool, key, throttle gate) whose reads are tried once: for a caller
@@ -114,7 +136,11 @@ impl ApiClient {
         };
         let mut retry_index = 0;
         loop {
-            let error = match self.transport.send(Method::GET, path, query, None).await {
+            let error = match self
+                .transport
+                .send(Method::GET, path, query, None, self.max_response_bytes)
+                .await
+            {
                 Ok(answer) => match answer.into_value() {
                     Ok(value) => return Ok(value),
                     Err(error) => error,
@@ -173,7 +199,7 @@ impl ApiClient {
         })?;
         match self
             .transport
-            .send(Method::POST, path, &[], Some(json))
+            .send(Method::POST, path, &[], Some(json), self.max_response_bytes)
             .await
         {
             Ok(answer) => answer.into_value().map_err(after_sending),

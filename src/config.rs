@@ -43,6 +43,8 @@ pub struct ResolvedConfig {
     pub timeouts: Timeouts,
     pub polling: Polling,
     pub paths: ApiPaths,
+    /// `[api] max_response_mib` in bytes: the cap on every answer's body.
+    pub max_response_bytes: usize,
     /// Hide and refuse every money-moving action.
     pub read_only: bool,
     /// Largest amount, in EUR, one exchange may move; `None` means no limit.
@@ -138,6 +140,9 @@ pub fn resolve(
         target,
         timeouts: parsed.timeouts.resolve(),
         polling: parsed.polling.resolve()?,
+        max_response_bytes: usize::try_from(parsed.api.max_response_mib)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(1024 * 1024),
         paths: parsed.api.paths,
         read_only: profile.read_only || cli.read_only,
         max_exchange_eur: profile.max_exchange_eur,
@@ -146,6 +151,21 @@ pub fn resolve(
         config_path: file.map(|file| file.path.clone()),
         warnings,
     })
+}
+
+/// The start-up warnings as one status-bar notice ("Start-up warning: ..." or "2 start-up
+/// warnings: a · b"), so they are seen inside the dashboard and not only on stderr, which
+/// the alternate screen covers at once. `None` without warnings.
+pub fn warnings_notice(warnings: &[String]) -> Option<String> {
+    match warnings {
+        [] => None,
+        [only] => Some(format!("Start-up warning: {only}")),
+        many => Some(format!(
+            "{} start-up warnings: {}",
+            many.len(),
+            many.join(" · ")
+        )),
+    }
 }
 
 /// Picks the profile: `--sandbox`, `--profile`, `P100_PROFILE`, the file's `profile`, then a
@@ -313,7 +333,7 @@ pub fn load(cli: &CliOverrides) -> Result<ResolvedConfig, ConfigError> {
             cli,
             platform_data_dir: platform_data_dir.as_deref(),
         },
-        &FileText::read,
+        &FileText::read_key,
     )
 }
 
@@ -339,6 +359,19 @@ mod tests {
         assert_eq!(
             expand_path(Path::new("key"), None, None),
             PathBuf::from("key")
+        );
+    }
+
+    #[test]
+    fn warnings_become_one_notice() {
+        assert_eq!(warnings_notice(&[]), None);
+        assert_eq!(
+            warnings_notice(&["a".into()]).as_deref(),
+            Some("Start-up warning: a")
+        );
+        assert_eq!(
+            warnings_notice(&["a".into(), "b".into()]).as_deref(),
+            Some("2 start-up warnings: a · b")
         );
     }
 

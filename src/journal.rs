@@ -751,21 +751,25 @@ pub fn describe(entry: &Entry) -> String {
             reason: None,
         } => format!("final {status}"),
     };
-    format!(
+    // Journal text holds what the server sent (ids, reasons): printable before it is printed.
+    crate::printable::printable_owned(format!(
         "{}  {}/{}  {}  {what}",
         entry.at.format("%Y-%m-%d %H:%M:%S%.3fZ"),
         entry.profile,
         entry.environment,
         entry.intent
-    )
+    ))
 }
 
 /// Quotes a CSV field when needed, and defuses spreadsheet formulas.
 fn csv_field(raw: &str) -> String {
-    let defused = if raw.starts_with(['=', '+', '@']) {
-        format!("'{raw}")
+    // A spreadsheet runs a cell that starts like a formula (or with a tab or carriage return
+    // before one): a leading `'` makes it text. Then what the server sent is made printable.
+    let clean = crate::printable::printable(raw);
+    let defused = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{clean}")
     } else {
-        raw.to_string()
+        clean.into_owned()
     };
     if defused.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))

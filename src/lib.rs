@@ -6,10 +6,12 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod core_dumps;
 pub mod journal;
 pub mod logging;
 pub mod money;
 pub mod poller;
+pub mod printable;
 pub mod runtime;
 pub mod sandbox;
 pub mod session;

@@ -121,14 +121,16 @@ impl Cli {
 
 #[tokio::main]
 async fn main() -> Result<ExitCode> {
+    // First, before any key is read: a core dump of this process would hold the key.
+    let core_dumps = p100_desk::core_dumps::forbid_core_dumps();
     color_eyre::install()?;
     let env = EnvVars::from_process();
     let matches = Cli::command().after_help(files_help(&env)).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match cli.command {
-        Some(Command::Sandbox(ref args)) => run_sandbox_alone(args, &env).await,
+        Some(Command::Sandbox(ref args)) => run_sandbox_alone(args, &env, core_dumps).await,
         Some(Command::Journal(ref args)) => Ok(print_journal(&cli, args, &env)),
-        None => run_app(&cli, &env).await,
+        None => run_app(&cli, &env, core_dumps).await,
     }
 }
 
@@ -165,7 +167,11 @@ fn show(path: &std::path::Path) -> String {
 
 /// The dashboard: resolve the config, start logging, build the session (starting the embedded
 /// sandbox when that is the target), then run the terminal UI until the user quits.
-async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
+async fn run_app(
+    cli: &Cli,
+    env: &EnvVars,
+    core_dumps: p100_desk::core_dumps::CoreDumpGuard,
+) -> Result<ExitCode> {
     let config = match config::load(&cli.overrides()) {
         Ok(config) => config,
         Err(error) => return Ok(startup_failure(&error)),
@@ -178,6 +184,7 @@ async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
         Err(error) => return Ok(startup_failure(&error)),
     };
     tracing::info!(profile = %config.profile, target = %config.target, "starting");
+    log_core_dumps(core_dumps);
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
@@ -191,9 +198,17 @@ async fn run_app(cli: &Cli, env: &EnvVars) -> Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
-    let session = session::start(&config, cli.sandbox_pace.into(), chrono::Utc::now())
+    let mut session = session::start(&config, cli.sandbox_pace.into(), chrono::Utc::now())
         .await
         .wrap_err("could not start the session")?;
+    // The alternate screen hides what was printed on stderr: the dashboard says it again.
+    if let Some(text) = config::warnings_notice(&config.warnings) {
+        session.app.notice = Some(p100_desk::app::Notice {
+            text,
+            level: p100_desk::app::Level::Warning,
+            at: chrono::Utc::now(),
+        });
+    }
     let render = RenderOptions::from_environment(chrono::Utc::now());
     let options = RunOptions {
         render,
@@ -306,10 +321,15 @@ async fn termination_signal() -> &'static str {
 }
 
 /// `p100-desk sandbox`: the simulated server alone, logging to stderr (there is no UI to spoil).
-async fn run_sandbox_alone(args: &SandboxArgs, env: &EnvVars) -> Result<ExitCode> {
+async fn run_sandbox_alone(
+    args: &SandboxArgs,
+    env: &EnvVars,
+    core_dumps: p100_desk::core_dumps::CoreDumpGuard,
+) -> Result<ExitCode> {
     if let Err(error) = logging::init_stderr(env.get(config::LOG)) {
         return Ok(startup_failure(&error));
     }
+    log_core_dumps(core_dumps);
     let options = SandboxOptions {
         api_key: args.key.clone(),
         port: args.port,
@@ -379,6 +399,15 @@ fn print_journal(cli: &Cli, args: &JournalArgs, env: &EnvVars) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Logs whether core dumps are off (read back from the process, not assumed).
+fn log_core_dumps(guard: p100_desk::core_dumps::CoreDumpGuard) {
+    if guard.holds() {
+        tracing::info!(dumpable = ?guard.dumpable, core_limit = ?guard.core_limit, "core dumps off");
+    } else {
+        tracing::warn!(dumpable = ?guard.dumpable, core_limit = ?guard.core_limit, "core dumps could not be turned off");
+    }
 }
 
 /// Prints a start-up error the user must fix; no terminal mode is active yet.

@@ -155,17 +155,164 @@ pub fn eur_value(amount: Decimal, rate: Decimal) -> Option<Decimal> {
     amount.checked_mul(rate)
 }
 
+/// The most significant digits a [`Decimal`] holds (a 96-bit mantissa).
+pub const MAX_SIGNIFICANT_DIGITS: u32 = 28;
+
+/// Why a server-sent number was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ExactError {
+    #[error("\"{0}\" is not a number")]
+    NotANumber(String),
+    /// More significant digits than a `Decimal` holds, or too large: reading it would round.
+    #[error(
+        "not representable: {0} has more than {MAX_SIGNIFICANT_DIGITS} significant digits or is too large"
+    )]
+    NotRepresentable(String),
+}
+
+/// Parses a decimal exactly, or refuses it: never rounds. Trailing zeros after the point are
+/// not significant (`1.50000000000000000000000000000000` is `1.5`); a value a `Decimal`
+/// cannot hold exactly (more than 28 significant digits, or beyond its range) is
+/// [`ExactError::NotRepresentable`]. Scientific notation is read too.
+pub fn parse_exact(text: &str) -> Result<Decimal, ExactError> {
+    let trimmed = text.trim();
+    let shown = || {
+        let mut cut: String = trimmed.chars().take(40).collect();
+        if cut.len() < trimmed.len() {
+            cut.push('…');
+        }
+        crate::printable::printable_owned(cut)
+    };
+    let (mantissa, exponent) = match trimmed.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => match exponent.parse::<i32>() {
+            Ok(exponent) => (mantissa, Some(exponent)),
+            Err(_) => return Err(ExactError::NotANumber(shown())),
+        },
+        None => (trimmed, None),
+    };
+    if !is_plain_number(mantissa) {
+        return Err(ExactError::NotANumber(shown()));
+    }
+    let exact = plain_exact(mantissa).and_then(|value| match exponent {
+        None | Some(0) => Some(value),
+        Some(exponent) => scale_by_power_of_ten(value, exponent),
+    });
+    exact.ok_or_else(|| ExactError::NotRepresentable(shown()))
+}
+
+/// An optional sign, digits, and at most one `.` with digits on at least one side.
+fn is_plain_number(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (integer, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    !(integer.is_empty() && fraction.is_empty())
+        && integer.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A plain number as a `Decimal` without rounding: as written when that fits (so
+/// `"12.500000"` keeps its 6 decimals), else without the trailing zeros of its fraction.
+fn plain_exact(text: &str) -> Option<Decimal> {
+    let text = text.strip_prefix('+').unwrap_or(text);
+    if let Ok(value) = Decimal::from_str_exact(text) {
+        return Some(value);
+    }
+    if !text.contains('.') {
+        return None;
+    }
+    let shorter = text.trim_end_matches('0').trim_end_matches('.');
+    let shorter = if shorter.is_empty() || shorter == "-" {
+        "0"
+    } else {
+        shorter
+    };
+    Decimal::from_str_exact(shorter).ok()
+}
+
+/// `value x 10^exponent`, or `None` when that does not fit a `Decimal` exactly.
+fn scale_by_power_of_ten(value: Decimal, exponent: i32) -> Option<Decimal> {
+    let scale = i64::from(value.scale()) - i64::from(exponent);
+    if scale >= 0 {
+        let mut result = value;
+        result.set_scale(u32::try_from(scale).ok()?).ok()?;
+        return Some(result);
+    }
+    let zeros = usize::try_from(-scale).ok()?;
+    if zeros > MAX_SIGNIFICANT_DIGITS as usize {
+        return None;
+    }
+    let factor = Decimal::from_str_exact(&format!("1{}", "0".repeat(zeros))).ok()?;
+    let mut whole = value;
+    whole.set_scale(0).ok()?;
+    whole.checked_mul(factor)
+}
+
 /// serde helpers for amounts and rates that arrive as JSON strings or numbers.
 ///
 /// Use `#[serde(deserialize_with = "money::json::decimal")]` on fields, and pick the outgoing
 /// form per endpoint with `serialize_with = "money::json::as_number"` or `as_string`.
 pub mod json {
+    use std::fmt;
+
     use rust_decimal::Decimal;
+    use serde::de::{self, MapAccess, Visitor};
     use serde::{Deserialize, Deserializer, Serializer};
 
-    /// A decimal from a JSON string (`"12.50"`) or number (`12.50`), exactly.
+    /// The key serde_json's `arbitrary_precision` numbers arrive under, as their exact text.
+    const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+    /// A decimal from a JSON string (`"12.50"`) or number (`12.50`), exactly: a value that
+    /// would need rounding (more than 28 significant digits) is an error, never rounded.
     pub fn decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
-        rust_decimal::serde::arbitrary_precision::deserialize(deserializer)
+        deserializer.deserialize_any(ExactDecimal)
+    }
+
+    struct ExactDecimal;
+
+    impl<'de> Visitor<'de> for ExactDecimal {
+        type Value = Decimal;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a decimal number or a string holding one")
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<Decimal, E> {
+            Ok(Decimal::from(value))
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<Decimal, E> {
+            Ok(Decimal::from(value))
+        }
+
+        fn visit_u128<E: de::Error>(self, value: u128) -> Result<Decimal, E> {
+            super::parse_exact(&value.to_string()).map_err(E::custom)
+        }
+
+        fn visit_i128<E: de::Error>(self, value: i128) -> Result<Decimal, E> {
+            super::parse_exact(&value.to_string()).map_err(E::custom)
+        }
+
+        /// serde_json hands a buffered number (a `Value`) on as an `f64` only when the `f64`'s
+        /// shortest text is the number's text exactly, so reading that text loses nothing.
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<Decimal, E> {
+            if !value.is_finite() {
+                return Err(E::custom("not a finite number"));
+            }
+            super::parse_exact(&value.to_string()).map_err(E::custom)
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Decimal, E> {
+            super::parse_exact(text).map_err(E::custom)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
+            match map.next_key::<String>()? {
+                Some(key) if key == NUMBER_TOKEN => {
+                    let text: String = map.next_value()?;
+                    super::parse_exact(&text).map_err(de::Error::custom)
+                }
+                _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+            }
+        }
     }
 
     /// Like [`decimal`], for optional fields: `null` and a missing field (with
@@ -265,6 +412,48 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<AsNumber>(body).is_err(), "{body}");
         }
+    }
+
+    #[test]
+    fn more_than_28_significant_digits_are_not_representable() {
+        for text in [
+            "1.00000000000000000000000000001",
+            "0.12345678901234567890123456789",
+            "123456789012345678901234567890",
+            "79228162514264337593543950336",
+            "1e29",
+        ] {
+            assert!(
+                matches!(parse_exact(text), Err(ExactError::NotRepresentable(_))),
+                "{text}: {:?}",
+                parse_exact(text)
+            );
+            for body in [
+                format!(r#"{{"value": {text}}}"#),
+                format!(r#"{{"value": "{text}"}}"#),
+            ] {
+                let error = serde_json::from_str::<AsNumber>(&body).expect_err(&body);
+                assert!(error.to_string().contains("not representable"), "{error}");
+            }
+        }
+        // Exactly 28 digits, trailing zeros and exponents that fit are fine.
+        assert_eq!(
+            parse_exact("1234567890123456789012345678"),
+            Ok(dec("1234567890123456789012345678"))
+        );
+        assert_eq!(
+            parse_exact("1.500000000000000000000000000000000"),
+            Ok(dec("1.5"))
+        );
+        assert_eq!(parse_exact("12.500000").map(|v| v.scale()), Ok(6));
+        assert_eq!(parse_exact("1.5e3"), Ok(dec("1500")));
+        assert_eq!(parse_exact("15e-1"), Ok(dec("1.5")));
+        assert_eq!(parse_exact("-0.25"), Ok(dec("-0.25")));
+        assert!(matches!(parse_exact("abc"), Err(ExactError::NotANumber(_))));
+        assert!(matches!(
+            parse_exact("1.2.3"),
+            Err(ExactError::NotANumber(_))
+        ));
     }
 
     #[test]

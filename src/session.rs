@@ -184,7 +184,8 @@ pub async fn start(
         request_timeout: config.timeouts.request,
         retry: RetryPolicy::default(),
     })
-    .map_err(|error| SessionError::Client(error.user_message()))?;
+    .map_err(|error| SessionError::Client(error.user_message()))?
+    .with_max_response_bytes(config.max_response_bytes);
 
     let environment = badge(&config.target);
     let session = SessionInfo {

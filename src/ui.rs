@@ -250,6 +250,7 @@ mod tests {
             page: None,
             limit: None,
             total: Some(100_000),
+            unreadable: Vec::new(),
         };
         app.update(
             Msg::HistoryLoaded {

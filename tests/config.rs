@@ -626,6 +626,57 @@ mod permissions {
     }
 }
 
+#[test]
+fn production_is_recognised_however_its_url_is_written() {
+    for url in [
+        "https://partner-api.p100.io",
+        "HTTPS://Partner-API.P100.IO/",
+        "https://partner-api.p100.io.",
+        "https://partner-api.p100.io:443",
+    ] {
+        let env = env(&[("P100_BASE_URL", url), ("P100_API_KEY", SECRET)]);
+        let config = resolve_with(None, &env, &CliOverrides::default(), &no_key_file)
+            .unwrap_or_else(|error| panic!("{url}: {error}"));
+        let (environment, base_url, _) = remote(&config);
+        assert_eq!(environment, Environment::Production, "{url}");
+        assert_eq!(base_url, PRODUCTION_URL, "{url}");
+    }
+}
+
+#[test]
+fn only_loopback_may_use_plain_http_for_stage_and_production() {
+    for (environment, url) in [
+        ("production", "http://127.example.com:8080"),
+        ("stage", "http://127.example.com:8080"),
+        ("stage", "http://10.0.0.5"),
+        ("stage", "http://partner-api-stage.p100.io"),
+    ] {
+        let env = env(&[
+            ("P100_ENVIRONMENT", environment),
+            ("P100_BASE_URL", url),
+            ("P100_API_KEY", SECRET),
+        ]);
+        let error =
+            resolve_with(None, &env, &CliOverrides::default(), &no_key_file).expect_err(url);
+        assert!(error.to_string().contains("plain http"), "{url}: {error}");
+        assert!(!error.to_string().contains(SECRET));
+    }
+    for url in [
+        "http://127.0.0.1:18080",
+        "http://localhost:18080",
+        "http://[::1]:18080",
+    ] {
+        let env = env(&[
+            ("P100_ENVIRONMENT", "production"),
+            ("P100_BASE_URL", url),
+            ("P100_API_KEY", SECRET),
+        ]);
+        let config = resolve_with(None, &env, &CliOverrides::default(), &no_key_file)
+            .unwrap_or_else(|error| panic!("{url}: {error}"));
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    }
+}
+
 mod binary {
     //! The built binary: start-up errors are printed and exit with code 2.
     use super::*;
@@ -693,6 +744,107 @@ mod binary {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
         }
         path
+    }
+
+    /// Runs the command to its end, or kills it after `limit` (a hang is a failure).
+    fn output_within(mut command: Command, limit: Duration) -> std::process::Output {
+        use std::process::Stdio;
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run p100-desk");
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if child.try_wait().expect("wait").is_some() {
+                return child.wait_with_output().expect("output");
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let output = child.wait_with_output().expect("output");
+                panic!(
+                    "p100-desk did not finish within {limit:?}: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// A private config file whose stage profile reads its key from `key_file`.
+    fn stage_config(dir: &Path, key_file: &Path) -> PathBuf {
+        let path = dir.join("stage.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "profile = \"stage\"\n[profiles.stage]\nenvironment = \"stage\"\n\
+                 base_url = \"http://127.0.0.1:9\"\nkey_file = \"{}\"\n",
+                key_file.display()
+            ),
+        )
+        .expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
+        path
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_file_that_is_not_a_small_regular_file_exits_2() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("key.fifo");
+        let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+        assert!(made.success());
+        let sparse = dir.path().join("huge.key");
+        std::fs::File::create(&sparse)
+            .and_then(|file| file.set_len(1 << 30))
+            .expect("a 1 GiB sparse file");
+        let cases = [
+            (fifo, "FIFO"),
+            (PathBuf::from("/dev/zero"), "character device"),
+            (dir.path().to_path_buf(), "directory"),
+            (sparse, "larger than 4 KiB"),
+        ];
+        for (key_file, why) in cases {
+            let config = stage_config(dir.path(), &key_file);
+            let mut command = p100_desk(dir.path());
+            command.arg("--config").arg(&config);
+            let output = output_within(command, Duration::from_secs(20));
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{key_file:?}: {stderr}");
+            assert!(stderr.contains("key file"), "{stderr}");
+            assert!(stderr.contains(why), "{key_file:?}: {stderr}");
+        }
+    }
+
+    #[test]
+    fn config_numbers_out_of_range_exit_2_with_line_and_column() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (text, line, column) in [
+            ("[polling]\nrefresh_secs = 9223372036854775807\n", 2, 16),
+            ("[timeouts]\n\nrequest_ms = 0\n", 3, 14),
+            ("[polling]\nmax_requests_per_second = 100000\n", 2, 27),
+            ("[api]\nmax_response_mib = 4096\n", 2, 20),
+        ] {
+            let config = dir.path().join("numbers.toml");
+            std::fs::write(&config, format!("profile = \"sandbox\"\n{text}")).expect("write");
+            let mut command = p100_desk(dir.path());
+            command.arg("--config").arg(&config);
+            let output = output_within(command, Duration::from_secs(20));
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
+            let place = format!("{}:{}:{}:", config.display(), line + 1, column);
+            assert!(
+                stderr.contains(&place),
+                "{text}: expected {place} in {stderr}"
+            );
+            assert!(stderr.contains("must be"), "{stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+        }
     }
 
     #[test]

@@ -425,9 +425,13 @@ fn count() -> impl Strategy<Value = Piece> {
     })
 }
 
-/// An opaque id or free text: kept exactly as sent.
+/// An opaque id or free text: kept as sent once made printable (control characters, escape
+/// sequences and bidirectional controls replaced, issue 9 item 12).
 fn opaque() -> impl Strategy<Value = Piece> {
-    any::<String>().prop_map(|text| Piece::Word(text.clone(), text))
+    any::<String>().prop_map(|text| {
+        let shown = p100_desk::printable::printable_owned(text.clone());
+        Piece::Word(text, shown)
+    })
 }
 
 fn status(words: &'static [&'static str]) -> impl Strategy<Value = Piece> {

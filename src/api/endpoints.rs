@@ -11,7 +11,7 @@ use super::models::{
     ExchangeRequest, OrderCreateRequest, OrderCreated, OrderDetails, OrderLock, OrderLockRequest,
     OrderRates, TransactionPage,
 };
-use super::{ApiClient, ApiError, ApiPaths};
+use super::{ApiClient, ApiError, ApiPaths, RemoteId};
 
 impl ApiClient {
     /// `GET` balances: fiat and crypto accounts.
@@ -57,8 +57,11 @@ impl ApiClient {
     }
 
     /// `GET` the state of an exchange.
+    /// An id that is not usable in a path (see [`RemoteId::parse`]) is refused before anything
+    /// is sent, as a `Request` error.
     pub async fn exchange_details(&self, exchange_id: &str) -> Result<ExchangeDetails, ApiError> {
-        let path = ApiPaths::with_id(&self.paths().exchange_details, exchange_id);
+        let id = usable_id("exchange", exchange_id)?;
+        let path = ApiPaths::with_remote_id(&self.paths().exchange_details, &id);
         self.get(&path, &[]).await
     }
 
@@ -83,10 +86,19 @@ impl ApiClient {
     }
 
     /// `GET` the state of an order.
+    /// An id that is not usable in a path is refused before anything is sent.
     pub async fn order_details(&self, order_id: &str) -> Result<OrderDetails, ApiError> {
-        let path = ApiPaths::with_id(&self.paths().order_details, order_id);
+        let id = usable_id("order", order_id)?;
+        let path = ApiPaths::with_remote_id(&self.paths().order_details, &id);
         self.get(&path, &[]).await
     }
+}
+
+/// The id as a [`RemoteId`], or the `Request` error that says why it cannot be asked about.
+fn usable_id(kind: &str, raw: &str) -> Result<RemoteId, ApiError> {
+    RemoteId::parse(raw).map_err(|why| ApiError::Request {
+        message: format!("not asking P100 about this {kind}: {why}"),
+    })
 }
 
 fn pair_query(from: &Currency, to: &Currency, amount: Decimal) -> [(&'static str, String); 3] {

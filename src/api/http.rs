@@ -9,7 +9,9 @@ use reqwest::{Method, StatusCode, Url};
 use secrecy::ExposeSecret as _;
 
 use super::ApiSettings;
+use super::base_url::BaseUrl;
 use super::error::ApiError;
+use super::key_echo::KeyEchoes;
 use super::response::Answer;
 use super::retry::{RetryPolicy, ThrottleGate, parse_retry_after};
 
@@ -38,8 +40,8 @@ pub(crate) struct Transport {
     /// Marked sensitive, so hyper and `Debug` never print it. `None` when the key is empty, so
     /// the server answers with its "no key" 401 (xo1) rather than "wrong key".
     api_key: Option<HeaderValue>,
-    /// The key as it may come back in an answer: as sent, and JSON-escaped (see `without_key`).
-    key_echoes: Vec<Vec<u8>>,
+    /// The key as it may come back in an answer, raw or JSON-escaped.
+    key_echoes: KeyEchoes,
     pub(crate) policy: RetryPolicy,
     pub(crate) gate: ThrottleGate,
 }
@@ -55,7 +57,12 @@ impl fmt::Debug for Transport {
 
 impl Transport {
     pub(crate) fn new(settings: &ApiSettings) -> Result<Self, ApiError> {
-        let base_url = validate_base_url(&settings.base_url)?;
+        let base_url = BaseUrl::parse(&settings.base_url)
+            .map_err(|why| ApiError::Config {
+                message: format!("base URL {:?} {why}", settings.base_url),
+            })?
+            .as_str()
+            .to_owned();
         let key = settings.api_key.expose_secret();
         let api_key = if key.is_empty() {
             None
@@ -88,19 +95,21 @@ impl Transport {
             http,
             base_url,
             api_key,
-            key_echoes: echo_forms(key),
+            key_echoes: KeyEchoes::new(key),
             policy: settings.retry,
             gate: ThrottleGate::default(),
         })
     }
 
-    /// Sends one request once the throttle gate is open and reads the whole answer.
+    /// Sends one request once the throttle gate is open and reads the whole answer, at most
+    /// `body_limit` bytes of it.
     pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, String)],
         json_body: Option<Vec<u8>>,
+        body_limit: usize,
     ) -> Result<Answer, SendFailure> {
         let url = self.url(path, query).map_err(SendFailure::NotSent)?;
         self.gate.wait_open().await;
@@ -132,14 +141,23 @@ impl Transport {
             .and_then(|value| parse_retry_after(value, SystemTime::now()));
         self.note_throttling(status, retry_after);
 
-        let body = match response.bytes().await {
-            Ok(body) => self.without_key(&body),
-            Err(error) => {
-                let failure = SendFailure::MaybeReceived(body_read_error(&error));
-                tracing::debug!(%method, path, status = status.as_u16(), elapsed_ms = elapsed_ms(started), error = %failure_text(&failure), "P100 answer cut off");
+        let body = match read_capped(response, body_limit).await {
+            Ok(body) => self.key_echoes.scrub(&body),
+            // An error answer is classified by its status alone when its body is too large
+            // (a 429 stays a 429); a 2xx without its body is unusable.
+            Err(BodyError::TooLarge(_)) if !status.is_success() => {
+                tracing::warn!(%method, path, status = status.as_u16(), "P100 error answer too large; body ignored");
+                self.key_echoes.scrub(&[])
+            }
+            Err(BodyError::TooLarge(error) | BodyError::Read(error)) => {
+                let failure = SendFailure::MaybeReceived(error);
+                tracing::debug!(%method, path, status = status.as_u16(), elapsed_ms = elapsed_ms(started), error = %failure_text(&failure), "P100 answer not read");
                 return Err(failure);
             }
         };
+        if body.echoed {
+            tracing::warn!(%method, path, status = status.as_u16(), "P100 answer echoed the API key; redacted");
+        }
         tracing::debug!(
             %method,
             path,
@@ -150,17 +168,9 @@ impl Transport {
         Ok(Answer {
             status,
             retry_after,
-            body,
+            body: body.body,
+            echoed_key: body.echoed,
         })
-    }
-
-    /// The body with every copy of our key replaced. Parts of an answer reach the screen and
-    /// the log (error messages and names, the start of an unreadable body); a server or proxy
-    /// that echoes the request ("invalid key sk-...") must not carry the key there.
-    fn without_key(&self, body: &[u8]) -> Vec<u8> {
-        self.key_echoes
-            .iter()
-            .fold(body.to_vec(), |body, form| redact(&body, form))
     }
 
     /// Closes the gate for everybody when the server asked for a pause (or sent a bare 429).
@@ -204,29 +214,6 @@ impl Transport {
     }
 }
 
-/// Accepts `http(s)://host[:port][/prefix]` and returns it without a trailing slash.
-pub(crate) fn validate_base_url(raw: &str) -> Result<String, ApiError> {
-    let invalid = |why: &str| ApiError::Config {
-        message: format!("base URL {raw:?} {why}"),
-    };
-    let url =
-        Url::parse(raw.trim()).map_err(|error| invalid(&format!("is not a URL ({error})")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid("must start with http:// or https://"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(invalid("has no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        // Credentials in a URL end up in logs; the key belongs in `api_key`.
-        return Err(invalid("must not contain a user name or password"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("must not contain a query or fragment"));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
 /// A failed `send()`: before any byte left (connect phase) it is `NotSent`, otherwise the
 /// request may have arrived.
 fn classify_send_error(error: &reqwest::Error) -> SendFailure {
@@ -263,56 +250,55 @@ fn body_read_error(error: &reqwest::Error) -> ApiError {
     }
 }
 
-/// The byte strings that spell `key` in an answer: the key itself and, when they differ, its
-/// JSON-escaped forms (`"` and `\`, and `/` as `\/`, which many JSON encoders write), since
-/// an echoed key in a JSON error message is decoded back into plain text.
-fn echo_forms(key: &str) -> Vec<Vec<u8>> {
-    let mut forms: Vec<Vec<u8>> = Vec::new();
-    // A string this short occurs in ordinary answers (a key "eur" would erase every currency)
-    // and is no secret; P100's keys are far longer.
-    if key.chars().count() < MIN_REDACTED_KEY_CHARS {
-        return forms;
-    }
-    let quoted = serde_json::to_string(key).unwrap_or_default();
-    let escaped = quoted
-        .strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-        .unwrap_or(key);
-    for form in [
-        key.to_owned(),
-        escaped.to_owned(),
-        escaped.replace('/', "\\/"),
-    ] {
-        if !forms.iter().any(|known| *known == form.as_bytes()) {
-            forms.push(form.into_bytes());
-        }
-    }
-    forms
+/// Why a body was not read.
+enum BodyError {
+    /// Larger than the cap: a "response too large" `Decode` error.
+    TooLarge(ApiError),
+    /// The connection broke or timed out while reading.
+    Read(ApiError),
 }
 
-/// Keys shorter than this are not removed from answers (see `echo_forms`).
-const MIN_REDACTED_KEY_CHARS: usize = 8;
-
-/// What replaces the key in a server's answer.
-const REDACTED: &[u8] = b"[REDACTED]";
-
-/// `body` with every occurrence of `secret` replaced by [`REDACTED`].
-fn redact(body: &[u8], secret: &[u8]) -> Vec<u8> {
-    if secret.is_empty() {
-        return body.to_vec();
+/// Reads the body chunk by chunk, refusing it as soon as it is larger than `limit` (by its
+/// `content-length` or by what arrived), so an endless or huge answer is never held in memory.
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let too_large = || {
+        BodyError::TooLarge(ApiError::Decode {
+            message: format!(
+                "response too large: more than {}; answer discarded",
+                byte_size(limit)
+            ),
+            excerpt: String::new(),
+        })
+    };
+    let declared = response.content_length().unwrap_or(0);
+    if usize::try_from(declared).map_or(true, |declared| declared > limit) {
+        return Err(too_large());
     }
-    let mut clean = Vec::with_capacity(body.len());
-    let mut rest = body;
-    while let Some(at) = rest
-        .windows(secret.len())
-        .position(|window| window == secret)
+    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| BodyError::Read(body_read_error(&error)))?
     {
-        clean.extend_from_slice(&rest[..at]);
-        clean.extend_from_slice(REDACTED);
-        rest = &rest[at + secret.len()..];
+        if chunk.len() > limit - body.len() {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
     }
-    clean.extend_from_slice(rest);
-    clean
+    Ok(body)
+}
+
+/// `8 MiB`, `64 KiB` or `100 bytes`.
+fn byte_size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 /// The innermost error's text ("Connection refused (os error 111)"), without reqwest's URL.
@@ -340,62 +326,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base_url_is_normalised() {
-        assert_eq!(
-            validate_base_url("https://partner-api-stage.p100.io/").expect("valid"),
-            "https://partner-api-stage.p100.io"
-        );
-        assert_eq!(
-            validate_base_url("http://127.0.0.1:8080").expect("valid"),
-            "http://127.0.0.1:8080"
-        );
-        assert_eq!(
-            validate_base_url(" http://proxy.local/p100/ ").expect("valid"),
-            "http://proxy.local/p100"
-        );
-    }
-
-    #[test]
-    fn the_key_is_redacted_from_answers() {
-        assert_eq!(
-            redact(b"key sk-1 is wrong; sk-1sk-1", b"sk-1"),
-            b"key [REDACTED] is wrong; [REDACTED][REDACTED]"
-        );
-        assert_eq!(redact(b"sk-", b"sk-1"), b"sk-");
-        assert_eq!(redact(b"", b"sk-1"), b"");
-        assert_eq!(redact(b"{\"a\":1}", b""), b"{\"a\":1}");
-    }
-
-    #[test]
-    fn json_escaped_echoes_of_the_key_are_known() {
-        assert_eq!(echo_forms("plain-key"), vec![b"plain-key".to_vec()]);
-        assert_eq!(
-            echo_forms(r#"a/b"c\d-key"#),
-            vec![
-                br#"a/b"c\d-key"#.to_vec(),
-                br#"a/b\"c\\d-key"#.to_vec(),
-                br#"a\/b\"c\\d-key"#.to_vec(),
-            ]
-        );
-        assert!(echo_forms("").is_empty());
-        // Too short to be a P100 key, and common enough to be in any answer.
-        assert!(echo_forms("eur").is_empty());
-    }
-
-    #[test]
-    fn bad_base_urls_are_refused() {
-        for bad in [
-            "",
-            "partner-api.p100.io",
-            "ftp://partner-api.p100.io",
-            "https://user:pw@partner-api.p100.io",
-            "https://partner-api.p100.io/?x=1",
-            "https://partner-api.p100.io/#frag",
-        ] {
-            assert!(
-                matches!(validate_base_url(bad), Err(ApiError::Config { .. })),
-                "{bad:?} was accepted"
-            );
-        }
+    fn sizes_are_written_for_people() {
+        assert_eq!(byte_size(8 * 1024 * 1024), "8 MiB");
+        assert_eq!(byte_size(64 * 1024), "64 KiB");
+        assert_eq!(byte_size(1000), "1000 bytes");
     }
 }

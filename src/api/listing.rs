@@ -11,11 +11,13 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use super::rows::Rows;
 use crate::money::json::decimal_opt;
 
-/// A list with the paging fields that sometimes come beside it.
+/// A list with the paging fields that sometimes come beside it. One unreadable item does not
+/// make the list unreadable (see `rows`).
 pub struct Listed<T> {
-    pub items: Vec<T>,
+    pub items: Rows<T>,
     pub page: Option<u32>,
     pub limit: Option<u32>,
     pub total: Option<u64>,
@@ -52,11 +54,8 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for ListedVisitor<T> {
         )
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let items = Rows::read_seq(seq)?;
         Ok(Listed {
             items,
             page: None,
@@ -70,7 +69,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for ListedVisitor<T> {
         let (mut page, mut limit, mut total) = (None, None, None);
         while let Some(key) = map.next_key::<String>()? {
             if items.is_none() && self.list_keys.contains(&key.as_str()) {
-                items = Some(map.next_value::<Vec<T>>()?);
+                items = Some(map.next_value::<Rows<T>>()?);
             } else {
                 match key.as_str() {
                     "page" => page = map.next_value::<Count>()?.0.and_then(|n| n.to_u32()),

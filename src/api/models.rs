@@ -12,7 +12,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::listing::{self, Listed};
+use super::rows::Rows;
+pub use super::rows::{UnreadableRow, unreadable_summary};
 use crate::money::json::{as_number, as_string, decimal, decimal_opt};
+use crate::printable::de::{string as text, string_opt as text_opt};
+use crate::printable::{printable, printable_owned};
 
 /// A currency slug as P100 writes it (`eur`, `usdc`). Stored lower-case; shown upper-case.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -37,7 +41,7 @@ impl fmt::Display for Currency {
 
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self::new(&String::deserialize(deserializer)?))
+        Ok(Self::new(&printable(&String::deserialize(deserializer)?)))
     }
 }
 
@@ -59,7 +63,7 @@ macro_rules! tolerant_enum {
                 let upper = raw.trim().to_ascii_uppercase();
                 match upper.as_str() {
                     $($text => Self::$variant,)+
-                    _ => Self::Other(raw.trim().to_string()),
+                    _ => Self::Other(printable(raw.trim()).into_owned()),
                 }
             }
 
@@ -204,22 +208,59 @@ fn lenient_time<'de, D: Deserializer<'de>>(
         .map(|time| time.with_timezone(&Utc)))
 }
 
+/// A map whose keys (network slugs) are shown: made printable like every server string.
+fn printable_keys<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, NetworkConfig>, D::Error> {
+    Ok(
+        BTreeMap::<String, NetworkConfig>::deserialize(deserializer)?
+            .into_iter()
+            .map(|(name, config)| (printable_owned(name), config))
+            .collect(),
+    )
+}
+
 // ---------------------------------------------------------------------------------------------
 // Balances [doc, older docs generation]
 
-/// `GET /v1/partner/balances`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+/// `GET /v1/partner/balances`. One unreadable balance does not make the answer unreadable:
+/// it is left out of its list and noted in `unreadable`.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Balances {
-    #[serde(default)]
     pub fiat_balances: Vec<FiatBalance>,
-    #[serde(default)]
     pub crypto_balances: Vec<CryptoBalance>,
+    /// Fiat rows first, then crypto rows (each `index` counts within its own list).
+    pub unreadable: Vec<UnreadableRow>,
+}
+
+impl<'de> Deserialize<'de> for Balances {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire {
+            #[serde(default)]
+            fiat_balances: Rows<FiatBalance>,
+            #[serde(default)]
+            crypto_balances: Rows<CryptoBalance>,
+        }
+        let Wire {
+            fiat_balances,
+            crypto_balances,
+        } = Wire::deserialize(deserializer)?;
+        let mut unreadable = fiat_balances.bad;
+        unreadable.extend(crypto_balances.bad);
+        Ok(Self {
+            fiat_balances: fiat_balances.good,
+            crypto_balances: crypto_balances.good,
+            unreadable,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FiatBalance {
+    #[serde(deserialize_with = "text")]
     pub id: String,
     #[serde(deserialize_with = "decimal")]
     pub amount: Decimal,
@@ -228,7 +269,7 @@ pub struct FiatBalance {
     /// Value of one unit in EUR.
     #[serde(default, deserialize_with = "decimal_opt")]
     pub rate: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_opt")]
     pub iban: Option<String>,
     #[serde(default = "active")]
     pub status: FiatStatus,
@@ -241,16 +282,17 @@ fn active() -> FiatStatus {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CryptoBalance {
+    #[serde(deserialize_with = "text")]
     pub id: String,
     #[serde(deserialize_with = "decimal")]
     pub amount: Decimal,
     pub name: Currency,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_opt")]
     pub wallet: Option<String>,
     #[serde(default, deserialize_with = "decimal_opt")]
     pub rate: Option<Decimal>,
     /// Per network slug (`polygon`, `ethereum`): its limits. Ordered for stable display.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "printable_keys")]
     pub network_config: BTreeMap<String, NetworkConfig>,
 }
 
@@ -260,7 +302,7 @@ pub struct NetworkConfig {
     #[serde(default)]
     pub mainnet: Option<bool>,
     /// The chain's name (e.g. `amoy` for the Polygon test chain).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_opt")]
     pub name: Option<String>,
     #[serde(default)]
     pub withdrawal: Option<WithdrawalLimits>,
@@ -295,6 +337,8 @@ pub struct TransactionPage {
     pub page: Option<u32>,
     pub limit: Option<u32>,
     pub total: Option<u64>,
+    /// Items that could not be read; the readable ones are all in `transactions`.
+    pub unreadable: Vec<UnreadableRow>,
 }
 
 impl<'de> Deserialize<'de> for TransactionPage {
@@ -306,10 +350,11 @@ impl<'de> Deserialize<'de> for TransactionPage {
             total,
         } = listing::deserialize(deserializer, &["transactions", "data", "items"])?;
         Ok(Self {
-            transactions: items,
+            transactions: items.good,
             page,
             limit,
             total,
+            unreadable: items.bad,
         })
     }
 }
@@ -317,6 +362,7 @@ impl<'de> Deserialize<'de> for TransactionPage {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transaction {
+    #[serde(deserialize_with = "text")]
     pub id: String,
     #[serde(rename = "type")]
     pub kind: TransactionType,
@@ -326,7 +372,7 @@ pub struct Transaction {
     pub currency: Currency,
     #[serde(default, deserialize_with = "lenient_time")]
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_opt")]
     pub description: Option<String>,
     /// The other leg of an exchange.
     #[serde(default)]
@@ -356,6 +402,7 @@ pub struct ExchangeRate {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExchangeLock {
+    #[serde(deserialize_with = "text")]
     pub lock_id: String,
     pub currency_from: Currency,
     pub currency_to: Currency,
@@ -383,6 +430,8 @@ pub struct ExchangeRequest {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExchangeAccepted {
+    /// Check it with [`RemoteId::parse`](super::RemoteId::parse) before polling it.
+    #[serde(deserialize_with = "text")]
     pub exchange_id: String,
 }
 
@@ -390,6 +439,7 @@ pub struct ExchangeAccepted {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExchangeDetails {
+    #[serde(deserialize_with = "text")]
     pub exchange_id: String,
     pub status: ExchangeStatus,
     #[serde(default, deserialize_with = "decimal_opt")]
@@ -406,9 +456,9 @@ pub struct ExchangeDetails {
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "lenient_time")]
     pub updated_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_opt")]
     pub error_code: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_opt")]
     pub error_message: Option<String>,
 }
 
@@ -443,8 +493,11 @@ pub struct OrderRates {
 impl<'de> Deserialize<'de> for OrderRates {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let listed = listing::deserialize(deserializer, &["rates", "data", "items"])?;
+        for row in &listed.items.bad {
+            tracing::warn!(%row, "unreadable order rate skipped");
+        }
         Ok(Self {
-            rates: listed.items,
+            rates: listed.items.good,
         })
     }
 }
@@ -454,6 +507,7 @@ impl<'de> Deserialize<'de> for OrderRates {
 pub struct OrderRate {
     #[serde(alias = "cryptocurrency")]
     pub currency: Currency,
+    #[serde(deserialize_with = "text")]
     pub network: String,
     #[serde(deserialize_with = "decimal")]
     pub rate: Decimal,
@@ -476,6 +530,7 @@ pub struct OrderLockRequest {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderLock {
+    #[serde(deserialize_with = "text")]
     pub lock_id: String,
     /// The crypto amount the payer must send.
     #[serde(deserialize_with = "decimal")]
@@ -487,7 +542,7 @@ pub struct OrderLock {
     pub currency: Currency,
     #[serde(default)]
     pub destination_currency: Option<Currency>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_opt")]
     pub network: Option<String>,
 }
 
@@ -502,6 +557,8 @@ pub struct OrderCreateRequest {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderCreated {
+    /// Check it with [`RemoteId::parse`](super::RemoteId::parse) before polling it.
+    #[serde(deserialize_with = "text")]
     pub order_id: String,
 }
 
@@ -509,8 +566,9 @@ pub struct OrderCreated {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderDetails {
+    #[serde(deserialize_with = "text")]
     pub order_id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_opt")]
     pub lock_id: Option<String>,
     pub status: OrderStatus,
     #[serde(default, deserialize_with = "lenient_time")]
@@ -527,12 +585,12 @@ pub struct OrderDetails {
     pub total_amount_required: Option<Decimal>,
     #[serde(alias = "currency")]
     pub cryptocurrency: Currency,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_opt")]
     pub wallet_address: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_opt")]
     pub transaction_hash: Option<String>,
     /// Sent upper-case (`POLYGON`) here, lower-case elsewhere: compare case-insensitively.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_opt")]
     pub network: Option<String>,
 }
 

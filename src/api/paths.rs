@@ -4,9 +4,9 @@
 //! every path is overridable from the config file without a rebuild. `{id}` in a details path
 //! is replaced by the (URL-encoded) exchange or order id.
 
-use std::fmt::Write as _;
-
 use serde::{Deserialize, Serialize};
+
+use super::remote_id::RemoteId;
 
 /// Every path the client calls, relative to the base URL (which carries no `/v1`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,18 +52,18 @@ impl Default for ApiPaths {
 }
 
 impl ApiPaths {
-    /// Fills `{id}` in a details path template. The id is opaque, so it is percent-encoded as
-    /// one path segment: an id can never add path segments or a query.
-    pub fn with_id(template: &str, id: &str) -> String {
-        let mut encoded = String::with_capacity(id.len());
-        for byte in id.bytes() {
-            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-                encoded.push(char::from(byte));
-            } else {
-                let _ = write!(encoded, "%{byte:02X}");
-            }
-        }
-        template.replace("{id}", &encoded)
+    /// Fills `{id}` in a details path template with a checked id, percent-encoded as one
+    /// path segment: an id can never add path segments, a query or a fragment.
+    pub fn with_remote_id(template: &str, id: &RemoteId) -> String {
+        template.replace("{id}", &id.path_segment())
+    }
+
+    /// Like [`ApiPaths::with_remote_id`] for an id not checked yet: `None` when the id is not
+    /// usable in a path (see [`RemoteId::parse`]), so nothing is ever sent to a broken path.
+    pub fn with_id(template: &str, id: &str) -> Option<String> {
+        RemoteId::parse(id)
+            .ok()
+            .map(|id| Self::with_remote_id(template, &id))
     }
 }
 
@@ -75,13 +75,16 @@ mod tests {
     fn details_path_encodes_the_id_as_one_segment() {
         let paths = ApiPaths::default();
         assert_eq!(
-            ApiPaths::with_id(&paths.exchange_details, "3f0a-eaa7"),
-            "/v1/exchange/details/3f0a-eaa7"
+            ApiPaths::with_id(&paths.exchange_details, "3f0a-eaa7").as_deref(),
+            Some("/v1/exchange/details/3f0a-eaa7")
         );
         assert_eq!(
-            ApiPaths::with_id(&paths.order_details, "../x?y"),
-            "/v1/order/details/..%2Fx%3Fy"
+            ApiPaths::with_id(&paths.order_details, "x?y#z%").as_deref(),
+            Some("/v1/order/details/x%3Fy%23z%25")
         );
+        for unusable in ["", ".", "..", "../x", "a/b"] {
+            assert_eq!(ApiPaths::with_id(&paths.order_details, unusable), None);
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{ApiError, AuthFailure};
+use super::key_echo::ECHOED_KEY;
 
 /// How much of a body a `Decode` error keeps for the user.
 const EXCERPT_CHARS: usize = 120;
@@ -20,12 +21,19 @@ pub(crate) struct Answer {
     pub(crate) status: StatusCode,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) body: Vec<u8>,
+    /// The body carried the API key (now redacted from `body`): a 2xx is not used at all.
+    pub(crate) echoed_key: bool,
 }
 
 impl Answer {
     /// The decoded value of a 2xx answer, or the error any other answer stands for.
     pub(crate) fn into_value<T: DeserializeOwned>(self) -> Result<T, ApiError> {
-        if self.status.is_success() {
+        if self.status.is_success() && self.echoed_key {
+            Err(ApiError::Decode {
+                message: ECHOED_KEY.to_owned(),
+                excerpt: String::new(),
+            })
+        } else if self.status.is_success() {
             decode(&self.body)
         } else {
             Err(error_from_status(self.status, self.retry_after, &self.body))

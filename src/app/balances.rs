@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::freshness::Freshness;
 use super::selection::Selection;
-use crate::api::models::{Balances, Currency, FiatStatus, NetworkConfig};
+use crate::api::models::{Balances, Currency, FiatStatus, NetworkConfig, UnreadableRow};
 use crate::money;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,11 +70,14 @@ pub struct BalancesPane {
     pub rates_at: Option<DateTime<Utc>>,
     pub selection: Selection,
     pub freshness: Freshness,
+    /// Balances of the last answer that could not be read (the pane says how many).
+    pub unreadable: Vec<UnreadableRow>,
 }
 
 impl BalancesPane {
     /// Replaces the rows with a fresh answer, keeping the selection on the same balance.
     pub fn load(&mut self, balances: Balances, now: DateTime<Utc>) {
+        self.unreadable = balances.unreadable;
         let fiat = balances.fiat_balances.into_iter().map(|b| BalanceRow {
             id: b.id,
             currency: b.name,
@@ -158,6 +161,7 @@ mod tests {
                 rate: usdc_rate.map(dec),
                 network_config: std::collections::BTreeMap::new(),
             }],
+            unreadable: Vec::new(),
         }
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::freshness::Freshness;
 use super::selection::{Nav, Selection};
-use crate::api::models::{Transaction, TransactionPage};
+use crate::api::models::{Transaction, TransactionPage, UnreadableRow};
 
 /// Rows per page requested from the API.
 pub const PAGE_LIMIT: u32 = 50;
@@ -33,6 +33,8 @@ pub struct HistoryPane {
     pub filter: String,
     /// The filter line has the keyboard.
     pub filter_editing: bool,
+    /// Items of the loaded pages that could not be read (the pane says how many).
+    pub unreadable: Vec<UnreadableRow>,
 }
 
 impl HistoryPane {
@@ -72,6 +74,11 @@ impl HistoryPane {
     pub fn merge(&mut self, page: u32, data: TransactionPage, now: DateTime<Utc>) {
         self.loading_page = None;
         self.freshness.succeeded(now);
+        if page <= 1 {
+            self.unreadable = data.unreadable;
+        } else {
+            self.unreadable.extend(data.unreadable);
+        }
         if data.total.is_some() {
             self.total = data.total;
         }
@@ -210,6 +217,7 @@ mod tests {
             page: None,
             limit: None,
             total: None,
+            unreadable: Vec::new(),
         }
     }
 

@@ -444,6 +444,7 @@ mod tests {
                     rate: Some(dec("0.9")),
                     network_config: networks,
                 }],
+                unreadable: Vec::new(),
             },
             Utc::now(),
         );

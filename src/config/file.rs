@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 use super::error::ConfigError;
-use super::timing::{PollingSection, TimeoutsSection};
+use super::timing::{PollingSection, TimeoutsSection, in_range};
 use crate::api::paths::ApiPaths;
 
 /// The whole file. Every table refuses unknown keys, so a typo is an error, not a silent default.
@@ -27,11 +27,23 @@ pub(crate) struct ConfigFile {
     pub api: ApiSection,
 }
 
-/// `[api]`: only `[api.paths]` for now.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `[api]`: `[api.paths]` and the cap on answer bodies.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct ApiSection {
     pub paths: ApiPaths,
+    /// A larger answer is refused as "response too large" (default 8).
+    #[serde(deserialize_with = "in_range::<_, 1, 1024>")]
+    pub max_response_mib: u64,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        Self {
+            paths: ApiPaths::default(),
+            max_response_mib: (crate::api::DEFAULT_MAX_RESPONSE_BYTES / (1024 * 1024)) as u64,
+        }
+    }
 }
 
 /// `[profiles.<name>]`.

@@ -28,11 +28,42 @@ impl std::fmt::Debug for FileText {
     }
 }
 
+/// The largest key file read: a P100 key is well under 100 bytes.
+pub const MAX_KEY_FILE_BYTES: u64 = 4 * 1024;
+/// The largest config file read.
+pub const MAX_CONFIG_FILE_BYTES: u64 = 1024 * 1024;
+
 impl FileText {
-    /// Reads `path` (following symlinks) and its permission bits.
+    /// Reads a config file (following symlinks) and its permission bits: a regular file of at
+    /// most [`MAX_CONFIG_FILE_BYTES`].
     pub fn read(path: &Path) -> std::io::Result<Self> {
-        let text = std::fs::read_to_string(path)?;
-        let metadata = std::fs::metadata(path)?;
+        Self::read_limited(path, MAX_CONFIG_FILE_BYTES)
+    }
+
+    /// Reads a key file: a regular file of at most [`MAX_KEY_FILE_BYTES`]. A FIFO, a device
+    /// (`/dev/zero`), a directory or a large file is refused before a byte is read, so a
+    /// mistyped `key_file` can neither hang the start nor fill the memory.
+    pub fn read_key(path: &Path) -> std::io::Result<Self> {
+        Self::read_limited(path, MAX_KEY_FILE_BYTES)
+    }
+
+    /// Reads `path` if it is a regular file of at most `max_bytes`, with its permission bits.
+    pub fn read_limited(path: &Path, max_bytes: u64) -> std::io::Result<Self> {
+        use std::io::Read as _;
+        // Looked at before opening: opening a FIFO for reading blocks until a writer comes.
+        check_regular(&std::fs::metadata(path)?, max_bytes)?;
+        let file = open_without_blocking(path)?;
+        // The path may have been swapped between the two looks; the open file is what counts.
+        let metadata = file.metadata()?;
+        check_regular(&metadata, max_bytes)?;
+        let mut bytes = Vec::new();
+        file.take(max_bytes + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(too_large(max_bytes));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "is not UTF-8 text")
+        })?;
         #[cfg(unix)]
         let mode = {
             use std::os::unix::fs::PermissionsExt;
@@ -49,6 +80,68 @@ impl FileText {
             mode,
         })
     }
+}
+
+/// Refuses anything but a regular file of at most `max_bytes`, naming what it is instead.
+fn check_regular(metadata: &std::fs::Metadata, max_bytes: u64) -> std::io::Result<()> {
+    if !metadata.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("is {}, not a regular file", file_kind(metadata)),
+        ));
+    }
+    if metadata.len() > max_bytes {
+        return Err(too_large(max_bytes));
+    }
+    Ok(())
+}
+
+fn too_large(max_bytes: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "is larger than {} KiB, so it cannot be the file meant",
+            max_bytes / 1024
+        ),
+    )
+}
+
+/// "a directory", "a FIFO (named pipe)", "a character device" ...
+fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
+    let kind = metadata.file_type();
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a file"
+}
+
+/// Opens for reading; on unix with `O_NONBLOCK`, so a FIFO swapped in after the check cannot
+/// hang the start (it has no effect on reading a regular file).
+fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(nix::libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// Group or other permission bits set: someone besides the owner can read (or change) the file.
@@ -173,6 +266,32 @@ mod tests {
             error,
             ConfigError::InsecurePermissions { mode: 0o604, .. }
         ));
+    }
+
+    #[test]
+    fn only_small_regular_files_are_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = dir.path().join("key");
+        std::fs::write(&key, "sk-abc\n").expect("write");
+        assert_eq!(
+            FileText::read_key(&key).expect("small file").text,
+            "sk-abc\n"
+        );
+
+        let error = FileText::read_key(dir.path()).expect_err("a directory");
+        assert!(error.to_string().contains("a directory"), "{error}");
+
+        let big = dir.path().join("big");
+        let file = std::fs::File::create(&big).expect("create");
+        file.set_len(1 << 30).expect("sparse 1 GiB");
+        let error = FileText::read_key(&big).expect_err("too large");
+        assert!(error.to_string().contains("larger than 4 KiB"), "{error}");
+
+        #[cfg(unix)]
+        {
+            let error = FileText::read_key(Path::new("/dev/zero")).expect_err("a device");
+            assert!(error.to_string().contains("character device"), "{error}");
+        }
     }
 
     #[test]

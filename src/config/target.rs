@@ -5,6 +5,8 @@ use std::path::Path;
 
 use secrecy::SecretString;
 
+use crate::api::{BaseUrl, KnownServer};
+
 use super::env_vars::{self, EnvVars};
 use super::error::ConfigError;
 use super::file::{EnvironmentName, ProfileSection};
@@ -112,22 +114,27 @@ pub(crate) fn resolve_target(
             (Environment::Production, PRODUCTION_URL.to_owned())
         }
         (Some(name), Some((url, setting))) => {
-            // A declared stage/production profile keeps its rules even behind a proxy URL.
-            let environment = match name {
-                EnvironmentName::Stage => Environment::Stage,
-                EnvironmentName::Production => Environment::Production,
-                EnvironmentName::Sandbox => classify(url),
+            let parsed = parse_base_url(url, &setting)?;
+            // A declared stage/production profile keeps its rules even behind a proxy URL,
+            // and P100's production host gets production's rules whatever was declared.
+            let environment = match (name, classify(&parsed)) {
+                (_, Environment::Production) | (EnvironmentName::Production, _) => {
+                    Environment::Production
+                }
+                (EnvironmentName::Stage, _) => Environment::Stage,
+                (EnvironmentName::Sandbox, by_url) => by_url,
             };
             (
                 environment,
-                check_base_url(url, &setting, environment, warnings)?,
+                check_base_url(&parsed, &setting, environment, warnings)?,
             )
         }
         (None, Some((url, setting))) => {
-            let environment = classify(url);
+            let parsed = parse_base_url(url, &setting)?;
+            let environment = classify(&parsed);
             (
                 environment,
-                check_base_url(url, &setting, environment, warnings)?,
+                check_base_url(&parsed, &setting, environment, warnings)?,
             )
         }
     };
@@ -149,13 +156,22 @@ pub(crate) fn resolve_target(
     })
 }
 
-/// A URL without a declared environment still gets production rules if it is production.
-fn classify(url: &str) -> Environment {
-    match url.trim().trim_end_matches('/') {
-        PRODUCTION_URL => Environment::Production,
-        STAGE_URL => Environment::Stage,
-        _ => Environment::Custom,
+/// A URL without a declared environment still gets production rules if it is production,
+/// however its host is written (case, a trailing dot, the default port).
+fn classify(url: &BaseUrl) -> Environment {
+    match url.known_server() {
+        Some(KnownServer::Production) => Environment::Production,
+        Some(KnownServer::Stage) => Environment::Stage,
+        None => Environment::Custom,
     }
+}
+
+/// Parses through the one validator the API client uses too ([`BaseUrl`]).
+fn parse_base_url(raw: &str, setting: &str) -> Result<BaseUrl, ConfigError> {
+    BaseUrl::parse(raw).map_err(|why| ConfigError::Invalid {
+        setting: setting.to_owned(),
+        message: format!("\"{}\" {why}", raw.trim()),
+    })
 }
 
 fn load_key(
@@ -195,64 +211,37 @@ fn load_key(
     parse_key(&file.text, &format!("key file {}", path.display()))
 }
 
-/// Normalises a base URL (no trailing slash) and refuses what cannot be right.
+/// Applies the environment's rules to a parsed base URL and returns its normalised text.
+/// Plain http leaves this machine only for a custom server (with a warning): stage and
+/// production keys never travel unencrypted.
 fn check_base_url(
-    raw: &str,
+    url: &BaseUrl,
     setting: &str,
     environment: Environment,
     warnings: &mut Vec<String>,
 ) -> Result<String, ConfigError> {
-    let invalid = |message: &str| ConfigError::Invalid {
-        setting: setting.to_owned(),
-        message: format!("\"{raw}\" {message}"),
-    };
-    let url = raw.trim().trim_end_matches('/');
-    let (encrypted, rest) = if let Some(rest) = url.strip_prefix("https://") {
-        (true, rest)
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        (false, rest)
-    } else {
-        return Err(invalid(
-            "must start with https:// (or http:// for a server on this machine)",
-        ));
-    };
-    if rest.contains(['?', '#']) {
-        return Err(invalid("must not have a query or fragment"));
-    }
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = if authority.starts_with('[') {
-        authority
-            .split(']')
-            .next()
-            .map_or(authority, |host| &host[1..])
-    } else {
-        authority.split(':').next().unwrap_or_default()
-    };
-    if host.is_empty() {
-        return Err(invalid("has no host"));
-    }
-    if !encrypted && !is_loopback(host) {
-        if environment == Environment::Production {
-            return Err(invalid(
-                "uses plain http to another machine: the production API key would travel \
-                 unencrypted; use https://",
-            ));
+    if !url.is_https() && !url.is_loopback() {
+        if matches!(environment, Environment::Production | Environment::Stage) {
+            return Err(ConfigError::Invalid {
+                setting: setting.to_owned(),
+                message: format!(
+                    "\"{url}\" uses plain http to another machine: the {environment} API key \
+                     would travel unencrypted; use https:// (plain http is only for a server \
+                     on this machine: localhost, 127.0.0.0/8 or ::1)"
+                ),
+            });
         }
         warnings.push(format!(
             "{setting}: {url} uses plain http to another machine; the API key travels unencrypted"
         ));
     }
-    if url.ends_with("/v1") {
+    if url.path().ends_with("/v1") {
         warnings.push(format!(
             "{setting}: {url} ends in /v1, but every API path already starts with /v1; \
              the base URL is usually just the scheme and host"
         ));
     }
-    Ok(url.to_owned())
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost") || host == "::1" || host.starts_with("127.")
+    Ok(url.as_str().to_owned())
 }
 
 #[cfg(test)]
@@ -261,8 +250,13 @@ mod tests {
 
     fn check(url: &str, environment: Environment) -> (Result<String, ConfigError>, Vec<String>) {
         let mut warnings = Vec::new();
-        let result = check_base_url(url, "test", environment, &mut warnings);
+        let result = parse_base_url(url, "test")
+            .and_then(|parsed| check_base_url(&parsed, "test", environment, &mut warnings));
         (result, warnings)
+    }
+
+    fn classify_text(url: &str) -> Environment {
+        classify(&BaseUrl::parse(url).expect("valid URL"))
     }
 
     #[test]
@@ -295,10 +289,20 @@ mod tests {
 
     #[test]
     fn plain_http_elsewhere_warns_or_is_refused() {
-        let (url, warnings) = check("http://10.0.0.5:8080", Environment::Stage);
+        let (url, warnings) = check("http://10.0.0.5:8080", Environment::Custom);
         assert!(url.is_ok());
         assert_eq!(warnings.len(), 1);
         assert!(check("http://10.0.0.5", Environment::Production).0.is_err());
+        assert!(check("http://10.0.0.5", Environment::Stage).0.is_err());
+        // A name that merely starts like a loopback address is another machine.
+        assert!(
+            check("http://127.example.com", Environment::Production)
+                .0
+                .is_err()
+        );
+        let (url, warnings) = check("http://127.example.com", Environment::Custom);
+        assert!(url.is_ok());
+        assert_eq!(warnings.len(), 1);
     }
 
     #[test]
@@ -310,11 +314,19 @@ mod tests {
 
     #[test]
     fn known_urls_are_classified() {
-        assert_eq!(
-            classify("https://partner-api.p100.io/"),
-            Environment::Production
-        );
-        assert_eq!(classify(STAGE_URL), Environment::Stage);
-        assert_eq!(classify("http://127.0.0.1:1"), Environment::Custom);
+        for production in [
+            "https://partner-api.p100.io/",
+            "https://PARTNER-API.P100.IO",
+            "https://partner-api.p100.io.",
+            "https://partner-api.p100.io:443/",
+        ] {
+            assert_eq!(
+                classify_text(production),
+                Environment::Production,
+                "{production}"
+            );
+        }
+        assert_eq!(classify_text(STAGE_URL), Environment::Stage);
+        assert_eq!(classify_text("http://127.0.0.1:1"), Environment::Custom);
     }
 }

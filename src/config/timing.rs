@@ -58,11 +58,26 @@ const DEFAULT_REQUESTS_PER_SECOND: NonZeroU32 = match NonZeroU32::new(5) {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct TimeoutsSection {
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "in_range::<_, 1, MAX_CONNECT_MS>")]
     pub connect_ms: u64,
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "in_range::<_, 1, MAX_REQUEST_MS>")]
     pub request_ms: u64,
 }
+
+// Upper bounds: far above any sensible setting, far below where adding the value to a clock
+// reading overflows (`refresh_secs = 9223372036854775807` used to panic the timer).
+/// 5 minutes.
+const MAX_CONNECT_MS: u64 = 300_000;
+/// 1 hour.
+const MAX_REQUEST_MS: u64 = 3_600_000;
+/// 1 hour.
+const MAX_FIRST_CHECK_MS: u64 = 3_600_000;
+/// 1 day.
+const MAX_INTERVAL_MS: u64 = 86_400_000;
+/// 1 day.
+const MAX_REFRESH_SECS: u64 = 86_400;
+/// Far above any API's rate limit.
+const MAX_REQUESTS_PER_SECOND: u64 = 1_000;
 
 impl Default for TimeoutsSection {
     fn default() -> Self {
@@ -86,12 +101,13 @@ impl TimeoutsSection {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct PollingSection {
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "in_range::<_, 1, MAX_FIRST_CHECK_MS>")]
     pub first_check_ms: u64,
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "in_range::<_, 1, MAX_INTERVAL_MS>")]
     pub max_interval_ms: u64,
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "in_range::<_, 1, MAX_REFRESH_SECS>")]
     pub refresh_secs: u64,
+    #[serde(deserialize_with = "requests_per_second")]
     pub max_requests_per_second: NonZeroU32,
 }
 
@@ -127,13 +143,29 @@ impl PollingSection {
     }
 }
 
-/// A duration count that must be above zero: a zero timeout or interval is always a mistake.
-fn positive<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    let value = u64::deserialize(deserializer)?;
-    if value == 0 {
-        return Err(de::Error::custom("must be greater than zero"));
+/// A whole number from `MIN` to `MAX`: zero is always a mistake for a timeout or interval,
+/// and a huge one overflows the clock. The error carries the value's place in the file.
+pub(crate) fn in_range<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(
+    deserializer: D,
+) -> Result<u64, D::Error> {
+    let value = i64::deserialize(deserializer)?;
+    match u64::try_from(value) {
+        Ok(value) if (MIN..=MAX).contains(&value) => Ok(value),
+        _ if value < 1 && MIN >= 1 => Err(de::Error::custom(format!(
+            "must be greater than zero (from {MIN} to {MAX}), got {value}"
+        ))),
+        _ => Err(de::Error::custom(format!(
+            "must be from {MIN} to {MAX}, got {value}"
+        ))),
     }
-    Ok(value)
+}
+
+fn requests_per_second<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NonZeroU32, D::Error> {
+    let value = in_range::<D, 1, MAX_REQUESTS_PER_SECOND>(deserializer)?;
+    u32::try_from(value)
+        .ok()
+        .and_then(NonZeroU32::new)
+        .ok_or_else(|| de::Error::custom("must be greater than zero"))
 }
 
 #[cfg(test)]
@@ -159,6 +191,25 @@ mod tests {
         let error =
             toml::from_str::<PollingSection>("max_requests_per_second = 0").expect_err("zero");
         assert!(!error.message().is_empty());
+    }
+
+    #[test]
+    fn huge_and_negative_numbers_are_refused() {
+        for text in [
+            "refresh_secs = 9223372036854775807",
+            "refresh_secs = 86401",
+            "max_interval_ms = -1",
+            "max_requests_per_second = 4294967296",
+            "max_requests_per_second = 1001",
+        ] {
+            let error = toml::from_str::<PollingSection>(text).expect_err(text);
+            assert!(error.message().contains("must be"), "{text}: {error}");
+            assert!(error.span().is_some(), "{text}");
+        }
+        let error = toml::from_str::<TimeoutsSection>("request_ms = 3600001").expect_err("big");
+        assert!(error.message().contains("from 1 to 3600000"), "{error}");
+        let ok: PollingSection = toml::from_str("refresh_secs = 86400").expect("the largest");
+        assert_eq!(ok.refresh_secs, 86_400);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{RenderOptions, cells, format, pane};
-use crate::api::models::FiatStatus;
+use crate::api::models::{FiatStatus, unreadable_summary};
 use crate::app::App;
 use crate::app::balances::{BalanceKind, BalanceRow};
 use crate::app::keymap::Pane;
@@ -111,7 +111,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         balances.rows.len(),
         rows_height,
     );
-    let extra = pane::position(offset, rows_height, balances.rows.len(), options);
+    let mut extra = pane::position(offset, rows_height, balances.rows.len(), options);
+    if let Some(summary) = unreadable_summary(balances.unreadable.len()) {
+        extra.push(Span::styled(format!(" {summary} "), options.theme.warning));
+    }
     let block = pane::block(Pane::Balances, focused, area, extra, right, options);
     let inner = block.inner(area);
     frame.render_widget(block, area);

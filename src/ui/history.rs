@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use super::theme::Theme;
 use super::{RenderOptions, cells, format, pane};
-use crate::api::models::{Transaction, TransactionStatus};
+use crate::api::models::{Transaction, TransactionStatus, unreadable_summary};
 use crate::app::keymap::Pane;
 use crate::app::{App, short_id};
 
@@ -31,6 +31,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     }
     if history.loading_page.is_some_and(|page| page > 1) {
         extra.push(Span::styled(" loading more… ", theme.pending));
+    }
+    if let Some(summary) = unreadable_summary(history.unreadable.len()) {
+        extra.push(Span::styled(format!(" {summary} "), theme.warning));
     }
     let refreshing = history.loading_page == Some(1) && history.freshness.loaded_at.is_some();
     let right = pane::freshness(&history.freshness, refreshing, app.now, options);

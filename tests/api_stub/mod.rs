@@ -157,6 +157,10 @@ pub enum RawBehaviour {
     DropAfterRequest,
     /// Promises a 100-byte JSON body, sends a few bytes, closes.
     TruncateBody,
+    /// A 200 with a chunked JSON body that never ends (until the client goes away).
+    EndlessBody,
+    /// A 200 that announces a 3 GiB body, sends a few bytes and then nothing.
+    HugeContentLength,
 }
 
 /// A TCP stub below HTTP; counts the requests it read.
@@ -177,11 +181,22 @@ impl RawStub {
                 tokio::spawn(async move {
                     if read_request(&mut socket).await.is_some() {
                         counter.fetch_add(1, Ordering::SeqCst);
-                        if let RawBehaviour::TruncateBody = behaviour {
-                            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-                                        content-length: 100\r\n\r\n{\"exchangeId\":";
-                            let _ = socket.write_all(head.as_bytes()).await;
-                            let _ = socket.flush().await;
+                        match behaviour {
+                            RawBehaviour::DropAfterRequest => {}
+                            RawBehaviour::TruncateBody => {
+                                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                                            content-length: 100\r\n\r\n{\"exchangeId\":";
+                                let _ = socket.write_all(head.as_bytes()).await;
+                                let _ = socket.flush().await;
+                            }
+                            RawBehaviour::EndlessBody => endless_body(&mut socket).await,
+                            RawBehaviour::HugeContentLength => {
+                                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                                            content-length: 3221225472\r\n\r\n[\"x\",";
+                                let _ = socket.write_all(head.as_bytes()).await;
+                                let _ = socket.flush().await;
+                                std::future::pending::<()>().await;
+                            }
                         }
                     }
                     drop(socket);
@@ -197,6 +212,24 @@ impl RawStub {
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
+}
+
+/// Streams `{"data":["xxxx…","xxxx…",…` in 64 KiB chunks until the peer stops reading.
+async fn endless_body(socket: &mut TcpStream) {
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                transfer-encoding: chunked\r\n\r\n";
+    if socket.write_all(head.as_bytes()).await.is_err() {
+        return;
+    }
+    let opening = b"{\"data\":[";
+    let _ = socket
+        .write_all(format!("{:x}\r\n", opening.len()).as_bytes())
+        .await;
+    let _ = socket.write_all(opening).await;
+    let _ = socket.write_all(b"\r\n").await;
+    let item = format!("\"{}\",", "x".repeat(64 * 1024 - 3));
+    let chunk = format!("{:x}\r\n{item}\r\n", item.len());
+    while socket.write_all(chunk.as_bytes()).await.is_ok() {}
 }
 
 /// Reads one request (head plus `content-length` body); `None` if the peer went away first.

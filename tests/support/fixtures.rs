@@ -79,6 +79,7 @@ pub fn balances() -> Balances {
                 network_config: btc_networks,
             },
         ],
+        unreadable: Vec::new(),
     }
 }
 
@@ -124,6 +125,7 @@ pub fn history_page(page: u32, n: u32) -> TransactionPage {
         page: Some(page),
         limit: Some(n),
         total: Some(1234),
+        unreadable: Vec::new(),
     }
 }
 

@@ -237,6 +237,7 @@ pub fn history_page(page: u64, total: u64, step: u64) -> TransactionPage {
         page: Some(u32::try_from(page).expect("small")),
         limit: Some(u32::try_from(PAGE).expect("small")),
         total: Some(total),
+        unreadable: Vec::new(),
     }
 }
 

@@ -151,6 +151,7 @@ pub fn page(rows: std::ops::Range<u64>, total: Option<u64>) -> TransactionPage {
         page: None,
         limit: None,
         total,
+        unreadable: Vec::new(),
     }
 }
 
