@@ -138,7 +138,14 @@ impl ApiClient {
         loop {
             let error = match self
                 .transport
-                .send(Method::GET, path, query, None, self.max_response_bytes, None)
+                .send(
+                    Method::GET,
+                    path,
+                    query,
+                    None,
+                    self.max_response_bytes,
+                    None,
+                )
                 .await
             {
                 Ok(answer) => match answer.into_value() {
@@ -221,7 +228,14 @@ impl ApiClient {
         })?;
         match self
             .transport
-            .send(Method::POST, path, &[], Some(json), self.max_response_bytes, deadline)
+            .send(
+                Method::POST,
+                path,
+                &[],
+                Some(json),
+                self.max_response_bytes,
+                deadline,
+            )
             .await
         {
             Ok(answer) => answer.into_value().map_err(after_sending),

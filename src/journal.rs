@@ -3,11 +3,17 @@
 //! Every step is written and fsynced before the request it describes is sent, and again with
 //! its outcome, so a crash or restart never loses an action that may have moved money: on start
 //! the journal is replayed and every intent still pending or unknown is watched again.
+//!
+//! A failed append (a full disk) is cut back to the last whole line before anything else is
+//! written, so a damaged line loses only itself; an `accepted` line repeats its attempt, so it
+//! resumes even without its intent line. The file is locked while a desk has it open: a second
+//! desk gets [`JournalLocked`] (and the pid from the lock file next to it), while readers such
+//! as `p100-desk journal` still read it.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -314,12 +320,13 @@ impl JournalLock {
             .open(path)?;
         let deadline = std::time::Instant::now() + LOCK_PATIENCE;
         loop {
-            match file.try_lock() {
+            // fs4's flock/LockFileEx (std's `File::try_lock` needs Rust 1.89).
+            match fs4::FileExt::try_lock(&file) {
                 Ok(()) => break,
-                Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                Err(fs4::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
-                Err(TryLockError::WouldBlock) => {
+                Err(fs4::TryLockError::WouldBlock) => {
                     let pid = std::fs::read_to_string(lock_file_path(path))
                         .ok()
                         .and_then(|text| text.trim().parse().ok());
@@ -328,7 +335,7 @@ impl JournalLock {
                         JournalLocked { pid },
                     ));
                 }
-                Err(TryLockError::Error(error)) => return Err(error),
+                Err(fs4::TryLockError::Error(error)) => return Err(error),
             }
         }
         let pid_file = lock_file_path(path);

@@ -391,19 +391,21 @@ fn order_refusal(
         });
     }
     if let Some(network) = lock.network.as_deref().filter(|n| !n.trim().is_empty())
-        && !network.trim().eq_ignore_ascii_case(intent.network.trim()) {
-            return Some(LockRefusal::NetworkMismatch {
-                asked: intent.network.clone(),
-                locked: network.trim().to_owned(),
-            });
-        }
+        && !network.trim().eq_ignore_ascii_case(intent.network.trim())
+    {
+        return Some(LockRefusal::NetworkMismatch {
+            asked: intent.network.clone(),
+            locked: network.trim().to_owned(),
+        });
+    }
     if let Some(destination) = &lock.destination_currency
-        && *destination != intent.fiat {
-            return Some(LockRefusal::DestinationMismatch {
-                asked: intent.fiat.clone(),
-                locked: destination.clone(),
-            });
-        }
+        && *destination != intent.fiat
+    {
+        return Some(LockRefusal::DestinationMismatch {
+            asked: intent.fiat.clone(),
+            locked: destination.clone(),
+        });
+    }
     if let Some(refusal) = not_positive(&[("crypto amount", lock.amount), ("rate", lock.rate)]) {
         return Some(refusal);
     }

@@ -131,10 +131,9 @@ impl NumberFormat {
         for c in text.chars() {
             if c.is_ascii_digit() {
                 digits.push(c);
-                if !in_fraction
-                    && let Some(last) = integer_groups.last_mut() {
-                        *last += 1;
-                    }
+                if !in_fraction && let Some(last) = integer_groups.last_mut() {
+                    *last += 1;
+                }
             } else if c == decimal {
                 if in_fraction {
                     return Err(AmountError::TwoDecimalSeparators { decimal });

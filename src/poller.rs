@@ -237,12 +237,14 @@ pub async fn run<S: DetailsSource>(
     loop {
         let now = Instant::now();
         // At most one start per pass: the next one waits for the budget's spacing anyway.
-        if in_flight.len() < max_in_flight && budget.allows(now)
-            && let Some(target) = schedule.take_due(now, 1).pop() {
-                budget.start(now);
-                let handle = in_flight.spawn(fetch(source.clone(), target.clone()));
-                task_rows.insert(handle.id(), target);
-            }
+        if in_flight.len() < max_in_flight
+            && budget.allows(now)
+            && let Some(target) = schedule.take_due(now, 1).pop()
+        {
+            budget.start(now);
+            let handle = in_flight.spawn(fetch(source.clone(), target.clone()));
+            task_rows.insert(handle.id(), target);
+        }
         // Asleep while every slot is taken (an answer wakes the loop); otherwise until the next
         // row is due, and not before the budget allows a start.
         let wake = if in_flight.len() < max_in_flight {

@@ -226,9 +226,9 @@ where
         && tokio::time::timeout(JOURNAL_FLUSH_WAIT, journal.flushed())
             .await
             .is_err()
-        {
-            tracing::error!("the journal did not confirm its last lines before exit");
-        }
+    {
+        tracing::error!("the journal did not confirm its last lines before exit");
+    }
     Ok(app)
 }
 

@@ -189,7 +189,6 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) 
     status_bar::render(frame, status_area, app, options);
 }
 
-
 fn overlay(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) {
     match &app.overlay {
         None => {}

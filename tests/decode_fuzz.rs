@@ -1578,12 +1578,13 @@ fn check_classification(
         || matches!(cause, ApiError::Business { code, .. } if code.eq_ignore_ascii_case("P500"));
     prop_assert_eq!(wrapped, post && maybe_applied, "{:?}", error);
     if let (429, Some(seconds)) = (status, retry_after)
-        && seconds.bytes().all(|byte| byte.is_ascii_digit()) {
-            let asked = seconds
-                .parse::<u64>()
-                .map_or(LONGEST_RETRY_AFTER, Duration::from_secs);
-            prop_assert_eq!(error.retry_after(), Some(asked.min(LONGEST_RETRY_AFTER)));
-        }
+        && seconds.bytes().all(|byte| byte.is_ascii_digit())
+    {
+        let asked = seconds
+            .parse::<u64>()
+            .map_or(LONGEST_RETRY_AFTER, Duration::from_secs);
+        prop_assert_eq!(error.retry_after(), Some(asked.min(LONGEST_RETRY_AFTER)));
+    }
     Ok(())
 }
 

@@ -404,6 +404,11 @@ impl Term {
         let mut lines = Vec::new();
         for entry in std::fs::read_dir(&folder).expect("the journal folder exists") {
             let path = entry.expect("journal entry").path();
+            // Journals are `*.jsonl` (as `p100-desk journal` reads them); `*.jsonl.lock` holds
+            // the pid of the desk that has one open.
+            if path.extension().is_none_or(|ext| ext != "jsonl") {
+                continue;
+            }
             let text = std::fs::read_to_string(&path).expect("journal readable");
             assert!(
                 text.is_empty() || text.ends_with('\n'),

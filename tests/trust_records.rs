@@ -454,7 +454,7 @@ async fn a_full_disk_turns_trading_off_on_screen_until_a_write_succeeds() {
     let path = dir.path().join("journal.jsonl");
     p100.answer_exchange_post(Answer::json(200, &json!({"exchangeId": "ex-1"})));
     p100.exchange_details("ex-1", Answer::exchange("ex-1", "PROCESSING"));
-    let (store, disk) = full_disk::FullDisk::open(&path);
+    let (store, capacity) = full_disk::FullDisk::open(&path);
     let mut config = config(&path);
     config.journal_store = Some(Box::new(store));
     let mut desk = start(&p100, config);
@@ -466,7 +466,7 @@ async fn a_full_disk_turns_trading_off_on_screen_until_a_write_succeeds() {
     })
     .await;
     // The disk fills; the final cannot be written.
-    disk.fill(&path);
+    capacity.fill(&path);
     p100.exchange_details("ex-1", Answer::exchange("ex-1", "COMPLETED"));
     desk.wait_for("trading off, on screen", |p| {
         p.trading_blocked.is_some() && p.screen.contains("Trading is off")
@@ -483,7 +483,7 @@ async fn a_full_disk_turns_trading_off_on_screen_until_a_write_succeeds() {
     assert_eq!(refused.ticket, None);
     desk.press(KeyCode::Esc);
     // Room again: the next check line is written and trading comes back.
-    disk.free();
+    capacity.free();
     desk.wait_for("trading back on", |p| {
         p.trading_blocked.is_none() && !p.screen.contains("Trading is off")
     })
@@ -509,11 +509,8 @@ fn an_accepted_line_resumes_its_attempt_when_the_intent_line_is_damaged() {
         },
     );
     let mut text = String::new();
-    {
-        let entry = line("ex-a", 2, exchange_intent("10"));
-        text.push_str(&serde_json::to_string(&entry).expect("json"));
-        text.push('\n');
-    }
+    text.push_str(&serde_json::to_string(&line("ex-a", 2, exchange_intent("10"))).expect("json"));
+    text.push('\n');
     // ex-b's intent line was torn and glued to garbage.
     text.push_str(
         "{\"at\":\"2026-12-01T10:00:00Z\",\"profile\":\"flow\",\"intent\":\"ex-b\",\"ev\n",

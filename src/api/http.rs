@@ -318,9 +318,9 @@ async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Ve
 fn byte_size(bytes: usize) -> String {
     const KIB: usize = 1024;
     const MIB: usize = 1024 * 1024;
-    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+    if bytes >= MIB && bytes % MIB == 0 {
         format!("{} MiB", bytes / MIB)
-    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+    } else if bytes >= KIB && bytes % KIB == 0 {
         format!("{} KiB", bytes / KIB)
     } else {
         format!("{bytes} bytes")

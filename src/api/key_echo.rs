@@ -61,10 +61,11 @@ impl KeyEchoes {
         // backslash left, the raw pass has seen every spelling (and the costly parse is skipped).
         if clean.contains(&b'\\')
             && let Ok(mut value) = serde_json::from_slice::<Value>(&clean)
-                && scrub_value(&mut value, key.expose_secret()) {
-                    echoed = true;
-                    clean = serde_json::to_vec(&value).unwrap_or_default();
-                }
+            && scrub_value(&mut value, key.expose_secret())
+        {
+            echoed = true;
+            clean = serde_json::to_vec(&value).unwrap_or_default();
+        }
         Scrubbed {
             body: clean,
             echoed,

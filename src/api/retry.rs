@@ -130,9 +130,10 @@ impl ThrottleGate {
         self.with_state(|state| {
             let wait = wait.min(state.max_pause);
             if let Some(at) = now.checked_add(wait)
-                && state.until.is_none_or(|until| until < at) {
-                    state.until = Some(at);
-                }
+                && state.until.is_none_or(|until| until < at)
+            {
+                state.until = Some(at);
+            }
             wait
         })
     }

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::freshness::Stale;
 use super::reconcile::Candidate;
 use super::selection::Selection;
+use crate::api::RemoteId;
 use crate::api::models::{Currency, ExchangeDetails, OrderDetails, OrderStatus};
 use crate::journal::{Entry, Event};
 
@@ -63,7 +64,7 @@ impl Phase {
 /// accepted POST whose id fails this is an unknown outcome to reconcile, never polled at a
 /// broken path.
 pub fn usable_remote_id(id: &str) -> bool {
-    crate::api::RemoteId::parse(id).is_ok()
+    RemoteId::parse(id).is_ok()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -223,9 +224,10 @@ impl LiveRow {
             },
         };
         if let LiveKind::Exchange(leg) = &mut self.kind
-            && let Some(amount_to) = details.amount_to {
-                leg.amount_to = amount_to;
-            }
+            && let Some(amount_to) = details.amount_to
+        {
+            leg.amount_to = amount_to;
+        }
         self.updated_at = now;
         !was_final && self.phase.is_final()
     }
@@ -429,6 +431,35 @@ mod tests {
         Phase::Pending {
             status: "PENDING".into(),
         }
+    }
+
+    #[test]
+    fn only_ids_that_can_name_a_resource_are_usable() {
+        for good in ["3f0aeaa7-1c2d", "ex_1", "a.b", "ORDER:9", "a?b"] {
+            assert!(usable_remote_id(good), "{good}");
+        }
+        for bad in ["", ".", "..", "a/b", "a\\b", " x", "x\u{1b}[2J"] {
+            assert!(!usable_remote_id(bad), "{bad:?}");
+        }
+        assert!(!usable_remote_id(
+            &"x".repeat(crate::api::remote_id::MAX_ID_CHARS + 1)
+        ));
+    }
+
+    #[test]
+    fn successful_and_unsuccessful_are_finals_for_orders_too() {
+        let details = |status: &str| -> OrderDetails {
+            serde_json::from_value(serde_json::json!({
+                "orderId": "o-1", "status": status, "cryptocurrency": "usdc"
+            }))
+            .expect("details")
+        };
+        let mut success = row("a", Some("o-1"), true, pending());
+        assert!(success.apply_order(&details("successful"), DateTime::<Utc>::UNIX_EPOCH));
+        assert_eq!(success.phase, Phase::Completed);
+        let mut failure = row("b", Some("o-1"), true, pending());
+        assert!(failure.apply_order(&details("UNSUCCESSFUL"), DateTime::<Utc>::UNIX_EPOCH));
+        assert!(matches!(failure.phase, Phase::Failed { .. }));
     }
 
     #[test]

@@ -164,3 +164,46 @@ impl Records {
             .or(self.journal_down.as_deref())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_shared_once_two_intents_hold_it_and_a_final_counts_once() {
+        let mut records = Records::default();
+        records.claim("a", "ex-1");
+        records.claim("a", "ex-1");
+        assert!(!records.is_shared("ex-1"));
+        assert!(records.held_by_another("ex-1", "b"));
+        assert!(!records.held_by_another("ex-1", "a"));
+        records.claim("b", "ex-1");
+        assert!(records.is_shared("ex-1"));
+        assert!(records.mark_final("a"));
+        assert!(!records.mark_final("a"), "a final is journaled once");
+    }
+
+    #[test]
+    fn not_known_only_after_the_threshold_and_reset_by_another_answer() {
+        let mut records = Records {
+            not_known_after: Duration::from_secs(60),
+            ..Records::default()
+        };
+        let start = DateTime::<Utc>::UNIX_EPOCH;
+        records.not_found("a", start);
+        records.not_found("a", start + chrono::Duration::seconds(30));
+        assert_eq!(
+            records.not_known_since("a", start + chrono::Duration::seconds(59)),
+            None
+        );
+        assert_eq!(
+            records.not_known_since("a", start + chrono::Duration::seconds(60)),
+            Some(start)
+        );
+        records.found("a");
+        assert_eq!(
+            records.not_known_since("a", start + chrono::Duration::hours(1)),
+            None
+        );
+    }
+}

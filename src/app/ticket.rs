@@ -214,9 +214,10 @@ impl ExchangeTicket {
         let from = known_currency(&self.from, balances, "From", &mut problems);
         let to = known_currency(&self.to, balances, "To", &mut problems);
         if let (Some(from), Some(to)) = (&from, &to)
-            && from == to {
-                problems.push("From and To must differ".into());
-            }
+            && from == to
+        {
+            problems.push("From and To must differ".into());
+        }
         let currency = from.as_ref().map_or("", Currency::as_str);
         let amount = match self.number_format.parse_amount(&self.amount, currency) {
             Ok(amount) => Some(amount),
@@ -227,12 +228,13 @@ impl ExchangeTicket {
         };
         if let (Some(from), Some(amount)) = (&from, amount)
             && let Some(balance) = balances.find(from)
-                && amount > balance.amount {
-                    problems.push(format!(
-                        "Amount is above the available {} {from}",
-                        money::format_amount(balance.amount, from.as_str())
-                    ));
-                }
+            && amount > balance.amount
+        {
+            problems.push(format!(
+                "Amount is above the available {} {from}",
+                money::format_amount(balance.amount, from.as_str())
+            ));
+        }
         match (from, to, amount) {
             (Some(from), Some(to), Some(amount)) if problems.is_empty() => {
                 Ok(ValidExchange { from, to, amount })
@@ -401,9 +403,10 @@ impl OrderTicket {
         };
         let network = self.network.trim().to_ascii_lowercase();
         if let Some(list) = networks.as_ref().filter(|_| currency.is_some())
-            && !list.iter().any(|n| n.eq_ignore_ascii_case(&network)) {
-                problems.push(format!("Network: choose one of {}", list.join(", ")));
-            }
+            && !list.iter().any(|n| n.eq_ignore_ascii_case(&network))
+        {
+            problems.push(format!("Network: choose one of {}", list.join(", ")));
+        }
         let amount = match self.number_format.parse_amount(&self.amount, ORDER_FIAT) {
             Ok(amount) => Some(amount),
             Err(error) => {

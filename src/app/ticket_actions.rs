@@ -102,7 +102,6 @@ impl App {
             None => false,
         }
     }
-
 }
 
 /// An amount as a user would type it: no grouping, every decimal the balance has (up to the

@@ -9,13 +9,16 @@ use super::balances::{BalanceKind, BalanceRow};
 use super::cmd::Cmd;
 use super::keyboard::FieldId;
 use super::text_fields::edit_field;
-use super::ticket::{ExchangeTicket, LOCK_SAFETY_MARGIN_MS, LockClock, OrderTicket, Stage, Ticket, lock_clock, ExchangeField, OrderField, StageKind, cycle, cycle_currency};
+use super::ticket::{
+    ExchangeField, ExchangeTicket, LOCK_SAFETY_MARGIN_MS, LockClock, OrderField, OrderTicket,
+    Stage, StageKind, Ticket, cycle, cycle_currency, lock_clock,
+};
 use super::trade_kind::TradeKind;
 use super::{App, Level};
 use crate::api::error::ApiError;
 use crate::api::models::{Currency, ExchangeLock, ExchangeRate, OrderLock, OrderRates};
-use crate::journal::Event;
 use crate::input::{Applied, TextEdit};
+use crate::journal::Event;
 use crate::lock_check::LockVerdict;
 use crate::money;
 use crate::number_format::NumberFormat;
@@ -263,12 +266,13 @@ impl App {
 
     pub(super) fn on_quoted(&mut self, seq: u64, result: Result<ExchangeRate, ApiError>) {
         if let Some(Ticket::Exchange(t)) = &mut self.ticket
-            && t.seq == seq {
-                match result {
-                    Ok(quote) => t.quote = Some(quote),
-                    Err(error) => t.quote_error = Some(error.user_message()),
-                }
+            && t.seq == seq
+        {
+            match result {
+                Ok(quote) => t.quote = Some(quote),
+                Err(error) => t.quote_error = Some(error.user_message()),
             }
+        }
     }
 
     pub(super) fn on_order_rates(&mut self, result: Result<OrderRates, ApiError>) {
@@ -499,7 +503,11 @@ impl App {
         let Some(intent) = t.requested().cloned() else {
             return Vec::new();
         };
-        if !retype_matches(retype.as_deref(), K::limited_amount(&intent).1, self.keyboard.number_format) {
+        if !retype_matches(
+            retype.as_deref(),
+            K::limited_amount(&intent).1,
+            self.keyboard.number_format,
+        ) {
             self.note(Level::Warning, "Type the amount again to confirm");
             return Vec::new();
         }

@@ -53,8 +53,7 @@ impl Binding {
 }
 
 /// Keys other engineers' features take; the table leaves them free and config may not bind them.
-pub const RESERVED: &[(Scope, KeyPress, &str)] = &[
-];
+pub const RESERVED: &[(Scope, KeyPress, &str)] = &[];
 
 struct Row(
     Scope,

@@ -75,10 +75,11 @@ impl RequestLog {
     pub fn finish(&self, seq: u64, status: Option<u16>) {
         let records = &mut self.inner().records;
         if let Ok(index) = records.binary_search_by_key(&seq, |(existing, _)| *existing)
-            && let Some((_, record)) = records.get_mut(index) {
-                record.status = status;
-                record.answered_at = Some(Instant::now());
-            }
+            && let Some((_, record)) = records.get_mut(index)
+        {
+            record.status = status;
+            record.answered_at = Some(Instant::now());
+        }
     }
 
     pub fn snapshot(&self) -> Vec<RequestRecord> {

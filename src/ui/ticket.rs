@@ -19,8 +19,8 @@ use crate::app::ticket::{
     ExchangeField, ExchangeTicket, LockClock, ORDER_FIAT, OrderField, OrderTicket, Stage, Ticket,
     lock_clock, throttled_message,
 };
-use crate::lock_check::{LockWarning, exchange_fee};
 use crate::input::with_cursor;
+use crate::lock_check::{LockWarning, exchange_fee};
 use crate::money::{self, format_amount, format_rate};
 
 const WIDTH: u16 = 66;
@@ -372,11 +372,7 @@ fn confirm_lines<'a>(app: &App, confirm: &Confirm<'_>, theme: &Theme) -> Vec<Lin
 }
 
 /// Confirm was refused during P100's pause: until when, in the user's offset.
-fn throttled_lines<'a>(
-    app: &App,
-    until: DateTime<Utc>,
-    options: &RenderOptions,
-) -> Vec<Line<'a>> {
+fn throttled_lines<'a>(app: &App, until: DateTime<Utc>, options: &RenderOptions) -> Vec<Line<'a>> {
     let until = format::clock_seconds(until, options.utc_offset);
     rejected_lines(app, &throttled_message(&until), &options.theme)
 }

@@ -197,6 +197,9 @@ pub struct Desk {
     balances_seen: Arc<Mutex<Vec<BalanceSet>>>,
 }
 
+/// A change made to the app before its loop starts.
+pub type AppSetup = Box<dyn FnOnce(&mut App) + Send>;
+
 pub struct DeskConfig {
     pub session: SessionInfo,
     pub journal_path: PathBuf,
@@ -213,7 +216,7 @@ pub struct DeskConfig {
     /// read-only when another desk holds it) instead of expecting it to open.
     pub via_session: bool,
     /// Runs on the app before the loop starts (shorter thresholds, an operator name).
-    pub setup: Option<Box<dyn FnOnce(&mut App) + Send>>,
+    pub setup: Option<AppSetup>,
 }
 
 impl DeskConfig {

@@ -148,7 +148,7 @@ pub fn transaction(n: u64) -> Transaction {
         amount,
         currency: Currency::new(currency),
         created_at: Some(t0() - Duration::minutes(minutes)),
-        description: n.is_multiple_of(3).then(|| format!("Invoice 2026-{:04}", n % 10_000)),
+        description: (n % 3 == 0).then(|| format!("Invoice 2026-{:04}", n % 10_000)),
         currency_to: to.map(|(c, _)| Currency::new(c)),
         amount_to: to.map(|(_, a)| a),
     }
