@@ -30,33 +30,35 @@ const EXIT_CONFIG: u8 = 2;
 #[command(name = "p100-desk", version)]
 struct Cli {
     /// Config file (default: the platform config dir, see below).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     config: Option<PathBuf>,
     /// Profile to use, one of [profiles.<name>] in the config file, or "sandbox".
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", global = true)]
     profile: Option<String>,
     // `help` rather than a doc comment: the text is for the terminal, not Markdown.
     #[arg(
         long,
         value_name = "PATH",
+        global = true,
         help = "Where the journal and logs live (also: P100_DATA_DIR)"
     )]
     data_dir: Option<PathBuf>,
     /// Use the built-in sandbox, whatever the profile or environment says.
-    #[arg(long, conflicts_with_all = ["profile", "base_url"])]
+    #[arg(long, global = true, conflicts_with_all = ["profile", "base_url"])]
     sandbox: bool,
     #[arg(
         long,
         value_name = "URL",
+        global = true,
         help = "Talk to this server instead of the profile's (e.g. http://127.0.0.1:18080)"
     )]
     base_url: Option<String>,
     /// Show data only; refuse every money-moving action.
-    #[arg(long)]
+    #[arg(long, global = true)]
     read_only: bool,
     /// Hidden, for the terminal tests: run the embedded sandbox in fast pace (milliseconds per
     /// step) so a test of the real binary finishes an exchange in about a second.
-    #[arg(long, value_enum, default_value_t = SandboxPace::Human, hide = true)]
+    #[arg(long, value_enum, default_value_t = SandboxPace::Human, hide = true, global = true)]
     sandbox_pace: SandboxPace,
     #[command(subcommand)]
     command: Option<Command>,
@@ -84,6 +86,8 @@ enum Command {
     Sandbox(SandboxArgs),
     /// Print the audit journal of money-moving actions (every profile, oldest first).
     Journal(JournalArgs),
+    #[command(flatten)]
+    Headless(p100_desk::cli::HeadlessCommand),
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +111,14 @@ struct SandboxArgs {
 }
 
 impl Cli {
+    fn globals(&self, env: &EnvVars) -> p100_desk::cli::Globals {
+        p100_desk::cli::Globals {
+            overrides: self.overrides(),
+            sandbox_pace: self.sandbox_pace.into(),
+            log_spec: env.get(config::LOG).map(str::to_owned),
+        }
+    }
+
     fn overrides(&self) -> CliOverrides {
         CliOverrides {
             config: self.config.clone(),
@@ -128,6 +140,9 @@ async fn main() -> Result<ExitCode> {
     match cli.command {
         Some(Command::Sandbox(ref args)) => run_sandbox_alone(args, &env).await,
         Some(Command::Journal(ref args)) => Ok(print_journal(&cli, args, &env)),
+        Some(Command::Headless(ref command)) => {
+            Ok(p100_desk::cli::run(command, &cli.globals(&env)).await)
+        }
         None => run_app(&cli, &env).await,
     }
 }

@@ -4,9 +4,11 @@
 //! Generic over the backend and the input stream, so tests drive the real loop with
 //! `TestBackend` and scripted keys (gitui's headless test does the same).
 
+mod headless;
 mod journal_writer;
 mod tasks;
 
+pub use headless::run_headless;
 pub use journal_writer::JournalWriter;
 pub use tasks::matches_attempt;
 

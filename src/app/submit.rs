@@ -42,7 +42,7 @@ impl App {
         }
     }
 
-    pub(super) fn submit_exchange(&mut self, lock: ExchangeLock) -> Vec<Cmd> {
+    pub fn submit_exchange(&mut self, lock: ExchangeLock) -> Vec<Cmd> {
         let intent = self.new_intent("ex");
         let entry = self.journal_entry(
             &intent,
@@ -67,7 +67,7 @@ impl App {
         }]
     }
 
-    pub(super) fn submit_order(&mut self, lock: OrderLock, fiat_amount: Decimal) -> Vec<Cmd> {
+    pub fn submit_order(&mut self, lock: OrderLock, fiat_amount: Decimal) -> Vec<Cmd> {
         let intent = self.new_intent("or");
         let network = lock.network.clone().unwrap_or_else(|| match &self.ticket {
             Some(Ticket::Order(t)) => t.network.clone(),

@@ -330,7 +330,7 @@ impl App {
     }
 
     /// Whether an exchange of `amount` `from` needs the amount typed again (above the limit).
-    fn needs_retype(&self, currency: &Currency, amount: Decimal) -> bool {
+    pub fn needs_retype(&self, currency: &Currency, amount: Decimal) -> bool {
         let Some(limit) = self.session.max_exchange_eur else {
             return false;
         };
