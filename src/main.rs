@@ -8,7 +8,6 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr};
 use futures::StreamExt as _;
 use p100_desk::config::{self, CliOverrides, EnvVars};
-use p100_desk::journal;
 use p100_desk::logging;
 use p100_desk::runtime::{self, RunOptions, StdoutEffects};
 use p100_desk::sandbox::{self, Pace, SandboxOptions};
@@ -84,17 +83,8 @@ impl From<SandboxPace> for Pace {
 enum Command {
     /// Run only the simulated P100 API server, for curl or other tools, until Ctrl-C.
     Sandbox(SandboxArgs),
-    /// Print the audit journal of money-moving actions (every profile, oldest first).
-    Journal(JournalArgs),
     #[command(flatten)]
     Headless(p100_desk::cli::HeadlessCommand),
-}
-
-#[derive(Debug, Args)]
-struct JournalArgs {
-    /// CSV for a spreadsheet instead of a readable listing.
-    #[arg(long)]
-    csv: bool,
 }
 
 #[derive(Debug, Args)]
@@ -139,7 +129,6 @@ async fn main() -> Result<ExitCode> {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match cli.command {
         Some(Command::Sandbox(ref args)) => run_sandbox_alone(args, &env).await,
-        Some(Command::Journal(ref args)) => Ok(print_journal(&cli, args, &env)),
         Some(Command::Headless(ref command)) => {
             Ok(p100_desk::cli::run(command, &cli.globals(&env)).await)
         }
@@ -342,58 +331,6 @@ async fn run_sandbox_alone(args: &SandboxArgs, env: &EnvVars) -> Result<ExitCode
     wait_for_shutdown().await?;
     handle.shutdown().await;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `p100-desk journal [--csv]`: every journal file in the data dir, merged by time.
-fn print_journal(cli: &Cli, args: &JournalArgs, env: &EnvVars) -> ExitCode {
-    let data_dir = cli
-        .data_dir
-        .clone()
-        .or_else(|| env.get(config::DATA_DIR).map(PathBuf::from))
-        .or_else(config::platform_data_dir);
-    let Some(data_dir) = data_dir else {
-        eprintln!("p100-desk: no data dir: pass --data-dir");
-        return ExitCode::from(EXIT_CONFIG);
-    };
-    let folder = data_dir.join("journal");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-        .map(|entries| {
-            entries
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    let mut entries = Vec::new();
-    for file in &files {
-        match journal::read_entries(file) {
-            Ok((mut read, damaged)) => {
-                if !damaged.is_empty() {
-                    eprintln!(
-                        "p100-desk: {}: unreadable lines {damaged:?} skipped",
-                        show(file)
-                    );
-                }
-                entries.append(&mut read);
-            }
-            Err(error) => eprintln!("p100-desk: {}: {error}", show(file)),
-        }
-    }
-    entries.sort_by_key(|entry| entry.at);
-    if let Some(profile) = &cli.profile {
-        entries.retain(|entry| &entry.profile == profile);
-    }
-    if args.csv {
-        print!("{}", journal::to_csv(&entries));
-    } else if entries.is_empty() {
-        println!("No journal entries in {}", show(&folder));
-    } else {
-        for entry in &entries {
-            println!("{}", journal::describe(entry));
-        }
-    }
-    ExitCode::SUCCESS
 }
 
 /// Prints a start-up error the user must fix; no terminal mode is active yet.

@@ -61,8 +61,8 @@ pub fn start_logging(config: &ResolvedConfig, globals: &Globals) -> Option<LogGu
 /// Says on stderr that the data is the sandbox's, so nobody mistakes it for their account.
 pub fn announce_sandbox() {
     eprintln!(
-        "p100-desk: no server configured: using a freshly seeded built-in sandbox (test data, \
-         not a real account); pass --profile or set P100_API_KEY and P100_ENVIRONMENT"
+        "p100-desk: using the built-in sandbox: freshly seeded test data, not a real account \
+         (for a real server pass --profile, or set P100_API_KEY and P100_ENVIRONMENT)"
     );
 }
 

@@ -4,9 +4,16 @@
 
 pub mod args;
 mod balances;
+mod config_check;
 pub mod context;
+mod details;
 pub mod exit;
+mod history;
+mod journal;
 pub mod output;
+mod paths;
+mod status;
+mod watch;
 pub mod text;
 
 use std::process::ExitCode;
@@ -21,12 +28,33 @@ pub use exit::{CliError, Exit};
 pub enum HeadlessCommand {
     /// Every balance at its own scale, its EUR value and the indicative total.
     Balances(balances::BalancesArgs),
+    /// Every transaction (all pages, streamed), with client-side filters.
+    History(history::HistoryArgs),
+    /// The details of one exchange or order.
+    Status(status::StatusArgs),
+    /// Print each status change of exchanges or orders until all are final.
+    Watch(watch::WatchArgs),
+    /// The audit journal of money-moving actions: every line, or one row per intent.
+    Journal(journal::JournalArgs),
+    /// Where the config, data, journal and log files are.
+    Paths(paths::PathsArgs),
+    /// Check the config file and print the resolved profile (without the key).
+    Config {
+        #[command(subcommand)]
+        command: config_check::ConfigCommand,
+    },
 }
 
 /// Runs one headless command; errors become one line on stderr and their exit code.
 pub async fn run(command: &HeadlessCommand, globals: &Globals) -> ExitCode {
     let result = match command {
         HeadlessCommand::Balances(args) => balances::run(args, globals).await,
+        HeadlessCommand::History(args) => history::run(args, globals).await,
+        HeadlessCommand::Status(args) => status::run(args, globals).await,
+        HeadlessCommand::Watch(args) => watch::run(args, globals).await,
+        HeadlessCommand::Journal(args) => journal::run(args, globals),
+        HeadlessCommand::Paths(args) => paths::run(args, globals),
+        HeadlessCommand::Config { command } => config_check::run(command, globals),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
