@@ -114,7 +114,11 @@ impl ApiClient {
         };
         let mut retry_index = 0;
         loop {
-            let error = match self.transport.send(Method::GET, path, query, None).await {
+            let error = match self
+                .transport
+                .send(Method::GET, path, query, None, None)
+                .await
+            {
                 Ok(answer) => match answer.into_value() {
                     Ok(value) => return Ok(value),
                     Err(error) => error,
@@ -147,7 +151,27 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> Result<T, ApiError> {
-        self.post_once(path, body, unknown_if_maybe_applied).await
+        self.post_once(path, body, unknown_if_maybe_applied, None)
+            .await
+    }
+
+    /// [`ApiClient::post`] that is sent before `deadline` or not at all: when the client-wide
+    /// pause (a server's `Retry-After`) lasts past it, nothing is sent and the answer is
+    /// `RateLimited` with the wait left. For money-moving POSTs on a lock that expires.
+    pub async fn post_before<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        deadline: Instant,
+    ) -> Result<T, ApiError> {
+        self.post_once(path, body, unknown_if_maybe_applied, Some(deadline))
+            .await
+    }
+
+    /// Sets the longest pause a server's `Retry-After` may impose on this client and its clones
+    /// (default [`retry::DEFAULT_MAX_PAUSE`]).
+    pub fn set_max_throttle_pause(&self, max_pause: Duration) {
+        self.transport.gate.set_max_pause(max_pause);
     }
 
     /// `POST path` for something that moves no money (a rate lock): sent once, never retried,
@@ -158,7 +182,8 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> Result<T, ApiError> {
-        self.post_once(path, body, std::convert::identity).await
+        self.post_once(path, body, std::convert::identity, None)
+            .await
     }
 
     /// Sends one POST; `after_sending` classifies a failure that may have reached P100.
@@ -167,13 +192,14 @@ impl ApiClient {
         path: &str,
         body: &B,
         after_sending: fn(ApiError) -> ApiError,
+        deadline: Option<Instant>,
     ) -> Result<T, ApiError> {
         let json = serde_json::to_vec(body).map_err(|error| ApiError::Request {
             message: format!("the body could not be encoded: {error}"),
         })?;
         match self
             .transport
-            .send(Method::POST, path, &[], Some(json))
+            .send(Method::POST, path, &[], Some(json), deadline)
             .await
         {
             Ok(answer) => answer.into_value().map_err(after_sending),

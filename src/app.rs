@@ -119,6 +119,10 @@ pub struct App {
     pub ticket: Option<Ticket>,
     /// Set when trading must stay off (e.g. the journal cannot be written).
     pub trading_blocked: Option<String>,
+    /// How rate locks are checked before a confirm counts (`[trading]`).
+    pub lock_policy: crate::lock_check::LockPolicy,
+    /// Until when P100 asked the client to pause (told by the runtime), if it did.
+    pub throttled_until: Option<DateTime<Utc>>,
     /// The watch set last sent to the poller, to send only changes.
     watched: Vec<WatchTarget>,
     ticket_seq: u64,
@@ -148,6 +152,8 @@ impl App {
             connection: Connection::Connecting,
             ticket: None,
             trading_blocked: None,
+            lock_policy: crate::lock_check::LockPolicy::default(),
+            throttled_until: None,
             watched: Vec::new(),
             ticket_seq: 0,
             intent_counter: 0,
@@ -189,10 +195,7 @@ impl App {
                 self.on_quoted(seq, result);
                 Vec::new()
             }
-            Msg::ExchangeLocked { seq, result } => {
-                self.on_exchange_locked(seq, result);
-                Vec::new()
-            }
+            Msg::ExchangeLocked { seq, result } => self.on_exchange_locked(seq, result),
             Msg::ExchangeSubmitted { intent, result } => {
                 self.on_exchange_submitted(&intent, result)
             }
@@ -200,13 +203,14 @@ impl App {
                 self.on_order_rates(result);
                 Vec::new()
             }
-            Msg::OrderLocked { seq, result } => {
-                self.on_order_locked(seq, result);
-                Vec::new()
-            }
+            Msg::OrderLocked { seq, result } => self.on_order_locked(seq, result),
             Msg::OrderSubmitted { intent, result } => self.on_order_submitted(&intent, result),
             Msg::ReconcileDue { intent } => self.on_reconcile_due(&intent),
             Msg::Reconciled { intent, result } => self.on_reconciled(&intent, result),
+            Msg::Throttle { until } => {
+                self.throttled_until = until;
+                Vec::new()
+            }
             Msg::JournalFailed { error } => {
                 self.note(Level::Error, format!("Journal write failed: {error}"));
                 Vec::new()
@@ -557,7 +561,16 @@ impl App {
         // A lock countdown is on screen: tick 4 times a second, only while it is visible.
         let countdown =
             self.overlay.is_none() && self.ticket.as_ref().and_then(Ticket::lock_expiry).is_some();
-        countdown.then(|| std::time::Duration::from_millis(250))
+        // The header says "throttled until": redraw when the pause ends.
+        let pause_end = self
+            .throttled_until
+            .and_then(|until| (until - self.now).to_std().ok())
+            .map(|left| left.max(std::time::Duration::from_millis(50)));
+        let tick = countdown.then(|| std::time::Duration::from_millis(250));
+        match (tick, pause_end) {
+            (Some(tick), Some(end)) => Some(tick.min(end)),
+            (tick, end) => tick.or(end),
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod file;
 mod secret_file;
 mod target;
 mod timing;
+mod trading;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,7 @@ pub use error::ConfigError;
 pub use secret_file::FileText;
 pub use target::{Environment, PRODUCTION_URL, STAGE_URL, Target};
 pub use timing::{Polling, Timeouts};
+pub use trading::Trading;
 
 use crate::api::paths::ApiPaths;
 use file::{ConfigFile, ProfileSection};
@@ -49,6 +51,8 @@ pub struct ResolvedConfig {
     pub max_exchange_eur: Option<Decimal>,
     /// Ring the terminal bell when a pending action reaches a final status.
     pub bell: bool,
+    /// `[trading]`: lock checks and the throttle cap.
+    pub trading: Trading,
     /// Journal and logs live here.
     pub data_dir: PathBuf,
     /// The config file that was read, if any.
@@ -142,6 +146,7 @@ pub fn resolve(
         read_only: profile.read_only || cli.read_only,
         max_exchange_eur: profile.max_exchange_eur,
         bell: profile.bell,
+        trading: parsed.trading.resolve(),
         data_dir,
         config_path: file.map(|file| file.path.clone()),
         warnings,

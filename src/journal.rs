@@ -64,6 +64,13 @@ pub enum Event {
         status: String,
         reason: Option<String>,
     },
+    /// A rate lock the lock check refused (`lock_check`): nothing was sent on it. Not an
+    /// attempt, so replay passes over it; `kind` is `exchange` or `order`.
+    LockRefused {
+        kind: String,
+        lock_id: String,
+        reason: String,
+    },
 }
 
 /// Where an intent stands after replay.
@@ -197,6 +204,7 @@ pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
                     opened: entry,
                 });
             }
+            Event::LockRefused { .. } => {}
             event => {
                 let Some(&position) = index.get(&entry.intent) else {
                     replay.damaged_lines.push(number + 1);
@@ -220,7 +228,9 @@ pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
                         }
                         None => record.standing = Standing::Finished,
                     },
-                    Event::ExchangeIntent { .. } | Event::OrderIntent { .. } => {}
+                    Event::ExchangeIntent { .. }
+                    | Event::OrderIntent { .. }
+                    | Event::LockRefused { .. } => {}
                 }
             }
         }
@@ -300,6 +310,17 @@ impl CsvRow {
                 event: "reconciled",
                 remote_id: remote_id.clone().unwrap_or_default(),
                 reason: note.clone(),
+                ..Self::default()
+            },
+            Event::LockRefused {
+                kind,
+                lock_id,
+                reason,
+            } => Self {
+                event: "lock_refused",
+                from_or_currency: kind.clone(),
+                lock_id: lock_id.clone(),
+                reason: reason.clone(),
                 ..Self::default()
             },
             Event::Final { status, reason } => Self {
@@ -389,6 +410,11 @@ pub fn describe(entry: &Entry) -> String {
             status,
             reason: None,
         } => format!("final {status}"),
+        Event::LockRefused {
+            kind,
+            lock_id,
+            reason,
+        } => format!("{kind} lock {lock_id} refused, nothing sent: {reason}"),
     };
     format!(
         "{}  {}/{}  {}  {what}",

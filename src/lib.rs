@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod journal;
+pub mod lock_check;
 pub mod logging;
 pub mod money;
 pub mod poller;

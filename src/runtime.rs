@@ -7,6 +7,7 @@
 mod headless;
 mod journal_writer;
 mod tasks;
+mod throttle_watch;
 
 pub use headless::run_headless;
 pub use journal_writer::JournalWriter;
@@ -159,7 +160,12 @@ where
     first.extend(app.init());
     let mut quit = executor.execute(first, effects);
     let mut dirty = true;
+    let mut throttle = throttle_watch::ThrottleWatch::default();
     while !quit && !app.should_quit {
+        if let Some(msg) = throttle.changed(&executor.client) {
+            quit = executor.execute(app.update(msg, Utc::now()), effects);
+            dirty = true;
+        }
         if dirty {
             let frame = terminal
                 .draw(|frame| ui::render(&app, frame, &options.render))
@@ -305,12 +311,22 @@ impl Executor {
                     seq,
                     result: client.order_lock(&request).await,
                 },
-                Cmd::SubmitExchange { intent, request } => {
-                    tasks::submit_exchange(client, journal, intent, request, to_app).await;
+                Cmd::SubmitExchange {
+                    intent,
+                    request,
+                    deadline,
+                } => {
+                    let post = tasks::MoneyPost::Exchange(request);
+                    tasks::submit(client, journal, intent, post, deadline, to_app).await;
                     return;
                 }
-                Cmd::SubmitOrder { intent, lock_id } => {
-                    tasks::submit_order(client, journal, intent, lock_id, to_app).await;
+                Cmd::SubmitOrder {
+                    intent,
+                    lock_id,
+                    deadline,
+                } => {
+                    let post = tasks::MoneyPost::Order { lock_id };
+                    tasks::submit(client, journal, intent, post, deadline, to_app).await;
                     return;
                 }
                 Cmd::ScheduleReconcile { intent, after } => {

@@ -125,6 +125,7 @@ pub async fn connect(
         retry: RetryPolicy::default(),
     })
     .map_err(|error| SessionError::Client(error.user_message()))?;
+    client.set_max_throttle_pause(config.trading.max_throttle_pause);
     Ok((client, sandbox))
 }
 
@@ -146,6 +147,7 @@ pub async fn start(
         max_exchange_eur: config.max_exchange_eur,
     };
     let mut app = App::new(session, now);
+    app.lock_policy = config.trading.lock_policy;
     // P100 may still apply a POST whose answer we gave up on: "not in the history" proves
     // nothing until well past the time a request can take.
     app.reconcile_policy = app

@@ -75,7 +75,7 @@ pub fn render(app: &App, frame: &mut Frame, options: &RenderOptions) {
     }
     dashboard(app, frame, area, options);
     if let Some(open) = &app.ticket {
-        ticket::render(frame, area, app, open, &options.theme);
+        ticket::render(frame, area, app, open, options);
     }
     overlay(app, frame, area, options);
 }

@@ -4,6 +4,8 @@
 //! (sent once; see `ApiError::OutcomeUnknown`) and the order lock through
 //! `ApiClient::post_without_effects` (sent once, failures as they are).
 
+use std::time::Instant;
+
 use rust_decimal::Decimal;
 
 use super::models::{
@@ -56,6 +58,17 @@ impl ApiClient {
         self.post(&self.paths().exchange, request).await
     }
 
+    /// [`ApiClient::execute_exchange`], sent before `deadline` (the lock's expiry less the safety
+    /// margin) or not at all: see [`ApiClient::post_before`].
+    pub async fn execute_exchange_before(
+        &self,
+        request: &ExchangeRequest,
+        deadline: Instant,
+    ) -> Result<ExchangeAccepted, ApiError> {
+        self.post_before(&self.paths().exchange, request, deadline)
+            .await
+    }
+
     /// `GET` the state of an exchange.
     pub async fn exchange_details(&self, exchange_id: &str) -> Result<ExchangeDetails, ApiError> {
         let path = ApiPaths::with_id(&self.paths().exchange_details, exchange_id);
@@ -80,6 +93,19 @@ impl ApiClient {
             lock_id: lock_id.to_owned(),
         };
         self.post(&self.paths().order_create, &request).await
+    }
+
+    /// [`ApiClient::create_order`], sent before `deadline` or not at all.
+    pub async fn create_order_before(
+        &self,
+        lock_id: &str,
+        deadline: Instant,
+    ) -> Result<OrderCreated, ApiError> {
+        let request = OrderCreateRequest {
+            lock_id: lock_id.to_owned(),
+        };
+        self.post_before(&self.paths().order_create, &request, deadline)
+            .await
     }
 
     /// `GET` the state of an order.

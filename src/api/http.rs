@@ -95,15 +95,37 @@ impl Transport {
     }
 
     /// Sends one request once the throttle gate is open and reads the whole answer.
+    ///
+    /// With a `deadline`, the request is sent before it or not at all: when the gate stays
+    /// closed past it, nothing is sent and the answer is `NotSent(RateLimited)` with the wait
+    /// still left (a money-moving POST must not leave after its lock has expired).
     pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, String)],
         json_body: Option<Vec<u8>>,
+        deadline: Option<Instant>,
     ) -> Result<Answer, SendFailure> {
         let url = self.url(path, query).map_err(SendFailure::NotSent)?;
-        self.gate.wait_open().await;
+        match deadline {
+            None => self.gate.wait_open().await,
+            Some(deadline) => {
+                if Instant::now() >= deadline {
+                    return Err(SendFailure::NotSent(ApiError::Request {
+                        message: "its lock ran out before it could leave, so nothing was sent"
+                            .to_owned(),
+                    }));
+                }
+                if let Err(until) = self.gate.wait_open_before(deadline).await {
+                    let left = until.saturating_duration_since(Instant::now());
+                    tracing::debug!(%method, path, wait_ms = left.as_millis(), "P100 pause outlasts the deadline; not sent");
+                    return Err(SendFailure::NotSent(ApiError::RateLimited {
+                        retry_after: Some(left),
+                    }));
+                }
+            }
+        }
 
         let mut request = self.http.request(method.clone(), url);
         if let Some(key) = &self.api_key {
@@ -163,28 +185,32 @@ impl Transport {
             .fold(body.to_vec(), |body, form| redact(&body, form))
     }
 
-    /// Closes the gate for everybody when the server asked for a pause (or sent a bare 429).
+    /// Closes the gate for everybody when the server asked for a pause: a 429 (with its
+    /// `Retry-After`, or a growing backoff without one) or a 503 with `Retry-After`. Only those
+    /// two pause the client: a `Retry-After` on any other answer is not a request to slow down
+    /// (and a hostile one on a details poll must not hold a confirmed POST). Every pause is
+    /// capped by the gate.
     fn note_throttling(&self, status: StatusCode, retry_after: Option<Duration>) {
         let now = Instant::now();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            let wait = match retry_after {
-                Some(wait) => {
-                    self.gate.hold_for(now, wait);
-                    wait
-                }
+        let wait = if status == StatusCode::TOO_MANY_REQUESTS {
+            Some(match retry_after {
+                Some(wait) => self.gate.hold_for(now, wait),
                 None => self
                     .gate
                     .hold_after_bare_rate_limit(now, &self.policy, &mut rand::rng()),
-            };
-            tracing::debug!(
-                wait_ms = wait.as_millis(),
-                "P100 rate limit; holding requests"
-            );
+            })
         } else {
             self.gate.note_not_rate_limited();
-            if let Some(wait) = retry_after {
-                self.gate.hold_for(now, wait);
-            }
+            retry_after
+                .filter(|_| status == StatusCode::SERVICE_UNAVAILABLE)
+                .map(|wait| self.gate.hold_for(now, wait))
+        };
+        if let Some(wait) = wait {
+            tracing::debug!(
+                status = status.as_u16(),
+                wait_ms = wait.as_millis(),
+                "P100 asked for a pause; holding requests"
+            );
         }
     }
 

@@ -11,6 +11,11 @@ use rand::Rng;
 /// than anyone watches a throttled dashboard.
 pub const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(60 * 60);
 
+/// The longest pause the throttle gate holds by default, whatever the server asks
+/// (`[trading] max_throttle_pause_secs`): a `Retry-After: 3600` from a misbehaving proxy must
+/// not silence the desk for an hour.
+pub const DEFAULT_MAX_PAUSE: Duration = Duration::from_secs(120);
+
 /// How reads are retried. POSTs are never retried, whatever this says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -74,16 +79,31 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 ///
 /// A server's `Retry-After` (or our own backoff after a bare 429) is a statement about the
 /// whole client, not one request, so reads, POSTs and retries all wait here.
+///
+/// Every pause is capped ([`DEFAULT_MAX_PAUSE`] unless configured). A money-moving POST never
+/// waits past its lock: [`ThrottleGate::wait_open_before`] refuses instead.
 #[derive(Debug, Default)]
 pub(crate) struct ThrottleGate {
     state: Mutex<GateState>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct GateState {
     until: Option<Instant>,
     /// 429s without `Retry-After` in a row, client-wide: the backoff exponent for the next one.
     bare_rate_limits: u32,
+    /// No pause is held longer than this.
+    max_pause: Duration,
+}
+
+impl Default for GateState {
+    fn default() -> Self {
+        Self {
+            until: None,
+            bare_rate_limits: 0,
+            max_pause: DEFAULT_MAX_PAUSE,
+        }
+    }
 }
 
 impl ThrottleGate {
@@ -99,16 +119,23 @@ impl ThrottleGate {
         self.with_state(|state| state.until.filter(|until| *until > now))
     }
 
-    /// Keeps the gate closed for at least `wait` from `now` (never shortens it).
-    pub(crate) fn hold_for(&self, now: Instant, wait: Duration) {
-        let Some(at) = now.checked_add(wait) else {
-            return;
-        };
+    /// Sets the longest pause held from now on (a zero cap is read as one second).
+    pub(crate) fn set_max_pause(&self, max_pause: Duration) {
+        self.with_state(|state| state.max_pause = max_pause.max(Duration::from_secs(1)));
+    }
+
+    /// Keeps the gate closed for at least `wait` (capped) from `now`; never shortens it.
+    /// Returns the wait actually held.
+    pub(crate) fn hold_for(&self, now: Instant, wait: Duration) -> Duration {
         self.with_state(|state| {
-            if state.until.is_none_or(|until| until < at) {
-                state.until = Some(at);
+            let wait = wait.min(state.max_pause);
+            if let Some(at) = now.checked_add(wait) {
+                if state.until.is_none_or(|until| until < at) {
+                    state.until = Some(at);
+                }
             }
-        });
+            wait
+        })
     }
 
     /// A 429 came without `Retry-After`: closes the gate for a backoff that grows with every
@@ -124,8 +151,7 @@ impl ThrottleGate {
             state.bare_rate_limits
         });
         let wait = policy.backoff_delay(strikes - 1, rng);
-        self.hold_for(now, wait);
-        wait
+        self.hold_for(now, wait)
     }
 
     /// Any answer other than 429 ends a run of bare 429s.
@@ -139,6 +165,19 @@ impl ThrottleGate {
         while let Some(until) = self.until(Instant::now()) {
             tokio::time::sleep_until(until.into()).await;
         }
+    }
+
+    /// Waits until the gate is open, unless it stays closed past `deadline`: then returns at
+    /// once with the instant it opens, and the caller sends nothing. A money-moving POST is
+    /// sent before its lock's deadline or not at all.
+    pub(crate) async fn wait_open_before(&self, deadline: Instant) -> Result<(), Instant> {
+        while let Some(until) = self.until(Instant::now()) {
+            if until > deadline {
+                return Err(until);
+            }
+            tokio::time::sleep_until(until.into()).await;
+        }
+        Ok(())
     }
 }
 
@@ -276,6 +315,44 @@ mod tests {
         gate.note_not_rate_limited();
         let wait = gate.hold_after_bare_rate_limit(now, &policy, &mut rng);
         assert!(wait <= policy.backoff_ceiling(0));
+    }
+
+    #[test]
+    fn pauses_are_capped() {
+        let gate = ThrottleGate::default();
+        let now = Instant::now();
+        assert_eq!(
+            gate.hold_for(now, Duration::from_secs(3600)),
+            DEFAULT_MAX_PAUSE
+        );
+        assert_eq!(gate.until(now), Some(now + DEFAULT_MAX_PAUSE));
+        let gate = ThrottleGate::default();
+        gate.set_max_pause(Duration::from_secs(5));
+        assert_eq!(
+            gate.hold_for(now, Duration::from_secs(45)),
+            Duration::from_secs(5)
+        );
+        assert_eq!(gate.until(now), Some(now + Duration::from_secs(5)));
+    }
+
+    #[tokio::test]
+    async fn a_pause_past_the_deadline_refuses_at_once() {
+        let gate = ThrottleGate::default();
+        let start = Instant::now();
+        gate.hold_for(start, Duration::from_secs(45));
+        let refused = gate
+            .wait_open_before(start + Duration::from_secs(10))
+            .await
+            .expect_err("the gate opens after the deadline");
+        assert_eq!(refused, start + Duration::from_secs(45));
+        assert!(start.elapsed() < Duration::from_secs(5), "it did not wait");
+        // A pause that ends before the deadline is waited out.
+        let gate = ThrottleGate::default();
+        gate.hold_for(start, Duration::from_millis(30));
+        gate.wait_open_before(start + Duration::from_secs(10))
+            .await
+            .expect("opens in time");
+        assert!(start.elapsed() >= Duration::from_millis(30));
     }
 
     #[tokio::test]

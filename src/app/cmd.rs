@@ -63,10 +63,12 @@ pub enum Cmd {
         to: Currency,
         amount: Decimal,
     },
-    /// Journal `intent` (fsync), then send the exchange ONCE, then journal the outcome.
+    /// Journal `intent` (fsync), then send the exchange ONCE, then journal the outcome. Sent
+    /// before `deadline` (the lock's expiry less the safety margin) or not at all.
     SubmitExchange {
         intent: Entry,
         request: ExchangeRequest,
+        deadline: DateTime<Utc>,
     },
     LoadOrderRates,
     LockOrder {
@@ -77,6 +79,7 @@ pub enum Cmd {
     SubmitOrder {
         intent: Entry,
         lock_id: String,
+        deadline: DateTime<Utc>,
     },
     /// Send `Msg::ReconcileDue { intent }` after `after`.
     ScheduleReconcile {

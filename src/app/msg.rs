@@ -85,6 +85,11 @@ pub enum Msg {
         intent: String,
         result: Result<Option<String>, ApiError>,
     },
+    /// The client-wide pause P100 asked for (429, or 503 with `Retry-After`) changed: until
+    /// when nothing is sent, or `None` once requests flow again.
+    Throttle {
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// A journal line could not be written (after the request: the outcome is still shown).
     JournalFailed {
         error: String,

@@ -1,22 +1,27 @@
 //! Submitting a confirmed ticket: the intent for the journal, the row in Live, the one POST,
 //! and what its answer means for the row (queued, refused, or unknown and to be reconciled).
 
-use rust_decimal::Decimal;
+use chrono::{DateTime, Utc};
 
 use super::cmd::Cmd;
 use super::keymap::Pane;
 use super::live::{LiveRow, Phase};
 use super::msg::SubmitError;
 use super::reconcile::Reconciling;
-use super::ticket::{ORDER_FIAT, Stage, Ticket};
+use super::ticket::{LOCK_SAFETY_MARGIN_MS, Stage, Ticket};
 use super::{App, Level, Overlay, short_id};
-use crate::api::models::{
-    Currency, ExchangeAccepted, ExchangeLock, ExchangeRequest, OrderCreated, OrderLock,
-};
+use crate::api::error::ApiError;
+use crate::api::models::{ExchangeAccepted, ExchangeLock, OrderCreated, OrderLock};
 use crate::journal::{Entry, Event};
+use crate::lock_check::{ExchangeIntent, OrderIntent};
+
+/// The last moment a money-moving POST may leave: the lock's expiry less the safety margin.
+fn send_deadline(expires_at: DateTime<Utc>) -> DateTime<Utc> {
+    expires_at - chrono::Duration::milliseconds(LOCK_SAFETY_MARGIN_MS)
+}
 
 impl App {
-    fn new_intent(&mut self, prefix: &str) -> String {
+    pub(super) fn new_intent(&mut self, prefix: &str) -> String {
         self.intent_counter += 1;
         format!(
             "{prefix}-{}-{}",
@@ -42,14 +47,21 @@ impl App {
         }
     }
 
-    pub fn submit_exchange(&mut self, lock: ExchangeLock) -> Vec<Cmd> {
-        let intent = self.new_intent("ex");
+    /// The exchange the user confirmed: the journal line and the POST body come from the
+    /// intent (what was typed) plus the lock's id; the rate and `amountTo` journaled are the
+    /// ones the user saw. The POST must leave before the lock's deadline or not at all.
+    pub fn submit_exchange(
+        &mut self,
+        intent: &ExchangeIntent,
+        lock: &ExchangeLock,
+    ) -> Vec<Cmd> {
+        let key = self.new_intent("ex");
         let entry = self.journal_entry(
-            &intent,
+            &key,
             Event::ExchangeIntent {
-                from: lock.currency_from.as_str().to_string(),
-                to: lock.currency_to.as_str().to_string(),
-                amount: lock.amount,
+                from: intent.from.as_str().to_string(),
+                to: intent.to.as_str().to_string(),
+                amount: intent.amount,
                 amount_to: lock.amount_to,
                 rate: lock.rate,
                 lock_id: lock.lock_id.clone(),
@@ -58,32 +70,21 @@ impl App {
         self.push_sending_row(&entry);
         vec![Cmd::SubmitExchange {
             intent: entry,
-            request: ExchangeRequest {
-                amount: lock.amount,
-                currency_from: lock.currency_from,
-                currency_to: lock.currency_to,
-                lock_id: lock.lock_id,
-            },
+            request: intent.request(&lock.lock_id),
+            deadline: send_deadline(lock.expires_at),
         }]
     }
 
-    pub fn submit_order(&mut self, lock: OrderLock, fiat_amount: Decimal) -> Vec<Cmd> {
-        let intent = self.new_intent("or");
-        let network = lock.network.clone().unwrap_or_else(|| match &self.ticket {
-            Some(Ticket::Order(t)) => t.network.clone(),
-            _ => String::new(),
-        });
-        let fiat = lock
-            .destination_currency
-            .clone()
-            .unwrap_or_else(|| Currency::new(ORDER_FIAT));
+    /// The order the user confirmed; `POST /v1/order` carries only the lock id.
+    pub fn submit_order(&mut self, intent: &OrderIntent, lock: OrderLock) -> Vec<Cmd> {
+        let key = self.new_intent("or");
         let entry = self.journal_entry(
-            &intent,
+            &key,
             Event::OrderIntent {
-                currency: lock.currency.as_str().to_string(),
-                network,
-                fiat_amount,
-                fiat_currency: fiat.as_str().to_string(),
+                currency: intent.currency.as_str().to_string(),
+                network: intent.network.clone(),
+                fiat_amount: intent.fiat_amount,
+                fiat_currency: intent.fiat.as_str().to_string(),
                 crypto_amount: lock.amount,
                 rate: lock.rate,
                 lock_id: lock.lock_id.clone(),
@@ -93,6 +94,7 @@ impl App {
         vec![Cmd::SubmitOrder {
             intent: entry,
             lock_id: lock.lock_id,
+            deadline: send_deadline(lock.expires_at),
         }]
     }
 
@@ -178,17 +180,19 @@ impl App {
                 } else {
                     message.clone()
                 };
+                // Not sent because P100's pause outlasted the lock (or P100 answered 429):
+                // say until when, and that `l` locks again.
+                let paused_until = match &failure {
+                    SubmitError::Api(ApiError::RateLimited {
+                        retry_after: Some(wait),
+                    }) => chrono::Duration::from_std(*wait)
+                        .ok()
+                        .map(|wait| now + wait),
+                    _ => None,
+                };
                 match self.ticket.as_mut() {
-                    Some(Ticket::Exchange(t)) => {
-                        t.stage = Stage::Rejected {
-                            message: stage_message,
-                        }
-                    }
-                    Some(Ticket::Order(t)) => {
-                        t.stage = Stage::Rejected {
-                            message: stage_message,
-                        }
-                    }
+                    Some(Ticket::Exchange(t)) => t.stage = refused(paused_until, stage_message),
+                    Some(Ticket::Order(t)) => t.stage = refused(paused_until, stage_message),
                     None => {
                         self.overlay = Some(Overlay::Error {
                             title: format!("{what} refused"),
@@ -199,6 +203,14 @@ impl App {
                 Vec::new()
             }
         }
+    }
+}
+
+/// The stage of a ticket whose POST was refused: throttled (until when) or rejected (why).
+fn refused<L>(paused_until: Option<DateTime<Utc>>, message: String) -> Stage<L> {
+    match paused_until {
+        Some(until) => Stage::Throttled { until },
+        None => Stage::Rejected { message },
     }
 }
 

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use super::balances::{BalanceKind, BalancesPane};
 use crate::api::models::{Currency, ExchangeLock, ExchangeRate, OrderLock, OrderRates};
+use crate::lock_check::{ExchangeIntent, LockWarning, OrderIntent};
 use crate::money::{self, parse_amount};
 
 /// Confirm is refused this long before `expiresAt`: the POST must reach P100 while the lock
@@ -18,17 +19,23 @@ pub enum Stage<L> {
     Editing,
     /// The lock request is on its way.
     Locking,
-    /// A rate is locked. `retype` is `Some` when the amount is above the profile's limit and
-    /// must be typed again before `y` works.
+    /// A rate is locked and passed the lock check. `retype` is `Some` when the amount must be
+    /// typed again before `y` works: above the profile's limit, or `warnings` to look at.
     Locked {
         lock: L,
         retype: Option<String>,
+        warnings: Vec<LockWarning>,
     },
     /// The money-moving POST is on its way; the ticket closes when it answers.
     Submitting,
     /// The lock or the POST was refused; `l` locks again.
     Rejected {
         message: String,
+    },
+    /// Confirm was refused because P100 asked us to pause until `until`, after the lock's
+    /// deadline: nothing was sent; `l` locks again.
+    Throttled {
+        until: DateTime<Utc>,
     },
 }
 
@@ -49,9 +56,28 @@ impl<L> Stage<L> {
             Stage::Locking => StageKind::Locking,
             Stage::Locked { .. } => StageKind::Locked,
             Stage::Submitting => StageKind::Submitting,
-            Stage::Rejected { .. } => StageKind::Rejected,
+            Stage::Rejected { .. } | Stage::Throttled { .. } => StageKind::Rejected,
         }
     }
+
+    /// The refusal shown in a rejected ticket. Times are UTC here; the dialog shows them in
+    /// the user's offset.
+    pub fn rejection(&self) -> Option<String> {
+        match self {
+            Stage::Rejected { message } => Some(message.clone()),
+            Stage::Throttled { until } => {
+                Some(throttled_message(&until.format("%H:%M:%S UTC").to_string()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Why a confirm was refused during a server-requested pause; `until` is already formatted.
+pub fn throttled_message(until: &str) -> String {
+    format!(
+        "P100 asked us to wait until {until}; the lock expires first: nothing was sent, `l` re-locks"
+    )
 }
 
 /// How a lock stands at `now`.
@@ -93,15 +119,13 @@ pub struct ExchangeTicket {
     pub quote: Option<ExchangeRate>,
     pub quote_error: Option<String>,
     pub stage: Stage<ExchangeLock>,
+    /// What the last lock request asked for: the lock is checked against it and the POST is
+    /// built from it (never from the lock's echo).
+    pub requested: Option<ExchangeIntent>,
 }
 
-/// A validated exchange, ready to quote or lock.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValidExchange {
-    pub from: Currency,
-    pub to: Currency,
-    pub amount: Decimal,
-}
+/// A validated exchange, ready to quote or lock: what the user asked for.
+pub type ValidExchange = ExchangeIntent;
 
 impl ExchangeTicket {
     pub fn new(from: &str, to: &str, seq: u64) -> Self {
@@ -114,7 +138,16 @@ impl ExchangeTicket {
             quote: None,
             quote_error: None,
             stage: Stage::Editing,
+            requested: None,
         }
+    }
+
+    /// The indicative rate last quoted for exactly this pair, if one arrived.
+    pub fn quoted_rate(&self, intent: &ExchangeIntent) -> Option<Decimal> {
+        self.quote
+            .as_ref()
+            .filter(|quote| quote.currency_from == intent.from && quote.currency_to == intent.to)
+            .map(|quote| quote.rate)
     }
 
     pub fn next_field(&mut self) {
@@ -249,15 +282,12 @@ pub struct OrderTicket {
     pub rates: Option<OrderRates>,
     pub rates_error: Option<String>,
     pub stage: Stage<OrderLock>,
+    /// What the last lock request asked for (see `ExchangeTicket::requested`).
+    pub requested: Option<OrderIntent>,
 }
 
-/// A validated order, ready to lock.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValidOrder {
-    pub currency: Currency,
-    pub network: String,
-    pub amount: Decimal,
-}
+/// A validated order, ready to lock: what the user asked for.
+pub type ValidOrder = OrderIntent;
 
 /// The fiat currency orders settle into (P100 documents EUR as the destination).
 pub const ORDER_FIAT: &str = "eur";
@@ -273,6 +303,7 @@ impl OrderTicket {
             rates: None,
             rates_error: None,
             stage: Stage::Editing,
+            requested: None,
         }
     }
 
@@ -348,10 +379,11 @@ impl OrderTicket {
             }
         };
         match (currency, amount) {
-            (Some(currency), Some(amount)) if problems.is_empty() => Ok(ValidOrder {
+            (Some(currency), Some(fiat_amount)) if problems.is_empty() => Ok(OrderIntent {
                 currency,
                 network,
-                amount,
+                fiat_amount,
+                fiat: Currency::new(ORDER_FIAT),
             }),
             _ => Err(problems),
         }
@@ -381,17 +413,10 @@ impl Ticket {
     }
 
     /// The refusal message of a rejected ticket.
-    pub fn rejection(&self) -> Option<&str> {
+    pub fn rejection(&self) -> Option<String> {
         match self {
-            Ticket::Exchange(ExchangeTicket {
-                stage: Stage::Rejected { message },
-                ..
-            })
-            | Ticket::Order(OrderTicket {
-                stage: Stage::Rejected { message },
-                ..
-            }) => Some(message),
-            _ => None,
+            Ticket::Exchange(t) => t.stage.rejection(),
+            Ticket::Order(t) => t.stage.rejection(),
         }
     }
 

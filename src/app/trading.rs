@@ -9,14 +9,16 @@ use rust_decimal::Decimal;
 use super::balances::{BalanceKind, BalanceRow};
 use super::cmd::Cmd;
 use super::ticket::{
-    ExchangeField, ExchangeTicket, LockClock, ORDER_FIAT, OrderField, OrderTicket, Stage,
-    StageKind, Ticket, cycle, cycle_currency, lock_clock,
+    ExchangeField, ExchangeTicket, LOCK_SAFETY_MARGIN_MS, LockClock, OrderField, OrderTicket,
+    Stage, StageKind, Ticket, cycle, cycle_currency, lock_clock,
 };
 use super::{App, Level};
 use crate::api::error::ApiError;
 use crate::api::models::{
     Currency, ExchangeLock, ExchangeRate, OrderLock, OrderLockRequest, OrderRates,
 };
+use crate::journal::Event;
+use crate::lock_check::{LockVerdict, check_exchange_lock, check_order_lock};
 use crate::money;
 
 /// Wait after the last keystroke before asking for an indicative quote.
@@ -280,7 +282,8 @@ impl App {
         }
     }
 
-    /// Enter (or `l`): validate and ask for a lock.
+    /// Enter (or `l`): validate and ask for a lock. What was asked is kept on the ticket: the
+    /// lock is checked against it and the POST built from it.
     fn request_lock(&mut self) -> Vec<Cmd> {
         self.ticket_seq += 1;
         let seq = self.ticket_seq;
@@ -290,6 +293,7 @@ impl App {
                 Ok(valid) => {
                     t.seq = seq;
                     t.stage = Stage::Locking;
+                    t.requested = Some(valid.clone());
                     Cmd::LockExchange {
                         seq,
                         from: valid.from,
@@ -308,11 +312,12 @@ impl App {
                 Ok(valid) => {
                     t.seq = seq;
                     t.stage = Stage::Locking;
+                    t.requested = Some(valid.clone());
                     Cmd::LockOrder {
                         seq,
                         request: OrderLockRequest {
                             currency: valid.currency,
-                            amount: valid.amount,
+                            amount: valid.fiat_amount,
                             network: valid.network,
                         },
                     }
@@ -342,54 +347,136 @@ impl App {
         }
     }
 
-    pub(super) fn on_exchange_locked(&mut self, seq: u64, result: Result<ExchangeLock, ApiError>) {
-        let retype = match &result {
-            Ok(lock) => self.needs_retype(&lock.currency_from, lock.amount),
-            Err(_) => false,
-        };
-        let Some(Ticket::Exchange(t)) = &mut self.ticket else {
-            return;
+    pub(super) fn on_exchange_locked(
+        &mut self,
+        seq: u64,
+        result: Result<ExchangeLock, ApiError>,
+    ) -> Vec<Cmd> {
+        let Some(Ticket::Exchange(t)) = &self.ticket else {
+            return Vec::new();
         };
         if t.seq != seq {
-            return;
+            return Vec::new();
         }
-        t.stage = match result {
-            Ok(lock) => Stage::Locked {
-                lock,
-                retype: retype.then(String::new),
-            },
-            Err(error) => Stage::Rejected {
-                message: format!("The rate could not be locked: {}", error.user_message()),
-            },
+        let (lock, intent) = match (result, t.requested.clone()) {
+            (Ok(lock), Some(intent)) => (lock, intent),
+            (Err(error), _) => {
+                self.set_ticket_rejected(lock_failed(&error));
+                return Vec::new();
+            }
+            (Ok(_), None) => return Vec::new(),
         };
+        let verdict = check_exchange_lock(
+            &intent,
+            &lock,
+            &self.lock_policy,
+            t.quoted_rate(&intent),
+            self.now,
+        );
+        let above_limit = self.needs_retype(&intent.from, intent.amount);
+        let asked = format!("{} {} -> {}", intent.amount, intent.from, intent.to);
+        let lock_id = lock.lock_id.clone();
+        let (stage, cmds) =
+            self.settle_lock("exchange", &asked, &lock_id, lock, verdict, above_limit);
+        if let Some(Ticket::Exchange(t)) = &mut self.ticket {
+            t.stage = stage;
+        }
+        cmds
     }
 
-    pub(super) fn on_order_locked(&mut self, seq: u64, result: Result<OrderLock, ApiError>) {
-        let retype = match (&result, &self.ticket) {
-            (Ok(_), Some(Ticket::Order(t))) => t
-                .validate(&self.balances)
-                .is_ok_and(|valid| self.needs_retype(&Currency::new(ORDER_FIAT), valid.amount)),
-            _ => false,
-        };
-        let Some(Ticket::Order(t)) = &mut self.ticket else {
-            return;
+    pub(super) fn on_order_locked(
+        &mut self,
+        seq: u64,
+        result: Result<OrderLock, ApiError>,
+    ) -> Vec<Cmd> {
+        let Some(Ticket::Order(t)) = &self.ticket else {
+            return Vec::new();
         };
         if t.seq != seq {
-            return;
+            return Vec::new();
         }
-        t.stage = match result {
-            Ok(lock) => Stage::Locked {
-                lock,
-                retype: retype.then(String::new),
-            },
-            Err(error) => Stage::Rejected {
-                message: format!("The rate could not be locked: {}", error.user_message()),
-            },
+        let (lock, intent) = match (result, t.requested.clone()) {
+            (Ok(lock), Some(intent)) => (lock, intent),
+            (Err(error), _) => {
+                self.set_ticket_rejected(lock_failed(&error));
+                return Vec::new();
+            }
+            (Ok(_), None) => return Vec::new(),
         };
+        let verdict = check_order_lock(
+            &intent,
+            &lock,
+            &self.lock_policy,
+            t.indicative_rate(),
+            self.now,
+        );
+        let above_limit = self.needs_retype(&intent.fiat, intent.fiat_amount);
+        let asked = format!(
+            "{} {} paid in {} on {}",
+            intent.fiat_amount, intent.fiat, intent.currency, intent.network
+        );
+        let lock_id = lock.lock_id.clone();
+        let (stage, cmds) = self.settle_lock("order", &asked, &lock_id, lock, verdict, above_limit);
+        if let Some(Ticket::Order(t)) = &mut self.ticket {
+            t.stage = stage;
+        }
+        cmds
+    }
+
+    /// The stage a checked lock puts its ticket in. A refused lock is journaled (nothing is
+    /// sent on it) and explained; an accepted one with warnings, or above the limit, needs the
+    /// amount typed again.
+    fn settle_lock<L>(
+        &mut self,
+        kind: &str,
+        asked: &str,
+        lock_id: &str,
+        lock: L,
+        verdict: LockVerdict,
+        above_limit: bool,
+    ) -> (Stage<L>, Vec<Cmd>) {
+        match verdict {
+            LockVerdict::Refused(refusal) => {
+                let message = refusal.to_string();
+                self.note(Level::Warning, message.clone());
+                let key = self.new_intent("lk");
+                let entry = self.journal_entry(
+                    &key,
+                    Event::LockRefused {
+                        kind: kind.to_owned(),
+                        lock_id: lock_id.to_owned(),
+                        reason: format!("{}; asked for {asked}", refusal.detail()),
+                    },
+                );
+                let stage = Stage::Rejected {
+                    message: format!("{message}\nPress l to lock again."),
+                };
+                (stage, vec![Cmd::Journal(entry)])
+            }
+            LockVerdict::Accepted { warnings } => {
+                let retype = (above_limit || !warnings.is_empty()).then(String::new);
+                (
+                    Stage::Locked {
+                        lock,
+                        retype,
+                        warnings,
+                    },
+                    Vec::new(),
+                )
+            }
+        }
+    }
+
+    fn set_ticket_rejected(&mut self, message: String) {
+        match &mut self.ticket {
+            Some(Ticket::Exchange(t)) => t.stage = Stage::Rejected { message },
+            Some(Ticket::Order(t)) => t.stage = Stage::Rejected { message },
+            None => {}
+        }
     }
 
     /// `y` on a locked ticket: checks, journals the intent (via the runtime) and sends ONCE.
-    fn confirm(&mut self) -> Vec<Cmd> {
+    pub fn confirm(&mut self) -> Vec<Cmd> {
         let now = self.now;
         let Some(ticket) = self.ticket.as_ref() else {
             return Vec::new();
@@ -404,42 +491,57 @@ impl App {
             );
             return Vec::new();
         }
+        // A money POST is sent at once or refused: never held behind a pause that outlasts
+        // its lock (the task enforces the same at the moment of sending).
+        let deadline = expires_at - chrono::Duration::milliseconds(LOCK_SAFETY_MARGIN_MS);
+        if let Some(until) = self.throttled_until.filter(|until| *until > deadline) {
+            let stage_until = until;
+            match &mut self.ticket {
+                Some(Ticket::Exchange(t)) => t.stage = Stage::Throttled { until: stage_until },
+                Some(Ticket::Order(t)) => t.stage = Stage::Throttled { until: stage_until },
+                None => {}
+            }
+            self.note(
+                Level::Warning,
+                "Not sent: P100's pause outlasts the lock; press l to lock again",
+            );
+            return Vec::new();
+        }
         match ticket.clone() {
             Ticket::Exchange(mut t) => {
-                let Stage::Locked { lock, retype } = t.stage.clone() else {
+                let (Stage::Locked { lock, retype, .. }, Some(intent)) =
+                    (t.stage.clone(), t.requested.clone())
+                else {
                     return Vec::new();
                 };
-                if !retype_matches(retype.as_deref(), lock.amount) {
-                    self.note(
-                        Level::Warning,
-                        "Type the amount again to confirm (above your limit)",
-                    );
+                if !retype_matches(retype.as_deref(), intent.amount) {
+                    self.note(Level::Warning, "Type the amount again to confirm");
                     return Vec::new();
                 }
                 t.stage = Stage::Submitting;
                 self.ticket = Some(Ticket::Exchange(t));
-                self.submit_exchange(lock)
+                self.submit_exchange(&intent, &lock)
             }
             Ticket::Order(mut t) => {
-                let Stage::Locked { lock, retype } = t.stage.clone() else {
+                let (Stage::Locked { lock, retype, .. }, Some(intent)) =
+                    (t.stage.clone(), t.requested.clone())
+                else {
                     return Vec::new();
                 };
-                let Ok(valid) = t.validate(&self.balances) else {
-                    return Vec::new();
-                };
-                if !retype_matches(retype.as_deref(), valid.amount) {
-                    self.note(
-                        Level::Warning,
-                        "Type the amount again to confirm (above your limit)",
-                    );
+                if !retype_matches(retype.as_deref(), intent.fiat_amount) {
+                    self.note(Level::Warning, "Type the amount again to confirm");
                     return Vec::new();
                 }
                 t.stage = Stage::Submitting;
                 self.ticket = Some(Ticket::Order(t));
-                self.submit_order(lock, valid.amount)
+                self.submit_order(&intent, lock)
             }
         }
     }
+}
+
+fn lock_failed(error: &ApiError) -> String {
+    format!("The rate could not be locked: {}", error.user_message())
 }
 
 /// True when no retype is asked for, or what was typed is the amount exactly.

@@ -206,18 +206,24 @@ impl IntentSummary {
                     self.reason = Some(printable(reason));
                 }
             }
-            Event::ExchangeIntent { .. } | Event::OrderIntent { .. } => {}
+            Event::ExchangeIntent { .. }
+            | Event::OrderIntent { .. }
+            | Event::LockRefused { .. } => {}
         }
     }
 }
 
 /// One summary per intent, in the order intents were opened. Lines about an intent whose
-/// opening line is missing are counted, not guessed at.
+/// opening line is missing are counted, not guessed at. A refused lock sent nothing and opened
+/// no intent: it is left out here (the plain listing shows it).
 pub fn summarize(entries: &[Entry]) -> (Vec<IntentSummary>, usize) {
     let mut summaries: Vec<IntentSummary> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut orphans = 0;
     for entry in entries {
+        if matches!(entry.event, Event::LockRefused { .. }) {
+            continue;
+        }
         if let Some(summary) = IntentSummary::open(entry) {
             index.insert(entry.intent.as_str(), summaries.len());
             summaries.push(summary);

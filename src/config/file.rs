@@ -25,6 +25,7 @@ pub(crate) struct ConfigFile {
     pub timeouts: TimeoutsSection,
     pub polling: PollingSection,
     pub api: ApiSection,
+    pub trading: super::trading::TradingSection,
 }
 
 /// `[api]`: only `[api.paths]` for now.

@@ -2,8 +2,9 @@
 //! Money-moving ones journal the intent (synced) before the POST and the outcome after it.
 
 use std::future::Future;
+use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use super::journal_writer::JournalWriter;
@@ -72,39 +73,55 @@ where
     result.map_err(SubmitError::Api)
 }
 
-/// Journals the intent, sends the exchange exactly once, journals the outcome, reports.
-pub async fn submit_exchange(
-    client: ApiClient,
-    journal: Option<JournalWriter>,
-    intent: Entry,
-    request: ExchangeRequest,
-    to_app: ToApp,
-) {
-    let key = intent.intent.clone();
-    // An async fn's future sends nothing until awaited: after the intent is on disk.
-    let post = client.execute_exchange(&request);
-    let result = submit_once(journal, intent, post, |a| a.exchange_id.clone(), &to_app).await;
-    let _ = to_app.send(Msg::ExchangeSubmitted {
-        intent: key,
-        result,
-    });
+/// A money-moving POST, built from the confirmed intent.
+pub enum MoneyPost {
+    /// `POST /v1/partner/exchange`: the intent plus the lock id.
+    Exchange(ExchangeRequest),
+    /// `POST /v1/order`: the lock id only.
+    Order { lock_id: String },
 }
 
-/// Journals the intent, creates the order exactly once, journals the outcome, reports.
-pub async fn submit_order(
+/// Journals the intent, sends the POST exactly once before `deadline` (or not at all: a pause
+/// P100 asked for that outlasts it refuses without sending), journals the outcome, reports.
+pub async fn submit(
     client: ApiClient,
     journal: Option<JournalWriter>,
     intent: Entry,
-    lock_id: String,
+    post: MoneyPost,
+    deadline: DateTime<Utc>,
     to_app: ToApp,
 ) {
     let key = intent.intent.clone();
-    let post = client.create_order(&lock_id);
-    let result = submit_once(journal, intent, post, |c| c.order_id.clone(), &to_app).await;
-    let _ = to_app.send(Msg::OrderSubmitted {
-        intent: key,
-        result,
-    });
+    let deadline = instant_at(deadline);
+    // An async fn's future sends nothing until awaited: after the intent is on disk.
+    let msg = match post {
+        MoneyPost::Exchange(request) => {
+            let post = client.execute_exchange_before(&request, deadline);
+            let result =
+                submit_once(journal, intent, post, |a| a.exchange_id.clone(), &to_app).await;
+            Msg::ExchangeSubmitted {
+                intent: key,
+                result,
+            }
+        }
+        MoneyPost::Order { lock_id } => {
+            let post = client.create_order_before(&lock_id, deadline);
+            let result = submit_once(journal, intent, post, |c| c.order_id.clone(), &to_app).await;
+            Msg::OrderSubmitted {
+                intent: key,
+                result,
+            }
+        }
+    };
+    let _ = to_app.send(msg);
+}
+
+/// The monotonic instant of a wall-clock time (now, if it has passed).
+fn instant_at(at: DateTime<Utc>) -> Instant {
+    let left = (at - Utc::now()).to_std().unwrap_or_default();
+    Instant::now()
+        .checked_add(left)
+        .unwrap_or_else(Instant::now)
 }
 
 /// Searches the newest history pages for the attempt described by `query`.

@@ -26,7 +26,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         left.push(Span::styled(" READ-ONLY ", theme.read_only));
     }
     left.push(Span::styled("  ·  ", theme.muted));
-    left.push(connection(&app.connection, options));
+    // While P100's pause lasts nothing is sent, so it says so, whatever the last answer was.
+    left.push(match app.throttled_until.filter(|until| *until > app.now) {
+        Some(until) => Span::styled(
+            format!(
+                "throttled until {}",
+                format::clock_seconds(until, options.utc_offset)
+            ),
+            theme.warning,
+        ),
+        None => connection(&app.connection, options),
+    });
 
     let mut right = Vec::new();
     let in_flight = app.live.in_flight();

@@ -9,29 +9,34 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use rust_decimal::Decimal;
 
-use super::format::amount_with_currency;
+use super::RenderOptions;
+use super::format::{self, amount_with_currency};
 use super::theme::Theme;
 use crate::api::models::{Currency, ExchangeLock, OrderLock};
 use crate::app::App;
 use crate::app::ticket::{
     ExchangeField, ExchangeTicket, LockClock, ORDER_FIAT, OrderField, OrderTicket, Stage, Ticket,
-    lock_clock,
+    lock_clock, throttled_message,
 };
+use crate::lock_check::{LockWarning, exchange_fee};
 use crate::money::{format_amount, format_rate};
 
 const WIDTH: u16 = 66;
 const HEIGHT: u16 = 17;
 
 /// Draws the open ticket centered over the dashboard.
-pub fn render(frame: &mut Frame, area: Rect, app: &App, ticket: &Ticket, theme: &Theme) {
-    let popup = super::centered(area, WIDTH, HEIGHT);
+pub fn render(frame: &mut Frame, area: Rect, app: &App, ticket: &Ticket, options: &RenderOptions) {
+    let theme = &options.theme;
+    let (title, lines) = match ticket {
+        Ticket::Exchange(t) => (" New exchange ", exchange_lines(app, t, options)),
+        Ticket::Order(t) => (" New order ", order_lines(app, t, options)),
+    };
+    // Warnings make the locked view taller; it grows rather than cut them off.
+    let height = HEIGHT.max(u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
+    let popup = super::centered(area, WIDTH, height);
     if popup.width < 4 || popup.height < 3 {
         return;
     }
-    let (title, lines) = match ticket {
-        Ticket::Exchange(t) => (" New exchange ", exchange_lines(app, t, theme)),
-        Ticket::Order(t) => (" New order ", order_lines(app, t, theme)),
-    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
@@ -102,9 +107,17 @@ fn editing_keys<'a>(arrows: &'a str, theme: &Theme) -> Line<'a> {
     )
 }
 
-fn locking_lines<'a>(theme: &Theme) -> Vec<Line<'a>> {
+fn locking_lines<'a>(app: &App, options: &RenderOptions) -> Vec<Line<'a>> {
+    let theme = &options.theme;
+    let waiting = match app.throttled_until.filter(|until| *until > app.now) {
+        Some(until) => format!(
+            "  Locking the rate… (P100 asked us to wait until {})",
+            format::clock_seconds(until, options.utc_offset)
+        ),
+        None => "  Locking the rate…".to_owned(),
+    };
     vec![
-        Line::from(Span::styled("  Locking the rate…", theme.pending)),
+        Line::from(Span::styled(waiting, theme.pending)),
         keys(&[("Esc", "cancel")], theme),
     ]
 }
@@ -117,7 +130,8 @@ fn problem_lines<'a>(problems: Vec<String>, theme: &Theme) -> Vec<Line<'a>> {
         .collect()
 }
 
-fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, theme: &Theme) -> Vec<Line<'a>> {
+fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) -> Vec<Line<'a>> {
+    let theme = &options.theme;
     let editing = t.stage == Stage::Editing;
     let from = Currency::new(&t.from);
     let available = app
@@ -170,25 +184,37 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, theme: &Theme) -> Vec<Line<
             lines.push(Line::default());
             lines.push(editing_keys("currency", theme));
         }
-        Stage::Locking => lines.extend(locking_lines(theme)),
-        Stage::Locked { lock, retype } => {
+        Stage::Locking => lines.extend(locking_lines(app, options)),
+        Stage::Locked {
+            lock,
+            retype,
+            warnings,
+        } => {
             lines.extend(exchange_lock_lines(lock, theme));
+            let asked = t
+                .requested
+                .as_ref()
+                .map_or(lock.amount, |intent| intent.amount);
             lines.extend(confirm_lines(
-                lock.expires_at,
-                app.now,
-                retype.as_deref(),
-                lock.amount,
+                &Confirm {
+                    expires_at: lock.expires_at,
+                    now: app.now,
+                    retype: retype.as_deref(),
+                    warnings,
+                    amount: asked,
+                },
                 theme,
             ));
         }
         Stage::Submitting => lines.extend(submitting_lines(theme)),
         Stage::Rejected { message } => lines.extend(rejected_lines(message, theme)),
+        Stage::Throttled { until } => lines.extend(throttled_lines(*until, options)),
     }
     lines
 }
 
 fn exchange_lock_lines<'a>(lock: &ExchangeLock, theme: &Theme) -> Vec<Line<'a>> {
-    vec![
+    let mut lines = vec![
         detail(
             "You sell",
             amount_with_currency(lock.amount, &lock.currency_from),
@@ -209,8 +235,21 @@ fn exchange_lock_lines<'a>(lock: &ExchangeLock, theme: &Theme) -> Vec<Line<'a>> 
             ),
             theme,
         ),
-        detail("Lock", lock.lock_id.clone(), theme),
-    ]
+    ];
+    // What is received is the server's amountTo; where it differs from amount x rate, the
+    // difference is the fee (P100 deducts it from what is received).
+    if let Some(fee) = exchange_fee(lock).filter(|fee| *fee > Decimal::ZERO) {
+        lines.push(detail(
+            "Fee",
+            format!(
+                "{} (amount x rate - what you receive)",
+                amount_with_currency(fee, &lock.currency_to)
+            ),
+            theme,
+        ));
+    }
+    lines.push(detail("Lock", lock.lock_id.clone(), theme));
+    lines
 }
 
 /// One row of a locked quote: the label in its column, then the value.
@@ -221,16 +260,28 @@ fn detail<'a>(label: &str, value: String, theme: &Theme) -> Line<'a> {
     ])
 }
 
-/// The countdown and the confirm keys; an expired lock disables `y` and says so.
-fn confirm_lines<'a>(
+/// What the confirm part of a locked view shows.
+struct Confirm<'w> {
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
-    retype: Option<&str>,
+    /// What has been typed again, when the amount must be.
+    retype: Option<&'w str>,
+    warnings: &'w [LockWarning],
+    /// The amount as the user asked for it: what must be typed again.
     amount: Decimal,
-    theme: &Theme,
-) -> Vec<Line<'a>> {
+}
+
+/// The countdown, the lock's warnings and the confirm keys; an expired lock disables `y` and
+/// says so.
+fn confirm_lines<'a>(confirm: &Confirm<'_>, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
-    match lock_clock(expires_at, now) {
+    for warning in confirm.warnings {
+        lines.push(Line::from(Span::styled(
+            format!("  ! {warning}"),
+            theme.warning,
+        )));
+    }
+    match lock_clock(confirm.expires_at, confirm.now) {
         LockClock::Live { seconds_left, .. } => {
             let filled = usize::try_from(seconds_left.clamp(0, 30)).unwrap_or(0);
             let bar = format!("{}{}", "█".repeat(filled), "░".repeat(30 - filled));
@@ -239,10 +290,16 @@ fn confirm_lines<'a>(
                 Span::styled(format!("{seconds_left:>3} s "), theme.pending),
                 Span::styled(bar, theme.pending),
             ]));
-            if let Some(typed) = retype {
+            if let Some(typed) = confirm.retype {
+                let why = if confirm.warnings.is_empty() {
+                    "Above your limit"
+                } else {
+                    "Check the warnings"
+                };
                 lines.push(Line::from(Span::styled(
                     format!(
-                        "  ! Above your limit: type the amount ({amount}) to confirm: {typed}▏"
+                        "  ! {why}: type the amount ({}) to confirm: {typed}▏",
+                        confirm.amount
                     ),
                     theme.warning,
                 )));
@@ -266,6 +323,12 @@ fn confirm_lines<'a>(
     lines
 }
 
+/// Confirm was refused during P100's pause: until when, in the user's offset.
+fn throttled_lines<'a>(until: DateTime<Utc>, options: &RenderOptions) -> Vec<Line<'a>> {
+    let until = format::clock_seconds(until, options.utc_offset);
+    rejected_lines(&throttled_message(&until), &options.theme)
+}
+
 fn submitting_lines<'a>(theme: &Theme) -> Vec<Line<'a>> {
     vec![
         Line::from(Span::styled(
@@ -286,7 +349,8 @@ fn rejected_lines<'a>(message: &str, theme: &Theme) -> Vec<Line<'a>> {
     lines
 }
 
-fn order_lines<'a>(app: &App, t: &OrderTicket, theme: &Theme) -> Vec<Line<'a>> {
+fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<Line<'a>> {
+    let theme = &options.theme;
     let editing = t.stage == Stage::Editing;
     let networks = app
         .balances
@@ -347,22 +411,31 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, theme: &Theme) -> Vec<Line<'a>> {
             lines.push(Line::default());
             lines.push(editing_keys("choose", theme));
         }
-        Stage::Locking => lines.extend(locking_lines(theme)),
-        Stage::Locked { lock, retype } => {
+        Stage::Locking => lines.extend(locking_lines(app, options)),
+        Stage::Locked {
+            lock,
+            retype,
+            warnings,
+        } => {
             let fiat = t
-                .validate(&app.balances)
-                .map_or(Decimal::ZERO, |valid| valid.amount);
+                .requested
+                .as_ref()
+                .map_or(Decimal::ZERO, |intent| intent.fiat_amount);
             lines.extend(order_lock_lines(lock, fiat, theme));
             lines.extend(confirm_lines(
-                lock.expires_at,
-                app.now,
-                retype.as_deref(),
-                fiat,
+                &Confirm {
+                    expires_at: lock.expires_at,
+                    now: app.now,
+                    retype: retype.as_deref(),
+                    warnings,
+                    amount: fiat,
+                },
                 theme,
             ));
         }
         Stage::Submitting => lines.extend(submitting_lines(theme)),
         Stage::Rejected { message } => lines.extend(rejected_lines(message, theme)),
+        Stage::Throttled { until } => lines.extend(throttled_lines(*until, options)),
     }
     lines
 }
