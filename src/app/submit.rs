@@ -50,11 +50,7 @@ impl App {
     /// The exchange the user confirmed: the journal line and the POST body come from the
     /// intent (what was typed) plus the lock's id; the rate and `amountTo` journaled are the
     /// ones the user saw. The POST must leave before the lock's deadline or not at all.
-    pub fn submit_exchange(
-        &mut self,
-        intent: &ExchangeIntent,
-        lock: &ExchangeLock,
-    ) -> Vec<Cmd> {
+    pub fn submit_exchange(&mut self, intent: &ExchangeIntent, lock: &ExchangeLock) -> Vec<Cmd> {
         let key = self.new_intent("ex");
         let entry = self.journal_entry(
             &key,

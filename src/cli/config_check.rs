@@ -78,21 +78,43 @@ impl ConfigReport {
     }
 
     fn pairs(&self) -> Vec<(String, String)> {
-        let text = |value: &Option<String>, none: &str| value.clone().unwrap_or_else(|| none.into());
+        let text =
+            |value: &Option<String>, none: &str| value.clone().unwrap_or_else(|| none.into());
         let mut pairs = vec![
-            ("config_file".into(), text(&self.config_file, "(none: defaults)")),
+            (
+                "config_file".into(),
+                text(&self.config_file, "(none: defaults)"),
+            ),
             ("profile".into(), self.profile.clone()),
             ("environment".into(), self.environment.clone()),
-            ("base_url".into(), text(&self.base_url, "(random loopback port)")),
+            (
+                "base_url".into(),
+                text(&self.base_url, "(random loopback port)"),
+            ),
             ("api_key".into(), self.api_key.to_owned()),
             ("read_only".into(), self.read_only.to_string()),
-            ("max_exchange_eur".into(), text(&self.max_exchange_eur, "(no limit)")),
+            (
+                "max_exchange_eur".into(),
+                text(&self.max_exchange_eur, "(no limit)"),
+            ),
             ("bell".into(), self.bell.to_string()),
             ("data_dir".into(), self.data_dir.clone()),
-            ("connect_timeout_ms".into(), self.connect_timeout_ms.to_string()),
-            ("request_timeout_ms".into(), self.request_timeout_ms.to_string()),
-            ("poll_first_check_ms".into(), self.poll_first_check_ms.to_string()),
-            ("poll_max_interval_ms".into(), self.poll_max_interval_ms.to_string()),
+            (
+                "connect_timeout_ms".into(),
+                self.connect_timeout_ms.to_string(),
+            ),
+            (
+                "request_timeout_ms".into(),
+                self.request_timeout_ms.to_string(),
+            ),
+            (
+                "poll_first_check_ms".into(),
+                self.poll_first_check_ms.to_string(),
+            ),
+            (
+                "poll_max_interval_ms".into(),
+                self.poll_max_interval_ms.to_string(),
+            ),
             (
                 "poll_max_requests_per_second".into(),
                 self.poll_max_requests_per_second.to_string(),
@@ -101,7 +123,10 @@ impl ConfigReport {
         ];
         if let Ok(serde_json::Value::Object(paths)) = serde_json::to_value(&self.paths) {
             for (name, path) in paths {
-                pairs.push((format!("paths.{name}"), path.as_str().unwrap_or_default().to_owned()));
+                pairs.push((
+                    format!("paths.{name}"),
+                    path.as_str().unwrap_or_default().to_owned(),
+                ));
             }
         }
         for warning in &self.warnings {
@@ -120,7 +145,10 @@ struct SettingRecord {
 
 impl Record for SettingRecord {
     fn columns() -> &'static [Column] {
-        const COLUMNS: &[Column] = &[col("setting", 28, Align::Left), col("value", 0, Align::Left)];
+        const COLUMNS: &[Column] = &[
+            col("setting", 28, Align::Left),
+            col("value", 0, Align::Left),
+        ];
         COLUMNS
     }
 

@@ -91,7 +91,8 @@ impl DetailsRecord {
             ExchangeStatus::Failed => Outcome::Failed,
             _ => Outcome::Pending,
         };
-        let text = |value: Option<&crate::api::models::Currency>| value.map(|c| printable(c.as_str()));
+        let text =
+            |value: Option<&crate::api::models::Currency>| value.map(|c| printable(c.as_str()));
         Self {
             amount: details.amount.map(|a| a.to_string()),
             currency_from: text(details.currency_from.as_ref()),
@@ -209,7 +210,12 @@ impl Record for DetailsRecord {
             self.id.clone(),
             self.status.clone(),
             format!("{:?}", self.outcome).to_lowercase(),
-            text(&self.amount.clone().or_else(|| self.total_amount_required.clone())),
+            text(
+                &self
+                    .amount
+                    .clone()
+                    .or_else(|| self.total_amount_required.clone()),
+            ),
             text(&self.amount_to),
             text(&self.wallet_address),
             text(&self.error),
@@ -223,7 +229,11 @@ fn is_not_found(error: &ApiError) -> bool {
 
 /// Reads one id's details. Without a kind: as an exchange, then as an order on a 404. An
 /// answer about another id is not an answer about this one.
-pub async fn fetch(client: &ApiClient, id: &str, kind: Option<Kind>) -> Result<DetailsRecord, CliError> {
+pub async fn fetch(
+    client: &ApiClient,
+    id: &str,
+    kind: Option<Kind>,
+) -> Result<DetailsRecord, CliError> {
     if kind != Some(Kind::Order) {
         match client.exchange_details(id).await {
             Ok(details) => return checked(id, DetailsRecord::exchange(&details)),

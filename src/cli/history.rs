@@ -3,6 +3,7 @@
 //! Filters the API does not document (dates, type, status) are applied here, on the client.
 
 use std::collections::{HashSet, VecDeque};
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use chrono::{DateTime, Utc};
@@ -123,7 +124,10 @@ pub struct HistoryFilter {
 /// SUCCESSFUL and COMPLETED are the same final success (P100-API.md).
 fn same_status(a: &TransactionStatus, b: &TransactionStatus) -> bool {
     let success = |s: &TransactionStatus| {
-        matches!(s, TransactionStatus::Successful | TransactionStatus::Completed)
+        matches!(
+            s,
+            TransactionStatus::Successful | TransactionStatus::Completed
+        )
     };
     a == b || (success(a) && success(b))
 }
@@ -133,7 +137,11 @@ impl HistoryFilter {
         Self {
             since: args.since.map(TimeArg::from),
             until: args.until.map(TimeArg::until),
-            types: args.types.iter().map(|t| TransactionType::parse(t)).collect(),
+            types: args
+                .types
+                .iter()
+                .map(|t| TransactionType::parse(t))
+                .collect(),
             statuses: args
                 .statuses
                 .iter()
@@ -152,7 +160,8 @@ impl HistoryFilter {
         };
         time_ok
             && (self.types.is_empty() || self.types.contains(&tx.kind))
-            && (self.statuses.is_empty() || self.statuses.iter().any(|s| same_status(s, &tx.status)))
+            && (self.statuses.is_empty()
+                || self.statuses.iter().any(|s| same_status(s, &tx.status)))
     }
 
     /// Every row of the page is older than `--since`: later pages (older, newest first) cannot
@@ -313,10 +322,11 @@ fn report(tally: &Tally) {
     };
     let arrived = grown.max(tally.shifted);
     if arrived > 0 {
-        line.push_str(&format!(
+        let _ = write!(
+            line,
             "; {arrived} new transaction(s) arrived while paging (not listed, and nothing \
              listed twice: run again to include them)"
-        ));
+        );
     }
     eprintln!("{line}");
 }

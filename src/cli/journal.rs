@@ -122,7 +122,14 @@ fn number(value: Decimal) -> String {
 impl IntentSummary {
     /// The summary an intent line opens; `None` for other lines.
     fn open(entry: &Entry) -> Option<Self> {
-        let base = |kind, amount, currency: &str, amount_to, currency_to: &str, network, rate, lock_id: &str| Self {
+        let base = |kind,
+                    amount,
+                    currency: &str,
+                    amount_to,
+                    currency_to: &str,
+                    network,
+                    rate,
+                    lock_id: &str| Self {
             intent: printable(&entry.intent),
             profile: printable(&entry.profile),
             environment: printable(&entry.environment),
@@ -150,7 +157,9 @@ impl IntentSummary {
                 amount_to,
                 rate,
                 lock_id,
-            } => Some(base("exchange", *amount, from, *amount_to, to, None, *rate, lock_id)),
+            } => Some(base(
+                "exchange", *amount, from, *amount_to, to, None, *rate, lock_id,
+            )),
             Event::OrderIntent {
                 currency,
                 network,

@@ -7,14 +7,17 @@ mod balances;
 mod config_check;
 pub mod context;
 mod details;
+mod exchange;
 pub mod exit;
 mod history;
 mod journal;
+mod order;
 pub mod output;
 mod paths;
 mod status;
-mod watch;
 pub mod text;
+mod trade;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -34,6 +37,12 @@ pub enum HeadlessCommand {
     Status(status::StatusArgs),
     /// Print each status change of exchanges or orders until all are final.
     Watch(watch::WatchArgs),
+    /// Lock a rate and exchange, only if the guard holds (--min-rate, --max-rate or
+    /// --interactive).
+    Exchange(exchange::ExchangeArgs),
+    /// Lock an order rate and create the order, only if the guard holds (--max-crypto or
+    /// --interactive); prints the wallet address.
+    Order(order::OrderArgs),
     /// The audit journal of money-moving actions: every line, or one row per intent.
     Journal(journal::JournalArgs),
     /// Where the config, data, journal and log files are.
@@ -52,6 +61,8 @@ pub async fn run(command: &HeadlessCommand, globals: &Globals) -> ExitCode {
         HeadlessCommand::History(args) => history::run(args, globals).await,
         HeadlessCommand::Status(args) => status::run(args, globals).await,
         HeadlessCommand::Watch(args) => watch::run(args, globals).await,
+        HeadlessCommand::Exchange(args) => exchange::run(args, globals).await,
+        HeadlessCommand::Order(args) => order::run(args, globals).await,
         HeadlessCommand::Journal(args) => journal::run(args, globals),
         HeadlessCommand::Paths(args) => paths::run(args, globals),
         HeadlessCommand::Config { command } => config_check::run(command, globals),

@@ -91,7 +91,7 @@ fn csv_error(error: csv::Error) -> CliError {
 /// Where the rows go.
 enum Sink {
     Plain(Box<dyn Write + Send>),
-    Csv(csv::Writer<Box<dyn Write + Send>>),
+    Csv(Box<csv::Writer<Box<dyn Write + Send>>>),
 }
 
 /// Writes records of one type in one format, as they come.
@@ -115,7 +115,7 @@ impl<R: Record> RecordWriter<R> {
 
     pub fn new(format: StreamFormat, out: Box<dyn Write + Send>, colour: bool) -> Self {
         let sink = match format {
-            StreamFormat::Csv => Sink::Csv(csv::Writer::from_writer(out)),
+            StreamFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
             _ => Sink::Plain(out),
         };
         Self {

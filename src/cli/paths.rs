@@ -104,7 +104,7 @@ pub fn run(args: &PathsArgs, globals: &Globals) -> Result<(), CliError> {
     if let Some(config) = &resolved {
         let server = match &config.target {
             Target::Sandbox => "the built-in sandbox".to_owned(),
-            other => other.to_string(),
+            remote @ Target::Remote { .. } => remote.to_string(),
         };
         eprintln!("p100-desk: profile {} ({server})", config.profile);
     }

@@ -154,7 +154,11 @@ async fn follow(
             Ok(record) => match details::checked(&id, record) {
                 Ok(record) => {
                     entry.last_error = None;
-                    if entry.last.as_ref().is_none_or(|last| changed(last, &record)) {
+                    if entry
+                        .last
+                        .as_ref()
+                        .is_none_or(|last| changed(last, &record))
+                    {
                         writer.write(&event(record.clone()))?;
                         writer.flush()?;
                     }
@@ -173,7 +177,11 @@ async fn follow(
     outcome?;
     let failed: Vec<&str> = watched
         .iter()
-        .filter(|(_, w)| w.last.as_ref().is_some_and(|r| r.outcome == Outcome::Failed))
+        .filter(|(_, w)| {
+            w.last
+                .as_ref()
+                .is_some_and(|r| r.outcome == Outcome::Failed)
+        })
         .map(|(id, _)| id.as_str())
         .collect();
     if failed.is_empty() {
