@@ -98,6 +98,12 @@ struct SandboxArgs {
     /// Move exchanges and orders along in milliseconds instead of seconds.
     #[arg(long)]
     fast: bool,
+    /// Add this many settled history rows (older than the seeded ones), e.g. for benchmarks.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    history_rows: usize,
+    /// Serve without the built-in rate limit (50 requests/s).
+    #[arg(long)]
+    no_rate_limit: bool,
 }
 
 impl Cli {
@@ -318,6 +324,12 @@ async fn run_sandbox_alone(args: &SandboxArgs, env: &EnvVars) -> Result<ExitCode
         api_key: args.key.clone(),
         port: args.port,
         pace: if args.fast { Pace::Fast } else { Pace::Human },
+        history_rows: args.history_rows,
+        rate_limit: if args.no_rate_limit {
+            None
+        } else {
+            SandboxOptions::default().rate_limit
+        },
         ..SandboxOptions::default()
     };
     let handle = sandbox::spawn(options)
