@@ -3,6 +3,7 @@
 
 pub mod balances;
 pub mod cmd;
+pub mod export;
 pub mod final_refresh;
 pub mod freshness;
 pub mod history;
@@ -133,6 +134,8 @@ pub struct App {
     retry: RetryState,
     /// How unknown outcomes are read back (tests shorten it).
     pub reconcile_policy: ReconcilePolicy,
+    /// Where `e` writes exports (set by the session; `None`: export unavailable).
+    pub export_paths: Option<export::ExportPaths>,
     /// Refreshes caused by rows going final, coalesced.
     final_refresh: FinalRefresh,
     pub should_quit: bool,
@@ -161,6 +164,7 @@ impl App {
             stale_retry: StaleRetry::default(),
             retry: RetryState::default(),
             reconcile_policy: ReconcilePolicy::default(),
+            export_paths: None,
             final_refresh: FinalRefresh::default(),
             should_quit: false,
         }
@@ -209,6 +213,10 @@ impl App {
             Msg::Reconciled { intent, result } => self.on_reconciled(&intent, result),
             Msg::Throttle { until } => {
                 self.throttled_until = until;
+                Vec::new()
+            }
+            Msg::Exported(result) => {
+                self.on_exported(result);
                 Vec::new()
             }
             Msg::JournalFailed { error } => {
@@ -498,6 +506,7 @@ impl App {
             Action::CopyAddress => return self.copy_address(),
             Action::NewExchange => return self.open_exchange_ticket(),
             Action::NewOrder => return self.open_order_ticket(),
+            Action::Export => return self.export_view(),
         }
         Vec::new()
     }

@@ -333,6 +333,20 @@ impl Executor {
                     tokio::time::sleep(after).await;
                     Msg::ReconcileDue { intent }
                 }
+                Cmd::Export {
+                    path,
+                    what,
+                    source,
+                    as_of,
+                } => {
+                    let written = tokio::task::spawn_blocking(move || {
+                        crate::cli::export::write(&path, &source, &what, as_of)
+                            .map(|rows| (path, rows))
+                            .map_err(|error| error.to_string())
+                    })
+                    .await;
+                    Msg::Exported(written.unwrap_or_else(|error| Err(error.to_string())))
+                }
                 Cmd::Reconcile { intent, query } => {
                     tasks::reconcile(client, intent, query, to_app).await;
                     return;

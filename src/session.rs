@@ -158,6 +158,10 @@ pub async fn start(
         &config.profile,
         &environment.label().to_ascii_lowercase(),
     );
+    app.export_paths = Some(crate::app::export::ExportPaths {
+        dir: config.data_dir.join("exports"),
+        journal: journal_path.clone(),
+    });
     let mut startup = Vec::new();
     // The embedded sandbox starts empty every run, so ids from an earlier run mean nothing to
     // it: its journal is kept as an audit trail but not resumed.

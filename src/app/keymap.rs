@@ -60,6 +60,8 @@ pub enum Action {
     CopyAddress,
     NewExchange,
     NewOrder,
+    /// Write the focused view to a CSV file in the data dir.
+    Export,
 }
 
 /// Where a binding applies.
@@ -249,6 +251,13 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Dismiss,
         scope: Scope::Pane(Pane::Live),
         help: "dismiss a final row",
+    },
+    Binding {
+        keys: &[ch('e')],
+        label: "e",
+        action: Action::Export,
+        scope: Scope::Global,
+        help: "export view to CSV",
     },
     Binding {
         keys: &[ch('?')],

@@ -72,7 +72,7 @@ fn eur_string(value: Decimal) -> String {
 }
 
 impl BalanceRecord {
-    fn of(row: &BalanceRow) -> Self {
+    pub fn of(row: &BalanceRow) -> Self {
         let currency = printable(row.currency.as_str());
         let (kind, status, iban, wallet) = match &row.kind {
             BalanceKind::Fiat { iban, status } => (

@@ -9,6 +9,7 @@ pub mod context;
 mod details;
 mod exchange;
 pub mod exit;
+pub mod export;
 mod history;
 mod journal;
 mod order;
