@@ -383,15 +383,27 @@ async fn a_lost_answer_is_reconciled_from_the_history_never_resent() {
     use p100_desk::sandbox::{Endpoint, Fault, FaultRule};
     let sandbox = sandbox(0).await;
     // P100 queues the exchange, then the connection drops before any answer byte.
-    sandbox
-        .faults()
-        .push(FaultRule::next(Some(Endpoint::Exchange), Fault::ApplyThenDrop, 1));
+    sandbox.faults().push(FaultRule::next(
+        Some(Endpoint::Exchange),
+        Fault::ApplyThenDrop,
+        1,
+    ));
     let home = Home::new();
     let run = run_async(home.against(
         &sandbox,
         &[
-            "exchange", "--from", "eur", "--to", "eth", "--amount", "100", "--min-rate", "0",
-            "--watch", "--format", "json",
+            "exchange",
+            "--from",
+            "eur",
+            "--to",
+            "eth",
+            "--amount",
+            "100",
+            "--min-rate",
+            "0",
+            "--watch",
+            "--format",
+            "json",
         ],
     ))
     .await;
@@ -404,10 +416,17 @@ async fn a_lost_answer_is_reconciled_from_the_history_never_resent() {
         "found under the id P100 gave it"
     );
     assert_eq!(sandbox.executions().exchanges, 1);
-    assert_eq!(requests(&sandbox, "POST", EXCHANGE_POST), 1, "never re-sent");
+    assert_eq!(
+        requests(&sandbox, "POST", EXCHANGE_POST),
+        1,
+        "never re-sent"
+    );
     let journal = journal_text(&home);
     for event in ["exchange_intent", "unknown", "reconciled", "final"] {
-        assert!(journal.contains(&format!("\"event\":\"{event}\"")), "{event}: {journal}");
+        assert!(
+            journal.contains(&format!("\"event\":\"{event}\"")),
+            "{event}: {journal}"
+        );
     }
     sandbox.shutdown().await;
 }
@@ -416,26 +435,39 @@ async fn a_lost_answer_is_reconciled_from_the_history_never_resent() {
 async fn an_outcome_still_unknown_at_the_timeout_exits_10_and_is_not_resent() {
     use p100_desk::sandbox::{Endpoint, Fault, FaultRule};
     let sandbox = sandbox(0).await;
-    sandbox
-        .faults()
-        .push(FaultRule::next(Some(Endpoint::Exchange), Fault::ApplyThenDrop, 1));
+    sandbox.faults().push(FaultRule::next(
+        Some(Endpoint::Exchange),
+        Fault::ApplyThenDrop,
+        1,
+    ));
     // The history cannot be read, so the attempt can be neither found nor ruled out.
-    sandbox
-        .faults()
-        .push(FaultRule::always(Some(Endpoint::Transactions), Fault::ServerError(503)));
+    sandbox.faults().push(FaultRule::always(
+        Some(Endpoint::Transactions),
+        Fault::ServerError(503),
+    ));
     let home = Home::new();
     let run = run_async(home.against(
         &sandbox,
         &[
-            "exchange", "--from", "eur", "--to", "eth", "--amount", "100", "--min-rate", "0",
-            "--timeout", "3s",
+            "exchange",
+            "--from",
+            "eur",
+            "--to",
+            "eth",
+            "--amount",
+            "100",
+            "--min-rate",
+            "0",
+            "--timeout",
+            "3s",
         ],
     ))
     .await;
     run.expect_code(10);
     assert!(run.stderr.contains("not re-sent"), "{}", run.stderr);
     assert_eq!(requests(&sandbox, "POST", EXCHANGE_POST), 1);
-    let summary = run_async(home.against(&sandbox, &["journal", "--summary", "--format", "json"])).await;
+    let summary =
+        run_async(home.against(&sandbox, &["journal", "--summary", "--format", "json"])).await;
     assert_eq!(summary.json()[0]["outcome"], "unknown");
     sandbox.shutdown().await;
 }
