@@ -5,6 +5,7 @@ pub mod answers;
 pub mod balances;
 pub mod cmd;
 pub mod command_line;
+pub mod export;
 pub mod final_refresh;
 pub mod freshness;
 pub mod history;
@@ -146,6 +147,8 @@ pub struct App {
     retry: RetryState,
     /// How unknown outcomes are read back (tests shorten it).
     pub reconcile_policy: ReconcilePolicy,
+    /// Where `e` writes exports (set by the session; `None`: export unavailable).
+    pub export_paths: Option<export::ExportPaths>,
     /// Refreshes caused by rows going final, coalesced.
     final_refresh: FinalRefresh,
     /// What the journal holds (claimed ids, finals) and whether it can be written.
@@ -180,6 +183,7 @@ impl App {
             stale_retry: StaleRetry::default(),
             retry: RetryState::default(),
             reconcile_policy: ReconcilePolicy::default(),
+            export_paths: None,
             final_refresh: FinalRefresh::default(),
             records: Records::default(),
             keyboard: Keyboard::default(),
@@ -246,6 +250,10 @@ impl App {
             Msg::JournalCheckDue => self.on_journal_check_due(),
             Msg::Throttle { until } => {
                 self.throttled_until = until;
+                Vec::new()
+            }
+            Msg::Exported(result) => {
+                self.on_exported(result);
                 Vec::new()
             }
         };

@@ -8,7 +8,6 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr};
 use futures::StreamExt as _;
 use p100_desk::config::{self, CliOverrides, EnvVars};
-use p100_desk::journal;
 use p100_desk::logging;
 use p100_desk::runtime::{self, RunOptions, StdoutEffects};
 use p100_desk::sandbox::{self, Pace, SandboxOptions};
@@ -30,33 +29,35 @@ const EXIT_CONFIG: u8 = 2;
 #[command(name = "p100-desk", version)]
 struct Cli {
     /// Config file (default: the platform config dir, see below).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     config: Option<PathBuf>,
     /// Profile to use, one of [profiles.<name>] in the config file, or "sandbox".
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", global = true)]
     profile: Option<String>,
     // `help` rather than a doc comment: the text is for the terminal, not Markdown.
     #[arg(
         long,
         value_name = "PATH",
+        global = true,
         help = "Where the journal and logs live (also: P100_DATA_DIR)"
     )]
     data_dir: Option<PathBuf>,
     /// Use the built-in sandbox, whatever the profile or environment says.
-    #[arg(long, conflicts_with_all = ["profile", "base_url"])]
+    #[arg(long, global = true, conflicts_with_all = ["profile", "base_url"])]
     sandbox: bool,
     #[arg(
         long,
         value_name = "URL",
+        global = true,
         help = "Talk to this server instead of the profile's (e.g. http://127.0.0.1:18080)"
     )]
     base_url: Option<String>,
     /// Show data only; refuse every money-moving action.
-    #[arg(long)]
+    #[arg(long, global = true)]
     read_only: bool,
     /// Hidden, for the terminal tests: run the embedded sandbox in fast pace (milliseconds per
     /// step) so a test of the real binary finishes an exchange in about a second.
-    #[arg(long, value_enum, default_value_t = SandboxPace::Human, hide = true)]
+    #[arg(long, value_enum, default_value_t = SandboxPace::Human, hide = true, global = true)]
     sandbox_pace: SandboxPace,
     #[command(subcommand)]
     command: Option<Command>,
@@ -82,15 +83,8 @@ impl From<SandboxPace> for Pace {
 enum Command {
     /// Run only the simulated P100 API server, for curl or other tools, until Ctrl-C.
     Sandbox(SandboxArgs),
-    /// Print the audit journal of money-moving actions (every profile, oldest first).
-    Journal(JournalArgs),
-}
-
-#[derive(Debug, Args)]
-struct JournalArgs {
-    /// CSV for a spreadsheet instead of a readable listing.
-    #[arg(long)]
-    csv: bool,
+    #[command(flatten)]
+    Headless(p100_desk::cli::HeadlessCommand),
 }
 
 #[derive(Debug, Args)]
@@ -104,9 +98,23 @@ struct SandboxArgs {
     /// Move exchanges and orders along in milliseconds instead of seconds.
     #[arg(long)]
     fast: bool,
+    /// Add this many settled history rows (older than the seeded ones), e.g. for benchmarks.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    history_rows: usize,
+    /// Serve without the built-in rate limit (50 requests/s).
+    #[arg(long)]
+    no_rate_limit: bool,
 }
 
 impl Cli {
+    fn globals(&self, env: &EnvVars) -> p100_desk::cli::Globals {
+        p100_desk::cli::Globals {
+            overrides: self.overrides(),
+            sandbox_pace: self.sandbox_pace.into(),
+            log_spec: env.get(config::LOG).map(str::to_owned),
+        }
+    }
+
     fn overrides(&self) -> CliOverrides {
         CliOverrides {
             config: self.config.clone(),
@@ -129,7 +137,10 @@ async fn main() -> Result<ExitCode> {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match cli.command {
         Some(Command::Sandbox(ref args)) => run_sandbox_alone(args, &env, core_dumps).await,
-        Some(Command::Journal(ref args)) => Ok(print_journal(&cli, args, &env)),
+        Some(Command::Headless(ref command)) => {
+            log_core_dumps(core_dumps);
+            Ok(p100_desk::cli::run(command, &cli.globals(&env)).await)
+        }
         None => run_app(&cli, &env, core_dumps).await,
     }
 }
@@ -331,6 +342,12 @@ async fn run_sandbox_alone(
         api_key: args.key.clone(),
         port: args.port,
         pace: if args.fast { Pace::Fast } else { Pace::Human },
+        history_rows: args.history_rows,
+        rate_limit: if args.no_rate_limit {
+            None
+        } else {
+            SandboxOptions::default().rate_limit
+        },
         ..SandboxOptions::default()
     };
     let handle = sandbox::spawn(options)
@@ -344,58 +361,6 @@ async fn run_sandbox_alone(
     wait_for_shutdown().await?;
     handle.shutdown().await;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `p100-desk journal [--csv]`: every journal file in the data dir, merged by time.
-fn print_journal(cli: &Cli, args: &JournalArgs, env: &EnvVars) -> ExitCode {
-    let data_dir = cli
-        .data_dir
-        .clone()
-        .or_else(|| env.get(config::DATA_DIR).map(PathBuf::from))
-        .or_else(config::platform_data_dir);
-    let Some(data_dir) = data_dir else {
-        eprintln!("p100-desk: no data dir: pass --data-dir");
-        return ExitCode::from(EXIT_CONFIG);
-    };
-    let folder = data_dir.join("journal");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-        .map(|entries| {
-            entries
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    let mut entries = Vec::new();
-    for file in &files {
-        match journal::read_entries(file) {
-            Ok((mut read, damaged)) => {
-                if !damaged.is_empty() {
-                    eprintln!(
-                        "p100-desk: {}: unreadable lines {damaged:?} skipped",
-                        show(file)
-                    );
-                }
-                entries.append(&mut read);
-            }
-            Err(error) => eprintln!("p100-desk: {}: {error}", show(file)),
-        }
-    }
-    entries.sort_by_key(|entry| entry.at);
-    if let Some(profile) = &cli.profile {
-        entries.retain(|entry| &entry.profile == profile);
-    }
-    if args.csv {
-        print!("{}", journal::to_csv(&entries));
-    } else if entries.is_empty() {
-        println!("No journal entries in {}", show(&folder));
-    } else {
-        for entry in &entries {
-            println!("{}", journal::describe(entry));
-        }
-    }
-    ExitCode::SUCCESS
 }
 
 /// Logs whether core dumps are off (read back from the process, not assumed).

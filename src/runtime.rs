@@ -4,10 +4,12 @@
 //! Generic over the backend and the input stream, so tests drive the real loop with
 //! `TestBackend` and scripted keys (gitui's headless test does the same).
 
+mod headless;
 mod journal_writer;
 mod tasks;
 mod throttle_watch;
 
+pub use headless::run_headless;
 pub use journal_writer::JournalWriter;
 pub use tasks::matches_attempt;
 
@@ -348,6 +350,20 @@ impl Executor {
                 Cmd::ScheduleReconcile { intent, after } => {
                     tokio::time::sleep(after).await;
                     Msg::ReconcileDue { intent }
+                }
+                Cmd::Export {
+                    path,
+                    what,
+                    source,
+                    as_of,
+                } => {
+                    let written = tokio::task::spawn_blocking(move || {
+                        crate::cli::export::write(&path, &source, &what, as_of)
+                            .map(|rows| (path, rows))
+                            .map_err(|error| error.to_string())
+                    })
+                    .await;
+                    Msg::Exported(written.unwrap_or_else(|error| Err(error.to_string())))
                 }
                 Cmd::Reconcile { intent, query } => {
                     tasks::reconcile(client, intent, query, to_app).await;

@@ -56,6 +56,7 @@ mod seed;
 #[cfg(test)]
 mod seed_gen;
 mod server;
+mod synthetic;
 mod timing;
 mod wire;
 
@@ -108,6 +109,8 @@ pub struct SandboxOptions {
     pub lock_ttl: Option<Duration>,
     /// The built-in rate limit; `None` disables it. Default: 50/s, burst 100.
     pub rate_limit: Option<RateLimit>,
+    /// Extra settled history rows, older than the seeded ones (scale tests, benchmarks).
+    pub history_rows: usize,
 }
 
 impl Default for SandboxOptions {
@@ -119,6 +122,7 @@ impl Default for SandboxOptions {
             seed: 100,
             lock_ttl: None,
             rate_limit: Some(RateLimit::default()),
+            history_rows: 0,
         }
     }
 }
@@ -134,6 +138,7 @@ impl fmt::Debug for SandboxOptions {
             .field("seed", &self.seed)
             .field("lock_ttl", &self.lock_ttl)
             .field("rate_limit", &self.rate_limit)
+            .field("history_rows", &self.history_rows)
             .finish()
     }
 }

@@ -61,7 +61,7 @@ pub fn journal_path(data_dir: &Path, profile: &str, environment: &str) -> PathBu
     data_dir.join("journal").join(format!("{safe}.jsonl"))
 }
 
-fn badge(target: &Target) -> EnvBadge {
+pub fn badge(target: &Target) -> EnvBadge {
     match target {
         Target::Sandbox => EnvBadge::Sandbox,
         Target::Remote { environment, .. } => match environment {
@@ -157,13 +157,22 @@ fn embedded_sandbox_options(pace: Pace) -> SandboxOptions {
     }
 }
 
-/// Starts the sandbox if needed (at `sandbox_pace`), builds the client, replays and opens the
-/// journal.
-pub async fn start(
+/// The poller's settings from `[polling]` (the dashboard's and `p100-desk watch`'s).
+pub fn poll_settings(config: &ResolvedConfig) -> PollSettings {
+    PollSettings {
+        first_check: config.polling.first_check,
+        max_interval: config.polling.max_interval,
+        max_requests_per_second: config.polling.max_requests_per_second.get(),
+        max_concurrent: POLL_CONCURRENCY,
+    }
+}
+
+/// The API client for `config`'s target, starting the embedded sandbox (at `sandbox_pace`)
+/// when that is the target. The dashboard and the headless commands connect the same way.
+pub async fn connect(
     config: &ResolvedConfig,
     sandbox_pace: Pace,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Session, SessionError> {
+) -> Result<(ApiClient, Option<SandboxHandle>), SessionError> {
     let (base_url, api_key, sandbox) = match &config.target {
         Target::Sandbox => {
             let handle = sandbox::spawn(embedded_sandbox_options(sandbox_pace))
@@ -187,6 +196,17 @@ pub async fn start(
     .map_err(|error| SessionError::Client(error.user_message()))?
     .with_max_response_bytes(config.max_response_bytes);
     client.set_max_throttle_pause(config.trading.max_throttle_pause);
+    Ok((client, sandbox))
+}
+
+/// Starts the sandbox if needed (at `sandbox_pace`), builds the client, replays and opens the
+/// journal.
+pub async fn start(
+    config: &ResolvedConfig,
+    sandbox_pace: Pace,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Session, SessionError> {
+    let (client, sandbox) = connect(config, sandbox_pace).await?;
 
     let environment = badge(&config.target);
     let session = SessionInfo {
@@ -215,16 +235,15 @@ pub async fn start(
         &config.profile,
         &environment.label().to_ascii_lowercase(),
     );
+    app.export_paths = Some(crate::app::export::ExportPaths {
+        dir: config.data_dir.join("exports"),
+        journal: journal_path.clone(),
+    });
     // The embedded sandbox starts empty every run, so ids from an earlier run mean nothing to
     // it: its journal is kept as an audit trail but not resumed.
     let resume = sandbox.is_none();
     let (startup, journal) = attach_journal(&mut app, &journal_path, resume);
-    let poll = PollSettings {
-        first_check: config.polling.first_check,
-        max_interval: config.polling.max_interval,
-        max_requests_per_second: config.polling.max_requests_per_second.get(),
-        max_concurrent: POLL_CONCURRENCY,
-    };
+    let poll = poll_settings(config);
     Ok(Session {
         app,
         startup,

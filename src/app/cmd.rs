@@ -94,6 +94,13 @@ pub enum Cmd {
         intent: String,
         query: ReconcileQuery,
     },
+    /// Write an export file (never over an existing one); answers `Msg::Exported`.
+    Export {
+        path: std::path::PathBuf,
+        what: String,
+        source: crate::cli::export::ExportSource,
+        as_of: DateTime<Utc>,
+    },
     /// Append a line to the journal (outcomes the app learns: reconciled, final); answers
     /// `Msg::JournalWritten` or `Msg::JournalFailed`.
     Journal(Entry),

@@ -219,6 +219,7 @@ impl App {
             Action::Dismiss => self.dismiss_selected_row(),
             Action::UndoDismiss => self.undo_dismiss(),
             Action::ToggleUtc => self.toggle_utc(),
+            Action::Export => return self.export_view(),
             Action::CopyAddress => return self.copy_address(),
             Action::NextCandidate => return self.next_candidate(),
             Action::MarkApplied => return self.mark_applied(),

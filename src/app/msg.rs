@@ -97,6 +97,8 @@ pub enum Msg {
     Throttle {
         until: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// The export `Cmd::Export` asked for: its file and row count, or why it failed.
+    Exported(Result<(std::path::PathBuf, usize), String>),
     /// A journal line could not be written (after the request: the outcome is still shown).
     /// The journal was repaired; trading stays off until a write succeeds.
     JournalFailed {

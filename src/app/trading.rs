@@ -447,7 +447,7 @@ impl App {
     }
 
     /// `y` on a locked ticket: checks, journals the intent (via the runtime) and sends ONCE.
-    pub(super) fn confirm(&mut self) -> Vec<Cmd> {
+    pub fn confirm(&mut self) -> Vec<Cmd> {
         match self.ticket.take() {
             Some(Ticket::Exchange(mut t)) => {
                 let cmds = self.confirm_of(&mut t);

@@ -53,6 +53,8 @@ pub enum Action {
     CommandRun,
     CommandComplete,
     CommandCancel,
+    /// Write the focused view (history as filtered, or the journal) to a CSV file.
+    Export,
     /// Local time / UTC, everywhere on screen.
     ToggleUtc,
     /// Bring back the last dismissed live row.
@@ -66,7 +68,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 45] = [
         Action::Quit,
         Action::QuitCancel,
         Action::FocusNext,
@@ -106,6 +108,7 @@ impl Action {
         Action::CommandRun,
         Action::CommandComplete,
         Action::CommandCancel,
+        Action::Export,
         Action::ToggleUtc,
         Action::UndoDismiss,
         Action::NextCandidate,
@@ -153,6 +156,7 @@ impl Action {
             Action::TicketChooseNext => "choose-next",
             Action::CommandRun => "run",
             Action::CommandComplete => "complete",
+            Action::Export => "export",
             Action::ToggleUtc => "toggle-utc",
             Action::UndoDismiss => "undo-dismiss",
             Action::NextCandidate => "next-candidate",

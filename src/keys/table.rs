@@ -300,6 +300,14 @@ const DEFAULTS: &[Row] = &[
     ),
     Row(
         Scope::Dashboard,
+        &[KeyPress::ch('e')],
+        Action::Export,
+        "export this view (CSV)",
+        None,
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
         &[KeyPress::ch('t')],
         Action::ToggleUtc,
         "local time / UTC",

@@ -239,6 +239,12 @@ impl Ledger {
         self.history.insert(position, row);
     }
 
+    /// Adds many rows at once (kept oldest first), e.g. synthetic history for scale tests.
+    pub fn extend_history(&mut self, rows: Vec<HistoryRow>) {
+        self.history.extend(rows);
+        self.history.sort_by_key(|row| row.created_at);
+    }
+
     /// Sets the status of the row with `id`; `false` if there is none.
     pub fn set_row_status(&mut self, id: &str, status: TxStatus) -> bool {
         match self.history.iter_mut().rev().find(|row| row.id == id) {
@@ -253,6 +259,11 @@ impl Ledger {
     #[cfg(test)]
     pub fn row(&self, id: &str) -> Option<&HistoryRow> {
         self.history.iter().rev().find(|row| row.id == id)
+    }
+
+    /// When the oldest history row happened.
+    pub fn oldest_row_at(&self) -> Option<DateTime<Utc>> {
+        self.history.first().map(|row| row.created_at)
     }
 
     pub fn history_len(&self) -> usize {

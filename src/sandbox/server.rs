@@ -25,6 +25,7 @@ use super::rate_limit::{RateLimit, TokenBucket};
 use super::request_log::RequestLog;
 use super::routes;
 use super::seed::{SEED_JSON, load};
+use super::synthetic;
 use super::timing::{Clock, Timing};
 
 /// How many served balances bodies are remembered (a demo running for days stays bounded).
@@ -103,7 +104,11 @@ pub async fn start(options: &SandboxOptions) -> io::Result<Running> {
     let address = listener.local_addr()?;
     let origin = Instant::now();
     let origin_wall = Utc::now();
-    let ledger = load(SEED_JSON, origin_wall).map_err(io::Error::other)?;
+    let mut ledger = load(SEED_JSON, origin_wall).map_err(io::Error::other)?;
+    if options.history_rows > 0 {
+        let oldest = ledger.oldest_row_at().unwrap_or(origin_wall);
+        ledger.extend_history(synthetic::rows(options.history_rows, oldest));
+    }
     let world = World::new(
         ledger,
         Timing::for_pace(options.pace, options.lock_ttl),
