@@ -292,7 +292,7 @@ impl App {
     /// A warning from before the dashboard ran (config, start-up): into the message log and
     /// the status bar.
     pub fn startup_warning(&mut self, text: impl Into<String>) {
-        self.note(Level::Warning, text);
+        self.note(Level::Warning, format!("Start-up warning: {}", text.into()));
     }
 
     /// Records what a failed background read says about the connection.

@@ -109,8 +109,10 @@ fn app_in(mode: Mode) -> App {
                     },
                     at(0),
                 );
+                // The terms were drawn; a confirm counts half a second later.
+                app.frame_drawn(at(0), true);
                 if stage == StageKind::Submitting {
-                    key(app, 'y');
+                    app.update(Msg::Key(KeyPress::ch('y')), at(1));
                 }
             }
         }

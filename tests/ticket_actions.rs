@@ -132,8 +132,10 @@ fn e_goes_back_to_editing_with_the_fields_kept() {
         matches!(cmds.as_slice(), [Cmd::ScheduleQuote { .. }]),
         "a fresh quote: {cmds:?}"
     );
-    // The old lock is gone: `y` does nothing, Enter locks again.
+    // The old lock is gone: `y` sends nothing (in the form it is only a typed character, shown
+    // as an error under the amount), and Enter locks again once it is deleted.
     assert_eq!(submits(&key(&mut app, 'y', at_ms(2_000))), 0);
+    press(&mut app, KeyCode::Backspace, at_ms(2_000));
     let cmds = press(&mut app, KeyCode::Enter, at_ms(2_000));
     assert!(matches!(cmds.as_slice(), [Cmd::LockExchange { amount, .. }] if *amount == dec("100")));
 }

@@ -475,6 +475,8 @@ fn an_order_below_the_networks_minimum_deposit_is_warned_before_it_is_confirmed(
         },
         now,
     );
+    // The terms have been on screen for a second: the confirm key is offered.
+    app.frame_drawn(now - chrono::Duration::seconds(1), true);
     at_every_size("order_below_min_deposit", &app);
     for (width, height) in SIZES {
         let text = format!("{}", screen(&app, width, height).backend());
