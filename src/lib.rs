@@ -10,6 +10,7 @@ pub mod journal;
 pub mod logging;
 pub mod money;
 pub mod poller;
+pub mod relay;
 pub mod runtime;
 pub mod sandbox;
 pub mod session;

@@ -84,6 +84,8 @@ enum Command {
     Sandbox(SandboxArgs),
     /// Print the audit journal of money-moving actions (every profile, oldest first).
     Journal(JournalArgs),
+    /// The team relay on PostgreSQL: serve, operators, the team journal.
+    Relay(p100_desk::relay::cli::RelayArgs),
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +93,12 @@ struct JournalArgs {
     /// CSV for a spreadsheet instead of a readable listing.
     #[arg(long)]
     csv: bool,
+    /// The team journal from a relay's database instead (same as `relay journal`).
+    #[arg(long, requires = "database_url", conflicts_with = "csv")]
+    team: bool,
+    /// The relay's PostgreSQL, for --team (also: P100_RELAY_DATABASE_URL).
+    #[arg(long, env = p100_desk::relay::cli::DATABASE_URL, value_name = "URL")]
+    database_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -127,7 +135,14 @@ async fn main() -> Result<ExitCode> {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match cli.command {
         Some(Command::Sandbox(ref args)) => run_sandbox_alone(args, &env).await,
+        Some(Command::Journal(ref args)) if args.team => {
+            let url = args.database_url.clone().unwrap_or_default();
+            Ok(p100_desk::relay::cli::print_team_journal(&url).await)
+        }
         Some(Command::Journal(ref args)) => Ok(print_journal(&cli, args, &env)),
+        Some(Command::Relay(ref args)) => {
+            Ok(p100_desk::relay::cli::run(args, &cli.overrides(), &env).await)
+        }
         None => run_app(&cli, &env).await,
     }
 }

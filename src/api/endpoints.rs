@@ -56,6 +56,59 @@ impl ApiClient {
         self.post(&self.paths().exchange, request).await
     }
 
+    /// [`ApiClient::execute_exchange`] carrying `Idempotency-Key: <intent id>`, so a team
+    /// relay sends it upstream once whichever desk or replica it reaches.
+    pub async fn execute_exchange_keyed(
+        &self,
+        request: &ExchangeRequest,
+        intent_id: &str,
+    ) -> Result<ExchangeAccepted, ApiError> {
+        self.post_keyed(&self.paths().exchange, request, intent_id)
+            .await
+    }
+
+    /// [`ApiClient::create_order`] carrying `Idempotency-Key: <intent id>`.
+    pub async fn create_order_keyed(
+        &self,
+        lock_id: &str,
+        intent_id: &str,
+    ) -> Result<OrderCreated, ApiError> {
+        let request = OrderCreateRequest {
+            lock_id: lock_id.to_owned(),
+        };
+        self.post_keyed(&self.paths().order_create, &request, intent_id)
+            .await
+    }
+
+    /// A money POST with its idempotency key: sent once, failures classified like `post`.
+    async fn post_keyed<B: serde::Serialize + ?Sized, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        intent_id: &str,
+    ) -> Result<T, ApiError> {
+        let json = serde_json::to_vec(body).map_err(|error| ApiError::Request {
+            message: format!("the body could not be encoded: {error}"),
+        })?;
+        match self
+            .transport
+            .send_keyed(
+                reqwest::Method::POST,
+                path,
+                &[],
+                Some(json),
+                Some(intent_id),
+            )
+            .await
+        {
+            Ok(answer) => answer.into_value().map_err(super::unknown_if_maybe_applied),
+            Err(super::http::SendFailure::NotSent(error)) => Err(error),
+            Err(super::http::SendFailure::MaybeReceived(error)) => {
+                Err(super::unknown_if_maybe_applied(error))
+            }
+        }
+    }
+
     /// `GET` the state of an exchange.
     pub async fn exchange_details(&self, exchange_id: &str) -> Result<ExchangeDetails, ApiError> {
         let path = ApiPaths::with_id(&self.paths().exchange_details, exchange_id);

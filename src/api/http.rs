@@ -102,12 +102,28 @@ impl Transport {
         query: &[(&str, String)],
         json_body: Option<Vec<u8>>,
     ) -> Result<Answer, SendFailure> {
+        self.send_keyed(method, path, query, json_body, None).await
+    }
+
+    /// `send` with an `Idempotency-Key` header (the journal intent id of a money POST): a team
+    /// relay sends each key upstream once; P100 itself ignores the header.
+    pub(crate) async fn send_keyed(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        json_body: Option<Vec<u8>>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Answer, SendFailure> {
         let url = self.url(path, query).map_err(SendFailure::NotSent)?;
         self.gate.wait_open().await;
 
         let mut request = self.http.request(method.clone(), url);
         if let Some(key) = &self.api_key {
             request = request.header("x-api-key", key.clone());
+        }
+        if let Some(key) = idempotency_key.and_then(|key| HeaderValue::from_str(key).ok()) {
+            request = request.header("idempotency-key", key);
         }
         if let Some(body) = json_body {
             request = request

@@ -82,7 +82,7 @@ pub async fn submit_exchange(
 ) {
     let key = intent.intent.clone();
     // An async fn's future sends nothing until awaited: after the intent is on disk.
-    let post = client.execute_exchange(&request);
+    let post = client.execute_exchange_keyed(&request, &key);
     let result = submit_once(journal, intent, post, |a| a.exchange_id.clone(), &to_app).await;
     let _ = to_app.send(Msg::ExchangeSubmitted {
         intent: key,
@@ -99,7 +99,7 @@ pub async fn submit_order(
     to_app: ToApp,
 ) {
     let key = intent.intent.clone();
-    let post = client.create_order(&lock_id);
+    let post = client.create_order_keyed(&lock_id, &key);
     let result = submit_once(journal, intent, post, |c| c.order_id.clone(), &to_app).await;
     let _ = to_app.send(Msg::OrderSubmitted {
         intent: key,
