@@ -6,7 +6,6 @@ mod relay_support;
 
 use std::time::Duration;
 
-use futures::StreamExt as _;
 use p100_desk::relay::{self, RelaySettings, Role};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -238,17 +237,17 @@ async fn desks_see_each_others_pending_rows_within_two_seconds() {
         .await
         .expect("event stream");
     assert_eq!(events.status().as_u16(), 200);
-    let mut stream = events.bytes_stream();
+    let mut stream = events;
     let started = tokio::time::Instant::now();
     let (status, accepted) = alice.exchange("0.3", "alice-intent-1").await;
     assert_eq!(status, 201, "{accepted}");
     let mut seen = String::new();
     while !seen.contains("event: outcome") {
-        let chunk = tokio::time::timeout_at(started + Duration::from_secs(2), stream.next())
+        let chunk = tokio::time::timeout_at(started + Duration::from_secs(2), stream.chunk())
             .await
             .expect("bob hears of alice's exchange within 2 s")
             .expect("stream open")
-            .expect("chunk");
+            .expect("a chunk");
         seen.push_str(&String::from_utf8_lossy(&chunk));
     }
     assert!(seen.contains("\"operator\":\"alice\""), "{seen}");

@@ -71,8 +71,6 @@ pub struct ServeArgs {
 pub struct OperatorArgs {
     #[command(subcommand)]
     pub command: OperatorCommand,
-    #[command(flatten)]
-    pub database: DatabaseArg,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -82,11 +80,17 @@ pub enum OperatorCommand {
         name: String,
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        #[command(flatten)]
+        database: DatabaseArg,
     },
     /// List operators (names, roles, when added or revoked; never tokens).
-    List,
+    List(DatabaseArg),
     /// Revoke an operator's token at once.
-    Revoke { name: String },
+    Revoke {
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -110,11 +114,14 @@ pub async fn run(args: &RelayArgs, overrides: &CliOverrides, env: &EnvVars) -> E
 }
 
 async fn run_operator(args: OperatorArgs) -> Result<(), String> {
-    let pool = super::open_store(&args.database.database_url)
+    let (OperatorCommand::Add { database, .. }
+    | OperatorCommand::List(database)
+    | OperatorCommand::Revoke { database, .. }) = &args.command;
+    let pool = super::open_store(&database.database_url)
         .await
         .map_err(|error| error.to_string())?;
     match args.command {
-        OperatorCommand::Add { name, role } => {
+        OperatorCommand::Add { name, role, .. } => {
             let token = super::add_operator(&pool, &name, role)
                 .await
                 .map_err(|error| error.to_string())?;
@@ -122,7 +129,7 @@ async fn run_operator(args: OperatorArgs) -> Result<(), String> {
             println!("{token}");
             eprintln!("operator {name} ({role}) added; the token above is shown only now");
         }
-        OperatorCommand::List => {
+        OperatorCommand::List(_) => {
             let rows = super::operators::list(&pool)
                 .await
                 .map_err(|error| error.to_string())?;
@@ -139,7 +146,7 @@ async fn run_operator(args: OperatorArgs) -> Result<(), String> {
                 );
             }
         }
-        OperatorCommand::Revoke { name } => {
+        OperatorCommand::Revoke { name, .. } => {
             if !super::revoke_operator(&pool, &name)
                 .await
                 .map_err(|error| error.to_string())?
