@@ -37,6 +37,7 @@ async fn ten_desks_of_a_hundred_rows_cost_p100_one_budget() {
         desks.push(Desk::new(&relay, &token));
     }
     // 1,000 pending exchanges, each placed by its desk through the relay.
+    let placing_started = tokio::time::Instant::now();
     let mut placed: Vec<(usize, Vec<String>)> = futures::stream::iter(desks.iter().enumerate())
         .map(|(index, desk)| async move {
             let mut ids = Vec::new();
@@ -54,6 +55,7 @@ async fn ten_desks_of_a_hundred_rows_cost_p100_one_budget() {
     let placed: Vec<Vec<String>> = placed.into_iter().map(|(_, ids)| ids).collect();
     assert_eq!(sandbox.executions().exchanges, 1_000);
 
+    let placing = placing_started.elapsed();
     sandbox.clear_request_log();
     let window = Duration::from_secs(3);
     let started = tokio::time::Instant::now();
@@ -72,6 +74,7 @@ async fn ten_desks_of_a_hundred_rows_cost_p100_one_budget() {
         }))
         .await;
     let elapsed = started.elapsed();
+    eprintln!("placed 1,000 rows in {placing:?}");
     let desk_requests: u32 = asked.iter().sum();
     let upstream = sandbox
         .request_log()
@@ -81,6 +84,9 @@ async fn ten_desks_of_a_hundred_rows_cost_p100_one_budget() {
     let allowed = f64::from(BUDGET) * (elapsed.as_secs_f64() + 1.0);
     #[allow(clippy::cast_precision_loss)]
     let upstream_f = upstream as f64;
+    eprintln!(
+        "desks asked {desk_requests} times in {elapsed:?}; P100 saw {upstream} details requests"
+    );
     assert!(
         upstream_f <= allowed,
         "P100 saw {upstream} details requests in {elapsed:?}; the budget allows {allowed}"

@@ -90,6 +90,42 @@ pub async fn check(
             "the locked rate is outside the approved deviation; lock again or propose anew",
         ));
     }
+    Err(propose(relay, &mut db, operator, kind, terms, value, limit).await)
+}
+
+/// Creates (or finds the same pending) proposal for these terms; returns the R409 refusal.
+async fn propose(
+    relay: &Relay,
+    db: &mut deadpool_postgres::Object,
+    operator: &Operator,
+    kind: Kind,
+    terms: &Value,
+    value: Option<Decimal>,
+    limit: Decimal,
+) -> RelayError {
+    match create_proposal(relay, db, operator, kind, terms, value).await {
+        Ok((id, value_text)) => RelayError::refused(
+            StatusCode::CONFLICT,
+            "R409",
+            "approval-required",
+            format!(
+                "above the team's approval limit ({value_text} EUR > {limit} EUR): proposal \
+                 #{id} waits for an approver; lock and confirm again once it is approved"
+            ),
+        ),
+        Err(error) => error,
+    }
+}
+
+async fn create_proposal(
+    relay: &Relay,
+    db: &mut deadpool_postgres::Object,
+    operator: &Operator,
+    kind: Kind,
+    terms: &Value,
+    value: Option<Decimal>,
+) -> Result<(i64, String), RelayError> {
+    let rate = decimal_of(terms.get("rate"));
     let proposed: Value = pinned_fields(kind)
         .iter()
         .map(|field| {
@@ -151,15 +187,7 @@ pub async fn check(
         id
     };
     tx.commit().await?;
-    Err(RelayError::refused(
-        StatusCode::CONFLICT,
-        "R409",
-        "approval-required",
-        format!(
-            "above the team's approval limit ({value_text} EUR > {limit} EUR): proposal #{id} \
-             waits for an approver; lock and confirm again once it is approved"
-        ),
-    ))
+    Ok((id, value_text))
 }
 
 /// `GET /relay/v1/proposals`: the newest 200, any operator.

@@ -106,8 +106,7 @@ pub async fn stream(
     let hello = futures::stream::once(async { Ok(Event::default().event("hello").data("{}")) });
     let events = tokio_stream_from(receiver).map(|payload| {
         let kind = serde_json::from_str::<TeamEvent>(&payload)
-            .map(|event| event.kind)
-            .unwrap_or_else(|_| "event".to_owned());
+            .map_or_else(|_| "event".to_owned(), |event| event.kind);
         Ok(Event::default().event(kind).data(payload))
     });
     Ok(
@@ -120,15 +119,13 @@ pub async fn stream(
 /// desk knows to re-read the team's rows.
 fn tokio_stream_from(receiver: broadcast::Receiver<String>) -> impl Stream<Item = String> {
     futures::stream::unfold(receiver, |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(payload) => return Some((payload, receiver)),
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let lagged = TeamEvent::new("lagged", "", "", None);
-                    return Some((serde_json::to_string(&lagged).unwrap_or_default(), receiver));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
+        match receiver.recv().await {
+            Ok(payload) => Some((payload, receiver)),
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                let lagged = TeamEvent::new("lagged", "", "", None);
+                Some((serde_json::to_string(&lagged).unwrap_or_default(), receiver))
             }
+            Err(broadcast::error::RecvError::Closed) => None,
         }
     })
 }

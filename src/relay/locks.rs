@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn decimals_from_strings_and_numbers() {
-        let value = json!({"a": "10.50", "b": 412.607142, "c": true});
+        let value = json!({"a": "10.50", "b": 412.607_142, "c": true});
         assert_eq!(decimal_of(value.get("a")), Some(Decimal::new(105, 1)));
         assert_eq!(
             decimal_of(value.get("b")),
