@@ -516,3 +516,45 @@ async fn the_p100_key_reaches_no_desk_and_no_table() {
     relay.shutdown().await;
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_client_sends_its_intent_id_as_the_key() {
+    use p100_desk::api::models::{Currency, ExchangeRequest};
+    use p100_desk::api::{ApiClient, ApiSettings};
+    let Some(db) = fresh_database().await else {
+        return;
+    };
+    let sandbox = start_sandbox().await;
+    let relay = start_relay(&db, &sandbox, test_settings()).await;
+    let token = operator(&relay, "alice", Role::Trader).await;
+    let client = ApiClient::new(ApiSettings::new(
+        relay.base_url(),
+        secrecy::SecretString::from(token),
+    ))
+    .expect("client");
+    let (eth, eur) = (Currency::new("eth"), Currency::new("eur"));
+    let amount = Decimal::new(5, 2);
+    let lock = client
+        .exchange_lock(&eth, &eur, amount)
+        .await
+        .expect("lock via the relay");
+    let request = ExchangeRequest {
+        amount,
+        currency_from: eth,
+        currency_to: eur,
+        lock_id: lock.lock_id.clone(),
+    };
+    let first = client
+        .execute_exchange_keyed(&request, "journal-intent-42")
+        .await
+        .expect("sent");
+    // The same intent again (a second desk, a replayed script) is answered from the store.
+    let again = client
+        .execute_exchange_keyed(&request, "journal-intent-42")
+        .await
+        .expect("stored answer");
+    assert_eq!(first.exchange_id, again.exchange_id);
+    assert_eq!(sandbox.executions().exchanges, 1);
+    relay.shutdown().await;
+    sandbox.shutdown().await;
+}
