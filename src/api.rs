@@ -180,7 +180,7 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> Result<T, ApiError> {
-        self.post_once(path, body, unknown_if_maybe_applied, None)
+        self.post_once(path, body, unknown_if_maybe_applied, None, None)
             .await
     }
 
@@ -193,8 +193,28 @@ impl ApiClient {
         body: &B,
         deadline: Instant,
     ) -> Result<T, ApiError> {
-        self.post_once(path, body, unknown_if_maybe_applied, Some(deadline))
+        self.post_once(path, body, unknown_if_maybe_applied, Some(deadline), None)
             .await
+    }
+
+    /// A money POST (see [`ApiClient::post_before`]) carrying `Idempotency-Key: <intent id>`,
+    /// so a team relay sends it upstream once whichever desk or replica it reaches (P100
+    /// itself ignores the header). `deadline` as in `post_before`, when there is one.
+    pub async fn post_keyed<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        intent_id: &str,
+        deadline: Option<Instant>,
+    ) -> Result<T, ApiError> {
+        self.post_once(
+            path,
+            body,
+            unknown_if_maybe_applied,
+            deadline,
+            Some(intent_id),
+        )
+        .await
     }
 
     /// Sets the longest pause a server's `Retry-After` may impose on this client and its clones
@@ -211,7 +231,7 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> Result<T, ApiError> {
-        self.post_once(path, body, std::convert::identity, None)
+        self.post_once(path, body, std::convert::identity, None, None)
             .await
     }
 
@@ -222,19 +242,21 @@ impl ApiClient {
         body: &B,
         after_sending: fn(ApiError) -> ApiError,
         deadline: Option<Instant>,
+        idempotency_key: Option<&str>,
     ) -> Result<T, ApiError> {
         let json = serde_json::to_vec(body).map_err(|error| ApiError::Request {
             message: format!("the body could not be encoded: {error}"),
         })?;
         match self
             .transport
-            .send(
+            .send_keyed(
                 Method::POST,
                 path,
                 &[],
                 Some(json),
                 self.max_response_bytes,
                 deadline,
+                idempotency_key,
             )
             .await
         {

@@ -17,6 +17,7 @@ pub mod money;
 pub mod number_format;
 pub mod poller;
 pub mod printable;
+pub mod relay;
 pub mod runtime;
 pub mod sandbox;
 pub mod session;

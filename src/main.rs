@@ -85,6 +85,8 @@ enum Command {
     Sandbox(SandboxArgs),
     #[command(flatten)]
     Headless(p100_desk::cli::HeadlessCommand),
+    /// The team relay on PostgreSQL: serve, operators, the team journal.
+    Relay(p100_desk::relay::cli::RelayArgs),
 }
 
 #[derive(Debug, Args)]
@@ -140,6 +142,10 @@ async fn main() -> Result<ExitCode> {
         Some(Command::Headless(ref command)) => {
             log_core_dumps(core_dumps);
             Ok(p100_desk::cli::run(command, &cli.globals(&env)).await)
+        }
+        Some(Command::Relay(ref args)) => {
+            log_core_dumps(core_dumps);
+            Ok(p100_desk::relay::cli::run(args, &cli.overrides(), &env).await)
         }
         None => run_app(&cli, &env, core_dumps).await,
     }

@@ -69,6 +69,47 @@ impl ApiClient {
             .await
     }
 
+    /// [`ApiClient::execute_exchange`] carrying `Idempotency-Key: <intent id>` (see
+    /// [`ApiClient::post_keyed`]), before `deadline` when there is one.
+    pub async fn execute_exchange_keyed(
+        &self,
+        request: &ExchangeRequest,
+        intent_id: &str,
+    ) -> Result<ExchangeAccepted, ApiError> {
+        self.post_keyed(&self.paths().exchange, request, intent_id, None)
+            .await
+    }
+
+    /// What the desk sends: the intent's id as the idempotency key, before the lock's deadline.
+    pub async fn execute_exchange_keyed_before(
+        &self,
+        request: &ExchangeRequest,
+        intent_id: &str,
+        deadline: Instant,
+    ) -> Result<ExchangeAccepted, ApiError> {
+        self.post_keyed(&self.paths().exchange, request, intent_id, Some(deadline))
+            .await
+    }
+
+    /// [`ApiClient::create_order`] carrying `Idempotency-Key: <intent id>`, before `deadline`.
+    pub async fn create_order_keyed_before(
+        &self,
+        lock_id: &str,
+        intent_id: &str,
+        deadline: Instant,
+    ) -> Result<OrderCreated, ApiError> {
+        let request = OrderCreateRequest {
+            lock_id: lock_id.to_owned(),
+        };
+        self.post_keyed(
+            &self.paths().order_create,
+            &request,
+            intent_id,
+            Some(deadline),
+        )
+        .await
+    }
+
     /// `GET` the state of an exchange.
     /// An id that is not usable in a path (see [`RemoteId::parse`]) is refused before anything
     /// is sent, as a `Request` error.

@@ -116,6 +116,24 @@ impl Transport {
         body_limit: usize,
         deadline: Option<Instant>,
     ) -> Result<Answer, SendFailure> {
+        self.send_keyed(method, path, query, json_body, body_limit, deadline, None)
+            .await
+    }
+
+    /// `send` with an `Idempotency-Key` header (the journal intent id of a money POST): a team
+    /// relay sends each key upstream once; P100 itself ignores the header.
+    // One request's parts, each used once; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn send_keyed(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        json_body: Option<Vec<u8>>,
+        body_limit: usize,
+        deadline: Option<Instant>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Answer, SendFailure> {
         let url = self.url(path, query).map_err(SendFailure::NotSent)?;
         match deadline {
             None => self.gate.wait_open().await,
@@ -139,6 +157,9 @@ impl Transport {
         let mut request = self.http.request(method.clone(), url);
         if let Some(key) = &self.api_key {
             request = request.header("x-api-key", key.clone());
+        }
+        if let Some(key) = idempotency_key.and_then(|key| HeaderValue::from_str(key).ok()) {
+            request = request.header("idempotency-key", key);
         }
         if let Some(body) = json_body {
             request = request

@@ -31,6 +31,12 @@ pub struct JournalArgs {
     /// The old spelling of `--format csv`.
     #[arg(long, hide = true)]
     pub csv: bool,
+    /// The team journal from a relay's database instead (same as `relay journal`).
+    #[arg(long, requires = "database_url")]
+    pub team: bool,
+    /// The relay's PostgreSQL, for --team (also: P100_RELAY_DATABASE_URL).
+    #[arg(long, env = crate::relay::cli::DATABASE_URL, value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 /// One intent, folded from its journal lines. JSON field names are stable (README).

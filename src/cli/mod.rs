@@ -64,6 +64,10 @@ pub async fn run(command: &HeadlessCommand, globals: &Globals) -> ExitCode {
         HeadlessCommand::Watch(args) => watch::run(args, globals).await,
         HeadlessCommand::Exchange(args) => exchange::run(args, globals).await,
         HeadlessCommand::Order(args) => order::run(args, globals).await,
+        HeadlessCommand::Journal(args) if args.team => {
+            let url = args.database_url.clone().unwrap_or_default();
+            return crate::relay::cli::print_team_journal(&url).await;
+        }
         HeadlessCommand::Journal(args) => journal::run(args, globals),
         HeadlessCommand::Paths(args) => paths::run(args, globals),
         HeadlessCommand::Config { command } => config_check::run(command, globals),

@@ -122,7 +122,7 @@ pub async fn submit(
     // An async fn's future sends nothing until awaited: after the intent is on disk.
     let msg = match post {
         MoneyPost::Exchange(request) => {
-            let post = client.execute_exchange_before(&request, deadline);
+            let post = client.execute_exchange_keyed_before(&request, &key, deadline);
             let result =
                 submit_once(journal, intent, post, |a| a.exchange_id.clone(), &to_app).await;
             Msg::ExchangeSubmitted {
@@ -131,7 +131,7 @@ pub async fn submit(
             }
         }
         MoneyPost::Order { lock_id } => {
-            let post = client.create_order_before(&lock_id, deadline);
+            let post = client.create_order_keyed_before(&lock_id, &key, deadline);
             let result = submit_once(journal, intent, post, |c| c.order_id.clone(), &to_app).await;
             Msg::OrderSubmitted {
                 intent: key,
