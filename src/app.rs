@@ -170,7 +170,11 @@ impl App {
         let mut cmds = match msg {
             Msg::Key(key) => self.on_key(&key),
             Msg::Paste(text) => self.on_paste(&text),
-            Msg::Resize | Msg::Tick => Vec::new(),
+            Msg::Resize => Vec::new(),
+            Msg::Tick => {
+                self.history.continue_search();
+                Vec::new()
+            }
             Msg::RefreshDue => self.refresh(),
             Msg::RetryRefreshDue { seq } => {
                 if self.retry.due(seq) {
@@ -529,7 +533,7 @@ impl App {
             Pane::History => self
                 .history
                 .selected()
-                .map(|row| Overlay::TransactionDetail(row.id.clone())),
+                .map(|row| Overlay::TransactionDetail(row.id().to_string())),
             Pane::Live => self
                 .live
                 .selected()
@@ -557,6 +561,10 @@ impl App {
         // A lock countdown is on screen: tick 4 times a second, only while it is visible.
         let countdown =
             self.overlay.is_none() && self.ticket.as_ref().and_then(Ticket::lock_expiry).is_some();
+        // A history search still running: the next slice on the next loop turn.
+        if self.history.searching() {
+            return Some(std::time::Duration::from_millis(1));
+        }
         countdown.then(|| std::time::Duration::from_millis(250))
     }
 }

@@ -7,6 +7,7 @@
 mod env_vars;
 mod error;
 mod file;
+pub mod history_section;
 mod secret_file;
 mod target;
 mod timing;
@@ -42,6 +43,8 @@ pub struct ResolvedConfig {
     pub target: Target,
     pub timeouts: Timeouts,
     pub polling: Polling,
+    /// `[history]`: rows kept loaded.
+    pub history: history_section::HistorySection,
     pub paths: ApiPaths,
     /// Hide and refuse every money-moving action.
     pub read_only: bool,
@@ -138,6 +141,7 @@ pub fn resolve(
         target,
         timeouts: parsed.timeouts.resolve(),
         polling: parsed.polling.resolve()?,
+        history: parsed.history,
         paths: parsed.api.paths,
         read_only: profile.read_only || cli.read_only,
         max_exchange_eur: profile.max_exchange_eur,

@@ -126,6 +126,7 @@ pub async fn start(
         max_exchange_eur: config.max_exchange_eur,
     };
     let mut app = App::new(session, now);
+    app.history.max_loaded_rows = config.history.max_loaded_rows;
     // P100 may still apply a POST whose answer we gave up on: "not in the history" proves
     // nothing until well past the time a request can take.
     app.reconcile_policy = app

@@ -24,6 +24,7 @@ pub(crate) struct ConfigFile {
     pub profiles: BTreeMap<String, ProfileSection>,
     pub timeouts: TimeoutsSection,
     pub polling: PollingSection,
+    pub history: super::history_section::HistorySection,
     pub api: ApiSection,
 }
 

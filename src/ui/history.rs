@@ -9,7 +9,8 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use super::theme::Theme;
 use super::{RenderOptions, cells, format, pane};
-use crate::api::models::{Transaction, TransactionStatus};
+use crate::api::models::TransactionStatus;
+use crate::app::history::rows::RowView;
 use crate::app::keymap::Pane;
 use crate::app::{App, short_id};
 
@@ -26,8 +27,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let focused = app.focus == Pane::History;
 
     let mut extra = Vec::new();
-    if !history.rows.is_empty() {
+    if !history.is_empty() {
         extra.push(Span::styled(count_text(app), theme.muted));
+    }
+    if history.searching() {
+        extra.push(Span::styled(" searching… ", theme.pending));
     }
     if history.loading_page.is_some_and(|page| page > 1) {
         extra.push(Span::styled(" loading more… ", theme.pending));
@@ -41,7 +45,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let empty_text = if history.filter.is_empty() {
+    let empty_text = if history.searching() {
+        "Searching…".to_string()
+    } else if history.filter.is_empty() {
         "No transactions yet.".to_string()
     } else {
         format!(
@@ -64,7 +70,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
 /// "150/1,234", or with a filter "12 match · 150/1,234".
 fn count_text(app: &App) -> String {
     let history = &app.history;
-    let loaded = format::count(history.rows.len() as u64);
+    let loaded = format::count(history.len() as u64);
     let mut text = match history.total {
         Some(total) => format!("{loaded}/{}", format::count(total)),
         None => loaded,
@@ -154,12 +160,12 @@ fn table(frame: &mut Frame, inner: Rect, app: &App, focused: bool, options: &Ren
     let end = offset.saturating_add(rows_height).min(len);
 
     // Only the rows on screen are read and formatted, whatever the history's length.
-    let shown: Vec<(usize, &Transaction)> = (offset..end)
+    let shown: Vec<(usize, RowView<'_>)> = (offset..end)
         .filter_map(|n| history.visible_row(n).map(|row| (n, row)))
         .collect();
     let texts: Vec<RowText> = shown
         .iter()
-        .map(|(_, row)| RowText::new(row, options))
+        .map(|(_, row)| RowText::new(*row, options))
         .collect();
     let amount_width = texts
         .iter()
@@ -186,10 +192,10 @@ fn table(frame: &mut Frame, inner: Rect, app: &App, focused: bool, options: &Ren
         let mut row_cells = vec![
             Cell::new(if is_selected { "▶" } else { " " }),
             Cell::new(text.time),
-            Cell::new(format::fit(row.kind.as_str(), columns.type_width)),
+            Cell::new(format::fit(row.kind().as_str(), columns.type_width)),
             Cell::new(Span::styled(
-                format::fit(row.status.as_str(), STATUS_WIDTH),
-                status_style(&row.status, theme),
+                format::fit(row.status().as_str(), STATUS_WIDTH),
+                status_style(row.status(), theme),
             )),
             Cell::new(Line::from(text.amount).right_aligned()),
         ];
@@ -237,8 +243,8 @@ struct RowText {
 }
 
 impl RowText {
-    fn new(row: &Transaction, options: &RenderOptions) -> Self {
-        let leg = match (&row.currency_to, row.amount_to) {
+    fn new(row: RowView<'_>, options: &RenderOptions) -> Self {
+        let leg = match (row.currency_to(), row.amount_to()) {
             (Some(currency), Some(amount)) => {
                 format!("→ {}", format::amount_with_currency(amount, currency))
             }
@@ -246,13 +252,13 @@ impl RowText {
             _ => String::new(),
         };
         Self {
-            time: row.created_at.map_or_else(
+            time: row.created_at().map_or_else(
                 || "-".into(),
                 |at| format::month_day_time(at, options.utc_offset),
             ),
-            amount: format::amount_with_currency(row.amount, &row.currency),
+            amount: format::amount_with_currency(row.amount(), row.currency()),
             leg,
-            id: short_id(&row.id).to_string(),
+            id: short_id(row.id()).to_string(),
         }
     }
 }
