@@ -2,6 +2,7 @@
 //! terminal, no clock (the runtime passes `now`), so every behaviour is a plain unit test.
 
 pub mod balances;
+pub mod check_pace;
 pub mod cmd;
 pub mod final_refresh;
 pub mod freshness;
@@ -113,6 +114,8 @@ pub struct App {
     pub balances: BalancesPane,
     pub history: HistoryPane,
     pub live: LivePane,
+    /// The poller's pace, to tell how often each row is really checked.
+    pub check_pace: check_pace::CheckPace,
     pub notice: Option<Notice>,
     pub connection: Connection,
     /// The open exchange or order ticket; it has the keyboard (below an error overlay).
@@ -144,6 +147,7 @@ impl App {
             balances: BalancesPane::default(),
             history: HistoryPane::default(),
             live: LivePane::default(),
+            check_pace: check_pace::CheckPace::default(),
             notice: None,
             connection: Connection::Connecting,
             ticket: None,

@@ -127,6 +127,10 @@ pub async fn start(
     };
     let mut app = App::new(session, now);
     app.history.max_loaded_rows = config.history.max_loaded_rows;
+    app.check_pace = crate::app::check_pace::CheckPace {
+        max_requests_per_second: config.polling.max_requests_per_second.get(),
+        max_interval: config.polling.max_interval,
+    };
     // P100 may still apply a POST whose answer we gave up on: "not in the history" proves
     // nothing until well past the time a request can take.
     app.reconcile_policy = app

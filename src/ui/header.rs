@@ -36,6 +36,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
             theme.pending,
         ));
         right.push(Span::styled("  ·  ", theme.muted));
+        if let Some(pace) = app.check_pace.describe(in_flight) {
+            right.push(Span::styled(pace, theme.warning));
+            right.push(Span::styled("  ·  ", theme.muted));
+        }
     }
     right.push(Span::raw(format::clock(app.now, options.utc_offset)));
     right.push(Span::raw(" "));
