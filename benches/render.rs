@@ -37,7 +37,7 @@ fn app_with_history(rows: u64) -> App {
             now,
         );
     }
-    assert_eq!(app.history.rows.len() as u64, rows);
+    assert_eq!(app.history.len() as u64, rows);
     fixtures::press(&mut app, KeyCode::Char('2'));
     fixtures::press(&mut app, KeyCode::Char('G'));
     app

@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod balances;
+pub mod check_pace;
 pub mod cmd;
 pub mod command_line;
 pub mod export;
@@ -127,6 +128,8 @@ pub struct App {
     pub balances: BalancesPane,
     pub history: HistoryPane,
     pub live: LivePane,
+    /// The poller's pace, to tell how often each row is really checked.
+    pub check_pace: check_pace::CheckPace,
     pub notice: Option<Notice>,
     pub connection: Connection,
     /// The open exchange or order ticket; it has the keyboard (below an error overlay).
@@ -170,6 +173,7 @@ impl App {
             balances: BalancesPane::default(),
             history: HistoryPane::default(),
             live: LivePane::default(),
+            check_pace: check_pace::CheckPace::default(),
             notice: None,
             connection: Connection::Connecting,
             ticket: None,
@@ -206,7 +210,10 @@ impl App {
                 self.keyboard.size = Some((width, height));
                 Vec::new()
             }
-            Msg::Tick => Vec::new(),
+            Msg::Tick => {
+                self.history.continue_search();
+                Vec::new()
+            }
             Msg::RefreshDue => self.refresh(),
             Msg::RetryRefreshDue { seq } => {
                 if self.retry.due(seq) {
@@ -416,7 +423,7 @@ impl App {
             Pane::History => self
                 .history
                 .selected()
-                .map(|row| Overlay::TransactionDetail(row.id.clone())),
+                .map(|row| Overlay::TransactionDetail(row.id().to_string())),
             Pane::Live => self
                 .live
                 .selected()
@@ -467,6 +474,10 @@ impl App {
             self.overlay.is_none() && self.ticket.as_ref().and_then(Ticket::lock_expiry).is_some();
         if countdown {
             return Some(std::time::Duration::from_millis(250));
+        }
+        // A history search still running: the next slice on the next loop turn.
+        if self.history.searching() {
+            return Some(std::time::Duration::from_millis(1));
         }
         // The header says "throttled until": redraw when the pause ends.
         self.throttled_until

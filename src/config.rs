@@ -8,6 +8,7 @@ mod display;
 mod env_vars;
 mod error;
 mod file;
+pub mod history_section;
 mod keys;
 mod secret_file;
 mod target;
@@ -48,6 +49,8 @@ pub struct ResolvedConfig {
     pub target: Target,
     pub timeouts: Timeouts,
     pub polling: Polling,
+    /// `[history]`: rows kept loaded.
+    pub history: history_section::HistorySection,
     pub paths: ApiPaths,
     /// `[api] max_response_mib` in bytes: the cap on every answer's body.
     pub max_response_bytes: usize,
@@ -156,6 +159,7 @@ pub fn resolve(
         max_response_bytes: usize::try_from(parsed.api.max_response_mib)
             .unwrap_or(usize::MAX)
             .saturating_mul(1024 * 1024),
+        history: parsed.history,
         paths: parsed.api.paths,
         read_only: profile.read_only || cli.read_only,
         max_exchange_eur: profile.max_exchange_eur,

@@ -147,7 +147,7 @@ async fn main() -> Result<ExitCode> {
             log_core_dumps(core_dumps);
             Ok(p100_desk::relay::cli::run(args, &cli.overrides(), &env).await)
         }
-        None => run_app(&cli, &env, core_dumps).await,
+        None => Box::pin(run_app(&cli, &env, core_dumps)).await,
     }
 }
 

@@ -55,17 +55,25 @@ impl Default for PollSettings {
 
 #[derive(Debug, Clone)]
 struct Watched {
-    due: Instant,
+    /// Its place in the queue while waiting; `None` while its request is in flight.
+    queued: Option<QueueKey>,
     interval: Duration,
-    in_flight: bool,
     /// The last status seen, to reset the backoff when it changes.
     last_status: Option<String>,
 }
 
-/// Which watched row is due when; pure bookkeeping.
+/// When a row is due, then the order it was queued in (ties: first queued, first asked).
+type QueueKey = (Instant, u64);
+
+/// Which watched row is due when; pure bookkeeping. The rows waiting are kept in a queue
+/// ordered by due time, so taking the next due row, the next wake-up and recording an answer
+/// cost O(log N) with N rows watched, not a scan of all of them.
 #[derive(Debug, Default)]
 pub struct PollSchedule {
-    rows: BTreeMap<WatchTarget, Watched>,
+    rows: HashMap<WatchTarget, Watched>,
+    queue: BTreeMap<QueueKey, WatchTarget>,
+    /// Tie-breaker for equal due times.
+    queued_count: u64,
     /// Nobody is asked anything before this (Retry-After from any reply).
     paused_until: Option<Instant>,
 }
@@ -73,17 +81,54 @@ pub struct PollSchedule {
 impl PollSchedule {
     /// Replaces the watched set: new rows are first checked after `first_check`, rows that
     /// stay keep their timing, rows that left are forgotten (their late replies are dropped).
+    /// O(N) for the set as a whole (the watch channel carries whole sets); each row added or
+    /// removed costs O(log N).
     pub fn set_targets(&mut self, targets: &[WatchTarget], now: Instant, settings: &PollSettings) {
         let wanted: HashSet<&WatchTarget> = targets.iter().collect();
-        self.rows.retain(|target, _| wanted.contains(target));
-        for target in targets {
-            self.rows.entry(target.clone()).or_insert_with(|| Watched {
-                due: now + settings.first_check,
-                interval: settings.first_check,
-                in_flight: false,
-                last_status: None,
-            });
+        let leaving: Vec<WatchTarget> = self
+            .rows
+            .keys()
+            .filter(|target| !wanted.contains(target))
+            .cloned()
+            .collect();
+        for target in &leaving {
+            self.remove(target);
         }
+        for target in targets {
+            self.add(target, now, settings);
+        }
+    }
+
+    /// Starts watching one row (no change if it is watched already).
+    pub fn add(&mut self, target: &WatchTarget, now: Instant, settings: &PollSettings) {
+        if self.rows.contains_key(target) {
+            return;
+        }
+        let key = self.enqueue(target.clone(), now + settings.first_check);
+        self.rows.insert(
+            target.clone(),
+            Watched {
+                queued: Some(key),
+                interval: settings.first_check,
+                last_status: None,
+            },
+        );
+    }
+
+    /// Stops watching one row.
+    pub fn remove(&mut self, target: &WatchTarget) {
+        if let Some(row) = self.rows.remove(target) {
+            if let Some(key) = row.queued {
+                self.queue.remove(&key);
+            }
+        }
+    }
+
+    fn enqueue(&mut self, target: WatchTarget, due: Instant) -> QueueKey {
+        self.queued_count += 1;
+        let key = (due, self.queued_count);
+        self.queue.insert(key, target);
+        key
     }
 
     pub fn is_watched(&self, target: &WatchTarget) -> bool {
@@ -99,41 +144,31 @@ impl PollSchedule {
     }
 
     /// The rows due at `now` that have no request in flight, most overdue first, at most
-    /// `limit`; they are marked in flight.
+    /// `limit`; they are marked in flight (taken out of the queue).
     pub fn take_due(&mut self, now: Instant, limit: usize) -> Vec<WatchTarget> {
         if self.paused_until.is_some_and(|until| until > now) {
             return Vec::new();
         }
-        // References first, cloning only the rows taken: with 1,000 rows due and one taken per
-        // budget slot, cloning every due id each time would dominate the poller's work.
-        let mut due: Vec<(Instant, &WatchTarget)> = self
-            .rows
-            .iter()
-            .filter(|(_, row)| !row.in_flight && row.due <= now)
-            .map(|(target, row)| (row.due, target))
-            .collect();
-        if due.len() > limit {
-            due.select_nth_unstable(limit);
-            due.truncate(limit);
-        }
-        due.sort_unstable();
-        let taken: Vec<WatchTarget> = due.into_iter().map(|(_, target)| target.clone()).collect();
-        for target in &taken {
-            if let Some(row) = self.rows.get_mut(target) {
-                row.in_flight = true;
+        let mut taken = Vec::new();
+        while taken.len() < limit {
+            let Some(entry) = self.queue.first_entry() else {
+                break;
+            };
+            if entry.key().0 > now {
+                break;
             }
+            let target = entry.remove();
+            if let Some(row) = self.rows.get_mut(&target) {
+                row.queued = None;
+            }
+            taken.push(target);
         }
         taken
     }
 
     /// When the next row falls due (or the pause ends), for the task to sleep until.
     pub fn next_wake(&self) -> Option<Instant> {
-        let next_row = self
-            .rows
-            .values()
-            .filter(|row| !row.in_flight)
-            .map(|row| row.due)
-            .min()?;
+        let (&(next_row, _), _) = self.queue.first_key_value()?;
         Some(
             self.paused_until
                 .map_or(next_row, |until| until.max(next_row)),
@@ -158,7 +193,6 @@ impl PollSchedule {
         let Some(row) = self.rows.get_mut(target) else {
             return;
         };
-        row.in_flight = false;
         let changed = status.is_some() && status != row.last_status;
         row.interval = if changed && row.last_status.is_some() {
             settings.first_check
@@ -169,7 +203,14 @@ impl PollSchedule {
             row.last_status = status;
         }
         let wait = retry_after.map_or(row.interval, |after| after.max(row.interval));
-        row.due = now + wait;
+        let old = row.queued.take();
+        if let Some(key) = old {
+            self.queue.remove(&key);
+        }
+        let key = self.enqueue(target.clone(), now + wait);
+        if let Some(row) = self.rows.get_mut(target) {
+            row.queued = Some(key);
+        }
     }
 }
 
@@ -405,6 +446,36 @@ mod tests {
             schedule.take_due(now + Duration::from_secs(10), 10).len(),
             2
         );
+    }
+
+    #[test]
+    fn the_queue_hands_out_the_most_overdue_first_and_forgets_removed_rows() {
+        let settings = settings();
+        let mut schedule = PollSchedule::default();
+        let start = Instant::now();
+        let rows: Vec<WatchTarget> = (0..1_000).map(|n| exchange(&format!("r{n}"))).collect();
+        schedule.set_targets(&rows, start, &settings);
+        let now = start + Duration::from_secs(1);
+        let first = schedule.take_due(now, 3);
+        assert_eq!(
+            first,
+            rows[..3].to_vec(),
+            "equal due times: first watched, first asked"
+        );
+        // r0 answers and is due again in 2 s; r1 leaves while in flight; r2 errs.
+        schedule.record(&rows[0], Some("PENDING".into()), None, now, &settings);
+        schedule.remove(&rows[1]);
+        schedule.record(&rows[1], Some("PENDING".into()), None, now, &settings);
+        assert!(
+            !schedule.is_watched(&rows[1]),
+            "a late answer does not bring it back"
+        );
+        let rest = schedule.take_due(now, 10_000);
+        assert_eq!(rest.len(), 997);
+        assert_eq!(rest[0], rows[3]);
+        assert_eq!(schedule.next_wake(), Some(now + Duration::from_secs(2)));
+        schedule.record(&rows[2], None, None, now, &settings);
+        assert_eq!(schedule.len(), 999);
     }
 
     #[test]

@@ -225,6 +225,11 @@ pub async fn start(
         app.startup_warning(warning.clone());
     }
     app.screen.theme = config.display.theme;
+    app.history.max_loaded_rows = config.history.max_loaded_rows;
+    app.check_pace = crate::app::check_pace::CheckPace {
+        max_requests_per_second: config.polling.max_requests_per_second.get(),
+        max_interval: config.polling.max_interval,
+    };
     // P100 may still apply a POST whose answer we gave up on: "not in the history" proves
     // nothing until well past the time a request can take.
     app.reconcile_policy = app

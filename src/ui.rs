@@ -435,7 +435,11 @@ mod tests {
                             detail::balance(frame, area, &app, "c1", &options);
                             detail::balance(frame, area, &app, "f1", &options);
                             detail::balance(frame, area, &app, "gone", &options);
-                            let id = app.history.rows[0].id.clone();
+                            let id = app
+                                .history
+                                .row(0)
+                                .map(|r| r.id().to_string())
+                                .expect("a row");
                             detail::transaction(frame, area, &app, &id, &options);
                             detail::live(frame, area, &app, "o", &options);
                             detail::live(frame, area, &app, "x", &options);

@@ -205,7 +205,7 @@ fn navigation_focus_and_selection_follow_ids() {
     let chosen = app
         .history
         .selected()
-        .map(|t| t.id.clone())
+        .map(|t| t.id().to_string())
         .expect("selected");
     // Newer rows arrive on top: the selection stays on the same transaction.
     app.update(
@@ -215,7 +215,10 @@ fn navigation_focus_and_selection_follow_ids() {
         },
         at(2),
     );
-    assert_eq!(app.history.selected().map(|t| t.id.clone()), Some(chosen));
+    assert_eq!(
+        app.history.selected().map(|t| t.id().to_string()),
+        Some(chosen)
+    );
     app.update(key('G'), at(2));
     assert_eq!(
         app.history.selected_index(),
@@ -238,7 +241,7 @@ fn scrolling_to_the_end_of_history_loads_the_next_page() {
         },
         at(2),
     );
-    assert_eq!(app.history.rows.len(), 100);
+    assert_eq!(app.history.len(), 100);
 }
 
 #[test]
@@ -249,12 +252,12 @@ fn filter_narrows_history_and_esc_clears_it() {
     assert!(app.history.filter_editing);
     type_text(&mut app, "sepa", at(1));
     let shown = app.history.visible_len();
-    assert!(shown > 0 && shown < app.history.rows.len());
+    assert!(shown > 0 && shown < app.history.len());
     app.update(code(KeyCode::Enter), at(1));
     assert!(!app.history.filter_editing);
     assert_eq!(app.history.visible_len(), shown, "Enter keeps the filter");
     app.update(code(KeyCode::Esc), at(1));
-    assert_eq!(app.history.visible_len(), app.history.rows.len());
+    assert_eq!(app.history.visible_len(), app.history.len());
 }
 
 #[test]

@@ -440,3 +440,40 @@ async fn a_thousand_pending_rows_stay_within_the_poll_budget() {
         started.elapsed()
     );
 }
+
+#[path = "support/live_load.rs"]
+mod live_load;
+
+/// Freshness is told, not promised: 1,000 rows at the default budget (5 requests/s) are each
+/// checked every 3m20s, and both the Live pane and the header say so.
+#[test]
+fn the_live_pane_and_header_tell_the_real_check_interval() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let app = live_load::desk_with_live_rows(live_load::LIVE_ROWS, false, 50);
+    assert_eq!(
+        app.check_pace,
+        p100_desk::app::check_pace::CheckPace::default()
+    );
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test terminal");
+    let options = p100_desk::ui::RenderOptions::utc(p100_desk::ui::Theme::color());
+    terminal
+        .draw(|frame| p100_desk::ui::render(&app, frame, &options))
+        .expect("draw");
+    let buffer = terminal.backend().buffer();
+    let lines: Vec<String> = (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect();
+    let told = "each row checked every 3m20s at 5 req/s";
+    assert!(lines[0].contains(told), "header: {}", lines[0]);
+    assert!(
+        lines.iter().skip(1).any(|line| line.contains(told)),
+        "the Live pane tells the pace:\n{}",
+        lines.join("\n")
+    );
+}

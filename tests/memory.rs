@@ -140,7 +140,7 @@ fn sizes(app: &App) -> Sizes {
     Sizes {
         live_rows: app.live.rows.len(),
         watched: app.live.watch_targets().len(),
-        history_rows: app.history.rows.len(),
+        history_rows: app.history.len(),
         history_visible: app.history.visible_len(),
         balances: app.balances.rows.len(),
         reconciling: app.reconciling_count(),

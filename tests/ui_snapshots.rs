@@ -774,7 +774,12 @@ fn every_overlay(app: &App) -> Vec<Option<Overlay>> {
         Some(Overlay::Help),
         Some(Overlay::BalanceDetail(app.balances.rows[2].id.clone())),
         Some(Overlay::BalanceDetail("gone".into())),
-        Some(Overlay::TransactionDetail(app.history.rows[0].id.clone())),
+        Some(Overlay::TransactionDetail(
+            app.history
+                .row(0)
+                .map(|r| r.id().to_string())
+                .expect("a row"),
+        )),
         Some(Overlay::LiveDetail(app.live.rows[2].key.clone())),
         Some(Overlay::LiveDetail(app.live.rows[5].key.clone())),
         Some(Overlay::Error {

@@ -66,7 +66,7 @@ fn panes_say_how_many_rows_could_not_be_read() {
     assert_eq!(app.balances.rows.len(), 1);
     assert_eq!(app.balances.unreadable.len(), 1);
     assert_eq!(app.balances.unreadable[0].json_type, "object");
-    assert_eq!(app.history.rows.len(), 1);
+    assert_eq!(app.history.len(), 1);
     assert_eq!(app.history.unreadable.len(), 2);
 
     let text = screen_text(&app);

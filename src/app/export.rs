@@ -25,9 +25,11 @@ impl App {
         };
         let (what, source) = match self.focus {
             Pane::History => {
-                let rows: Vec<_> = (0..self.history.visible_len())
+                let owned: Vec<_> = (0..self.history.visible_len())
                     .filter_map(|n| self.history.visible_row(n))
+                    .map(|row| row.to_transaction())
                     .collect();
+                let rows: Vec<&crate::api::models::Transaction> = owned.iter().collect();
                 let what = if self.history.filter.is_empty() {
                     "history".to_owned()
                 } else {

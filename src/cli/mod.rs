@@ -62,8 +62,8 @@ pub async fn run(command: &HeadlessCommand, globals: &Globals) -> ExitCode {
         HeadlessCommand::History(args) => history::run(args, globals).await,
         HeadlessCommand::Status(args) => status::run(args, globals).await,
         HeadlessCommand::Watch(args) => watch::run(args, globals).await,
-        HeadlessCommand::Exchange(args) => exchange::run(args, globals).await,
-        HeadlessCommand::Order(args) => order::run(args, globals).await,
+        HeadlessCommand::Exchange(args) => Box::pin(exchange::run(args, globals)).await,
+        HeadlessCommand::Order(args) => Box::pin(order::run(args, globals)).await,
         HeadlessCommand::Journal(args) if args.team => {
             let url = args.database_url.clone().unwrap_or_default();
             return crate::relay::cli::print_team_journal(&url).await;

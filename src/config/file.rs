@@ -24,6 +24,7 @@ pub(crate) struct ConfigFile {
     pub profiles: BTreeMap<String, ProfileSection>,
     pub timeouts: TimeoutsSection,
     pub polling: PollingSection,
+    pub history: super::history_section::HistorySection,
     pub api: ApiSection,
     pub trading: super::trading::TradingSection,
     /// How numbers are shown and typed (`"1,234.56"`, `"1.234,56"`, `"1 234,56"`, `"1'234.56"`).

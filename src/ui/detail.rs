@@ -135,7 +135,7 @@ fn network_items(row: &BalanceRow, name: &str, config: &NetworkConfig) -> Vec<It
 
 pub fn transaction(frame: &mut Frame, area: Rect, app: &App, id: &str, options: &RenderOptions) {
     let theme = &options.theme;
-    let Some(row) = app.history.rows.iter().find(|row| row.id == id) else {
+    let Some(row) = app.history.find(id).map(|row| row.to_transaction()) else {
         let message = "This transaction is no longer loaded.";
         gone(frame, area, "Transaction", message, options);
         return;

@@ -56,6 +56,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     if in_flight > 0 && left_width + 1 + flight_text.len() + 5 + clock.width() <= room {
         right.push(Span::styled(flight_text, theme.pending));
         right.push(Span::styled("  ·  ", theme.muted));
+        if let Some(pace) = app.check_pace.describe(in_flight) {
+            right.push(Span::styled(pace, theme.warning));
+            right.push(Span::styled("  ·  ", theme.muted));
+        }
     }
     right.push(clock);
     let right = Line::from(right).right_aligned();

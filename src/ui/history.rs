@@ -9,7 +9,8 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use super::theme::Theme;
 use super::{RenderOptions, cells, format, pane};
-use crate::api::models::{Transaction, TransactionStatus, unreadable_summary};
+use crate::api::models::{TransactionStatus, unreadable_summary};
+use crate::app::history::rows::RowView;
 use crate::app::keymap::Pane;
 use crate::app::{App, short_id};
 
@@ -31,8 +32,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let focused = app.focus == Pane::History;
 
     let mut extra = Vec::new();
-    if !history.rows.is_empty() {
+    if !history.is_empty() {
         extra.push(Span::styled(count_text(app), theme.muted));
+    }
+    if history.searching() {
+        extra.push(Span::styled(" searching… ", theme.pending));
     }
     if history.loading_page.is_some_and(|page| page > 1) {
         extra.push(Span::styled(" loading more… ", theme.pending));
@@ -55,7 +59,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         usize::from(inner.height.saturating_sub(1)),
     );
 
-    let empty_text = if history.filter.is_empty() {
+    let empty_text = if history.searching() {
+        "Searching…".to_string()
+    } else if history.filter.is_empty() {
         "No transactions yet.".to_string()
     } else {
         format!(
@@ -78,7 +84,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
 /// "150/1,234", or with a filter "12 match · 150/1,234".
 fn count_text(app: &App) -> String {
     let history = &app.history;
-    let loaded = format::count(history.rows.len() as u64);
+    let loaded = format::count(history.len() as u64);
     let mut text = match history.total {
         Some(total) => format!("{loaded}/{}", format::count(total)),
         None => loaded,
@@ -249,10 +255,10 @@ fn table(frame: &mut Frame, inner: Rect, app: &App, focused: bool, options: &Ren
         let mut row_cells = vec![
             Cell::new(if is_selected { "▶" } else { " " }),
             Cell::new(format::fit(&text.time, columns.time_width)),
-            Cell::new(format::fit(row.kind.as_str(), columns.type_width)),
+            Cell::new(format::fit(row.kind().as_str(), columns.type_width)),
             Cell::new(Span::styled(
-                format::fit(row.status.as_str(), STATUS_WIDTH),
-                status_style(&row.status, theme),
+                format::fit(row.status().as_str(), STATUS_WIDTH),
+                status_style(row.status(), theme),
             )),
             Cell::new(Line::from(format::fit(&text.amount, AMOUNT_WIDTH)).right_aligned()),
         ];
@@ -263,7 +269,7 @@ fn table(frame: &mut Frame, inner: Rect, app: &App, focused: bool, options: &Ren
             row_cells.push(Cell::new(Span::styled(text.id, theme.muted)));
         }
         if columns.description > 0 {
-            let description = row.description.as_deref().unwrap_or("");
+            let description = row.description().unwrap_or("");
             row_cells.push(Cell::new(Span::styled(
                 format::fit(description, columns.description),
                 theme.muted,
@@ -286,8 +292,8 @@ struct RowText {
 }
 
 impl RowText {
-    fn new(row: &Transaction, app: &App, options: &RenderOptions) -> Self {
-        let leg = match (&row.currency_to, row.amount_to) {
+    fn new(row: RowView<'_>, app: &App, options: &RenderOptions) -> Self {
+        let leg = match (row.currency_to(), row.amount_to()) {
             (Some(currency), Some(amount)) => {
                 format!("→ {}", format::amount_with_currency(amount, currency))
             }
@@ -295,13 +301,13 @@ impl RowText {
             _ => String::new(),
         };
         Self {
-            time: row.created_at.map_or_else(
+            time: row.created_at().map_or_else(
                 || "-".into(),
                 |at| format::row_time(at, app.now, options.utc_offset, &options.date_format),
             ),
-            amount: format::amount_with_currency(row.amount, &row.currency),
+            amount: format::amount_with_currency(row.amount(), row.currency()),
             leg,
-            id: short_id(&row.id).to_string(),
+            id: short_id(row.id()).to_string(),
         }
     }
 }

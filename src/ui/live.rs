@@ -85,6 +85,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
             theme.pending,
         ));
     }
+    // Freshness is told: when the budget, not the backoff, sets the pace, say how stale a row
+    // may be.
+    if let Some(pace) = app.check_pace.describe(in_flight) {
+        extra.push(Span::styled(format!(" {pace} "), theme.warning));
+    }
     extra.extend(pane::position(
         offset,
         rows_height,

@@ -78,7 +78,7 @@ impl Probe {
                 .iter()
                 .map(|row| (row.currency.as_str().to_string(), row.amount))
                 .collect(),
-            history_len: app.history.rows.len(),
+            history_len: app.history.len(),
             live: app.live.rows.clone(),
             ticket: app.ticket.as_ref().map(|t| ticket_stage(t, app.now)),
             notice: app.notice.as_ref().map(|n| n.text.clone()),
