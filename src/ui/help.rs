@@ -49,7 +49,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let (left_lines, left_width) = column(left, theme);
     let (right_lines, right_width) = column(right, theme);
     let two_columns = !right.is_empty() && usize::from(area.width) >= left_width + right_width + 5;
-    let (width, height) = if two_columns {
+    // Neither side by side nor one under the other fits (80x24 with every key): the whole list
+    // flows into two equal columns, so no binding falls off the bottom.
+    let column_width = left_width.max(right_width);
+    let stacked = left_lines.len() + right_lines.len();
+    let flowed = !two_columns
+        && stacked + 2 > usize::from(area.height)
+        && usize::from(area.width) >= 2 * column_width + 5;
+    let (width, height) = if flowed {
+        (2 * column_width + 5, stacked.div_ceil(2) + 2)
+    } else if two_columns {
         (
             left_width + right_width + 5,
             left_lines.len().max(right_lines.len()) + 2,
@@ -84,6 +93,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         .areas(inner);
         frame.render_widget(Paragraph::new(left_lines), left_area);
         frame.render_widget(Paragraph::new(right_lines), right_area);
+    } else if flowed {
+        let mut all = left_lines;
+        all.extend(right_lines);
+        let second = all.split_off(all.len().div_ceil(2));
+        let [first_area, second_area] = Layout::horizontal([
+            Constraint::Length(cells(column_width + 1)),
+            Constraint::Fill(1),
+        ])
+        .spacing(1)
+        .areas(inner);
+        frame.render_widget(Paragraph::new(all), first_area);
+        frame.render_widget(Paragraph::new(second), second_area);
     } else {
         let mut all = left_lines;
         all.extend(right_lines);
