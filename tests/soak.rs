@@ -10,7 +10,10 @@
 //!   Ambiguous for the operator, never guessed; those are counted);
 //! - 0 false reconciliation claims: no remote id is held by two intents of the journal, even
 //!   with final rows dismissed between attempts (so the Live pane forgets them);
-//! - every set of balances ever drawn is one the API sent.
+//! - every set of balances ever drawn is one the API sent;
+//! - a quarter of the faults are lies (a lock for another trade, details about another id, the
+//!   key echoed with one character escaped, a 429 asking for 45 s): no lying lock is confirmed,
+//!   no POST leaves after its lock expired, no byte of the key reaches the journal.
 //!
 //! `SOAK_ATTEMPTS` (default 1,024) and `SOAK_SEED` run a longer or a different soak; the counts
 //! are printed (`cargo test --release --test soak -- --nocapture`).
@@ -84,6 +87,34 @@ fn random_fault(rng: &mut StdRng) -> (&'static str, Fault) {
     }
 }
 
+/// A lie instead of a fault, aimed where it can mislead: a lock for another trade (locks), an
+/// answer about another id (details), the key echoed back with one character escaped, or a
+/// 429 asking for 45 s (anywhere; the desk caps it, see `client`).
+fn random_lie(rng: &mut StdRng) -> (&'static str, Fault, Endpoint) {
+    let pick =
+        |rng: &mut StdRng, endpoints: &[Endpoint]| endpoints[rng.random_range(0..endpoints.len())];
+    match rng.random_range(0..4) {
+        0 => (
+            "lie: lock for another trade",
+            Fault::LockForAnotherTrade,
+            pick(rng, &[Endpoint::ExchangeLock, Endpoint::OrderLock]),
+        ),
+        1 => (
+            "lie: details about another id",
+            Fault::ForeignDetailsId,
+            pick(rng, &[Endpoint::ExchangeDetails, Endpoint::OrderDetails]),
+        ),
+        2 => ("lie: key echoed", Fault::EchoKey, pick(rng, &ENDPOINTS)),
+        _ => (
+            "late 429, Retry-After 45",
+            Fault::RateLimited {
+                retry_after: Some(RetryAfter::Seconds(45)),
+            },
+            pick(rng, &ENDPOINTS),
+        ),
+    }
+}
+
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -112,6 +143,12 @@ struct Tally {
     ambiguous: u64,
     /// Remote ids held by more than one intent of the journal: must stay 0.
     false_claims: u64,
+    /// Money POSTs the sandbox received after their lock had expired: must stay 0.
+    expired_lock_posts: u64,
+    /// Locks refused because they named another trade (journaled `lock_refused`).
+    locks_refused_as_lies: u64,
+    /// Journals holding the key in any spelling: must stay 0.
+    key_leaks: u64,
 }
 
 impl Tally {
@@ -134,6 +171,9 @@ impl Tally {
         self.dismissals += other.dismissals;
         self.ambiguous += other.ambiguous;
         self.false_claims += other.false_claims;
+        self.expired_lock_posts += other.expired_lock_posts;
+        self.locks_refused_as_lies += other.locks_refused_as_lies;
+        self.key_leaks += other.key_leaks;
     }
 }
 
@@ -143,7 +183,12 @@ fn client(base_url: &str, key: &str) -> ApiClient {
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(100),
     };
-    harness::client_with(base_url, key, TIMEOUT, retry)
+    let client = harness::client_with(base_url, key, TIMEOUT, retry);
+    // The configurable cap on a server-asked pause, short so a "Retry-After: 45" costs the
+    // soak seconds, not minutes (the rule that a pause never pushes a POST past its lock is
+    // checked with the sandbox's count of expired-lock POSTs).
+    client.set_max_throttle_pause(Duration::from_secs(2));
+    client
 }
 
 async fn soak_one_desk(seed: u64, attempts: u64) -> Tally {
@@ -179,8 +224,13 @@ async fn soak_one_desk(seed: u64, attempts: u64) -> Tally {
         // Half the attempts run with a fault armed somewhere; it fires on the next request to
         // that endpoint, whenever that comes (this attempt, a refresh, or a later one).
         if rng.random_bool(0.5) {
-            let endpoint = ENDPOINTS[rng.random_range(0..ENDPOINTS.len())];
-            let (name, fault) = random_fault(&mut rng);
+            let (name, fault, endpoint) = if rng.random_bool(0.25) {
+                random_lie(&mut rng)
+            } else {
+                let endpoint = ENDPOINTS[rng.random_range(0..ENDPOINTS.len())];
+                let (name, fault) = random_fault(&mut rng);
+                (name, fault, endpoint)
+            };
             sandbox
                 .faults()
                 .push(FaultRule::next(Some(endpoint), fault, 1));
@@ -223,8 +273,35 @@ async fn soak_one_desk(seed: u64, attempts: u64) -> Tally {
     check_balances(seed, &sandbox, shown, &mut tally);
     let claims = check_journal(seed, &journal_path, &ambiguous, &mut tally);
     check_executions(seed, &sandbox, &claims, &mut tally);
+    check_no_lie_got_through(seed, &sandbox, &journal_path, &mut tally);
     sandbox.shutdown().await;
     tally
+}
+
+/// No POST went out on an expired lock, and not one byte of the key (plain or with its first
+/// character escaped, as the lying server sends it) reached the journal.
+fn check_no_lie_got_through(
+    seed: u64,
+    sandbox: &SandboxHandle,
+    journal: &std::path::Path,
+    tally: &mut Tally,
+) {
+    let executions = sandbox.executions();
+    tally.expired_lock_posts += u64::from(executions.expired_lock_posts);
+    assert_eq!(
+        executions.expired_lock_posts, 0,
+        "seed {seed}: a money POST left after its lock expired"
+    );
+    let key = sandbox.api_key();
+    let text = std::fs::read_to_string(journal).expect("journal");
+    let escaped: String = key
+        .chars()
+        .next()
+        .map(|first| format!("\\u{:04x}{}", u32::from(first), &key[first.len_utf8()..]))
+        .unwrap_or_default();
+    let leaked = text.contains(key) || text.contains(&escaped);
+    tally.key_leaks += u64::from(leaked);
+    assert!(!leaked, "seed {seed}: the key reached the journal");
 }
 
 /// One exchange or order: open the ticket, type an amount, lock, and confirm when locked.
@@ -371,6 +448,12 @@ fn check_journal(
         let entry: serde_json::Value = serde_json::from_str(line).expect("every line is JSON");
         let intent = entry["intent"].as_str().expect("intent").to_string();
         let event = entry["event"].as_str().expect("event").to_string();
+        // A lock the desk refused (a lying server's lock for another trade) sent nothing and
+        // opened no attempt: it is counted, not checked as an intent.
+        if event == "lock_refused" {
+            tally.locks_refused_as_lies += 1;
+            continue;
+        }
         let lines = intents.entry(intent).or_default();
         if let Some(id) = entry["remote_id"].as_str() {
             lines.remote_id = Some(id.to_string());

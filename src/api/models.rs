@@ -402,7 +402,8 @@ pub struct ExchangeRate {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExchangeLock {
-    #[serde(deserialize_with = "text")]
+    // P100-API.md (rev): one exchange page calls it `rateLockId`; both names are accepted.
+    #[serde(deserialize_with = "text", alias = "rateLockId")]
     pub lock_id: String,
     pub currency_from: Currency,
     pub currency_to: Currency,

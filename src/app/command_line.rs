@@ -65,6 +65,7 @@ impl App {
                 self.note(Level::Info, "Refreshing balances and history");
                 self.refresh()
             }
+            CommandKind::Export => self.export_view(),
             CommandKind::Theme => {
                 match args {
                     [] => self.set_theme(None),

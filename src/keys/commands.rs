@@ -10,6 +10,7 @@ pub enum CommandKind {
     Help,
     Log,
     Refresh,
+    Export,
     Theme,
     Quit,
 }
@@ -72,12 +73,20 @@ pub const COMMANDS: &[Command] = &[
         help: "message log",
     },
     Command {
+        name: "export",
+        alias: None,
+        kind: CommandKind::Export,
+        args: &[],
+        usage: ":export",
+        help: "export this view (CSV)",
+    },
+    Command {
         name: "theme",
         alias: None,
         kind: CommandKind::Theme,
         args: &[Arg::Text],
-        usage: ":theme [dark|light|high-contrast]",
-        help: "colour theme (alone: the next one)",
+        usage: ":theme NAME",
+        help: "dark, light, high-contrast",
     },
     Command {
         name: "refresh",

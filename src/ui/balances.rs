@@ -183,7 +183,7 @@ fn note_fits(app: &App, inner_width: usize, options: &RenderOptions) -> bool {
 /// The height that shows every balance (or the one-line message when there are none) in a
 /// pane `width` columns wide.
 pub fn wanted_height(app: &App, width: u16, options: &RenderOptions) -> u16 {
-    let rows = app.balances.rows.len().max(1);
+    let rows = (app.balances.rows.len() + app.balances.unreadable.len()).max(1);
     let inner_width = usize::from(width.saturating_sub(2));
     let note_line =
         u16::from(!app.balances.rows.is_empty() && !note_fits(app, inner_width, options));
@@ -280,6 +280,27 @@ fn table(
             _ => Style::new(),
         };
         rows.push(balance_row(row, is_selected, &reporting, &widths, options).style(style));
+    }
+    // Items P100 sent that could not be read stay visible as rows of their own, with what
+    // was wrong (the field and the JSON type of its value), after the readable ones.
+    for bad in &balances.unreadable {
+        if rows.len() >= rows_height {
+            break;
+        }
+        let what = bad.field.as_deref().unwrap_or("item");
+        let mut cells_of_row = vec![
+            Cell::new("!"),
+            Cell::new(format::fit(
+                bad.id.as_deref().map_or("?", crate::app::short_id),
+                widths.currency,
+            )),
+            Cell::new(Line::from(format::fit("unreadable", widths.amount)).right_aligned()),
+            Cell::new(Line::from("-").right_aligned()),
+        ];
+        if widths.status > 0 || widths.networks > 0 {
+            cells_of_row.push(Cell::new(format!("{what}: {}", bad.json_type)));
+        }
+        rows.push(Row::new(cells_of_row).style(theme.warning));
     }
 
     let mut header = vec![

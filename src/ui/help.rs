@@ -49,15 +49,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let (left_lines, left_width) = column(left, theme);
     let (right_lines, right_width) = column(right, theme);
     let two_columns = !right.is_empty() && usize::from(area.width) >= left_width + right_width + 5;
-    // Neither side by side nor one under the other fits (80x24 with every key): the whole list
-    // flows into two equal columns, so no binding falls off the bottom.
-    let column_width = left_width.max(right_width);
+    // Neither side by side nor one under the other fits (80x24 with every key): the mode's
+    // keys flow into two equal columns, and the commands follow under them as far as they fit,
+    // so no key binding falls off the bottom.
     let stacked = left_lines.len() + right_lines.len();
+    let key_rows = left_lines.len().div_ceil(2);
     let flowed = !two_columns
         && stacked + 2 > usize::from(area.height)
-        && usize::from(area.width) >= 2 * column_width + 5;
+        && usize::from(area.width) >= 2 * left_width + 5;
     let (width, height) = if flowed {
-        (2 * column_width + 5, stacked.div_ceil(2) + 2)
+        (
+            (2 * left_width + 5).max(right_width + 2),
+            key_rows + right_lines.len() + 3,
+        )
     } else if two_columns {
         (
             left_width + right_width + 5,
@@ -94,17 +98,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         frame.render_widget(Paragraph::new(left_lines), left_area);
         frame.render_widget(Paragraph::new(right_lines), right_area);
     } else if flowed {
-        let mut all = left_lines;
-        all.extend(right_lines);
-        let second = all.split_off(all.len().div_ceil(2));
+        let mut keys_first = left_lines;
+        let keys_second = keys_first.split_off(key_rows);
+        let [keys_area, commands_area] =
+            Layout::vertical([Constraint::Length(cells(key_rows + 1)), Constraint::Fill(1)])
+                .areas(inner);
         let [first_area, second_area] = Layout::horizontal([
-            Constraint::Length(cells(column_width + 1)),
+            Constraint::Length(cells(left_width + 1)),
             Constraint::Fill(1),
         ])
         .spacing(1)
-        .areas(inner);
-        frame.render_widget(Paragraph::new(all), first_area);
-        frame.render_widget(Paragraph::new(second), second_area);
+        .areas(keys_area);
+        frame.render_widget(Paragraph::new(keys_first), first_area);
+        frame.render_widget(Paragraph::new(keys_second), second_area);
+        frame.render_widget(Paragraph::new(right_lines), commands_area);
     } else {
         let mut all = left_lines;
         all.extend(right_lines);
