@@ -173,21 +173,6 @@ pub fn resolve(
     })
 }
 
-/// The start-up warnings as one status-bar notice ("Start-up warning: ..." or "2 start-up
-/// warnings: a · b"), so they are seen inside the dashboard and not only on stderr, which
-/// the alternate screen covers at once. `None` without warnings.
-pub fn warnings_notice(warnings: &[String]) -> Option<String> {
-    match warnings {
-        [] => None,
-        [only] => Some(format!("Start-up warning: {only}")),
-        many => Some(format!(
-            "{} start-up warnings: {}",
-            many.len(),
-            many.join(" · ")
-        )),
-    }
-}
-
 /// Picks the profile: `--sandbox`, `--profile`, `P100_PROFILE`, the file's `profile`, then a
 /// server described by `--base-url` or environment variables alone, then the built-in sandbox.
 fn select_profile(
@@ -379,19 +364,6 @@ mod tests {
         assert_eq!(
             expand_path(Path::new("key"), None, None),
             PathBuf::from("key")
-        );
-    }
-
-    #[test]
-    fn warnings_become_one_notice() {
-        assert_eq!(warnings_notice(&[]), None);
-        assert_eq!(
-            warnings_notice(&["a".into()]).as_deref(),
-            Some("Start-up warning: a")
-        );
-        assert_eq!(
-            warnings_notice(&["a".into(), "b".into()]).as_deref(),
-            Some("2 start-up warnings: a · b")
         );
     }
 

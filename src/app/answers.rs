@@ -152,7 +152,7 @@ impl App {
     }
 }
 
-/// Server text made safe for one line: control characters dropped, at most 40 characters.
+/// Server text made safe for one line (see `crate::printable`), at most 40 characters.
 pub fn printable(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control()).take(40).collect()
+    crate::printable::printable(text).chars().take(40).collect()
 }

@@ -1,28 +1,13 @@
 //! Server text made safe to print: to a terminal, a pipe, a CSV a spreadsheet opens.
 //!
-//! Nothing the server sends is trusted to be printable (P100-API.md, tolerance rules): control
-//! characters (escape sequences) and bidirectional overrides are removed before any output.
+//! Nothing the server sends is trusted to be printable (P100-API.md, tolerance rules); the
+//! cleaning itself is `crate::printable`, shared with the dashboard.
 
-/// `raw` without control characters (each run becomes one space) and without bidirectional
-/// controls, which could make an id or an amount read differently from what it is.
+/// `raw` made printable by the one function the whole desk uses at its trust boundary
+/// ([`crate::printable::printable`]): escape sequences, control characters and bidirectional
+/// controls replaced.
 pub fn printable(raw: &str) -> String {
-    let mut clean = String::with_capacity(raw.len());
-    let mut gap = false;
-    for ch in raw.chars() {
-        if is_bidi_control(ch) {
-            continue;
-        }
-        if ch.is_control() {
-            gap = true;
-            continue;
-        }
-        if gap && !clean.is_empty() {
-            clean.push(' ');
-        }
-        gap = false;
-        clean.push(ch);
-    }
-    clean
+    crate::printable::printable(raw).into_owned()
 }
 
 /// A CSV text cell a spreadsheet will not run as a formula.
@@ -34,24 +19,9 @@ pub fn defused(cell: String) -> String {
     }
 }
 
-fn is_bidi_control(ch: char) -> bool {
-    matches!(
-        ch,
-        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_and_overrides_are_removed() {
-        assert_eq!(printable("a\u{1b}[2Jb"), "a [2Jb");
-        assert_eq!(printable("ab\u{202E}cd"), "abcd");
-        assert_eq!(printable("line\r\nnext"), "line next");
-        assert_eq!(printable("plain"), "plain");
-    }
 
     #[test]
     fn formulas_are_defused_but_numbers_kept() {
