@@ -194,10 +194,10 @@ async fn balances_have_the_documented_shape() {
         ("usdc", 6),
         ("usdt", 6),
         ("btc", 8),
-        ("eth", 18),
+        ("eth", 8),
         ("ltc", 8),
         ("doge", 8),
-        ("pol", 18),
+        ("pol", 8),
         ("eurt", 6),
     ];
     for (name, scale) in scales {

@@ -11,11 +11,14 @@ use serde_json::Value;
 /// The number of decimals an amount of `currency` carries on the wire, or `None` if the
 /// sandbox does not know the currency. `gbp` is a sandbox choice: the second fiat account,
 /// seeded as waiting for activation.
+///
+/// From P100's documented amount strings (P100-API.md, rev): eth and pol are 8 like btc, not
+/// the chains' 18 ("Amount can have at most 8 decimal places"), so the sandbox refuses a
+/// ninth decimal as the real API would.
 pub fn scale(currency: &str) -> Option<u32> {
     match currency {
         "eur" | "gbp" => Some(2),
-        "btc" | "ltc" | "doge" => Some(8),
-        "eth" | "pol" => Some(18),
+        "btc" | "ltc" | "doge" | "eth" | "pol" => Some(8),
         "usdc" | "usdt" | "eurt" => Some(6),
         _ => None,
     }
@@ -134,6 +137,12 @@ mod tests {
         assert_eq!(used_decimals(dec("10.50")), 1);
         assert_eq!(used_decimals(dec("10")), 0);
         assert_eq!(scale("usdc"), Some(6));
+        assert_eq!(
+            scale("eth"),
+            Some(8),
+            "P100 writes eth with 8 decimals, not 18"
+        );
+        assert_eq!(scale("pol"), Some(8));
         assert_eq!(scale("xyz"), None);
     }
 }

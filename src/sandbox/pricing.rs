@@ -16,6 +16,12 @@ const DRIFT_PERIOD_MS: u64 = 10 * 60 * 1000;
 const DRIFT_AMPLITUDE: Decimal = Decimal::from_parts(4, 0, 0, false, 3);
 /// The partner gets 0.5 % less than mid on an exchange.
 const EXCHANGE_SPREAD: Decimal = Decimal::from_parts(5, 0, 0, false, 3);
+/// The documented exchange fee (P100-API.md, Fees page: 1.49 %, negotiable), deducted from
+/// what is received: "Exchange 100 EUR to DOGE (rate ~0.182) -> fee 1.49 EUR -> receives
+/// ~541.26 DOGE", i.e. `amountTo = amount x rate x (1 - 0.0149)`, while `rate` itself is the
+/// rate before the fee. The desk's lock check (`[trading] exchange_fee_pct`, default 1.49)
+/// holds the lock to the same figure.
+pub const EXCHANGE_FEE: Decimal = Decimal::from_parts(149, 0, 0, false, 4);
 /// P100 pays 1 % less than mid for crypto an order sells.
 const ORDER_SPREAD: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 /// Significant digits of an exchange rate.
@@ -77,12 +83,13 @@ pub fn exchange_rate(from_value: Decimal, to_value: Decimal) -> Option<Decimal> 
     ))
 }
 
-/// `amount * rate` at the target scale, rounded down (sandbox choice: never pay out a
-/// fraction the rate did not earn).
+/// What `amount` at `rate` buys after the exchange fee, `amount x rate x (1 - fee)`, at the
+/// target scale, rounded down (sandbox choice: never pay out a fraction the rate did not earn).
 pub fn convert(amount: Decimal, rate: Decimal, to_scale: u32) -> Option<Decimal> {
     Some(
         amount
             .checked_mul(rate)?
+            .checked_mul(Decimal::ONE - EXCHANGE_FEE)?
             .round_dp_with_strategy(to_scale, RoundingStrategy::ToZero),
     )
 }
@@ -138,8 +145,13 @@ mod tests {
             Some(dec("2288.5"))
         );
         assert_eq!(exchange_rate(Decimal::ONE, Decimal::ZERO), None);
-        assert_eq!(convert(dec("10"), dec("2288.5"), 2), Some(dec("22885")));
+        // 22885 less the 1.49 % fee (340.9865), rounded down to the cent.
+        assert_eq!(convert(dec("10"), dec("2288.5"), 2), Some(dec("22544.01")));
         assert_eq!(convert(dec("0.333"), dec("1.5"), 2), Some(dec("0.49")));
+        // The Fees page's own example: 100 EUR to DOGE at ~0.182 EUR a DOGE receives ~541.26.
+        let per_eur = Decimal::ONE / dec("0.182");
+        let doge = convert(dec("100"), per_eur, 8).expect("priced");
+        assert_eq!(doge.round_dp(2), dec("541.26"));
     }
 
     #[test]

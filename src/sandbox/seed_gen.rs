@@ -10,6 +10,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Map, Value, json};
 
 use super::currency::{amount_string, json_number, parse_decimal, round_significant, scale};
+use super::pricing::convert;
 
 const HISTORY_ROWS: usize = 300;
 const GENERATOR_SEED: u64 = 2025;
@@ -243,14 +244,15 @@ fn history_row(rng: &mut StdRng, age: i64) -> Value {
     row
 }
 
-/// An exchange at a historical rate (the seeded value +-3 %, 0.5 % spread).
+/// An exchange at a historical rate (the seeded value +-3 %, 0.5 % spread), the documented
+/// 1.49 % fee deducted from what was received, as on a live exchange.
 fn exchange_entry(rng: &mut StdRng, row: &mut Value) -> Entry {
     let (from, to) = PAIRS[rng.random_range(0..PAIRS.len())];
     let amount = amount_worth(rng, from, 500, 25_000);
     let wobble = Decimal::from(rng.random_range(970..=1030)) / Decimal::from(1000);
     let rate = round_significant(value_of(from) / value_of(to) * wobble * dec("0.995"), 8);
     let to_scale = scale(to).expect("known currency");
-    let amount_to = (amount * rate).round_dp_with_strategy(to_scale, RoundingStrategy::ToZero);
+    let amount_to = convert(amount, rate, to_scale).expect("a seeded exchange is priced");
     row["currencyTo"] = json!(to);
     row["amountTo"] = json!(amount_string(amount_to, to_scale));
     ("EXCHANGE", from, amount, format!("Exchange {from} to {to}"))

@@ -63,13 +63,17 @@ async fn the_indicative_rate_matches_the_lock_shape() {
     assert_eq!(rate["currencyFrom"], "eth");
     assert!(rate["rate"].is_number());
     assert_eq!(dec(&rate["amount"]), Decimal::TEN);
-    let expected = (dec(&rate["amount"]) * dec(&rate["rate"])).round_dp(2);
+    // The documented 1.49 % fee comes off what is received; `rate` is the rate before it.
+    let gross = dec(&rate["amount"]) * dec(&rate["rate"]);
+    let expected = (gross * (Decimal::ONE - Decimal::new(149, 4))).round_dp(2);
     assert!((dec(&rate["amountTo"]) - expected).abs() <= Decimal::new(1, 2));
+    assert!(dec(&rate["amountTo"]) < gross);
 
     let lock = lock(&handle, "eth", "eur", "10").await;
     assert!(lock["lockId"].is_string());
     assert!(timestamp(&lock["expiresAt"]) > chrono::Utc::now());
-    super::assert_amount_string(&lock["amount"], 18);
+    // P100 writes eth with 8 decimals (P100-API.md, rev), not the chain's 18.
+    super::assert_amount_string(&lock["amount"], 8);
     super::assert_amount_string(&lock["amountTo"], 2);
 
     let (status, body) = get(
@@ -88,6 +92,66 @@ async fn the_indicative_rate_matches_the_lock_shape() {
         message.contains("currencyTo is required; amount is required"),
         "{message}"
     );
+    handle.shutdown().await;
+}
+
+/// The sandbox and the desk agree on the fee: every lock the sandbox gives, read with the
+/// client's own model and held to the client's lock check at its default policy (1.49 %, as
+/// `[trading] exchange_fee_pct` defaults), passes without a warning, and the fee the desk
+/// shows is the documented 1.49 % of `amount x rate` (to a unit of the receiving currency).
+#[tokio::test]
+async fn the_desks_lock_check_accepts_the_sandboxs_fee_without_a_warning() {
+    use p100_desk::api::models::{Currency, ExchangeLock};
+    use p100_desk::lock_check::{
+        ExchangeIntent, LockPolicy, LockVerdict, check_exchange_lock, exchange_fee,
+    };
+
+    let handle = start().await;
+    let fee_pct = Decimal::new(149, 2);
+    for (from, to, amount, unit) in [
+        ("eur", "eth", "100", "0.00000001"),
+        ("eth", "eur", "1.25", "0.01"),
+        ("usdc", "eur", "2500", "0.01"),
+        ("eur", "btc", "0.01", "0.00000001"),
+        ("btc", "usdc", "0.00012345", "0.000001"),
+    ] {
+        let (status, quote) = get(
+            &handle,
+            &format!(
+                "/v1/partner/exchange/rate?currencyFrom={from}&currencyTo={to}&amount={amount}"
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{quote}");
+        let body = lock(&handle, from, to, amount).await;
+        let lock: ExchangeLock = serde_json::from_value(body.clone()).expect("the client reads it");
+        let intent = ExchangeIntent {
+            from: Currency::new(from),
+            to: Currency::new(to),
+            amount: dec(&json!(amount)),
+        };
+        let verdict = check_exchange_lock(
+            &intent,
+            &lock,
+            &LockPolicy::default(),
+            Some(dec(&quote["rate"])),
+            chrono::Utc::now(),
+        );
+        assert_eq!(
+            verdict,
+            LockVerdict::Accepted {
+                warnings: Vec::new()
+            },
+            "{from}->{to} {amount}: {body}"
+        );
+        let gross = lock.amount * lock.rate;
+        let fee = exchange_fee(&lock).expect("a fee is shown");
+        let documented = gross * fee_pct / Decimal::ONE_HUNDRED;
+        assert!(
+            (fee - documented).abs() <= dec(&json!(unit)),
+            "{from}->{to} {amount}: fee {fee}, documented {documented}"
+        );
+    }
     handle.shutdown().await;
 }
 
