@@ -421,3 +421,42 @@ async fn auth_network_and_refusal_exit_codes() {
     assert_eq!(sandbox.executions().exchanges, 0);
     sandbox.shutdown().await;
 }
+
+/// Exit code 1, "unexpected failure (e.g. stdout cannot be written)" in README's table, for
+/// real: stdout on /dev/full, where every write fails with "No space left on device" (a full
+/// disk under `> export.csv`). One line on stderr, no panic, and never exit 0 (a script must
+/// not take a half-written export for a finished one), whether the command prints one answer
+/// or streams pages.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_stdout_exits_1_with_one_line() {
+    let sandbox = sandbox(2_000).await;
+    let home = Home::new();
+    for args in [
+        &["balances", "--format", "json"][..],
+        &["balances", "--format", "csv"][..],
+        &["history", "--format", "ndjson"][..],
+        &["history", "--format", "json"][..],
+    ] {
+        let mut command = home.against(&sandbox, args);
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full opens for writing");
+        command.stdout(full);
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .expect("runner")
+            .expect("p100-desk runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        let lines: Vec<&str> = stderr.trim().lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {stderr}");
+        assert!(
+            lines[0].contains("cannot write the output"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    sandbox.shutdown().await;
+}
