@@ -143,9 +143,25 @@ async fn a_met_guard_sends_one_post_and_watch_reports_completed() {
             .as_str()
             .is_some_and(|i| i.starts_with("ex-"))
     );
-    for field in ["amount_to", "rate", "lock_id", "lock_expires_at"] {
+    for field in ["amount_to", "rate", "fee", "lock_id", "lock_expires_at"] {
         assert!(result[field].is_string(), "{field} in {result}");
     }
+    // The sandbox takes the documented 1.49 % from what is received; the desk shows it as
+    // the fee, to a unit of eth (8 decimals), and its lock check let the lock through.
+    let number = |field: &str| -> Decimal {
+        result[field]
+            .as_str()
+            .and_then(|text| text.parse().ok())
+            .unwrap_or_else(|| panic!("{field} in {result}"))
+    };
+    let gross = number("amount") * number("rate");
+    assert!(number("amount_to") < gross, "{result}");
+    let documented = gross * Decimal::new(149, 4);
+    assert!(
+        (number("fee") - documented).abs() <= Decimal::new(1, 8),
+        "fee {} vs 1.49 % of {gross}",
+        number("fee")
+    );
     assert_eq!(sandbox.executions().exchanges, 1);
     assert_eq!(requests(&sandbox, "POST", EXCHANGE_POST), 1);
     assert_eq!(sandbox.exchange_ids(), vec![id.to_owned()]);

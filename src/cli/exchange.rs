@@ -19,7 +19,7 @@ use crate::api::models::ExchangeLock;
 use crate::app::live::{LiveKind, LiveRow, Phase};
 use crate::app::msg::Msg;
 use crate::app::ticket::{ExchangeTicket, Stage, Ticket};
-use crate::money;
+use crate::lock_check::exchange_fee;
 
 /// How long `--watch` follows an exchange when `--timeout` is not given.
 const WATCH_WAIT: Duration = Duration::from_secs(30 * 60);
@@ -126,11 +126,10 @@ pub fn outcome(phase: &Phase) -> &'static str {
     }
 }
 
-/// The fee the lock implies: amount x rate - amount_to, when positive.
-fn fee(amount: Decimal, rate: Decimal, amount_to: Decimal) -> Option<Decimal> {
-    let expected = money::eur_value(amount, rate)?;
-    let fee = expected.checked_sub(amount_to)?;
-    (fee > Decimal::ZERO).then_some(fee)
+/// The fee the lock implies, as the dashboard's ticket shows it (one computation, in
+/// `lock_check`): amount x rate - amountTo cut to the receiving currency's scale, when positive.
+fn fee(lock: &ExchangeLock) -> Option<Decimal> {
+    exchange_fee(lock).filter(|fee| *fee > Decimal::ZERO)
 }
 
 fn result(row: &LiveRow, lock: &ExchangeLock) -> ExchangeResult {
@@ -165,7 +164,7 @@ fn result(row: &LiveRow, lock: &ExchangeLock) -> ExchangeResult {
         amount: amount.to_string(),
         amount_to: amount_to.to_string(),
         rate: rate.to_string(),
-        fee: fee(amount, rate, amount_to).map(|fee| fee.normalize().to_string()),
+        fee: fee(lock).map(|fee| fee.normalize().to_string()),
         lock_id: printable(&lock.lock_id),
         lock_expires_at: iso(lock.expires_at),
         reason,
@@ -240,7 +239,7 @@ async fn exchange(desk: &mut Desk, args: &ExchangeArgs) -> Result<(), CliError> 
         lock.amount_to,
         intent.to,
         lock.rate,
-        fee(intent.amount, lock.rate, lock.amount_to)
+        fee(&lock)
             .map(|fee| format!(", fee {} {}", fee.normalize(), intent.to))
             .unwrap_or_default(),
         printable(&lock.lock_id),
