@@ -487,3 +487,61 @@ async fn an_outcome_still_unknown_at_the_timeout_exits_10_and_is_not_resent() {
     assert_eq!(summary.json()[0]["outcome"], "unknown");
     sandbox.shutdown().await;
 }
+
+/// Exit 6's second meaning in README's table, "an unknown outcome proven not applied": P100
+/// answers the POST with 200 and a body that is not JSON and queues nothing, so the outcome is
+/// unknown; the history is read back until it proves the exchange is not there (the short
+/// request timeout keeps the wait the reconciler insists on to a few seconds). Sent once, never
+/// re-sent, nothing executed, and the journal says how it was settled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_outcome_proven_not_applied_exits_6_and_is_not_resent() {
+    use p100_desk::sandbox::{Endpoint, Fault, FaultRule};
+    let sandbox = sandbox(0).await;
+    sandbox
+        .faults()
+        .push(FaultRule::next(Some(Endpoint::Exchange), Fault::Garbage, 1));
+    let home = Home::new();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "profile = \"desk\"\n[profiles.desk]\nbase_url = \"{}\"\n[timeouts]\nrequest_ms = 2000\n",
+            sandbox.base_url()
+        ),
+    )
+    .expect("config");
+    let config = config.display().to_string();
+    let mut command = home.command(&[
+        "--config",
+        &config,
+        "exchange",
+        "--from",
+        "eur",
+        "--to",
+        "eth",
+        "--amount",
+        "100",
+        "--min-rate",
+        "0",
+        "--timeout",
+        "50s",
+    ]);
+    command.env("P100_API_KEY", sandbox.api_key());
+    let run = run_async(command).await;
+    run.expect_code(6);
+    assert!(run.stderr.contains("nothing moved"), "{}", run.stderr);
+    assert_eq!(sandbox.executions().exchanges, 0);
+    assert_eq!(
+        requests(&sandbox, "POST", EXCHANGE_POST),
+        1,
+        "never re-sent"
+    );
+    let journal = journal_text(&home);
+    for event in ["exchange_intent", "unknown", "reconciled"] {
+        assert!(
+            journal.contains(&format!("\"event\":\"{event}\"")),
+            "{event}: {journal}"
+        );
+    }
+    sandbox.shutdown().await;
+}
