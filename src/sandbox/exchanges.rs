@@ -81,8 +81,9 @@ impl World {
             return Err(Rejection::invalid("amount must be greater than 0"));
         }
         if used_decimals(amount) > from_scale {
+            // The documented P403 wording ("Amount can have at most 8 decimal places").
             return Err(Rejection::invalid(format!(
-                "amount must have at most {from_scale} decimals for {from}"
+                "Amount can have at most {from_scale} decimal places"
             )));
         }
         let elapsed = self.clock.elapsed(now);

@@ -84,6 +84,20 @@ async fn the_indicative_rate_matches_the_lock_shape() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errorCode"], "P410");
     assert_eq!(body["errorName"], "invalid-currency");
+    // eth takes 8 decimals, as P100 documents, and a ninth is the documented P403.
+    let eight = self::lock(&handle, "eth", "eur", "0.12345678").await;
+    assert_eq!(eight["amount"], "0.12345678");
+    let (status, body) = get(
+        &handle,
+        "/v1/partner/exchange/lock?currencyFrom=eth&currencyTo=eur&amount=0.123456789",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errorCode"], "P403");
+    assert_eq!(
+        body["errorMessage"],
+        "Amount can have at most 8 decimal places"
+    );
     let (status, body) = get(&handle, "/v1/partner/exchange/lock?currencyFrom=eth").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errorCode"], "P403");
