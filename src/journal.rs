@@ -542,9 +542,10 @@ pub(crate) fn each_line(
 /// `p100-desk journal --summary` row both fold through [`Folder`], so lines are grouped into
 /// intents by one set of rules.
 pub trait Fold: Sized {
-    /// The state an intent line opens. `recovered_from` is the line number of the `accepted`
-    /// line an intent line was rebuilt from, when its own intent line could not be read.
-    fn open(entry: Entry, recovered_from: Option<usize>) -> Self;
+    /// The state an intent line opens (`None`: this fold cannot use it; the line counts as an
+    /// orphan). `recovered_from` is the line number of the `accepted` line an intent line was
+    /// rebuilt from, when its own intent line could not be read.
+    fn open(entry: Entry, recovered_from: Option<usize>) -> Option<Self>;
     /// A later line about the same intent.
     fn apply(&mut self, entry: &Entry);
 }
@@ -573,8 +574,14 @@ impl<T: Fold> Folder<T> {
     pub fn push(&mut self, entry: Entry, number: usize) {
         match &entry.event {
             Event::ExchangeIntent { .. } | Event::OrderIntent { .. } => {
-                self.index.insert(entry.intent.clone(), self.intents.len());
-                self.intents.push(T::open(entry, None));
+                let intent = entry.intent.clone();
+                match T::open(entry, None) {
+                    Some(opened) => {
+                        self.index.insert(intent, self.intents.len());
+                        self.intents.push(opened);
+                    }
+                    None => self.orphans.push(number),
+                }
             }
             Event::Check { .. } | Event::LockRefused { .. } => {}
             event => {
@@ -591,7 +598,10 @@ impl<T: Fold> Folder<T> {
                         event: attempt.as_intent(),
                         ..entry.clone()
                     };
-                    let mut record = T::open(opened, Some(number));
+                    let Some(mut record) = T::open(opened, Some(number)) else {
+                        self.orphans.push(number);
+                        return;
+                    };
                     record.apply(&entry);
                     self.index.insert(entry.intent, self.intents.len());
                     self.intents.push(record);
@@ -601,15 +611,10 @@ impl<T: Fold> Folder<T> {
             }
         }
     }
-
-    /// The intent folded under `intent`, if any.
-    pub fn get(&self, intent: &str) -> Option<&T> {
-        self.index.get(intent).map(|&at| &self.intents[at])
-    }
 }
 
 impl Fold for IntentRecord {
-    fn open(entry: Entry, recovered_from: Option<usize>) -> Self {
+    fn open(entry: Entry, recovered_from: Option<usize>) -> Option<Self> {
         let notes = recovered_from
             .map(|number| {
                 format!(
@@ -619,14 +624,14 @@ impl Fold for IntentRecord {
             })
             .into_iter()
             .collect();
-        Self {
+        Some(Self {
             intent: entry.intent.clone(),
             remote_id: None,
             standing: Standing::Unanswered,
             last_at: entry.at,
             opened: entry,
             notes,
-        }
+        })
     }
 
     fn apply(&mut self, entry: &Entry) {
@@ -675,20 +680,32 @@ pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
     })
 }
 
-/// The columns of the CSV export that depend on the event.
+/// The columns of the CSV export that depend on the event. Amounts and rates are numbers
+/// only, each with its currency in a column of its own.
 #[derive(Default)]
 struct CsvRow {
     event: &'static str,
-    from_or_currency: String,
-    to_or_network: String,
+    /// `exchange` or `order` (intents and refused locks).
+    kind: String,
+    /// Exchange: the amount sold; order: the crypto the payer sends.
     amount: String,
+    currency: String,
+    /// Exchange: the amount received; order: the fiat it settles.
     amount_to: String,
+    currency_to: String,
+    network: String,
     rate: String,
     lock_id: String,
     remote_id: String,
     status: String,
+    /// Who resolved an ambiguous reconciliation.
+    by: String,
     reason: String,
 }
+
+/// The journal CSV's header, in column order.
+pub const CSV_HEADER: &str = "at,profile,environment,intent,event,kind,amount,currency,amount_to,\
+currency_to,network,rate,lock_id,remote_id,status,by,reason";
 
 impl CsvRow {
     fn of(event: &Event) -> Self {
@@ -702,10 +719,11 @@ impl CsvRow {
                 lock_id,
             } => Self {
                 event: "exchange_intent",
-                from_or_currency: from.clone(),
-                to_or_network: to.clone(),
+                kind: "exchange".into(),
                 amount: amount.to_string(),
+                currency: from.clone(),
                 amount_to: amount_to.to_string(),
+                currency_to: to.clone(),
                 rate: rate.to_string(),
                 lock_id: lock_id.clone(),
                 ..Self::default()
@@ -720,10 +738,12 @@ impl CsvRow {
                 lock_id,
             } => Self {
                 event: "order_intent",
-                from_or_currency: currency.clone(),
-                to_or_network: network.clone(),
+                kind: "order".into(),
                 amount: crypto_amount.to_string(),
-                amount_to: format!("{fiat_amount} {fiat_currency}"),
+                currency: currency.clone(),
+                amount_to: fiat_amount.to_string(),
+                currency_to: fiat_currency.clone(),
+                network: network.clone(),
                 rate: rate.to_string(),
                 lock_id: lock_id.clone(),
                 ..Self::default()
@@ -740,7 +760,7 @@ impl CsvRow {
             } => Self {
                 event: "resolved",
                 remote_id: remote_id.clone().unwrap_or_default(),
-                status: format!("by {by}"),
+                by: by.clone(),
                 reason: note.clone(),
                 ..Self::default()
             },
@@ -771,7 +791,7 @@ impl CsvRow {
                 reason,
             } => Self {
                 event: "lock_refused",
-                from_or_currency: kind.clone(),
+                kind: kind.clone(),
                 lock_id: lock_id.clone(),
                 reason: reason.clone(),
                 ..Self::default()
@@ -786,11 +806,12 @@ impl CsvRow {
     }
 }
 
-/// The journal as CSV for export: one row per line, money as exact decimal strings.
+/// The journal as CSV for export: one row per line, money as exact decimal strings in numeric
+/// columns, text made printable and defused ([`crate::cli::text::defused`]).
 pub fn to_csv(entries: &[Entry]) -> String {
-    let mut out = String::from(
-        "at,profile,environment,intent,event,from_or_currency,to_or_network,amount,amount_to,rate,lock_id,remote_id,status,reason\n",
-    );
+    let mut out = String::with_capacity(CSV_HEADER.len() + 1 + entries.len() * 160);
+    out.push_str(CSV_HEADER);
+    out.push('\n');
     for entry in entries {
         let row = CsvRow::of(&entry.event);
         let fields = [
@@ -799,14 +820,17 @@ pub fn to_csv(entries: &[Entry]) -> String {
             &entry.environment,
             &entry.intent,
             row.event,
-            &row.from_or_currency,
-            &row.to_or_network,
+            &row.kind,
             &row.amount,
+            &row.currency,
             &row.amount_to,
+            &row.currency_to,
+            &row.network,
             &row.rate,
             &row.lock_id,
             &row.remote_id,
             &row.status,
+            &row.by,
             &row.reason,
         ]
         .map(csv_field);
@@ -890,16 +914,9 @@ pub fn describe(entry: &Entry) -> String {
     ))
 }
 
-/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
+/// A CSV field: printable, defused against spreadsheet formulas, quoted when needed.
 fn csv_field(raw: &str) -> String {
-    // A spreadsheet runs a cell that starts like a formula (or with a tab or carriage return
-    // before one): a leading `'` makes it text. Then what the server sent is made printable.
-    let clean = crate::printable::printable(raw);
-    let defused = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{clean}")
-    } else {
-        clean.into_owned()
-    };
+    let defused = crate::cli::text::defused(raw);
     if defused.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
@@ -1089,7 +1106,12 @@ mod tests {
         ]);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert!(lines[1].contains("exchange_intent,eth,eur,1.5,3750.18,2500.12,lock-1"));
+        assert_eq!(lines[0], CSV_HEADER);
+        assert!(
+            lines[1].contains("exchange_intent,exchange,1.5,eth,3750.18,eur,,2500.12,lock-1"),
+            "{}",
+            lines[1]
+        );
         assert!(
             lines[2].ends_with(r#""'=HYPERLINK(""x""), bad""#),
             "{}",
