@@ -9,6 +9,7 @@ mod env_vars;
 mod error;
 mod file;
 pub mod history_section;
+pub mod journal_section;
 mod keys;
 mod secret_file;
 mod target;
@@ -51,6 +52,8 @@ pub struct ResolvedConfig {
     pub polling: Polling,
     /// `[history]`: rows kept loaded.
     pub history: history_section::HistorySection,
+    /// `[journal]`: when finished intents are archived.
+    pub journal: journal_section::JournalSection,
     pub paths: ApiPaths,
     /// `[api] max_response_mib` in bytes: the cap on every answer's body.
     pub max_response_bytes: usize,
@@ -160,6 +163,7 @@ pub fn resolve(
             .unwrap_or(usize::MAX)
             .saturating_mul(1024 * 1024),
         history: parsed.history,
+        journal: parsed.journal,
         paths: parsed.api.paths,
         read_only: profile.read_only || cli.read_only,
         max_exchange_eur: profile.max_exchange_eur,

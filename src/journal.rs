@@ -10,7 +10,7 @@
 //! desk gets [`JournalLocked`] (and the pid from the lock file next to it), while readers such
 //! as `p100-desk journal` still read it.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -22,8 +22,13 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// One line of the journal.
+pub mod archive;
+mod wire;
+
+/// One line of the journal. Written by the derived form; read through [`wire::Line`] (the same
+/// format, read in one pass).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "wire::Line")]
 pub struct Entry {
     pub at: DateTime<Utc>,
     pub profile: String,
@@ -299,7 +304,8 @@ pub fn lock_file_path(path: &Path) -> PathBuf {
 /// The exclusive lock on a journal (released when dropped).
 #[derive(Debug)]
 struct JournalLock {
-    _file: File,
+    /// Holds the OS lock while open.
+    file: File,
     pid_file: PathBuf,
 }
 
@@ -312,17 +318,19 @@ impl Drop for JournalLock {
 impl JournalLock {
     /// Locks `path` exclusively (an OS lock, gone with the process), waiting briefly for a
     /// desk that is just closing it, and writes this process id into the lock file.
+    ///
+    /// The lock is on the journal file itself, and compaction replaces that file (a rename,
+    /// with the new file locked first): a desk that got its lock on the file just replaced
+    /// holds a file no one reads, so it checks that what it locked is still the journal at
+    /// `path`, and tries again on the new one if not.
     fn acquire(path: &Path) -> io::Result<Self> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .read(true)
-            .open(path)?;
         let deadline = std::time::Instant::now() + LOCK_PATIENCE;
+        let mut file = open_for_lock(path)?;
         loop {
             // fs4's flock/LockFileEx (std's `File::try_lock` needs Rust 1.89).
             match fs4::FileExt::try_lock(&file) {
-                Ok(()) => break,
+                Ok(()) if is_at(&file, path)? => break,
+                Ok(()) => file = open_for_lock(path)?,
                 Err(fs4::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
@@ -340,11 +348,44 @@ impl JournalLock {
         }
         let pid_file = lock_file_path(path);
         std::fs::write(&pid_file, format!("{}\n", std::process::id()))?;
-        Ok(Self {
-            _file: file,
-            pid_file,
-        })
+        Ok(Self { file, pid_file })
     }
+}
+
+/// The journal opened for appending (created private to this user).
+fn journal_file(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.create(true).append(true).read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+fn open_for_lock(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(path)
+}
+
+/// Whether `file` is the file now at `path` (not one a compaction has renamed over).
+#[cfg(unix)]
+fn is_at(file: &File, path: &Path) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt as _;
+    let (held, current) = (file.metadata()?, std::fs::metadata(path));
+    Ok(current.is_ok_and(|current| current.dev() == held.dev() && current.ino() == held.ino()))
+}
+
+/// Compaction (the only thing that replaces the file) is Unix-only, so the file at `path` is
+/// the one opened.
+#[cfg(not(unix))]
+#[allow(clippy::unnecessary_wraps)]
+fn is_at(_file: &File, _path: &Path) -> io::Result<bool> {
+    Ok(true)
 }
 
 /// An open journal, appended to and synced line by line, locked against a second desk.
@@ -360,7 +401,9 @@ pub struct Journal {
     whole_len: u64,
     /// A failed append left the store past `whole_len` (or its repair failed).
     needs_repair: bool,
-    _lock: JournalLock,
+    /// Opened on the real file (not a test's store): only then can it be compacted.
+    file_backed: bool,
+    lock: JournalLock,
 }
 
 impl Journal {
@@ -371,16 +414,11 @@ impl Journal {
             std::fs::create_dir_all(parent)?;
         }
         let lock = JournalLock::acquire(path)?;
-        let mut options = OpenOptions::new();
-        options.create(true).append(true).read(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        let mut file = options.open(path)?;
+        let mut file = journal_file(path)?;
         end_torn_line(&mut file)?;
-        Self::with_lock(path, Box::new(file), lock)
+        let mut journal = Self::with_lock(path, Box::new(file), lock)?;
+        journal.file_backed = true;
+        Ok(journal)
     }
 
     /// A journal writing through `store` (tests: a disk that fills), locked like [`open`].
@@ -402,7 +440,8 @@ impl Journal {
             store,
             whole_len,
             needs_repair: false,
-            _lock: lock,
+            file_backed: false,
+            lock,
         })
     }
 
@@ -471,120 +510,202 @@ fn end_torn_line(file: &mut File) -> io::Result<()> {
 /// Reads a journal file; a missing file is an empty journal.
 pub fn replay_file(path: &Path) -> io::Result<Replay> {
     match File::open(path) {
-        Ok(file) => replay(BufReader::new(file)),
+        Ok(file) => replay(BufReader::with_capacity(1 << 16, file)),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Replay::default()),
         Err(error) => Err(error),
     }
 }
 
-/// Folds journal lines into one record per intent, in the order intents were opened.
-pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
-    let mut replay = Replay::default();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    for (number, line) in reader.split(b'\n').enumerate() {
-        let line = line?;
-        if line.iter().all(u8::is_ascii_whitespace) {
+/// Calls `each` with every non-blank line of `reader` (without its newline) and its number
+/// from 1, reading into one buffer: a line costs no allocation of its own.
+pub(crate) fn each_line(
+    mut reader: impl BufRead,
+    mut each: impl FnMut(usize, &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut line = Vec::with_capacity(512);
+    let mut number = 0;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let Ok(entry) = serde_json::from_slice::<Entry>(&line) else {
-            replay.damaged_lines.push(number + 1);
-            continue;
-        };
+        each(number, text)?;
+    }
+}
+
+/// What an intent's lines fold into: the desk's [`IntentRecord`] (replay) and the
+/// `p100-desk journal --summary` row both fold through [`Folder`], so lines are grouped into
+/// intents by one set of rules.
+pub trait Fold: Sized {
+    /// The state an intent line opens (`None`: this fold cannot use it; the line counts as an
+    /// orphan). `recovered_from` is the line number of the `accepted` line an intent line was
+    /// rebuilt from, when its own intent line could not be read.
+    fn open(entry: Entry, recovered_from: Option<usize>) -> Option<Self>;
+    /// A later line about the same intent.
+    fn apply(&mut self, entry: &Entry);
+}
+
+/// Groups journal lines into intents, in the order intents were opened.
+#[derive(Debug)]
+pub struct Folder<T> {
+    pub intents: Vec<T>,
+    index: HashMap<String, usize>,
+    /// Lines about an intent with no intent line (and no accepted line repeating it).
+    pub orphans: Vec<usize>,
+}
+
+impl<T> Default for Folder<T> {
+    fn default() -> Self {
+        Self {
+            intents: Vec::new(),
+            index: HashMap::new(),
+            orphans: Vec::new(),
+        }
+    }
+}
+
+impl<T: Fold> Folder<T> {
+    /// Folds line `number` in. A write check and a refused lock belong to no attempt: passed over.
+    pub fn push(&mut self, entry: Entry, number: usize) {
         match &entry.event {
             Event::ExchangeIntent { .. } | Event::OrderIntent { .. } => {
-                index.insert(entry.intent.clone(), replay.records.len());
-                replay.records.push(IntentRecord {
-                    intent: entry.intent.clone(),
-                    remote_id: None,
-                    standing: Standing::Unanswered,
-                    last_at: entry.at,
-                    opened: entry,
-                    notes: Vec::new(),
-                });
+                let intent = entry.intent.clone();
+                match T::open(entry, None) {
+                    Some(opened) => {
+                        self.index.insert(intent, self.intents.len());
+                        self.intents.push(opened);
+                    }
+                    None => self.orphans.push(number),
+                }
             }
-            // Neither belongs to an attempt: a write check, and a lock refused before sending.
             Event::Check { .. } | Event::LockRefused { .. } => {}
             event => {
-                let position = match (index.get(&entry.intent), event) {
-                    (Some(&position), _) => position,
+                if let Some(&position) = self.index.get(&entry.intent) {
+                    self.intents[position].apply(&entry);
+                } else if let Event::Accepted {
+                    attempt: Some(attempt),
+                    ..
+                } = event
+                {
                     // The intent line is gone (damaged): an accepted line that repeats the
                     // attempt is enough to watch it again; anything else loses only itself.
-                    (
-                        None,
-                        Event::Accepted {
-                            attempt: Some(attempt),
-                            ..
-                        },
-                    ) => {
-                        let opened = Entry {
-                            event: attempt.as_intent(),
-                            ..entry.clone()
-                        };
-                        index.insert(entry.intent.clone(), replay.records.len());
-                        replay.records.push(IntentRecord {
-                            intent: entry.intent.clone(),
-                            remote_id: None,
-                            standing: Standing::Unanswered,
-                            last_at: entry.at,
-                            opened,
-                            notes: vec![format!(
-                                "journal line {}: its intent line could not be read; resumed from \
-                                 its accepted line (lock id unknown)",
-                                number + 1
-                            )],
-                        });
-                        replay.records.len() - 1
-                    }
-                    (None, _) => {
-                        replay.damaged_lines.push(number + 1);
-                        continue;
-                    }
-                };
-                let record = &mut replay.records[position];
-                record.last_at = entry.at;
-                match event {
-                    Event::Accepted { remote_id, .. } => {
-                        record.remote_id = Some(remote_id.clone());
-                        record.standing = Standing::Pending;
-                    }
-                    Event::Rejected { .. } | Event::Final { .. } => {
-                        record.standing = Standing::Finished;
-                    }
-                    Event::Unknown { .. } => record.standing = Standing::Unknown,
-                    Event::Reconciled { remote_id, .. } | Event::Resolved { remote_id, .. } => {
-                        match remote_id {
-                            Some(id) => {
-                                record.remote_id = Some(id.clone());
-                                record.standing = Standing::Pending;
-                            }
-                            None => record.standing = Standing::Finished,
-                        }
-                    }
-                    Event::ExchangeIntent { .. }
-                    | Event::OrderIntent { .. }
-                    | Event::Check { .. }
-                    | Event::LockRefused { .. } => {}
+                    let opened = Entry {
+                        event: attempt.as_intent(),
+                        ..entry.clone()
+                    };
+                    let Some(mut record) = T::open(opened, Some(number)) else {
+                        self.orphans.push(number);
+                        return;
+                    };
+                    record.apply(&entry);
+                    self.index.insert(entry.intent, self.intents.len());
+                    self.intents.push(record);
+                } else {
+                    self.orphans.push(number);
                 }
             }
         }
     }
-    Ok(replay)
 }
 
-/// The columns of the CSV export that depend on the event.
+impl Fold for IntentRecord {
+    fn open(entry: Entry, recovered_from: Option<usize>) -> Option<Self> {
+        let notes = recovered_from
+            .map(|number| {
+                format!(
+                    "journal line {number}: its intent line could not be read; resumed from \
+                     its accepted line (lock id unknown)"
+                )
+            })
+            .into_iter()
+            .collect();
+        Some(Self {
+            intent: entry.intent.clone(),
+            remote_id: None,
+            standing: Standing::Unanswered,
+            last_at: entry.at,
+            opened: entry,
+            notes,
+        })
+    }
+
+    fn apply(&mut self, entry: &Entry) {
+        self.last_at = entry.at;
+        match &entry.event {
+            Event::Accepted { remote_id, .. } => {
+                self.remote_id = Some(remote_id.clone());
+                self.standing = Standing::Pending;
+            }
+            Event::Rejected { .. } | Event::Final { .. } => self.standing = Standing::Finished,
+            Event::Unknown { .. } => self.standing = Standing::Unknown,
+            Event::Reconciled { remote_id, .. } | Event::Resolved { remote_id, .. } => {
+                match remote_id {
+                    Some(id) => {
+                        self.remote_id = Some(id.clone());
+                        self.standing = Standing::Pending;
+                    }
+                    None => self.standing = Standing::Finished,
+                }
+            }
+            Event::ExchangeIntent { .. }
+            | Event::OrderIntent { .. }
+            | Event::Check { .. }
+            | Event::LockRefused { .. } => {}
+        }
+    }
+}
+
+/// Folds journal lines into one record per intent, in the order intents were opened. Lines
+/// are read one at a time into one buffer; only what each intent keeps is allocated.
+pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
+    let mut folder = Folder::<IntentRecord>::default();
+    let mut damaged = Vec::new();
+    each_line(reader, |number, line| {
+        match serde_json::from_slice::<Entry>(line) {
+            Ok(entry) => folder.push(entry, number),
+            Err(_) => damaged.push(number),
+        }
+        Ok(())
+    })?;
+    damaged.extend(folder.orphans);
+    damaged.sort_unstable();
+    Ok(Replay {
+        records: folder.intents,
+        damaged_lines: damaged,
+    })
+}
+
+/// The columns of the CSV export that depend on the event. Amounts and rates are numbers
+/// only, each with its currency in a column of its own.
 #[derive(Default)]
 struct CsvRow {
     event: &'static str,
-    from_or_currency: String,
-    to_or_network: String,
+    /// `exchange` or `order` (intents and refused locks).
+    kind: String,
+    /// Exchange: the amount sold; order: the crypto the payer sends.
     amount: String,
+    currency: String,
+    /// Exchange: the amount received; order: the fiat it settles.
     amount_to: String,
+    currency_to: String,
+    network: String,
     rate: String,
     lock_id: String,
     remote_id: String,
     status: String,
+    /// Who resolved an ambiguous reconciliation.
+    by: String,
     reason: String,
 }
+
+/// The journal CSV's header, in column order.
+pub const CSV_HEADER: &str = "at,profile,environment,intent,event,kind,amount,currency,amount_to,\
+currency_to,network,rate,lock_id,remote_id,status,by,reason";
 
 impl CsvRow {
     fn of(event: &Event) -> Self {
@@ -598,10 +719,11 @@ impl CsvRow {
                 lock_id,
             } => Self {
                 event: "exchange_intent",
-                from_or_currency: from.clone(),
-                to_or_network: to.clone(),
+                kind: "exchange".into(),
                 amount: amount.to_string(),
+                currency: from.clone(),
                 amount_to: amount_to.to_string(),
+                currency_to: to.clone(),
                 rate: rate.to_string(),
                 lock_id: lock_id.clone(),
                 ..Self::default()
@@ -616,10 +738,12 @@ impl CsvRow {
                 lock_id,
             } => Self {
                 event: "order_intent",
-                from_or_currency: currency.clone(),
-                to_or_network: network.clone(),
+                kind: "order".into(),
                 amount: crypto_amount.to_string(),
-                amount_to: format!("{fiat_amount} {fiat_currency}"),
+                currency: currency.clone(),
+                amount_to: fiat_amount.to_string(),
+                currency_to: fiat_currency.clone(),
+                network: network.clone(),
                 rate: rate.to_string(),
                 lock_id: lock_id.clone(),
                 ..Self::default()
@@ -636,7 +760,7 @@ impl CsvRow {
             } => Self {
                 event: "resolved",
                 remote_id: remote_id.clone().unwrap_or_default(),
-                status: format!("by {by}"),
+                by: by.clone(),
                 reason: note.clone(),
                 ..Self::default()
             },
@@ -667,7 +791,7 @@ impl CsvRow {
                 reason,
             } => Self {
                 event: "lock_refused",
-                from_or_currency: kind.clone(),
+                kind: kind.clone(),
                 lock_id: lock_id.clone(),
                 reason: reason.clone(),
                 ..Self::default()
@@ -682,11 +806,12 @@ impl CsvRow {
     }
 }
 
-/// The journal as CSV for export: one row per line, money as exact decimal strings.
+/// The journal as CSV for export: one row per line, money as exact decimal strings in numeric
+/// columns, text made printable and defused ([`crate::cli::text::defused`]).
 pub fn to_csv(entries: &[Entry]) -> String {
-    let mut out = String::from(
-        "at,profile,environment,intent,event,from_or_currency,to_or_network,amount,amount_to,rate,lock_id,remote_id,status,reason\n",
-    );
+    let mut out = String::with_capacity(CSV_HEADER.len() + 1 + entries.len() * 160);
+    out.push_str(CSV_HEADER);
+    out.push('\n');
     for entry in entries {
         let row = CsvRow::of(&entry.event);
         let fields = [
@@ -695,14 +820,17 @@ pub fn to_csv(entries: &[Entry]) -> String {
             &entry.environment,
             &entry.intent,
             row.event,
-            &row.from_or_currency,
-            &row.to_or_network,
+            &row.kind,
             &row.amount,
+            &row.currency,
             &row.amount_to,
+            &row.currency_to,
+            &row.network,
             &row.rate,
             &row.lock_id,
             &row.remote_id,
             &row.status,
+            &row.by,
             &row.reason,
         ]
         .map(csv_field);
@@ -786,16 +914,9 @@ pub fn describe(entry: &Entry) -> String {
     ))
 }
 
-/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
+/// A CSV field: printable, defused against spreadsheet formulas, quoted when needed.
 fn csv_field(raw: &str) -> String {
-    // A spreadsheet runs a cell that starts like a formula (or with a tab or carriage return
-    // before one): a leading `'` makes it text. Then what the server sent is made printable.
-    let clean = crate::printable::printable(raw);
-    let defused = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{clean}")
-    } else {
-        clean.into_owned()
-    };
+    let defused = crate::cli::text::defused(raw);
     if defused.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
@@ -803,7 +924,8 @@ fn csv_field(raw: &str) -> String {
     }
 }
 
-/// Every readable entry of a journal file, for `p100-desk journal`.
+/// Every readable entry of a journal file (oldest first), with the numbers of the lines that
+/// could not be read; a missing file has none.
 pub fn read_entries(path: &Path) -> io::Result<(Vec<Entry>, Vec<usize>)> {
     let file = match File::open(path) {
         Ok(file) => file,
@@ -812,18 +934,20 @@ pub fn read_entries(path: &Path) -> io::Result<(Vec<Entry>, Vec<usize>)> {
         }
         Err(error) => return Err(error),
     };
+    read_lines(BufReader::with_capacity(1 << 16, file))
+}
+
+/// Every readable entry in `reader`, with the numbers of the lines that could not be read.
+pub fn read_lines(reader: impl BufRead) -> io::Result<(Vec<Entry>, Vec<usize>)> {
     let mut entries = Vec::new();
     let mut damaged = Vec::new();
-    for (number, line) in BufReader::new(file).split(b'\n').enumerate() {
-        let line = line?;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match serde_json::from_slice::<Entry>(&line) {
+    each_line(reader, |number, line| {
+        match serde_json::from_slice::<Entry>(line) {
             Ok(entry) => entries.push(entry),
-            Err(_) => damaged.push(number + 1),
+            Err(_) => damaged.push(number),
         }
-    }
+        Ok(())
+    })?;
     Ok((entries, damaged))
 }
 
@@ -982,7 +1106,12 @@ mod tests {
         ]);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert!(lines[1].contains("exchange_intent,eth,eur,1.5,3750.18,2500.12,lock-1"));
+        assert_eq!(lines[0], CSV_HEADER);
+        assert!(
+            lines[1].contains("exchange_intent,exchange,1.5,eth,3750.18,eur,,2500.12,lock-1"),
+            "{}",
+            lines[1]
+        );
         assert!(
             lines[2].ends_with(r#""'=HYPERLINK(""x""), bad""#),
             "{}",

@@ -81,8 +81,37 @@ pub fn attach_journal(
     path: &Path,
     resume: bool,
 ) -> (Vec<Cmd>, Option<JournalWriter>) {
+    let after = crate::config::journal_section::JournalSection::default().archive_after();
+    attach_journal_archiving(app, path, resume, after)
+}
+
+/// [`attach_journal`], first moving finished intents whose last line is older than
+/// `archive_after` to the journal's archive (`None`: never). The archive's intents are loaded
+/// too, so their ids stay claimed.
+pub fn attach_journal_archiving(
+    app: &mut App,
+    path: &Path,
+    resume: bool,
+    archive_after: Option<chrono::Duration>,
+) -> (Vec<Cmd>, Option<JournalWriter>) {
     // Locked before it is read, so no other desk appends while this one replays.
-    let opened = Journal::open(path);
+    let mut opened = Journal::open(path);
+    if let (Ok(journal), Some(after)) = (&mut opened, archive_after) {
+        // A compaction that fails leaves the journal as it was (see journal/archive.rs).
+        if let Err(error) = journal.compact(chrono::Utc::now() - after) {
+            tracing::warn!(%error, path = %path.display(), "journal not compacted");
+        }
+    }
+    match journal::archive::archived_intents(path) {
+        Ok(archived) => app.records.load_archived(&archived),
+        Err(error) => {
+            tracing::error!(%error, path = %path.display(), "journal archive cannot be read");
+            app.trading_blocked = Some(format!(
+                "the journal's archive cannot be read ({error}): ids it holds are not known"
+            ));
+            return (Vec::new(), None);
+        }
+    }
     let replay = match journal::replay_file(path) {
         Ok(replay) => replay,
         Err(error) => {
@@ -247,7 +276,12 @@ pub async fn start(
     // The embedded sandbox starts empty every run, so ids from an earlier run mean nothing to
     // it: its journal is kept as an audit trail but not resumed.
     let resume = sandbox.is_none();
-    let (startup, journal) = attach_journal(&mut app, &journal_path, resume);
+    let (startup, journal) = attach_journal_archiving(
+        &mut app,
+        &journal_path,
+        resume,
+        config.journal.archive_after(),
+    );
     let poll = poll_settings(config);
     Ok(Session {
         app,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::journal::archive::ArchivedIntent;
 use crate::journal::{IntentRecord, Standing};
 
 /// How long a details endpoint may answer 404 for an accepted id before the row says "P100
@@ -78,6 +79,17 @@ impl Records {
             if record.standing == Standing::Finished {
                 self.finals.insert(record.intent.clone());
             }
+        }
+    }
+
+    /// The intents the journal's archive holds (all finished): their ids stay theirs, so no
+    /// intent can claim an id an archived one was given, and none is finalized again.
+    pub fn load_archived(&mut self, archived: &[ArchivedIntent]) {
+        for intent in archived {
+            if let Some(id) = &intent.remote_id {
+                self.claim(&intent.intent, id);
+            }
+            self.finals.insert(intent.intent.clone());
         }
     }
 

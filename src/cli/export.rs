@@ -36,7 +36,7 @@ fn csv_of<R: Record>(records: &[R]) -> String {
             .zip(R::columns())
             .map(|(cell, column)| match column.align {
                 Align::Right => cell,
-                Align::Left | Align::Status => defused(cell),
+                Align::Left | Align::Status => defused(&cell),
             });
         let _ = writeln!(out, "{}", csv_line(cells));
     }
@@ -82,7 +82,8 @@ pub fn write(
     let (rows, text) = match source {
         ExportSource::Csv { rows, text } => (*rows, text.clone()),
         ExportSource::Journal(journal_path) => {
-            let (entries, _damaged) = journal::read_entries(journal_path)?;
+            // The archive too: an export of the journal is all of it.
+            let entries = journal::archive::read_with_archive(journal_path)?;
             (entries.len(), journal::to_csv(&entries))
         }
     };

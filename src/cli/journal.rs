@@ -2,7 +2,6 @@
 //! or, with `--summary`, one row per intent: what was asked, the id, the outcome, the final
 //! status, the times. Amounts stay in numeric columns; currencies have their own.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -125,9 +124,19 @@ fn number(value: Decimal) -> String {
     value.to_string()
 }
 
+impl journal::Fold for IntentSummary {
+    fn open(entry: Entry, _recovered_from: Option<usize>) -> Option<Self> {
+        Self::opened(&entry)
+    }
+
+    fn apply(&mut self, entry: &Entry) {
+        self.fold(entry);
+    }
+}
+
 impl IntentSummary {
     /// The summary an intent line opens; `None` for other lines.
-    fn open(entry: &Entry) -> Option<Self> {
+    fn opened(entry: &Entry) -> Option<Self> {
         let base = |kind,
                     amount,
                     currency: &str,
@@ -189,7 +198,7 @@ impl IntentSummary {
     }
 
     /// Folds a later line about the same intent in.
-    fn apply(&mut self, entry: &Entry) {
+    fn fold(&mut self, entry: &Entry) {
         self.last_at = iso(entry.at);
         match &entry.event {
             Event::Accepted { remote_id, .. } => {
@@ -244,27 +253,17 @@ impl IntentSummary {
     }
 }
 
-/// One summary per intent, in the order intents were opened. Lines about an intent whose
-/// opening line is missing are counted, not guessed at. A refused lock sent nothing and opened
-/// no intent: it is left out here (the plain listing shows it).
-pub fn summarize(entries: &[Entry]) -> (Vec<IntentSummary>, usize) {
-    let mut summaries: Vec<IntentSummary> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut orphans = 0;
-    for entry in entries {
-        if matches!(entry.event, Event::LockRefused { .. } | Event::Check { .. }) {
-            continue;
-        }
-        if let Some(summary) = IntentSummary::open(entry) {
-            index.insert(entry.intent.as_str(), summaries.len());
-            summaries.push(summary);
-        } else if let Some(&at) = index.get(entry.intent.as_str()) {
-            summaries[at].apply(entry);
-        } else {
-            orphans += 1;
-        }
+/// One summary per intent, in the order intents were opened, grouped by the same rules as the
+/// desk's replay (`journal::Folder`): an intent whose intent line is lost but whose accepted
+/// line repeats it is shown; other lines about an intent with no intent line are counted, not
+/// guessed at. A refused lock sent nothing and opened no intent: it is left out here (the plain
+/// listing shows it).
+pub fn summarize(entries: Vec<Entry>) -> (Vec<IntentSummary>, usize) {
+    let mut folder = journal::Folder::<IntentSummary>::default();
+    for (number, entry) in entries.into_iter().enumerate() {
+        folder.push(entry, number + 1);
     }
-    (summaries, orphans)
+    (folder.intents, folder.orphans.len())
 }
 
 /// The data dir from the resolved config; when the config cannot be resolved (the journal
@@ -290,7 +289,8 @@ fn data_dir(globals: &Globals) -> Result<PathBuf, CliError> {
     }
 }
 
-/// Every readable line of every journal file in the data dir, oldest first.
+/// Every readable line of every journal file in the data dir (live journals and their
+/// archives alike), oldest first.
 fn read_all(folder: &Path) -> Vec<Entry> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
         .map(|entries| {
@@ -303,7 +303,8 @@ fn read_all(folder: &Path) -> Vec<Entry> {
     files.sort();
     let mut entries = Vec::new();
     for file in &files {
-        match journal::read_entries(file) {
+        // An archive counts up to its committed length (journal/archive.rs).
+        match journal::archive::read_any(file) {
             Ok((mut read, damaged)) => {
                 if !damaged.is_empty() {
                     eprintln!(
@@ -316,7 +317,9 @@ fn read_all(folder: &Path) -> Vec<Entry> {
             Err(error) => eprintln!("p100-desk: {}: {error}", file.display()),
         }
     }
-    entries.sort_by_key(|entry| entry.at);
+    // Oldest first, and a line both archived and still live (a compaction stopped between
+    // its index and its rename) once.
+    journal::archive::sort_and_dedupe(&mut entries);
     entries
 }
 
@@ -333,7 +336,7 @@ pub fn run(args: &JournalArgs, globals: &Globals) -> Result<(), CliError> {
     };
     let since = args.since.map(TimeArg::from);
     if args.summary {
-        let (mut summaries, orphans) = summarize(&entries);
+        let (mut summaries, orphans) = summarize(entries);
         if let Some(since) = since {
             let since = iso(since);
             // ISO-8601 UTC with fixed precision sorts as text.

@@ -146,7 +146,7 @@ impl<R: Record> RecordWriter<R> {
                     .zip(R::columns())
                     .map(|(cell, column)| match column.align {
                         Align::Right => cell,
-                        Align::Left | Align::Status => defused(cell),
+                        Align::Left | Align::Status => defused(&cell),
                     });
                 csv.write_record(cells).map_err(csv_error)
             }

@@ -25,6 +25,7 @@ pub(crate) struct ConfigFile {
     pub timeouts: TimeoutsSection,
     pub polling: PollingSection,
     pub history: super::history_section::HistorySection,
+    pub journal: super::journal_section::JournalSection,
     pub api: ApiSection,
     pub trading: super::trading::TradingSection,
     /// How numbers are shown and typed (`"1,234.56"`, `"1.234,56"`, `"1 234,56"`, `"1'234.56"`).
