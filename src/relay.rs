@@ -17,6 +17,7 @@ mod locks;
 mod money;
 pub mod operators;
 mod poller;
+mod reconcile;
 mod server;
 mod store;
 mod team;
@@ -68,6 +69,14 @@ pub struct RelaySettings {
     /// Followers try for the poller lock this often.
     #[serde(with = "seconds")]
     pub leader_retry: Duration,
+    /// An unknown outcome is first read back from the history after this long; later looks
+    /// back off from it (up to 16 s).
+    #[serde(with = "seconds")]
+    pub reconcile_every: Duration,
+    /// An unknown outcome is "not applied" only after three empty history reads spread over
+    /// at least this long (the history may lag the POST).
+    #[serde(with = "seconds")]
+    pub reconcile_min_span: Duration,
 }
 
 impl Default for RelaySettings {
@@ -80,6 +89,8 @@ impl Default for RelaySettings {
             recheck_every: Duration::from_secs(2),
             poll_every: Duration::from_millis(250),
             leader_retry: poller::LEADER_RETRY,
+            reconcile_every: Duration::from_secs(1),
+            reconcile_min_span: Duration::from_secs(10),
         }
     }
 }
