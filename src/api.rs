@@ -80,7 +80,17 @@ pub struct ApiClient {
 impl ApiClient {
     /// Builds the client. Fails on an unusable base URL or a key that cannot be a header value.
     pub fn new(settings: ApiSettings) -> Result<Self, ApiError> {
-        let transport = Transport::new(&settings)?;
+        Self::build(settings, None)
+    }
+
+    /// Builds a client that also trusts the PEM certificate(s) in `ca_pem` (`[api] ca_cert`,
+    /// `--ca-cert`): for a team relay whose certificate is not in the system's store.
+    pub fn new_trusting(settings: ApiSettings, ca_pem: &[u8]) -> Result<Self, ApiError> {
+        Self::build(settings, Some(ca_pem))
+    }
+
+    fn build(settings: ApiSettings, ca_pem: Option<&[u8]>) -> Result<Self, ApiError> {
+        let transport = Transport::new(&settings, ca_pem)?;
         Ok(Self {
             transport: Arc::new(transport),
             paths: Arc::new(settings.paths),

@@ -57,6 +57,9 @@ pub struct ResolvedConfig {
     pub paths: ApiPaths,
     /// `[api] max_response_mib` in bytes: the cap on every answer's body.
     pub max_response_bytes: usize,
+    /// `--ca-cert` or `[api] ca_cert`: PEM certificates the client trusts besides the built-in
+    /// roots (a team relay with its own certificate).
+    pub ca_cert: Option<PathBuf>,
     /// Hide and refuse every money-moving action.
     pub read_only: bool,
     /// Largest amount, in EUR, one exchange may move; `None` means no limit.
@@ -93,6 +96,8 @@ pub struct CliOverrides {
     pub base_url: Option<String>,
     /// `--read-only`: can only turn read-only on, never off.
     pub read_only: bool,
+    /// `--ca-cert`: wins over `[api] ca_cert`.
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// The inputs of [`resolve`], each gathered up front by the caller.
@@ -162,6 +167,13 @@ pub fn resolve(
         max_response_bytes: usize::try_from(parsed.api.max_response_mib)
             .unwrap_or(usize::MAX)
             .saturating_mul(1024 * 1024),
+        ca_cert: cli.ca_cert.clone().or_else(|| {
+            parsed
+                .api
+                .ca_cert
+                .as_deref()
+                .map(|path| expand_path(path, config_dir, env.get(HOME)))
+        }),
         history: parsed.history,
         journal: parsed.journal,
         paths: parsed.api.paths,

@@ -55,6 +55,9 @@ struct Cli {
     /// Show data only; refuse every money-moving action.
     #[arg(long, global = true)]
     read_only: bool,
+    /// Also trust the PEM certificate(s) in this file (a team relay's own CA; also: [api] ca_cert).
+    #[arg(long, value_name = "PEM", global = true)]
+    ca_cert: Option<PathBuf>,
     /// Hidden, for the terminal tests: run the embedded sandbox in fast pace (milliseconds per
     /// step) so a test of the real binary finishes an exchange in about a second.
     #[arg(long, value_enum, default_value_t = SandboxPace::Human, hide = true, global = true)]
@@ -125,6 +128,7 @@ impl Cli {
             sandbox: self.sandbox,
             base_url: self.base_url.clone(),
             read_only: self.read_only,
+            ca_cert: self.ca_cert.clone(),
         }
     }
 }

@@ -17,9 +17,11 @@ mod locks;
 mod money;
 pub mod operators;
 mod poller;
+mod reconcile;
 mod server;
 mod store;
 mod team;
+mod tls;
 mod upstream;
 mod watched;
 mod webhooks;
@@ -40,6 +42,7 @@ pub use error::RelayError;
 pub use events::TeamEvent;
 pub use journal::TeamEntry;
 pub use operators::{OperatorRow, Role};
+pub use tls::TlsFiles;
 
 use crate::api::ApiPaths;
 
@@ -66,6 +69,14 @@ pub struct RelaySettings {
     /// Followers try for the poller lock this often.
     #[serde(with = "seconds")]
     pub leader_retry: Duration,
+    /// An unknown outcome is first read back from the history after this long; later looks
+    /// back off from it (up to 16 s).
+    #[serde(with = "seconds")]
+    pub reconcile_every: Duration,
+    /// An unknown outcome is "not applied" only after three empty history reads spread over
+    /// at least this long (the history may lag the POST).
+    #[serde(with = "seconds")]
+    pub reconcile_min_span: Duration,
 }
 
 impl Default for RelaySettings {
@@ -78,6 +89,8 @@ impl Default for RelaySettings {
             recheck_every: Duration::from_secs(2),
             poll_every: Duration::from_millis(250),
             leader_retry: poller::LEADER_RETRY,
+            reconcile_every: Duration::from_secs(1),
+            reconcile_min_span: Duration::from_secs(10),
         }
     }
 }
@@ -140,7 +153,7 @@ impl fmt::Debug for RelayHandle {
 }
 
 impl RelayHandle {
-    /// `http://127.0.0.1:PORT`: the P100-compatible front.
+    /// `http://127.0.0.1:PORT` (or `https://` with TLS): the P100-compatible front.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -201,8 +214,23 @@ pub async fn team_journal(pool: &Pool, limit: i64) -> Result<Vec<TeamEntry>, Rel
     journal::read(pool, limit).await
 }
 
-/// Starts a relay: migrations, the server, the LISTEN task and the poller contender.
+/// Starts a relay serving plain HTTP: migrations, the server, the LISTEN task and the poller
+/// contender.
 pub async fn spawn(options: RelayOptions) -> Result<RelayHandle, RelayError> {
+    start(options, None).await
+}
+
+/// Starts a relay serving HTTPS with the certificate and key in `tls`.
+pub async fn spawn_tls(options: RelayOptions, tls: &TlsFiles) -> Result<RelayHandle, RelayError> {
+    // Read before anything starts, so a bad file fails the start, not the first desk.
+    let config = tls.server_config()?;
+    start(options, Some(config)).await
+}
+
+async fn start(
+    options: RelayOptions,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> Result<RelayHandle, RelayError> {
     let db_config: tokio_postgres::Config = options
         .database_url
         .parse()
@@ -240,15 +268,41 @@ pub async fn spawn(options: RelayOptions) -> Result<RelayHandle, RelayError> {
     ];
     let (stop, mut stopped) = watch::channel(false);
     let app = server::router(relay);
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let server = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await
+        }),
+        Some(config) => {
+            let listener = listener
+                .into_std()
+                .map_err(|error| RelayError::Setup(error.to_string()))?;
+            let handle = axum_server::Handle::new();
+            let server = axum_server::from_tcp_rustls(
+                listener,
+                axum_server::tls_rustls::RustlsConfig::from_config(config),
+            )
+            .map_err(|error| RelayError::Setup(format!("TLS listener: {error}")))?
+            .handle(handle.clone());
+            tokio::spawn(async move {
+                // Ends with the server: `stop` is sent, or the server task is aborted.
+                let watcher = tokio::spawn(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                    // The same grace `shutdown` gives open event streams.
+                    handle.graceful_shutdown(Some(Duration::from_secs(2)));
+                });
+                let served = server.serve(app.into_make_service()).await;
+                watcher.abort();
+                served
             })
-            .await
-    });
+        }
+    };
     Ok(RelayHandle {
-        base_url: format!("http://{address}"),
+        base_url: format!("{scheme}://{address}"),
         address,
         leader,
         pool,

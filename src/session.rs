@@ -214,14 +214,23 @@ pub async fn connect(
             base_url, api_key, ..
         } => (base_url.clone(), api_key.clone(), None),
     };
-    let client = ApiClient::new(ApiSettings {
+    let settings = ApiSettings {
         base_url,
         api_key,
         paths: config.paths.clone(),
         connect_timeout: config.timeouts.connect,
         request_timeout: config.timeouts.request,
         retry: RetryPolicy::default(),
-    })
+    };
+    let client = match &config.ca_cert {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|error| {
+                SessionError::Client(format!("CA certificate {}: {error}", path.display()))
+            })?;
+            ApiClient::new_trusting(settings, &pem)
+        }
+        None => ApiClient::new(settings),
+    }
     .map_err(|error| SessionError::Client(error.user_message()))?
     .with_max_response_bytes(config.max_response_bytes);
     client.set_max_throttle_pause(config.trading.max_throttle_pause);

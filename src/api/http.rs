@@ -56,7 +56,8 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
-    pub(crate) fn new(settings: &ApiSettings) -> Result<Self, ApiError> {
+    /// `ca_pem`: PEM certificates trusted besides the built-in roots (a team relay's own CA).
+    pub(crate) fn new(settings: &ApiSettings, ca_pem: Option<&[u8]>) -> Result<Self, ApiError> {
         let base_url = BaseUrl::parse(&settings.base_url)
             .map_err(|why| ApiError::Config {
                 message: format!("base URL {:?} {why}", settings.base_url),
@@ -74,7 +75,19 @@ impl Transport {
             value.set_sensitive(true);
             Some(value)
         };
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(pem) = ca_pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem)
+                .ok()
+                .filter(|roots| !roots.is_empty())
+                .ok_or_else(|| ApiError::Config {
+                    message: "the CA certificate file holds no PEM CERTIFICATE".to_owned(),
+                })?;
+            for root in roots {
+                builder = builder.add_root_certificate(root);
+            }
+        }
+        let http = builder
             .user_agent(concat!("p100-desk/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)

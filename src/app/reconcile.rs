@@ -84,8 +84,8 @@ pub struct Candidate {
     pub in_window: bool,
 }
 
-/// How the history's candidates decide an unknown attempt.
-enum Verdict {
+/// How the history's candidates decide an unknown attempt (also the team relay's rule).
+pub enum Verdict {
     /// Exactly one candidate, inside the window, and nothing else alike.
     Found(String),
     /// Nothing alike in the history (yet).
@@ -94,7 +94,9 @@ enum Verdict {
     Ambiguous(Vec<Candidate>),
 }
 
-fn verdict(
+/// One candidate inside the time window around `sent_at` is the attempt; none is nothing (yet);
+/// anything else is for a person to decide. Marks each candidate's `in_window`.
+pub fn verdict(
     mut candidates: Vec<Candidate>,
     sent_at: DateTime<Utc>,
     policy: &ReconcilePolicy,

@@ -35,7 +35,7 @@ pub(crate) struct ConfigFile {
     pub display: super::display::DisplaySection,
 }
 
-/// `[api]`: `[api.paths]` and the cap on answer bodies.
+/// `[api]`: `[api.paths]`, the cap on answer bodies and an extra CA certificate.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct ApiSection {
@@ -43,6 +43,9 @@ pub(crate) struct ApiSection {
     /// A larger answer is refused as "response too large" (default 8).
     #[serde(deserialize_with = "in_range::<_, 1, 1024>")]
     pub max_response_mib: u64,
+    /// A PEM file of certificates trusted besides the built-in roots (a team relay's own CA);
+    /// relative to the config file's directory.
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl Default for ApiSection {
@@ -50,6 +53,7 @@ impl Default for ApiSection {
         Self {
             paths: ApiPaths::default(),
             max_response_mib: (crate::api::DEFAULT_MAX_RESPONSE_BYTES / (1024 * 1024)) as u64,
+            ca_cert: None,
         }
     }
 }

@@ -44,10 +44,16 @@ pub struct DatabaseArg {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Anything but loopback also needs --insecure-listen (no TLS is
-    /// built in: put a TLS proxy in front).
+    /// Address to listen on. Anything but loopback needs --tls-cert/--tls-key (or
+    /// --insecure-listen behind a TLS-terminating proxy).
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     #[command(flatten)]
     pub database: DatabaseArg,
     /// P100 (default: the profile's stage or production URL; no profile: an embedded sandbox).
@@ -213,14 +219,28 @@ fn webhook_token(args: &ServeArgs, env: &EnvVars) -> Result<Option<SecretString>
         .map(SecretString::from))
 }
 
-async fn run_serve(args: ServeArgs, overrides: &CliOverrides, env: &EnvVars) -> Result<(), String> {
-    if !args.listen.ip().is_loopback() && !args.insecure_listen {
-        return Err(format!(
-            "{} is not loopback: operator tokens would cross the network in clear. TLS is not \
-             built into the relay; put a TLS proxy in front and pass --insecure-listen",
-            args.listen
-        ));
+/// Operator tokens cross the network only inside TLS: a non-loopback address needs the relay's
+/// own certificate, or the operator's word that a TLS proxy sits in front.
+fn check_listen(listen: SocketAddr, tls: bool, insecure_listen: bool) -> Result<(), String> {
+    if listen.ip().is_loopback() || tls || insecure_listen {
+        return Ok(());
     }
+    Err(format!(
+        "{listen} is not loopback: operator tokens would cross the network in clear. Serve \
+         HTTPS with --tls-cert PEM --tls-key PEM, or, behind a TLS-terminating proxy only, pass \
+         --insecure-listen"
+    ))
+}
+
+async fn run_serve(args: ServeArgs, overrides: &CliOverrides, env: &EnvVars) -> Result<(), String> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(super::TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    };
+    check_listen(args.listen, tls.is_some(), args.insecure_listen)?;
     crate::logging::init_stderr(env.get(config::LOG)).map_err(|error| error.to_string())?;
     let mut settings = read_settings(args.settings.as_ref())?;
     if args.approval_above_eur.is_some() {
@@ -264,9 +284,11 @@ async fn run_serve(args: ServeArgs, overrides: &CliOverrides, env: &EnvVars) -> 
         settings,
         upstream_timeout: Duration::from_secs(20),
     };
-    let handle = super::spawn(options)
-        .await
-        .map_err(|error| error.to_string())?;
+    let handle = match &tls {
+        Some(tls) => super::spawn_tls(options, tls).await,
+        None => super::spawn(options).await,
+    }
+    .map_err(|error| error.to_string())?;
     eprintln!("p100-desk relay listening on {}", handle.base_url());
     let _ = tokio::signal::ctrl_c().await;
     handle.shutdown().await;
@@ -274,4 +296,20 @@ async fn run_serve(args: ServeArgs, overrides: &CliOverrides, env: &EnvVars) -> 
         sandbox.shutdown().await;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_listens_without_tls_or_the_insecure_flag() {
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 8787));
+        let everywhere = SocketAddr::from(([0, 0, 0, 0], 8787));
+        assert!(check_listen(loopback, false, false).is_ok());
+        let refused = check_listen(everywhere, false, false).expect_err("clear text refused");
+        assert!(refused.contains("--tls-cert"), "{refused}");
+        assert!(check_listen(everywhere, true, false).is_ok());
+        assert!(check_listen(everywhere, false, true).is_ok());
+    }
 }

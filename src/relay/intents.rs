@@ -41,7 +41,8 @@ impl StoredIntent {
             .into_response();
         }
         match (self.state.as_str(), self.status, &self.answer) {
-            ("answered", Some(status), Some(answer)) => pass_on(UpstreamAnswer {
+            // A reconciled intent answers with the id the history showed, as P100 would have.
+            ("answered" | "reconciled", Some(status), Some(answer)) => pass_on(UpstreamAnswer {
                 status: u16::try_from(status)
                     .ok()
                     .and_then(|status| StatusCode::from_u16(status).ok())
@@ -50,6 +51,22 @@ impl StoredIntent {
                 body: answer.clone().into(),
             }),
             ("unknown", _, _) => outcome_unknown().into_response(),
+            ("ambiguous", _, _) => RelayError::refused(
+                StatusCode::BAD_GATEWAY,
+                "R502",
+                "outcome-ambiguous",
+                "the relay sent this request to P100 once; its history holds more than one row \
+                 that could be it, so nothing is assumed (see the team journal)",
+            )
+            .into_response(),
+            ("not_applied", _, _) => RelayError::refused(
+                StatusCode::CONFLICT,
+                "R410",
+                "not-applied",
+                "the relay sent this request to P100 once with no clear answer, and P100's \
+                 history shows it was not applied: nothing moved; lock again for a new request",
+            )
+            .into_response(),
             _ => RelayError::refused(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "R425",
@@ -168,6 +185,36 @@ pub async fn begin(relay: &Relay, intent: &NewIntent<'_>) -> Result<Begin, Relay
     Ok(Begin::Started)
 }
 
+/// `Some(id)` for an answer that says what happened: a 4xx refusal (`Some(None)`), or a 2xx
+/// naming a usable id that no other intent holds (`Some(Some(id))`); `None` when it does not.
+async fn clear_answer(
+    tx: &tokio_postgres::Transaction<'_>,
+    key: &str,
+    answer: &UpstreamAnswer,
+) -> Result<Option<Option<String>>, RelayError> {
+    if answer.status.is_client_error() {
+        return Ok(Some(None));
+    }
+    if !answer.status.is_success() {
+        return Ok(None);
+    }
+    let Some(id) = answer
+        .json()
+        .and_then(|value| subject_id(&value).map(str::to_owned))
+        .filter(|id| crate::app::live::usable_remote_id(id))
+    else {
+        return Ok(None);
+    };
+    let held = tx
+        .query_opt(
+            "SELECT 1 FROM intents WHERE transaction_id = $1 AND idempotency_key <> $2
+             UNION SELECT 1 FROM watched WHERE transaction_id = $1",
+            &[&id, &key],
+        )
+        .await?;
+    Ok(held.is_none().then_some(Some(id)))
+}
+
 /// Stores what came of the POST and answers the desk.
 // One transaction, three outcomes side by side: splitting them would hide that each branch
 // writes the intent, the journal and the event together.
@@ -179,14 +226,22 @@ pub async fn finish(
 ) -> Result<Response, RelayError> {
     let mut db = store::connection(&relay.pool).await?;
     let tx = db.transaction().await?;
+    // Only a refusal (4xx) or an acceptance naming an id nobody holds is a clear answer; a 5xx,
+    // a 2xx without a usable id, or one naming another intent's id may have been applied.
+    let outcome = match outcome {
+        Ok(answer) => match clear_answer(&tx, intent.key, &answer).await? {
+            Some(transaction_id) => Ok((answer, transaction_id)),
+            None => {
+                tracing::warn!(status = %answer.status, "money POST answer unclear: reconciling");
+                Err((UpstreamFailure::MaybeReceived, Some(answer.status.as_u16())))
+            }
+        },
+        Err(failure) => Err((failure, None)),
+    };
     let response = match outcome {
-        Ok(answer) => {
+        Ok((answer, transaction_id)) => {
             let body_text = String::from_utf8_lossy(&answer.body).into_owned();
             let accepted = answer.status.is_success();
-            let transaction_id = answer
-                .json()
-                .filter(|_| accepted)
-                .and_then(|value| subject_id(&value).map(str::to_owned));
             tx.execute(
                 "UPDATE intents SET state = 'answered', answer_status = $2, answer_body = $3,
                         transaction_id = $4, answered_at = now()
@@ -227,7 +282,7 @@ pub async fn finish(
             .await?;
             Ok(pass_on(answer))
         }
-        Err(UpstreamFailure::NotSent) => {
+        Err((UpstreamFailure::NotSent, _)) => {
             // Nothing reached P100: the key is freed (and its approval given back), so the
             // request can be made again; this is the one failure where that is safe.
             tx.execute(
@@ -258,11 +313,13 @@ pub async fn finish(
                 "the relay could not connect to P100; nothing was sent",
             ))
         }
-        Err(UpstreamFailure::MaybeReceived) => {
+        Err((UpstreamFailure::MaybeReceived, http_status)) => {
+            // Read back from the history by the poller leader (`reconcile`), never re-sent.
             tx.execute(
-                "UPDATE intents SET state = 'unknown', answered_at = now()
+                "UPDATE intents SET state = 'unknown', answered_at = now(),
+                        reconcile_next_at = now() + make_interval(secs => $2)
                  WHERE idempotency_key = $1",
-                &[&intent.key],
+                &[&intent.key, &relay.settings.reconcile_every.as_secs_f64()],
             )
             .await?;
             journal::record(
@@ -270,7 +327,7 @@ pub async fn finish(
                 intent.operator,
                 "unknown",
                 Some(intent.key),
-                &json!({}),
+                &json!({"httpStatus": http_status}),
             )
             .await?;
             events::notify(

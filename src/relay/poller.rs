@@ -67,8 +67,17 @@ async fn lead(relay: &Relay, lock_session: &tokio_postgres::Client) {
             tracing::warn!("lost the poller lock's session");
             return;
         }
+        // Unknown outcomes are read back by the leader alone, so the team reads the history
+        // once however many relays run.
+        let reconciled = match super::reconcile::round(relay).await {
+            Ok(count) => count,
+            Err(error) => {
+                tracing::warn!(%error, "reconcile round failed");
+                0
+            }
+        };
         match round(relay).await {
-            Ok(0) => tokio::time::sleep(relay.settings.poll_every).await,
+            Ok(0) if reconciled == 0 => tokio::time::sleep(relay.settings.poll_every).await,
             Ok(_) => {}
             Err(error) => {
                 tracing::warn!(%error, "poll round failed");

@@ -74,7 +74,8 @@ pub async fn pending(
     let open_intents = db
         .query(
             "SELECT idempotency_key, kind, operator, state, terms, created_at
-             FROM intents WHERE state <> 'answered' ORDER BY created_at",
+             FROM intents WHERE state IN ('in_progress', 'unknown', 'ambiguous')
+             ORDER BY created_at",
             &[],
         )
         .await?;
@@ -96,7 +97,11 @@ pub async fn pending(
                 "idempotencyKey": row.get::<_, String>(0),
                 "kind": row.get::<_, String>(1),
                 "operator": row.get::<_, String>(2),
-                "status": if row.get::<_, String>(3) == "unknown" { "UNKNOWN" } else { "SENDING" },
+                "status": match row.get::<_, String>(3).as_str() {
+                    "unknown" => "UNKNOWN",
+                    "ambiguous" => "AMBIGUOUS",
+                    _ => "SENDING",
+                },
                 "terms": row.get::<_, Value>(4),
                 "createdAt": row.get::<_, chrono::DateTime<chrono::Utc>>(5),
             })
