@@ -88,6 +88,14 @@ pub enum Event {
     /// Written only to learn whether a journal that failed a write can be written again; it
     /// belongs to no attempt and replay skips it.
     Check { note: String },
+    /// A four-eyes approval given from this desk (team relay): `step` is `sending` (written
+    /// before the POST), `approved` or `refused: why`. Not an attempt: replay passes over it.
+    Approval {
+        proposal: i64,
+        proposer: String,
+        terms: String,
+        step: String,
+    },
     /// A rate lock the lock check refused (`lock_check`): nothing was sent on it. Not an
     /// attempt, so replay passes over it; `kind` is `exchange` or `order`.
     LockRefused {
@@ -503,7 +511,7 @@ pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
                 });
             }
             // Neither belongs to an attempt: a write check, and a lock refused before sending.
-            Event::Check { .. } | Event::LockRefused { .. } => {}
+            Event::Check { .. } | Event::LockRefused { .. } | Event::Approval { .. } => {}
             event => {
                 let position = match (index.get(&entry.intent), event) {
                     (Some(&position), _) => position,
@@ -563,6 +571,7 @@ pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
                     Event::ExchangeIntent { .. }
                     | Event::OrderIntent { .. }
                     | Event::Check { .. }
+                    | Event::Approval { .. }
                     | Event::LockRefused { .. } => {}
                 }
             }
@@ -643,6 +652,18 @@ impl CsvRow {
             Event::Check { note } => Self {
                 event: "check",
                 reason: note.clone(),
+                ..Self::default()
+            },
+            Event::Approval {
+                proposal,
+                proposer,
+                terms,
+                step,
+            } => Self {
+                event: "approval",
+                remote_id: format!("proposal #{proposal}"),
+                status: step.clone(),
+                reason: format!("{terms}, proposed by {proposer}"),
                 ..Self::default()
             },
             Event::Rejected { reason } => Self {
@@ -752,6 +773,12 @@ pub fn describe(entry: &Entry) -> String {
             ..
         } => format!("resolved by {by}: not applied"),
         Event::Check { note } => format!("journal check: {note}"),
+        Event::Approval {
+            proposal,
+            proposer,
+            terms,
+            step,
+        } => format!("approval of proposal #{proposal} ({terms}, by {proposer}): {step}"),
         Event::Rejected { reason } => format!("rejected: {reason}"),
         Event::Unknown { reason } => format!("outcome unknown: {reason}"),
         Event::Reconciled {

@@ -239,6 +239,7 @@ impl IntentSummary {
             Event::ExchangeIntent { .. }
             | Event::OrderIntent { .. }
             | Event::LockRefused { .. }
+            | Event::Approval { .. }
             | Event::Check { .. } => {}
         }
     }
@@ -252,7 +253,10 @@ pub fn summarize(entries: &[Entry]) -> (Vec<IntentSummary>, usize) {
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut orphans = 0;
     for entry in entries {
-        if matches!(entry.event, Event::LockRefused { .. } | Event::Check { .. }) {
+        if matches!(
+            entry.event,
+            Event::LockRefused { .. } | Event::Check { .. } | Event::Approval { .. }
+        ) {
             continue;
         }
         if let Some(summary) = IntentSummary::open(entry) {
