@@ -303,7 +303,7 @@ async fn an_approver_approves_through_the_approvals_view_and_the_post_then_goes_
             p.screen.contains("#1") && p.screen.contains("is your own")
         })
         .await;
-    assert!(own.screen.contains("PENDING (yours)"), "{}", own.screen);
+    assert!(own.screen.contains("alice (you)"), "{}", own.screen);
     assert!(!own.screen.contains("review to approve"), "{}", own.screen);
     alice.key('a');
     alice

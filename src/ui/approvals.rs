@@ -113,8 +113,8 @@ fn list_lines(
     lines.push(format::fit_spans(
         vec![Span::styled(
             format!(
-                "   {:<5} {:>14} {:<16} {:>12} {:>8}  {:<10} {:>8}  {}",
-                "#", "amount", "pair", "indicative", "max dev", "proposer", "age", "state"
+                "  {:<4}{:<9}{:>9} {:<16} {:>9} {:>6} {:<10}{:>4}",
+                "#", "state", "amount", "pair", "ind. rate", "max ±", "proposer", "age"
             ),
             theme.table_header,
         )],
@@ -136,41 +136,44 @@ fn list_lines(
         .take(rows_room)
     {
         let selected = index == selected_at;
-        let marker = if selected { " ▶ " } else { "   " };
-        let state = if team.is_mine(proposal) && proposal.is_pending() {
-            format!("{} (yours)", proposal.state.to_uppercase())
-        } else if let Some(approver) = &proposal.approver {
-            format!("{} by {approver}", proposal.state.to_uppercase())
+        let marker = if selected { "▶ " } else { "  " };
+        let proposer = if team.is_mine(proposal) {
+            format!("{} (you)", proposal.proposer)
         } else {
-            proposal.state.to_uppercase()
+            proposal.proposer.clone()
         };
         let state_style = if proposal.is_pending() {
             theme.pending
         } else {
             theme.muted
         };
-        let text = format!(
-            "{marker}{:<5} {:>14} {:<16} {:>12} {:>8}  {:<10} {:>8}  ",
-            format!("#{}", proposal.id),
-            amount(proposal),
-            proposal.pair(),
-            rate(proposal),
-            deviation(proposal),
-            proposal.proposer,
-            format::age(proposal.created_at, app.now),
-        );
         let row_style = if selected {
             theme.selected
         } else {
             Style::new()
         };
-        lines.push(
-            format::fit_spans(
-                vec![Span::raw(text), Span::styled(state, state_style)],
-                width,
-            )
-            .style(row_style),
-        );
+        // Sized to fit 80 columns whole: the age without its "ago".
+        let age = format::age(proposal.created_at, app.now);
+        let mut spans = vec![
+            Span::raw(format!("{marker}{:<4}", format!("#{}", proposal.id))),
+            Span::styled(format!("{:<9}", proposal.state.to_uppercase()), state_style),
+            Span::raw(format!(
+                "{:>9} {:<16} {:>9} {:>6} {:<10}{:>4}",
+                amount(proposal),
+                proposal.pair(),
+                rate(proposal),
+                deviation(proposal),
+                proposer,
+                age.trim_end_matches(" ago"),
+            )),
+        ];
+        if let Some(approver) = &proposal.approver {
+            spans.push(Span::styled(
+                format!("  approved by {approver}"),
+                theme.muted,
+            ));
+        }
+        lines.push(format::fit_spans(spans, width).style(row_style));
     }
     lines.push(Line::raw(""));
     if let Some(why) = team.why_not_approvable() {
@@ -202,15 +205,24 @@ fn review_lines(
     options: &RenderOptions,
 ) -> Vec<Line<'static>> {
     let theme = &options.theme;
-    let fit = |spans: Vec<Span<'static>>| format::wrap_spans(&spans, width.max(1));
+    // Wrapped one column in, each line indented like the fields.
+    let fit = |spans: Vec<Span<'static>>| {
+        format::wrap_spans(&spans, width.saturating_sub(1).max(1))
+            .into_iter()
+            .map(|mut line| {
+                line.insert(0, Span::raw(" "));
+                line
+            })
+            .collect::<Vec<_>>()
+    };
     let mut spans: Vec<Vec<Span<'static>>> = Vec::new();
-    spans.extend(fit(vec![Span::styled(
+    spans.push(vec![Span::styled(
         format!(
             " Approve proposal #{} by {}?",
             proposal.id, proposal.proposer
         ),
         theme.title_focused,
-    )]));
+    )]);
     spans.push(Vec::new());
     let field = |name: &str, value: String| {
         vec![
@@ -238,7 +250,7 @@ fn review_lines(
     spans.push(Vec::new());
     spans.extend(fit(vec![Span::styled(
         format!(
-            " Approving lets {} lock and send these terms once (the locked rate within the \
+            "Approving lets {} lock and send these terms once (the locked rate within the \
              deviation). Nothing is sent to P100 now.",
             proposal.proposer
         ),
