@@ -632,3 +632,316 @@ pub fn approval_required(error: &ApiError) -> Option<String> {
          then lock and confirm again. The relay says: {relay_says}"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::msg::Msg;
+    use crate::app::{EnvBadge, SessionInfo};
+    use serde_json::json;
+
+    fn t(ms: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::milliseconds(1_000_000 + ms)
+    }
+
+    fn relay_app(me: &str, role: &str) -> App {
+        let mut app = App::new(
+            SessionInfo {
+                environment: EnvBadge::Custom,
+                profile: "team".into(),
+                read_only: false,
+                bell: false,
+                max_exchange_eur: None,
+            },
+            t(0),
+        );
+        app.team.relay = true;
+        app.update(
+            Msg::TeamIdentity(Ok(TeamIdentity {
+                name: me.into(),
+                role: role.into(),
+            })),
+            t(0),
+        );
+        app
+    }
+
+    fn own_row(key: &str, id: &str, phase: Phase) -> LiveRow {
+        LiveRow {
+            key: key.into(),
+            remote_id: Some(id.into()),
+            lock_id: "lock".into(),
+            kind: LiveKind::Exchange(ExchangeLeg {
+                from: Currency::new("eth"),
+                to: Currency::new("eur"),
+                amount: Decimal::ONE,
+                amount_to: Decimal::ONE,
+                rate: Decimal::ONE,
+            }),
+            phase,
+            created_at: t(0),
+            updated_at: t(0),
+            check_failed: None,
+        }
+    }
+
+    fn pending(status: &str) -> Phase {
+        Phase::Pending {
+            status: status.into(),
+        }
+    }
+
+    fn team_row(id: &str, operator: &str) -> TeamRow {
+        serde_json::from_value(json!({
+            "id": id, "kind": "exchange", "operator": operator, "status": "QUEUED",
+            "terms": {"currencyFrom": "eth", "currencyTo": "eur", "amount": "0.5",
+                      "rate": "2500", "amountTo": "1250"}
+        }))
+        .expect("team row")
+    }
+
+    fn watches(cmds: &[Cmd]) -> Option<&Vec<WatchTarget>> {
+        cmds.iter().find_map(|cmd| match cmd {
+            Cmd::Watch(targets) => Some(targets),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn push_live_leaves_pending_rows_to_events_and_down_polls_them_again() {
+        let mut app = relay_app("bob", "trader");
+        app.live.push(own_row("own-1", "ex-1", pending("QUEUED")));
+        app.live.push(own_row(
+            "own-2",
+            "ex-2",
+            Phase::Unknown {
+                reason: "timeout".into(),
+            },
+        ));
+        let cmds = app.update(Msg::Tick, t(1));
+        assert_eq!(watches(&cmds).map(Vec::len), Some(2));
+        assert_eq!(app.team.push_label(), Some("push: connecting"));
+
+        let cmds = app.update(Msg::Push(PushLink::Live), t(2));
+        assert_eq!(app.team.push_label(), Some("push: live"));
+        // Only the unknown is still polled; the team's rows are read again.
+        assert_eq!(
+            watches(&cmds),
+            Some(&vec![WatchTarget::Exchange("ex-2".into())])
+        );
+        assert!(cmds.contains(&Cmd::LoadTeamPending));
+        assert!(cmds.contains(&Cmd::LoadProposals));
+
+        let cmds = app.update(
+            Msg::Push(PushLink::Down {
+                reason: "the relay closed the stream".into(),
+            }),
+            t(3),
+        );
+        assert_eq!(app.team.push_label(), Some("push: down, polling"));
+        assert_eq!(watches(&cmds).map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn a_desk_off_a_relay_shows_no_push() {
+        let mut app = relay_app("bob", "trader");
+        app.team.relay = false;
+        assert_eq!(app.team.push_label(), None);
+    }
+
+    #[test]
+    fn a_pushed_status_applies_at_once_and_a_final_is_read_back() {
+        let mut app = relay_app("bob", "trader");
+        app.live.push(own_row("own-1", "ex-1", pending("QUEUED")));
+        let status = |status: &str| PushedEvent {
+            kind: "status".into(),
+            id: "ex-1".into(),
+            operator: "bob".into(),
+            status: Some(status.into()),
+        };
+        let cmds = app.update(Msg::TeamPushed(status("PROCESSING")), t(1));
+        assert_eq!(app.live.rows[0].phase, pending("PROCESSING"));
+        assert!(!cmds.iter().any(|cmd| matches!(cmd, Cmd::CheckNow(_))));
+        // A final goes through the details answer (journal, refresh), never guessed.
+        let cmds = app.update(Msg::TeamPushed(status("COMPLETED")), t(2));
+        assert!(cmds.contains(&Cmd::CheckNow(WatchTarget::Exchange("ex-1".into()))));
+        assert_eq!(app.live.rows[0].phase, pending("PROCESSING"));
+        // An unknown id: the team's rows are read again (once at a time).
+        let mut unknown = status("QUEUED");
+        unknown.id = "ex-9".into();
+        let cmds = app.update(Msg::TeamPushed(unknown.clone()), t(3));
+        assert!(cmds.contains(&Cmd::LoadTeamPending));
+        let cmds = app.update(Msg::TeamPushed(unknown), t(4));
+        assert!(!cmds.contains(&Cmd::LoadTeamPending), "one read at a time");
+        let cmds = app.update(Msg::TeamPending(Ok(Vec::new())), t(5));
+        assert!(
+            cmds.contains(&Cmd::LoadTeamPending),
+            "the one asked meanwhile"
+        );
+    }
+
+    #[test]
+    fn team_rows_join_live_once_with_who_placed_them_and_own_rows_stay_own() {
+        let mut app = relay_app("bob", "trader");
+        app.live.push(own_row("own-1", "ex-1", pending("QUEUED")));
+        let rows = vec![team_row("ex-1", "bob"), team_row("ex-2", "alice")];
+        app.update(Msg::TeamPending(Ok(rows.clone())), t(1));
+        app.update(Msg::TeamPending(Ok(rows)), t(2));
+        assert_eq!(app.live.rows.len(), 2);
+        assert_eq!(app.team.placed_by("own-1"), None);
+        let team_key = format!("{TEAM_ROW_PREFIX}ex-2");
+        assert_eq!(app.team.placed_by(&team_key), Some("alice"));
+        // The selection stayed on the user's row.
+        assert_eq!(
+            app.live.selected().map(|row| row.key.as_str()),
+            Some("own-1")
+        );
+
+        // Alice's row goes final: shown, refreshed, but not written into this desk's journal.
+        let details = serde_json::from_value(json!({
+            "exchangeId": "ex-2", "status": "COMPLETED", "currencyFrom": "eth",
+            "currencyTo": "eur", "amount": "0.5"
+        }))
+        .expect("details");
+        let cmds = app.update(
+            Msg::ExchangePolled {
+                id: "ex-2".into(),
+                result: Ok(details),
+            },
+            t(3),
+        );
+        assert!(app.live.rows[1].phase.is_final());
+        assert!(!cmds.iter().any(|cmd| matches!(cmd, Cmd::Journal(_))));
+        assert!(
+            app.notice
+                .as_ref()
+                .is_some_and(|n| n.text.contains("placed by alice"))
+        );
+    }
+
+    #[test]
+    fn a_pending_row_the_relay_no_longer_lists_is_read_at_once() {
+        let mut app = relay_app("bob", "trader");
+        app.live.push(own_row("own-1", "ex-1", pending("QUEUED")));
+        let cmds = app.update(Msg::TeamPending(Ok(Vec::new())), t(1));
+        assert!(cmds.contains(&Cmd::CheckNow(WatchTarget::Exchange("ex-1".into()))));
+    }
+
+    #[test]
+    fn another_desks_unanswered_post_shows_while_listed() {
+        let mut app = relay_app("bob", "trader");
+        let sending: TeamRow = serde_json::from_value(json!({
+            "idempotencyKey": "intent-a", "kind": "exchange", "operator": "alice",
+            "status": "SENDING", "terms": {"currencyFrom": "eth", "currencyTo": "eur",
+            "amount": "0.5"}
+        }))
+        .expect("row");
+        app.update(Msg::TeamPending(Ok(vec![sending])), t(1));
+        assert_eq!(app.live.rows[0].phase, Phase::Sending);
+        app.update(Msg::TeamPending(Ok(vec![team_row("ex-7", "alice")])), t(2));
+        assert_eq!(app.live.rows.len(), 1);
+        assert_eq!(app.live.rows[0].remote_id.as_deref(), Some("ex-7"));
+    }
+
+    fn proposal(id: i64, proposer: &str) -> Proposal {
+        serde_json::from_value(json!({
+            "id": id, "kind": "exchange", "proposer": proposer,
+            "terms": {"currencyFrom": "eth", "currencyTo": "eur", "amount": "12.5"},
+            "amountEur": "31250.00", "indicativeRate": "2500", "maxDeviation": "0.01",
+            "state": "pending", "createdAt": "2026-02-13T11:27:00Z"
+        }))
+        .expect("proposal")
+    }
+
+    #[test]
+    fn approving_needs_review_then_the_distinct_key_after_half_a_second() {
+        use crate::keys::{KeyPress, Mode};
+        let mut app = relay_app("bob", "approver");
+        app.update(Msg::Key(KeyPress::ch('A')), t(0));
+        assert_eq!(app.mode(), Mode::Approvals);
+        app.update(
+            Msg::ProposalsLoaded(Ok(vec![proposal(9, "carol"), proposal(8, "bob")])),
+            t(0),
+        );
+        // A straight `A` in the list approves nothing (it closes the view).
+        assert_eq!(app.team.selected, Some(9));
+        app.update(Msg::Key(KeyPress::ch('a')), t(10));
+        assert_eq!(app.mode(), Mode::ApprovalReview);
+        // Before the terms were drawn, and within 0.5 s of it: not counted.
+        assert!(app.update(Msg::Key(KeyPress::ch('A')), t(20)).is_empty());
+        app.approval_drawn(t(30));
+        assert!(app.update(Msg::Key(KeyPress::ch('A')), t(400)).is_empty());
+        assert!(app.update(Msg::Key(KeyPress::ch('y')), t(600)).is_empty());
+        assert!(
+            app.update(
+                Msg::Key(KeyPress::plain(crate::keys::KeyCode::Enter)),
+                t(600)
+            )
+            .is_empty()
+        );
+        let cmds = app.update(Msg::Key(KeyPress::ch('A')), t(600));
+        let Some(Cmd::ApproveProposal { id, entry }) = cmds.first() else {
+            panic!("approve asked for: {cmds:?}");
+        };
+        assert_eq!(*id, 9);
+        assert!(matches!(
+            &entry.event,
+            Event::Approval { proposal: 9, step, .. } if step == "sending"
+        ));
+        // One at a time: a second press while it is on its way sends nothing.
+        assert!(app.update(Msg::Key(KeyPress::ch('A')), t(700)).is_empty());
+    }
+
+    #[test]
+    fn an_own_proposal_is_not_offered_and_says_why() {
+        use crate::keys::{Action, KeyPress, Mode};
+        let mut app = relay_app("bob", "approver");
+        app.update(Msg::Key(KeyPress::ch('A')), t(0));
+        app.update(Msg::ProposalsLoaded(Ok(vec![proposal(8, "bob")])), t(0));
+        assert!(
+            !app.offered(Mode::Approvals)
+                .iter()
+                .any(|hint| hint.action == Action::ReviewApproval)
+        );
+        app.update(Msg::Key(KeyPress::ch('a')), t(10));
+        assert_eq!(app.mode(), Mode::Approvals);
+        assert!(
+            app.notice
+                .as_ref()
+                .is_some_and(|n| n.text.contains("your own"))
+        );
+        // A trader is not offered approving either.
+        let mut trader = relay_app("tom", "trader");
+        trader.update(Msg::Key(KeyPress::ch('A')), t(0));
+        trader.update(Msg::ProposalsLoaded(Ok(vec![proposal(9, "carol")])), t(0));
+        assert!(
+            trader
+                .team
+                .why_not_approvable()
+                .is_some_and(|why| why.contains("only approvers"))
+        );
+    }
+
+    #[test]
+    fn approval_required_says_a_proposal_was_made_and_who_approves() {
+        let error = ApiError::Business {
+            status: 409,
+            code: "R409".into(),
+            name: Some("approval-required".into()),
+            message: "above the team's approval limit (2500 EUR > 100 EUR): proposal #3 waits \
+                      for an approver (approvers: bob, carol); lock and confirm again once it \
+                      is approved"
+                .into(),
+        };
+        let told = approval_required(&error).expect("told");
+        assert!(told.starts_with("Not sent"), "{told}");
+        assert!(told.contains("proposal #3") && told.contains("approvers: bob, carol"));
+        let other = ApiError::Business {
+            status: 409,
+            code: "P409".into(),
+            name: None,
+            message: "x".into(),
+        };
+        assert_eq!(approval_required(&other), None);
+    }
+}
