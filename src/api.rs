@@ -16,6 +16,8 @@ pub mod remote_id;
 mod response;
 pub mod retry;
 mod rows;
+pub mod sse;
+pub mod team;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

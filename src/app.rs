@@ -22,6 +22,7 @@ pub mod screen;
 pub mod selection;
 pub mod stale_retry;
 pub mod submit;
+pub mod team;
 pub mod text_fields;
 pub mod ticket;
 pub mod ticket_actions;
@@ -93,6 +94,8 @@ pub enum Overlay {
     },
     /// Every notice since the start (`L`).
     MessageLog,
+    /// The team's four-eyes proposals (`A`, on a relay).
+    Approvals,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +163,8 @@ pub struct App {
     pub keyboard: Keyboard,
     /// Time zone, theme, undo and the `:` command line.
     pub screen: screen::ScreenState,
+    /// The team relay's share (push, team rows, proposals); inert off a relay.
+    pub team: team::TeamState,
     pub should_quit: bool,
 }
 
@@ -192,6 +197,7 @@ impl App {
             records: Records::default(),
             keyboard: Keyboard::default(),
             screen: screen::ScreenState::default(),
+            team: team::TeamState::default(),
             should_quit: false,
         }
     }
@@ -236,6 +242,7 @@ impl App {
             Msg::ExchangeSubmitted { intent, result } => {
                 if let Ok(accepted) = &result {
                     self.records.claim(&intent, &accepted.exchange_id);
+                    self.forget_team_copy(&accepted.exchange_id);
                 }
                 self.on_exchange_submitted(&intent, result)
             }
@@ -247,6 +254,7 @@ impl App {
             Msg::OrderSubmitted { intent, result } => {
                 if let Ok(created) = &result {
                     self.records.claim(&intent, &created.order_id);
+                    self.forget_team_copy(&created.order_id);
                 }
                 self.on_order_submitted(&intent, result)
             }
@@ -263,6 +271,18 @@ impl App {
                 self.on_exported(result);
                 Vec::new()
             }
+            Msg::TeamIdentity(result) => {
+                self.on_team_identity(result);
+                Vec::new()
+            }
+            Msg::Push(link) => self.on_push(link),
+            Msg::TeamPushed(event) => self.on_team_event(event),
+            Msg::TeamPending(result) => self.on_team_pending(result),
+            Msg::ProposalsLoaded(result) => {
+                self.on_proposals(result);
+                Vec::new()
+            }
+            Msg::ProposalApproved { id, result } => self.on_proposal_approved(id, result),
         };
         if let Some(watch) = self.watch_changes() {
             cmds.push(watch);
@@ -384,6 +404,15 @@ impl App {
 
     /// `Cmd::Watch` when the set of rows to poll changed since it was last sent.
     fn watch_changes(&mut self) -> Option<Cmd> {
+        // While the relay pushes, its events move pending rows; only unknowns are polled.
+        if self.team.push_live() {
+            let targets = team::watched_while_pushed(&self.live.rows);
+            if targets == self.watched {
+                return None;
+            }
+            self.watched.clone_from(&targets);
+            return Some(Cmd::Watch(targets));
+        }
         if self.live.still_watching(&self.watched) {
             return None;
         }
@@ -474,6 +503,13 @@ impl App {
             self.overlay.is_none() && self.ticket.as_ref().and_then(Ticket::lock_expiry).is_some();
         if countdown {
             return Some(std::time::Duration::from_millis(250));
+        }
+        // An approval under review: redraw when its key starts to count.
+        if self.overlay == Some(Overlay::Approvals)
+            && self.team.review.is_some()
+            && !self.approval_counts()
+        {
+            return Some(std::time::Duration::from_millis(100));
         }
         // A history search still running: the next slice on the next loop turn.
         if self.history.searching() {

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 
 pub use display::{DEFAULT_DATE_FORMAT, DisplaySettings, ThemeName, TimeZoneSetting};
-pub use env_vars::{API_KEY, BASE_URL, DATA_DIR, ENVIRONMENT, EnvVars, HOME, LOG, PROFILE};
+pub use env_vars::{API_KEY, BASE_URL, DATA_DIR, ENVIRONMENT, EnvVars, HOME, LOG, PROFILE, RELAY};
 pub use error::ConfigError;
 pub use keys::{KeyboardSettings, keyboard_from_text};
 pub use secret_file::FileText;
@@ -66,6 +66,9 @@ pub struct ResolvedConfig {
     pub max_exchange_eur: Option<Decimal>,
     /// Ring the terminal bell when a pending action reaches a final status.
     pub bell: bool,
+    /// The server is a team relay: the desk opens its event stream (`relay = true` in the
+    /// profile, or `P100_RELAY=1`).
+    pub relay: bool,
     /// `[trading]`: lock checks and the throttle cap.
     pub trading: Trading,
     /// `[display]`: theme, dates, time zone, reporting currency.
@@ -180,6 +183,7 @@ pub fn resolve(
         read_only: profile.read_only || cli.read_only,
         max_exchange_eur: profile.max_exchange_eur,
         bell: profile.bell,
+        relay: profile.relay || env.get(RELAY).is_some_and(env_vars::is_yes),
         trading: parsed.trading.resolve(),
         display: parsed.display.resolve()?,
         data_dir,

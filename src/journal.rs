@@ -93,6 +93,14 @@ pub enum Event {
     /// Written only to learn whether a journal that failed a write can be written again; it
     /// belongs to no attempt and replay skips it.
     Check { note: String },
+    /// A four-eyes approval given from this desk (team relay): `step` is `sending` (written
+    /// before the POST), `approved` or `refused: why`. Not an attempt: replay passes over it.
+    Approval {
+        proposal: i64,
+        proposer: String,
+        terms: String,
+        step: String,
+    },
     /// A rate lock the lock check refused (`lock_check`): nothing was sent on it. Not an
     /// attempt, so replay passes over it; `kind` is `exchange` or `order`.
     LockRefused {
@@ -583,7 +591,9 @@ impl<T: Fold> Folder<T> {
                     None => self.orphans.push(number),
                 }
             }
-            Event::Check { .. } | Event::LockRefused { .. } => {}
+            // Neither belongs to an attempt: a write check, a lock refused before sending, and an
+            // approval given on the Approvals view (it moves no money from this desk).
+            Event::Check { .. } | Event::LockRefused { .. } | Event::Approval { .. } => {}
             event => {
                 if let Some(&position) = self.index.get(&entry.intent) {
                     self.intents[position].apply(&entry);
@@ -655,7 +665,8 @@ impl Fold for IntentRecord {
             Event::ExchangeIntent { .. }
             | Event::OrderIntent { .. }
             | Event::Check { .. }
-            | Event::LockRefused { .. } => {}
+            | Event::LockRefused { .. }
+            | Event::Approval { .. } => {}
         }
     }
 }
@@ -769,6 +780,18 @@ impl CsvRow {
                 reason: note.clone(),
                 ..Self::default()
             },
+            Event::Approval {
+                proposal,
+                proposer,
+                terms,
+                step,
+            } => Self {
+                event: "approval",
+                remote_id: format!("proposal #{proposal}"),
+                status: step.clone(),
+                reason: format!("{terms}, proposed by {proposer}"),
+                ..Self::default()
+            },
             Event::Rejected { reason } => Self {
                 event: "rejected",
                 reason: reason.clone(),
@@ -880,6 +903,12 @@ pub fn describe(entry: &Entry) -> String {
             ..
         } => format!("resolved by {by}: not applied"),
         Event::Check { note } => format!("journal check: {note}"),
+        Event::Approval {
+            proposal,
+            proposer,
+            terms,
+            step,
+        } => format!("approval of proposal #{proposal} ({terms}, by {proposer}): {step}"),
         Event::Rejected { reason } => format!("rejected: {reason}"),
         Event::Unknown { reason } => format!("outcome unknown: {reason}"),
         Event::Reconciled {

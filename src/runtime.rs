@@ -7,6 +7,7 @@
 mod headless;
 mod journal_writer;
 mod tasks;
+mod team_push;
 mod throttle_watch;
 
 pub use headless::run_headless;
@@ -145,6 +146,11 @@ where
         watch_rx,
         to_app.clone(),
     ));
+    // Only a desk whose profile names a relay opens its event stream.
+    let push_task = app
+        .team
+        .relay
+        .then(|| tokio::spawn(team_push::run(client.clone(), to_app.clone())));
     let executor = Executor {
         client,
         journal,
@@ -181,6 +187,7 @@ where
                 .map_err(|error| RunError::Terminal(error.to_string()))?;
             // Locked terms count as seen only once a frame showed them.
             app.frame_drawn(Utc::now(), ui::shows_ticket(&app, frame.area));
+            app.approval_drawn(Utc::now());
             if let Some(observe) = observer.as_mut() {
                 observe(&app, frame.buffer);
             }
@@ -223,6 +230,9 @@ where
         dirty = true;
     }
     poller_task.abort();
+    if let Some(task) = push_task {
+        task.abort();
+    }
     // Every line queued so far reaches the disk before the loop hands back (then main exits).
     if let Some(journal) = &executor.journal
         && tokio::time::timeout(JOURNAL_FLUSH_WAIT, journal.flushed())
@@ -367,6 +377,20 @@ impl Executor {
                 }
                 Cmd::Reconcile { intent, query } => {
                     tasks::reconcile(client, intent, query, to_app).await;
+                    return;
+                }
+                Cmd::CheckNow(WatchTarget::Exchange(id)) => {
+                    let result = client.single_attempt().exchange_details(&id).await;
+                    Msg::ExchangePolled { id, result }
+                }
+                Cmd::CheckNow(WatchTarget::Order(id)) => {
+                    let result = client.single_attempt().order_details(&id).await;
+                    Msg::OrderPolled { id, result }
+                }
+                Cmd::LoadTeamPending => Msg::TeamPending(client.team_pending().await),
+                Cmd::LoadProposals => Msg::ProposalsLoaded(client.proposals().await),
+                Cmd::ApproveProposal { id, entry } => {
+                    team_push::approve(client, journal, id, entry, to_app).await;
                     return;
                 }
                 // Handled synchronously by `execute`.

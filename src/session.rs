@@ -256,6 +256,8 @@ pub async fn start(
     };
     let mut app = App::new(session, now);
     app.records.operator = os_user();
+    // The embedded sandbox is never a relay, whatever the profile says.
+    app.team.relay = config.relay && sandbox.is_none();
     app.lock_policy = config.trading.lock_policy;
     app.keyboard.keymap = config.keyboard.keymap.clone();
     app.keyboard.number_format = config.keyboard.number_format;

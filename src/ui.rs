@@ -6,6 +6,7 @@
 //! narrower ones stack the three. Below 80x24 only a notice asking for a bigger terminal is
 //! drawn. Production gets a red frame round everything.
 
+pub mod approvals;
 pub mod balances;
 pub mod detail;
 pub mod dialog;
@@ -194,6 +195,7 @@ fn overlay(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) {
         None => {}
         Some(Overlay::Help) => help::render(frame, area, app, options),
         Some(Overlay::MessageLog) => message_log::render(frame, area, app, options),
+        Some(Overlay::Approvals) => approvals::render(frame, area, app, options),
         Some(Overlay::BalanceDetail(id)) => detail::balance(frame, area, app, id, options),
         Some(Overlay::TransactionDetail(id)) => detail::transaction(frame, area, app, id, options),
         Some(Overlay::LiveDetail(key)) => detail::live(frame, area, app, key, options),

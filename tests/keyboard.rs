@@ -136,6 +136,13 @@ fn app_in(mode: Mode) -> App {
         }
         Mode::MessageLog => key(&mut app, 'L'),
         Mode::CommandLine => key(&mut app, ':'),
+        Mode::Approvals | Mode::ApprovalReview => {
+            on_relay_with_a_proposal(&mut app);
+            key(&mut app, 'A');
+            if mode == Mode::ApprovalReview {
+                key(&mut app, 'a');
+            }
+        }
         Mode::Ticket(stage) => ticket_to(&mut app, stage),
         Mode::QuitConfirm => {
             // A ticket being sent is in flight: Ctrl-C asks first.
@@ -497,4 +504,21 @@ fn a_bad_keys_table_stops_the_binary_with_line_and_column_and_exit_2() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("config.toml:3:11"), "{stderr}");
     assert!(stderr.contains("confirm cannot be Enter"), "{stderr}");
+}
+
+/// A relay desk signed in as approver "bob", with alice's proposal #7 pending.
+fn on_relay_with_a_proposal(app: &mut App) {
+    app.team.relay = true;
+    app.team.me = Some(p100_desk::api::team::TeamIdentity {
+        name: "bob".into(),
+        role: "approver".into(),
+    });
+    let proposal: p100_desk::api::team::Proposal = serde_json::from_value(serde_json::json!({
+        "id": 7, "kind": "exchange", "proposer": "alice",
+        "terms": {"currencyFrom": "eth", "currencyTo": "eur", "amount": "12.5"},
+        "amountEur": "31250.00", "indicativeRate": "2500", "maxDeviation": "0.01",
+        "state": "pending", "createdAt": "2026-01-01T00:00:00Z"
+    }))
+    .expect("proposal");
+    app.update(Msg::ProposalsLoaded(Ok(vec![proposal])), at(0));
 }

@@ -258,6 +258,52 @@ impl Transport {
         }
     }
 
+    /// Opens a long-lived `GET` (a relay's server-sent events) with the key, past the gate.
+    /// The client's whole-request timeout would cut the stream, so this request gets a day;
+    /// the caller notices a silent stream by its own read timeout. A non-2xx answer is the
+    /// error it stands for.
+    pub(crate) async fn open_stream(&self, path: &str) -> Result<reqwest::Response, ApiError> {
+        const STREAM_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+        let url = self.url(path, &[])?;
+        self.gate.wait_open().await;
+        let mut request = self
+            .http
+            .get(url)
+            .timeout(STREAM_LIFETIME)
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        if let Some(key) = &self.api_key {
+            request = request.header("x-api-key", key.clone());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| classify_send_error(&error).into_error())?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = read_capped(response, 64 * 1024)
+            .await
+            .map_or_else(|_| Vec::new(), |body| self.key_echoes.scrub(&body).body);
+        Err(Answer {
+            status,
+            retry_after: None,
+            body,
+            echoed_key: false,
+        }
+        .into_value::<serde_json::Value>()
+        .err()
+        .unwrap_or(ApiError::Decode {
+            message: "the event stream answered without an error".to_owned(),
+            excerpt: String::new(),
+        }))
+    }
+
+    /// Removes the key from a chunk of a streamed answer (it never should carry it).
+    pub(crate) fn scrub_chunk(&self, chunk: &[u8]) -> Vec<u8> {
+        self.key_echoes.scrub(chunk).body
+    }
+
     fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url, ApiError> {
         let separator = if path.starts_with('/') { "" } else { "/" };
         let mut url =

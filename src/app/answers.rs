@@ -85,6 +85,12 @@ impl App {
                 if apply(row, &details, now) {
                     let text = format!("{what} {} is {}", short_id(id), row.phase.label());
                     let event = submit::final_event(&row.phase);
+                    if super::team::is_team_key(&key) {
+                        // Another desk's trade: its journal and the team's hold it, not ours.
+                        let by = self.team.placed_by(&key).unwrap_or("the team").to_owned();
+                        self.note(Level::Info, format!("{text} (placed by {by})"));
+                        return self.refresh_for_final();
+                    }
                     if self.records.mark_final(&key) {
                         return self.finalized(text, &key, event);
                     }

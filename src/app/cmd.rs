@@ -108,4 +108,16 @@ pub enum Cmd {
     ScheduleJournalCheck {
         after: Duration,
     },
+    /// Read one row's details now (a pushed final status); answers like the poller does.
+    CheckNow(WatchTarget),
+    /// Read the team's pending rows from the relay; answers `Msg::TeamPending`.
+    LoadTeamPending,
+    /// Read the four-eyes proposals; answers `Msg::ProposalsLoaded`.
+    LoadProposals,
+    /// Journal `entry` (fsync), then approve proposal `id` ONCE, then journal the outcome;
+    /// answers `Msg::ProposalApproved`.
+    ApproveProposal {
+        id: i64,
+        entry: Entry,
+    },
 }

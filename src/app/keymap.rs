@@ -81,6 +81,10 @@ impl App {
             Some(Overlay::LiveDetail(_)) => return Mode::LiveDetail,
             Some(Overlay::Error { .. }) => return Mode::Error,
             Some(Overlay::MessageLog) => return Mode::MessageLog,
+            Some(Overlay::Approvals) if self.team.review.is_some() => {
+                return Mode::ApprovalReview;
+            }
+            Some(Overlay::Approvals) => return Mode::Approvals,
             None => {}
         }
         if let Some(ticket) = &self.ticket {
@@ -131,6 +135,9 @@ impl App {
             Condition::HasAddress => self.selected_address().is_some(),
             Condition::AmountFocused => self.ticket_amount_focused(),
             Condition::SelectedAmbiguous => self.selected_is_ambiguous(),
+            Condition::OnRelay => self.team.relay,
+            Condition::CanApprove => self.team.why_not_approvable().is_none(),
+            Condition::ApprovalCounts => self.approval_counts(),
         }
     }
 
@@ -199,6 +206,11 @@ impl App {
                     self.keyboard.log.scroll_newer();
                 }
             }
+            Action::Up | Action::Down if mode == Mode::Approvals => {
+                self.team
+                    .move_selection(if action == Action::Up { -1 } else { 1 });
+            }
+            Action::Refresh if mode == Mode::Approvals => return vec![Cmd::LoadProposals],
             Action::Up => return self.navigate(Nav::Up),
             Action::Down => return self.navigate(Nav::Down),
             Action::Top => return self.navigate(Nav::Top),
@@ -249,6 +261,10 @@ impl App {
             Action::CommandRun => return self.run_command_line(),
             Action::CommandComplete => self.complete_command_line(),
             Action::CommandCancel => self.keyboard.command = None,
+            Action::Approvals => return self.open_approvals(),
+            Action::ReviewApproval => self.review_approval(),
+            Action::ApproveProposal => return self.confirm_approval(),
+            Action::ApprovalBack => self.team.review = None,
         }
         Vec::new()
     }

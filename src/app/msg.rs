@@ -3,11 +3,13 @@
 use crate::keys::KeyPress;
 
 use super::reconcile::Candidate;
+use super::team::PushLink;
 use crate::api::error::ApiError;
 use crate::api::models::{
     Balances, ExchangeAccepted, ExchangeDetails, ExchangeLock, ExchangeRate, OrderCreated,
     OrderDetails, OrderLock, OrderRates, TransactionPage,
 };
+use crate::api::team::{Proposal, PushedEvent, TeamIdentity, TeamRow};
 
 /// Why a money-moving request did not get an answer from the API.
 #[derive(Debug)]
@@ -108,4 +110,20 @@ pub enum Msg {
     JournalWritten,
     /// Time to check whether a journal that failed can be written again.
     JournalCheckDue,
+    /// The relay said who this desk's operator is (or did not answer as a relay).
+    TeamIdentity(Result<TeamIdentity, ApiError>),
+    /// The relay's event stream opened or dropped.
+    Push(PushLink),
+    /// One event the relay pushed.
+    TeamPushed(PushedEvent),
+    /// The team's pending rows (`Cmd::LoadTeamPending`).
+    TeamPending(Result<Vec<TeamRow>, ApiError>),
+    /// The four-eyes proposals (`Cmd::LoadProposals`).
+    ProposalsLoaded(Result<Vec<Proposal>, ApiError>),
+    /// The answer to an approval (`Cmd::ApproveProposal`): the approved proposal, or why not
+    /// (the relay's refusal, or the journal that could not record it: then nothing was sent).
+    ProposalApproved {
+        id: i64,
+        result: Result<Proposal, String>,
+    },
 }

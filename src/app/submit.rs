@@ -124,6 +124,9 @@ impl App {
             }
             Err(failure) => {
                 let message = match &failure {
+                    SubmitError::Api(error) if super::team::approval_required(error).is_some() => {
+                        super::team::approval_required(error).unwrap_or_default()
+                    }
                     SubmitError::Api(error) => error.user_message(),
                     SubmitError::Journal(error) => format!(
                         "Not sent: the journal could not record it ({error}). Nothing was submitted."

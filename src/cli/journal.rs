@@ -248,6 +248,7 @@ impl IntentSummary {
             Event::ExchangeIntent { .. }
             | Event::OrderIntent { .. }
             | Event::LockRefused { .. }
+            | Event::Approval { .. }
             | Event::Check { .. } => {}
         }
     }

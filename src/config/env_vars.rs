@@ -15,6 +15,8 @@ pub const BASE_URL: &str = "P100_BASE_URL";
 pub const DATA_DIR: &str = "P100_DATA_DIR";
 /// The log filter (`tracing_subscriber::EnvFilter` syntax); read by `logging`, not here.
 pub const LOG: &str = "P100_LOG";
+/// `1`/`true`/`yes`: the server is a team relay (as `relay = true` in a profile).
+pub const RELAY: &str = "P100_RELAY";
 /// Used to expand a leading `~/` in paths from the config file.
 pub const HOME: &str = "HOME";
 
@@ -78,4 +80,12 @@ mod tests {
         assert!(shown.contains(API_KEY));
         assert!(!shown.contains("sk-secret-123"));
     }
+}
+
+/// Whether a flag variable says yes (`1`, `true`, `yes`, `on`, any case).
+pub fn is_yes(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "on"
+    )
 }

@@ -75,6 +75,9 @@ pub(crate) struct ProfileSection {
     pub max_exchange_eur: Option<Decimal>,
     #[serde(default)]
     pub bell: bool,
+    /// The server is a team relay (`p100-desk relay serve`): open its event stream.
+    #[serde(default)]
+    pub relay: bool,
 }
 
 impl ProfileSection {

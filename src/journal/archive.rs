@@ -267,13 +267,17 @@ impl Journal {
         }
         moving.retain(|intent| !staying.contains(intent));
         let loose_old = |entry: &Entry| {
-            matches!(entry.event, Event::Check { .. } | Event::LockRefused { .. })
-                && entry.at < older_than
+            matches!(
+                entry.event,
+                Event::Check { .. } | Event::LockRefused { .. } | Event::Approval { .. }
+            ) && entry.at < older_than
         };
         let moves = |entry: &Entry| {
             loose_old(entry)
-                || (!matches!(entry.event, Event::Check { .. } | Event::LockRefused { .. })
-                    && moving.contains(&entry.intent))
+                || (!matches!(
+                    entry.event,
+                    Event::Check { .. } | Event::LockRefused { .. } | Event::Approval { .. }
+                ) && moving.contains(&entry.intent))
         };
         let mut any = !moving.is_empty();
         if !any {

@@ -65,10 +65,19 @@ pub enum Action {
     MarkApplied,
     /// An ambiguous reconciliation: the user says it was not applied.
     MarkNotApplied,
+    /// The team's four-eyes proposals (on a relay).
+    Approvals,
+    /// Review the highlighted proposal's terms before approving it.
+    ReviewApproval,
+    /// Approve the reviewed proposal: the second, distinct key (it lets another person move
+    /// money above the team's limit).
+    ApproveProposal,
+    /// Leave the review without approving.
+    ApprovalBack,
 }
 
 impl Action {
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 49] = [
         Action::Quit,
         Action::QuitCancel,
         Action::FocusNext,
@@ -114,6 +123,10 @@ impl Action {
         Action::NextCandidate,
         Action::MarkApplied,
         Action::MarkNotApplied,
+        Action::Approvals,
+        Action::ReviewApproval,
+        Action::ApproveProposal,
+        Action::ApprovalBack,
     ];
 
     /// The action's name in `[keys]` (kebab-case).
@@ -162,6 +175,10 @@ impl Action {
             Action::NextCandidate => "next-candidate",
             Action::MarkApplied => "mark-applied",
             Action::MarkNotApplied => "mark-not-applied",
+            Action::Approvals => "approvals",
+            Action::ReviewApproval => "review",
+            Action::ApproveProposal => "approve",
+            Action::ApprovalBack => "back",
         }
     }
 
@@ -169,7 +186,10 @@ impl Action {
     pub fn is_money(self) -> bool {
         matches!(
             self,
-            Action::TicketConfirm | Action::NewExchange | Action::NewOrder
+            Action::TicketConfirm
+                | Action::NewExchange
+                | Action::NewOrder
+                | Action::ApproveProposal
         )
     }
 }

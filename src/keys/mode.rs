@@ -25,11 +25,15 @@ pub enum Mode {
     MessageLog,
     CommandLine,
     Ticket(StageKind),
+    /// The team's four-eyes proposals (`A`, on a relay).
+    Approvals,
+    /// One proposal's terms under review: the approve key counts after they were shown.
+    ApprovalReview,
 }
 
 impl Mode {
     /// Every mode, for the walk-every-mode test and the README tables.
-    pub const ALL: [Mode; 17] = [
+    pub const ALL: [Mode; 19] = [
         Mode::Dashboard(Pane::Balances),
         Mode::Dashboard(Pane::History),
         Mode::Dashboard(Pane::Live),
@@ -40,6 +44,8 @@ impl Mode {
         Mode::Error,
         Mode::MessageLog,
         Mode::CommandLine,
+        Mode::Approvals,
+        Mode::ApprovalReview,
         Mode::Ticket(StageKind::Editing),
         Mode::Ticket(StageKind::Locking),
         Mode::Ticket(StageKind::Locked),
@@ -63,6 +69,8 @@ impl Mode {
             Mode::Error => "Error",
             Mode::MessageLog => "Message log",
             Mode::CommandLine => "Command line",
+            Mode::Approvals => "Approvals",
+            Mode::ApprovalReview => "Approval review",
             Mode::Ticket(StageKind::Editing) => "Ticket: editing",
             Mode::Ticket(StageKind::Locking) => "Ticket: locking",
             Mode::Ticket(StageKind::Locked) => "Ticket: locked rate",
@@ -84,7 +92,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 17] = [
+    pub const ALL: [Scope; 19] = [
         Scope::Everywhere,
         Scope::Dashboard,
         Scope::Pane(Pane::Balances),
@@ -97,6 +105,8 @@ impl Scope {
         Scope::Only(Mode::Error),
         Scope::Only(Mode::MessageLog),
         Scope::Only(Mode::CommandLine),
+        Scope::Only(Mode::Approvals),
+        Scope::Only(Mode::ApprovalReview),
         Scope::Only(Mode::Ticket(StageKind::Editing)),
         Scope::Only(Mode::Ticket(StageKind::Locked)),
         Scope::Only(Mode::Ticket(StageKind::Rejected)),
@@ -129,6 +139,8 @@ impl Scope {
                 Mode::Error => "error",
                 Mode::MessageLog => "log",
                 Mode::CommandLine => "command",
+                Mode::Approvals => "approvals",
+                Mode::ApprovalReview => "approval-review",
                 Mode::Ticket(StageKind::Editing) => "ticket-editing",
                 Mode::Ticket(StageKind::Locking) => "ticket-locking",
                 Mode::Ticket(StageKind::Locked) => "ticket-locked",

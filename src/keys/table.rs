@@ -28,6 +28,13 @@ pub enum Condition {
     AmountFocused,
     /// The selected live row is an ambiguous reconciliation waiting for the user's word.
     SelectedAmbiguous,
+    /// The desk's server is a team relay.
+    OnRelay,
+    /// The highlighted proposal can be approved by this desk's operator (pending, not their
+    /// own, an approver).
+    CanApprove,
+    /// The reviewed proposal's terms have been on screen long enough for the approve key.
+    ApprovalCounts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,6 +339,14 @@ const DEFAULTS: &[Row] = &[
     ),
     Row(
         Scope::Dashboard,
+        &[KeyPress::ch('A')],
+        Action::Approvals,
+        "approvals (team relay)",
+        Some(Condition::OnRelay),
+        false,
+    ),
+    Row(
+        Scope::Dashboard,
         &[KeyPress::ch(':')],
         Action::CommandLine,
         "command line",
@@ -418,6 +433,62 @@ const DEFAULTS: &[Row] = &[
         &[KeyPress::ch('j'), k(KeyCode::Down)],
         Action::Down,
         "newer",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Approvals),
+        &[KeyPress::ch('k'), k(KeyCode::Up)],
+        Action::Up,
+        "up",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Approvals),
+        &[KeyPress::ch('j'), k(KeyCode::Down)],
+        Action::Down,
+        "down",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Approvals),
+        &[KeyPress::ch('a')],
+        Action::ReviewApproval,
+        "review to approve",
+        Some(Condition::CanApprove),
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Approvals),
+        &[KeyPress::ch('r')],
+        Action::Refresh,
+        "reload",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::Approvals),
+        &[ESC, KeyPress::ch('q'), KeyPress::ch('A')],
+        Action::Close,
+        "close",
+        None,
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::ApprovalReview),
+        &[KeyPress::ch('A')],
+        Action::ApproveProposal,
+        "approve",
+        Some(Condition::ApprovalCounts),
+        true,
+    ),
+    Row(
+        Scope::Only(Mode::ApprovalReview),
+        &[ESC, KeyPress::ch('n')],
+        Action::ApprovalBack,
+        "back, not approved",
         None,
         true,
     ),
@@ -850,6 +921,38 @@ impl Keymap {
                     .is_some_and(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | ' ' | '\''))
                 {
                     Some("it is typed into the amount when a retype is asked")
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    return Err(KeymapError::ProtectedConfirm {
+                        key: key.to_string(),
+                        why,
+                    });
+                }
+            }
+        }
+        self.check_approve()
+    }
+
+    /// Approve lets someone else's money move: like confirm, never Enter or `y` (pressed by
+    /// habit), nor a key that opened the review (a double press would review and approve).
+    fn check_approve(&self) -> Result<(), KeymapError> {
+        let reviewers: Vec<KeyPress> = self
+            .bindings
+            .iter()
+            .filter(|b| b.action == Action::ReviewApproval)
+            .flat_map(|b| b.keys.iter().copied())
+            .collect();
+        for binding in self
+            .for_mode(Mode::ApprovalReview)
+            .filter(|b| b.action == Action::ApproveProposal)
+        {
+            for key in &binding.keys {
+                let why = if key.code == KeyCode::Enter || key.typed_char() == Some('y') {
+                    Some("Enter and y are pressed by habit; approving needs a distinct key")
+                } else if reviewers.contains(key) {
+                    Some("it opens the review, so a double press would review and approve")
                 } else {
                     None
                 };

@@ -103,18 +103,37 @@ async fn propose(
     value: Option<Decimal>,
     limit: Decimal,
 ) -> RelayError {
-    match create_proposal(relay, db, operator, kind, terms, value).await {
-        Ok((id, value_text)) => RelayError::refused(
-            StatusCode::CONFLICT,
-            "R409",
-            "approval-required",
-            format!(
-                "above the team's approval limit ({value_text} EUR > {limit} EUR): proposal \
-                 #{id} waits for an approver; lock and confirm again once it is approved"
-            ),
+    let created = create_proposal(relay, db, operator, kind, terms, value).await;
+    let (id, value_text) = match created {
+        Ok(created) => created,
+        Err(error) => return error,
+    };
+    // The desk tells its user who can approve: every other approver with a live token.
+    let approvers = match db
+        .query(
+            "SELECT name FROM operators WHERE role = 'approver' AND revoked_at IS NULL
+               AND name <> $1 ORDER BY name",
+            &[&operator.name],
+        )
+        .await
+    {
+        Ok(rows) => rows.iter().map(|row| row.get::<_, String>(0)).collect(),
+        Err(_) => Vec::<String>::new(),
+    };
+    let who = if approvers.is_empty() {
+        "no other approver is registered yet".to_owned()
+    } else {
+        format!("approvers: {}", approvers.join(", "))
+    };
+    RelayError::refused(
+        StatusCode::CONFLICT,
+        "R409",
+        "approval-required",
+        format!(
+            "above the team's approval limit ({value_text} EUR > {limit} EUR): proposal \
+             #{id} waits for an approver ({who}); lock and confirm again once it is approved"
         ),
-        Err(error) => error,
-    }
+    )
 }
 
 async fn create_proposal(

@@ -38,6 +38,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         ),
         None => connection(&app.connection, options),
     });
+    // On a team relay: whether its events arrive, or rows are polled meanwhile.
+    if let Some(push) = app.team.push_label() {
+        left.push(Span::styled("  ·  ", theme.muted));
+        left.push(Span::styled(
+            push,
+            if app.team.push_live() {
+                theme.ok
+            } else {
+                theme.warning
+            },
+        ));
+    }
 
     // The date and the zone too: a desk open past midnight, or shared across zones, must not
     // read "11:30" as someone else's 11:30.

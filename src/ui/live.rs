@@ -177,7 +177,7 @@ fn row_text(
 ) -> Text<'static> {
     let theme = &options.theme;
     let marker = if selected { "▶ " } else { "  " };
-    let first = vec![
+    let mut first = vec![
         Span::raw(marker),
         Span::raw(format!("{:<8} ", row.kind_label())),
         Span::styled(row.phase.label(), phase_style(&row.phase, theme)),
@@ -186,6 +186,13 @@ fn row_text(
             theme.muted,
         ),
     ];
+    // On a team relay every row says who placed it; this desk's own say so.
+    if app.team.relay {
+        first.push(match app.team.placed_by(&row.key) {
+            Some(operator) => Span::styled(format!("  by {operator}"), theme.info),
+            None => Span::styled("  by you (this desk)", theme.muted),
+        });
+    }
     let second = vec![Span::raw(format!("    {}", amounts(row)))];
     let mut third = vec![Span::raw("    ")];
     third.extend(waiting_for(row, app, theme, true));
