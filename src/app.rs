@@ -276,7 +276,7 @@ impl App {
                 Vec::new()
             }
             Msg::Push(link) => self.on_push(link),
-            Msg::TeamPushed(event) => self.on_team_event(event),
+            Msg::TeamPushed(event) => self.on_team_event(&event),
             Msg::TeamPending(result) => self.on_team_pending(result),
             Msg::ProposalsLoaded(result) => {
                 self.on_proposals(result);

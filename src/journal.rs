@@ -719,6 +719,7 @@ pub const CSV_HEADER: &str = "at,profile,environment,intent,event,kind,amount,cu
 currency_to,network,rate,lock_id,remote_id,status,by,reason";
 
 impl CsvRow {
+    #[allow(clippy::too_many_lines)] // one arm per journal event, each a few fields
     fn of(event: &Event) -> Self {
         match event {
             Event::ExchangeIntent {

@@ -289,6 +289,7 @@ impl Executor {
         });
     }
 
+    #[allow(clippy::too_many_lines)] // one short arm per Cmd, kept exhaustive on purpose
     fn spawn(&self, cmd: Cmd) {
         let client = self.client.clone();
         let to_app = self.to_app.clone();
@@ -379,18 +380,11 @@ impl Executor {
                     tasks::reconcile(client, intent, query, to_app).await;
                     return;
                 }
-                Cmd::CheckNow(WatchTarget::Exchange(id)) => {
-                    let result = client.single_attempt().exchange_details(&id).await;
-                    Msg::ExchangePolled { id, result }
-                }
-                Cmd::CheckNow(WatchTarget::Order(id)) => {
-                    let result = client.single_attempt().order_details(&id).await;
-                    Msg::OrderPolled { id, result }
-                }
-                Cmd::LoadTeamPending => Msg::TeamPending(client.team_pending().await),
-                Cmd::LoadProposals => Msg::ProposalsLoaded(client.proposals().await),
-                Cmd::ApproveProposal { id, entry } => {
-                    team_push::approve(client, journal, id, entry, to_app).await;
+                cmd @ (Cmd::CheckNow(_)
+                | Cmd::LoadTeamPending
+                | Cmd::LoadProposals
+                | Cmd::ApproveProposal { .. }) => {
+                    team_push::execute(cmd, client, journal, to_app).await;
                     return;
                 }
                 // Handled synchronously by `execute`.

@@ -136,13 +136,7 @@ fn app_in(mode: Mode) -> App {
         }
         Mode::MessageLog => key(&mut app, 'L'),
         Mode::CommandLine => key(&mut app, ':'),
-        Mode::Approvals | Mode::ApprovalReview => {
-            on_relay_with_a_proposal(&mut app);
-            key(&mut app, 'A');
-            if mode == Mode::ApprovalReview {
-                key(&mut app, 'a');
-            }
-        }
+        Mode::Approvals | Mode::ApprovalReview => approvals_to(&mut app, mode),
         Mode::Ticket(stage) => ticket_to(&mut app, stage),
         Mode::QuitConfirm => {
             // A ticket being sent is in flight: Ctrl-C asks first.
@@ -506,8 +500,9 @@ fn a_bad_keys_table_stops_the_binary_with_line_and_column_and_exit_2() {
     assert!(stderr.contains("confirm cannot be Enter"), "{stderr}");
 }
 
-/// A relay desk signed in as approver "bob", with alice's proposal #7 pending.
-fn on_relay_with_a_proposal(app: &mut App) {
+/// A relay desk signed in as approver "bob", with alice's proposal #7 pending, in the
+/// Approvals view (`A`) or reviewing #7 (`a`).
+fn approvals_to(app: &mut App, mode: Mode) {
     app.team.relay = true;
     app.team.me = Some(p100_desk::api::team::TeamIdentity {
         name: "bob".into(),
@@ -521,4 +516,8 @@ fn on_relay_with_a_proposal(app: &mut App) {
     }))
     .expect("proposal");
     app.update(Msg::ProposalsLoaded(Ok(vec![proposal])), at(0));
+    app.update(Msg::Key(KeyPress::ch('A')), at(0));
+    if mode == Mode::ApprovalReview {
+        app.update(Msg::Key(KeyPress::ch('a')), at(0));
+    }
 }

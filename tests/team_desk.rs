@@ -27,7 +27,7 @@ use tokio::sync::watch;
 fn relay_desk(base_url: &str, token: &str, dir: &Path, name: &str) -> Desk {
     let client = harness::client_for(base_url, token);
     let mut config = DeskConfig::new(&dir.join(format!("{name}.jsonl")));
-    config.session.profile = name.to_owned();
+    name.clone_into(&mut config.session.profile);
     config.setup = Some(Box::new(|app| app.team.relay = true));
     Desk::start(client, config)
 }

@@ -73,9 +73,16 @@ pub struct TeamState {
     pub review: Option<Review>,
     /// An approval POST on its way (one at a time).
     pub approving: Option<i64>,
-    /// A team-pending read is out; another was asked for meanwhile.
-    pending_loading: bool,
-    pending_again: bool,
+    pending_read: PendingRead,
+}
+
+/// The team-pending read: one at a time, and one more when asked for meanwhile.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum PendingRead {
+    #[default]
+    Idle,
+    Loading,
+    LoadingThenAgain,
 }
 
 impl TeamState {
@@ -146,12 +153,12 @@ impl TeamState {
     }
 
     fn wants_pending(&mut self) -> Option<Cmd> {
-        if self.pending_loading {
-            self.pending_again = true;
-            return None;
+        if self.pending_read == PendingRead::Idle {
+            self.pending_read = PendingRead::Loading;
+            return Some(Cmd::LoadTeamPending);
         }
-        self.pending_loading = true;
-        Some(Cmd::LoadTeamPending)
+        self.pending_read = PendingRead::LoadingThenAgain;
+        None
     }
 
     /// Moves the highlight by `step` rows (clamped).
@@ -176,7 +183,7 @@ pub fn watched_while_pushed(rows: &[LiveRow]) -> Vec<WatchTarget> {
     let mut targets: Vec<WatchTarget> = rows
         .iter()
         .filter(|row| matches!(row.phase, Phase::Unknown { .. }))
-        .filter_map(|row| target_of(row))
+        .filter_map(target_of)
         .collect();
     targets.sort();
     targets
@@ -282,13 +289,18 @@ impl App {
                 );
                 self.team.me = Some(me);
             }
-            Err(error) => self.note(
-                Level::Warning,
-                format!(
-                    "The server did not answer as a team relay ({}): no push, rows are polled",
-                    error.short_reason()
-                ),
-            ),
+            Err(error) => {
+                // Tolerant: a server that is no relay is used like plain P100 from here on.
+                self.team.relay = false;
+                self.note(
+                    Level::Warning,
+                    format!(
+                        "The server did not answer as a team relay ({}): no push, rows are \
+                         polled",
+                        error.short_reason()
+                    ),
+                );
+            }
         }
     }
 
@@ -318,7 +330,7 @@ impl App {
         }
     }
 
-    pub(super) fn on_team_event(&mut self, event: PushedEvent) -> Vec<Cmd> {
+    pub(super) fn on_team_event(&mut self, event: &PushedEvent) -> Vec<Cmd> {
         match event.kind.as_str() {
             "status" => {
                 let status = event.status.clone().unwrap_or_default();
@@ -351,9 +363,10 @@ impl App {
     /// The team's pending rows: another desk's rows join Live (with who placed them), rows
     /// that left the list (final while nobody listened) are checked at once.
     pub(super) fn on_team_pending(&mut self, result: Result<Vec<TeamRow>, ApiError>) -> Vec<Cmd> {
-        self.team.pending_loading = false;
+        let again = self.team.pending_read == PendingRead::LoadingThenAgain;
+        self.team.pending_read = PendingRead::Idle;
         let mut cmds = Vec::new();
-        if std::mem::take(&mut self.team.pending_again) {
+        if again {
             cmds.extend(self.team.wants_pending());
         }
         let rows = match result {
@@ -743,10 +756,20 @@ mod tests {
     }
 
     #[test]
-    fn a_desk_off_a_relay_shows_no_push() {
+    fn a_server_that_is_no_relay_is_used_like_plain_p100() {
         let mut app = relay_app("bob", "trader");
-        app.team.relay = false;
+        app.team.me = None;
+        app.update(
+            Msg::TeamIdentity(Err(ApiError::Business {
+                status: 404,
+                code: String::new(),
+                name: None,
+                message: "not found".into(),
+            })),
+            t(1),
+        );
         assert_eq!(app.team.push_label(), None);
+        assert!(!app.condition_holds(crate::keys::Condition::OnRelay));
     }
 
     #[test]

@@ -62,6 +62,14 @@ impl fmt::Debug for EnvVars {
     }
 }
 
+/// Whether a flag variable says yes (`1`, `true`, `yes`, `on`, any case).
+pub fn is_yes(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "on"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,12 +88,4 @@ mod tests {
         assert!(shown.contains(API_KEY));
         assert!(!shown.contains("sk-secret-123"));
     }
-}
-
-/// Whether a flag variable says yes (`1`, `true`, `yes`, `on`, any case).
-pub fn is_yes(value: &str) -> bool {
-    matches!(
-        value.trim().to_ascii_lowercase().as_str(),
-        "1" | "true" | "yes" | "on"
-    )
 }

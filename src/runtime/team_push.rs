@@ -12,6 +12,8 @@ use tokio::sync::mpsc;
 use super::journal_writer::JournalWriter;
 use crate::api::ApiClient;
 use crate::api::team::PushedEvent;
+use crate::app::cmd::Cmd;
+use crate::app::live::WatchTarget;
 use crate::app::msg::Msg;
 use crate::app::team::PushLink;
 use crate::journal::{Entry, Event};
@@ -78,9 +80,32 @@ pub async fn run(client: ApiClient, to_app: ToApp) {
     }
 }
 
+/// Runs one of the relay desk's commands; answers on `to_app`.
+pub async fn execute(cmd: Cmd, client: ApiClient, journal: Option<JournalWriter>, to_app: ToApp) {
+    let msg = match cmd {
+        Cmd::CheckNow(WatchTarget::Exchange(id)) => {
+            let result = client.single_attempt().exchange_details(&id).await;
+            Msg::ExchangePolled { id, result }
+        }
+        Cmd::CheckNow(WatchTarget::Order(id)) => {
+            let result = client.single_attempt().order_details(&id).await;
+            Msg::OrderPolled { id, result }
+        }
+        Cmd::LoadTeamPending => Msg::TeamPending(client.team_pending().await),
+        Cmd::LoadProposals => Msg::ProposalsLoaded(client.proposals().await),
+        Cmd::ApproveProposal { id, entry } => {
+            approve(client, journal, id, entry, to_app).await;
+            return;
+        }
+        // The runtime runs every other command itself.
+        _ => return,
+    };
+    let _ = to_app.send(msg);
+}
+
 /// Journals the approval (synced), sends it once, journals how it ended. Without a journal,
 /// or when the journal cannot record it, nothing is sent.
-pub async fn approve(
+async fn approve(
     client: ApiClient,
     journal: Option<JournalWriter>,
     id: i64,

@@ -135,45 +135,13 @@ fn list_lines(
         .skip(start)
         .take(rows_room)
     {
-        let selected = index == selected_at;
-        let marker = if selected { "▶ " } else { "  " };
-        let proposer = if team.is_mine(proposal) {
-            format!("{} (you)", proposal.proposer)
-        } else {
-            proposal.proposer.clone()
-        };
-        let state_style = if proposal.is_pending() {
-            theme.pending
-        } else {
-            theme.muted
-        };
-        let row_style = if selected {
-            theme.selected
-        } else {
-            Style::new()
-        };
-        // Sized to fit 80 columns whole: the age without its "ago".
-        let age = format::age(proposal.created_at, app.now);
-        let mut spans = vec![
-            Span::raw(format!("{marker}{:<4}", format!("#{}", proposal.id))),
-            Span::styled(format!("{:<9}", proposal.state.to_uppercase()), state_style),
-            Span::raw(format!(
-                "{:>9} {:<16} {:>9} {:>6} {:<10}{:>4}",
-                amount(proposal),
-                proposal.pair(),
-                rate(proposal),
-                deviation(proposal),
-                proposer,
-                age.trim_end_matches(" ago"),
-            )),
-        ];
-        if let Some(approver) = &proposal.approver {
-            spans.push(Span::styled(
-                format!("  approved by {approver}"),
-                theme.muted,
-            ));
-        }
-        lines.push(format::fit_spans(spans, width).style(row_style));
+        lines.push(proposal_line(
+            app,
+            proposal,
+            index == selected_at,
+            width,
+            options,
+        ));
     }
     lines.push(Line::raw(""));
     if let Some(why) = team.why_not_approvable() {
@@ -196,6 +164,56 @@ fn list_lines(
         ));
     }
     lines
+}
+
+/// One proposal as a row, sized to fit 80 columns whole (the age without its "ago").
+fn proposal_line(
+    app: &App,
+    proposal: &Proposal,
+    selected: bool,
+    width: usize,
+    options: &RenderOptions,
+) -> Line<'static> {
+    let theme = &options.theme;
+    let team = &app.team;
+    let marker = if selected { "▶ " } else { "  " };
+    let proposer = if team.is_mine(proposal) {
+        format!("{} (you)", proposal.proposer)
+    } else {
+        proposal.proposer.clone()
+    };
+    let state_style = if proposal.is_pending() {
+        theme.pending
+    } else {
+        theme.muted
+    };
+    let row_style = if selected {
+        theme.selected
+    } else {
+        Style::new()
+    };
+    // Sized to fit 80 columns whole: the age without its "ago".
+    let age = format::age(proposal.created_at, app.now);
+    let mut spans = vec![
+        Span::raw(format!("{marker}{:<4}", format!("#{}", proposal.id))),
+        Span::styled(format!("{:<9}", proposal.state.to_uppercase()), state_style),
+        Span::raw(format!(
+            "{:>9} {:<16} {:>9} {:>6} {:<10}{:>4}",
+            amount(proposal),
+            proposal.pair(),
+            rate(proposal),
+            deviation(proposal),
+            proposer,
+            age.trim_end_matches(" ago"),
+        )),
+    ];
+    if let Some(approver) = &proposal.approver {
+        spans.push(Span::styled(
+            format!("  approved by {approver}"),
+            theme.muted,
+        ));
+    }
+    format::fit_spans(spans, width).style(row_style)
 }
 
 fn review_lines(
