@@ -295,9 +295,9 @@ async fn start(
                     // The same grace `shutdown` gives open event streams.
                     handle.graceful_shutdown(Some(Duration::from_secs(2)));
                 });
-                let served = server.serve(app.into_make_service()).await;
+                let result = server.serve(app.into_make_service()).await;
                 watcher.abort();
-                served
+                result
             })
         }
     };

@@ -36,20 +36,25 @@ async fn journal_rows(relay: &relay::RelayHandle, key: &str, event: &str) -> Vec
 }
 
 /// Repeats the POST until the relay's answer is no longer "outcome unknown".
-async fn settled(desk: &Desk, lock: &Value, key: &str) -> (u16, Value) {
+async fn settled(desk: &Desk, path: &str, key: &str, body: &Value) -> (u16, Value) {
     let answer = std::sync::Arc::new(std::sync::Mutex::new((0, Value::Null)));
     eventually(WAIT, "the unknown outcome to be reconciled", || {
         let answer = std::sync::Arc::clone(&answer);
         async move {
-            let (status, body) = desk.post_exchange(lock, key).await;
+            let (status, body) = desk.post(path, Some(key), body).await;
             let done = body["errorCode"].as_str() != Some("R502");
             *answer.lock().expect("answer") = (status, body);
             done
         }
     })
     .await;
-    let answer = answer.lock().expect("answer").clone();
-    answer
+    answer.lock().expect("answer").clone()
+}
+
+/// The body a desk posts for an exchange on `lock`.
+fn exchange_body(lock: &Value) -> Value {
+    serde_json::json!({"amount": lock["amount"], "currencyFrom": "eth", "currencyTo": "eur",
+                       "lockId": lock["lockId"]})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,7 +86,13 @@ async fn an_answer_dropped_after_applying_is_found_in_the_history() {
     );
     assert_eq!(sandbox.executions().exchanges, 2);
 
-    let (status, answer) = settled(&desk, &lock, "k-dropped").await;
+    let (status, answer) = settled(
+        &desk,
+        "/v1/partner/exchange",
+        "k-dropped",
+        &exchange_body(&lock),
+    )
+    .await;
     assert_eq!(status, 200, "{answer}");
     let found = answer["exchangeId"]
         .as_str()
@@ -153,7 +164,13 @@ async fn a_post_that_failed_before_applying_is_marked_not_applied() {
         "{pending}"
     );
 
-    let (status, answer) = settled(&desk, &lock, "k-failed").await;
+    let (status, answer) = settled(
+        &desk,
+        "/v1/partner/exchange",
+        "k-failed",
+        &exchange_body(&lock),
+    )
+    .await;
     assert_eq!(
         (
             status,
@@ -240,6 +257,42 @@ async fn two_lookalikes_are_ambiguous_and_nothing_is_claimed() {
             .is_empty()
     );
     assert_eq!(sandbox.executions().exchanges, 2);
+
+    relay.shutdown().await;
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_whose_answer_was_dropped_is_found_by_its_fiat_amount() {
+    let Some(db) = fresh_database().await else {
+        return;
+    };
+    let sandbox = start_sandbox().await;
+    let relay = start_relay(&db, &sandbox, settings()).await;
+    let desk = Desk::new(&relay, &operator(&relay, "otto", Role::Trader).await);
+    let (status, lock) = desk
+        .post(
+            "/v1/order/lock-rate",
+            None,
+            &serde_json::json!({"currency": "usdc", "amount": "346.59", "network": "polygon"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{lock}");
+    sandbox.faults().push(FaultRule::next(
+        Some(Endpoint::OrderCreate),
+        Fault::ApplyThenDrop,
+        1,
+    ));
+    let body = serde_json::json!({"lockId": lock["lockId"]});
+    let (status, unknown) = desk.post("/v1/order", Some("k-order"), &body).await;
+    assert_eq!((status, unknown["errorCode"].as_str()), (502, Some("R502")));
+    assert_eq!(sandbox.executions().orders, 1);
+    let (status, answer) = settled(&desk, "/v1/order", "k-order", &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let id = answer["orderId"].as_str().expect("reconciled order id");
+    let (status, details) = desk.get(&format!("/v1/order/details/{id}")).await;
+    assert_eq!((status, details["orderId"].as_str()), (200, Some(id)));
+    assert_eq!(sandbox.executions().orders, 1, "never re-sent");
 
     relay.shutdown().await;
     sandbox.shutdown().await;

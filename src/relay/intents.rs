@@ -229,13 +229,14 @@ pub async fn finish(
     // Only a refusal (4xx) or an acceptance naming an id nobody holds is a clear answer; a 5xx,
     // a 2xx without a usable id, or one naming another intent's id may have been applied.
     let outcome = match outcome {
-        Ok(answer) => match clear_answer(&tx, intent.key, &answer).await? {
-            Some(transaction_id) => Ok((answer, transaction_id)),
-            None => {
+        Ok(answer) => {
+            if let Some(transaction_id) = clear_answer(&tx, intent.key, &answer).await? {
+                Ok((answer, transaction_id))
+            } else {
                 tracing::warn!(status = %answer.status, "money POST answer unclear: reconciling");
                 Err((UpstreamFailure::MaybeReceived, Some(answer.status.as_u16())))
             }
-        },
+        }
         Err(failure) => Err((failure, None)),
     };
     let response = match outcome {
