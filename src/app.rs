@@ -287,6 +287,7 @@ impl App {
         if let Some(watch) = self.watch_changes() {
             cmds.push(watch);
         }
+        self.screen.status.observe(&self.live.rows, now);
         cmds
     }
 
@@ -363,7 +364,8 @@ impl App {
                 self.connection = Connection::Online;
                 self.history.merge(page, data, self.now);
                 self.note_recovery();
-                Vec::new()
+                // A tall pane, or `G` under way, may want the next page now.
+                self.wanted_history_page()
             }
             Err(error) => {
                 let reason = self.background_failure("History", &error);

@@ -20,7 +20,10 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-pub use display::{DEFAULT_DATE_FORMAT, DisplaySettings, ThemeName, TimeZoneSetting};
+pub use display::{
+    DEFAULT_DATE_FORMAT, DisplaySettings, LocalZone, ShownZone, ThemeName, TimeZoneSetting,
+    offset_label,
+};
 pub use env_vars::{API_KEY, BASE_URL, DATA_DIR, ENVIRONMENT, EnvVars, HOME, LOG, PROFILE, RELAY};
 pub use error::ConfigError;
 pub use keys::{KeyboardSettings, keyboard_from_text};

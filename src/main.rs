@@ -227,6 +227,7 @@ async fn run_app(
         render,
         refresh_every: config.polling.refresh,
         poll: session.poll,
+        clock: p100_desk::runtime::Clock::System,
     };
     let outcome = run_terminal(
         session.app,

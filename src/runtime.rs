@@ -4,11 +4,14 @@
 //! Generic over the backend and the input stream, so tests drive the real loop with
 //! `TestBackend` and scripted keys (gitui's headless test does the same).
 
+mod clock;
 mod headless;
 mod journal_writer;
 mod tasks;
 mod team_push;
 mod throttle_watch;
+
+pub use clock::Clock;
 
 pub use headless::run_headless;
 pub use journal_writer::JournalWriter;
@@ -17,7 +20,7 @@ pub use tasks::matches_attempt;
 use std::io;
 use std::time::Duration;
 
-use chrono::{Timelike, Utc};
+use chrono::Utc;
 use crossterm::event::Event;
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -96,6 +99,8 @@ pub struct RunOptions {
     /// The slow refresh of balances and history.
     pub refresh_every: Duration,
     pub poll: PollSettings,
+    /// Where the loop reads the time the app is told (the system's; tokio's in paused tests).
+    pub clock: Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +142,7 @@ where
     B: Backend,
     E: Stream<Item = io::Result<Event>> + Unpin,
 {
+    let clock = options.clock;
     let (to_app, mut from_tasks) = mpsc::unbounded_channel::<Msg>();
     let (watch_tx, watch_rx) = watch::channel(Vec::<WatchTarget>::new());
     // The poller retries on its own schedule, inside its request budget: one attempt per check.
@@ -169,7 +175,7 @@ where
             width: size.width,
             height: size.height,
         };
-        app.update(resized, Utc::now());
+        app.update(resized, clock.now());
     }
     let mut first = startup;
     first.extend(app.init());
@@ -178,7 +184,7 @@ where
     let mut throttle = throttle_watch::ThrottleWatch::default();
     while !quit && !app.should_quit {
         if let Some(msg) = throttle.changed(&executor.client) {
-            quit = executor.execute(app.update(msg, Utc::now()), effects);
+            quit = executor.execute(app.update(msg, clock.now()), effects);
             dirty = true;
         }
         if dirty {
@@ -186,14 +192,20 @@ where
                 .draw(|frame| ui::render(&app, frame, &options.render))
                 .map_err(|error| RunError::Terminal(error.to_string()))?;
             // Locked terms count as seen only once a frame showed them.
-            app.frame_drawn(Utc::now(), ui::shows_ticket(&app, frame.area));
-            app.approval_drawn(Utc::now());
+            app.frame_drawn(clock.now(), ui::shows_ticket(&app, frame.area));
+            app.approval_drawn(clock.now());
             if let Some(observe) = observer.as_mut() {
                 observe(&app, frame.buffer);
             }
             dirty = false;
+            // The frame told the app its pane heights: a tall history pane may want a page.
+            let wanted = app.after_frame();
+            if !wanted.is_empty() {
+                quit |= executor.execute(wanted, effects);
+            }
         }
         let animation = app.animation_interval();
+        let idle = idle_wait(&app, clock.now());
         let msg = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => match event {
@@ -215,9 +227,9 @@ where
             Some(msg) = from_tasks.recv() => msg,
             _ = refresh.tick() => Msg::RefreshDue,
             () = sleep_or_pending(animation) => Msg::Tick,
-            () = tokio::time::sleep(until_next_minute()) => Msg::Tick,
+            () = tokio::time::sleep(idle) => Msg::Tick,
         };
-        quit = executor.execute(app.update(msg, Utc::now()), effects);
+        quit = executor.execute(app.update(msg, clock.now()), effects);
         for _ in 0..MAX_MSGS_PER_FRAME {
             if quit {
                 break;
@@ -225,7 +237,7 @@ where
             let Ok(msg) = from_tasks.try_recv() else {
                 break;
             };
-            quit = executor.execute(app.update(msg, Utc::now()), effects);
+            quit = executor.execute(app.update(msg, clock.now()), effects);
         }
         dirty = true;
     }
@@ -406,20 +418,14 @@ async fn sleep_or_pending(interval: Option<Duration>) {
     }
 }
 
-/// Time to the next minute boundary, when the header clock (HH:MM) changes.
-fn until_next_minute() -> Duration {
-    let now = Utc::now();
-    let into_minute = Duration::from_secs(u64::from(now.second()))
-        + Duration::from_nanos(u64::from(now.nanosecond() % 1_000_000_000));
-    Duration::from_secs(60).saturating_sub(into_minute) + Duration::from_millis(5)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_minute_is_within_a_minute() {
-        assert!(until_next_minute() <= Duration::from_millis(60_005));
-    }
+/// How long the loop may sleep with nothing happening: until the header clock's minute turns
+/// or an "ago" text on screen changes (`App::next_redraw_at`), whichever is first. Computed from
+/// state and the clock, so a paused-clock test advances straight to the next change.
+fn idle_wait(app: &App, now: chrono::DateTime<Utc>) -> Duration {
+    let minute = clock::until_next_minute(now);
+    let ago = app
+        .next_redraw_at(now)
+        .and_then(|at| (at - now).to_std().ok())
+        .map_or(minute, |left| left + Duration::from_millis(5));
+    minute.min(ago).max(Duration::from_millis(50))
 }

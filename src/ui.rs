@@ -26,7 +26,7 @@ pub mod ticket;
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Offset, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -35,6 +35,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 use crate::app::screen::ScreenState;
 use crate::app::{App, EnvBadge, Overlay};
 use crate::config::{DEFAULT_DATE_FORMAT, DisplaySettings, ThemeName};
+use crate::config::{LocalZone, offset_label};
 
 pub use self::theme::Theme;
 
@@ -71,7 +72,7 @@ impl RenderOptions {
         Self {
             theme,
             utc_offset,
-            zone_label: zone_label(utc_offset),
+            zone_label: offset_label(utc_offset),
             date_format: DEFAULT_DATE_FORMAT.into(),
             reporting_currency: "eur".into(),
             theme_name: ThemeName::Dark,
@@ -88,12 +89,11 @@ impl RenderOptions {
     /// start-up. A DST change during a session is not followed (the offset is the one at `now`).
     pub fn from_environment(now: DateTime<Utc>, display: &DisplaySettings) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-        let local = Local.offset_from_utc_datetime(&now.naive_utc());
-        let utc_offset = display.timezone.offset(local);
+        let zone = display.timezone.shown(LocalZone::detect(now), now);
         Self {
             theme: Theme::named(display.theme, no_color),
-            utc_offset,
-            zone_label: zone_label(utc_offset),
+            utc_offset: zone.offset,
+            zone_label: zone.label,
             date_format: display.date_format.clone(),
             reporting_currency: display.reporting_currency.clone(),
             theme_name: display.theme,
@@ -111,22 +111,13 @@ impl RenderOptions {
         let mut options = self.clone();
         if utc {
             options.utc_offset = Utc.fix();
-            options.zone_label = zone_label(options.utc_offset);
+            options.zone_label = offset_label(options.utc_offset);
         }
         if screen.theme != self.theme_name {
             options.theme = Theme::named(screen.theme, self.no_color);
             options.theme_name = screen.theme;
         }
         Cow::Owned(options)
-    }
-}
-
-/// "UTC" or "UTC+01:00": without a time-zone database this is the one unambiguous name.
-fn zone_label(offset: FixedOffset) -> String {
-    if offset.local_minus_utc() == 0 {
-        "UTC".into()
-    } else {
-        format!("UTC{offset}")
     }
 }
 

@@ -232,7 +232,10 @@ fn navigation_focus_and_selection_follow_ids() {
 fn scrolling_to_the_end_of_history_loads_the_next_page() {
     let mut app = fixtures::loaded_app();
     app.update(key('2'), at(1));
-    let cmds = app.update(key('G'), at(1));
+    let mut cmds = Vec::new();
+    for _ in 0..45 {
+        cmds.extend(app.update(key('j'), at(1)));
+    }
     assert_eq!(cmds, vec![Cmd::LoadHistory { page: 2, limit: 50 }]);
     app.update(
         Msg::HistoryLoaded {
@@ -242,6 +245,34 @@ fn scrolling_to_the_end_of_history_loads_the_next_page() {
         at(2),
     );
     assert_eq!(app.history.len(), 100);
+}
+
+#[test]
+fn g_asks_for_the_last_page_when_the_total_is_told() {
+    let mut app = fixtures::loaded_app();
+    app.update(key('2'), at(1));
+    // 1,234 rows: the last of the pages of 50 is page 25.
+    let cmds = app.update(key('G'), at(1));
+    assert_eq!(
+        cmds,
+        vec![Cmd::LoadHistory {
+            page: 25,
+            limit: 50
+        }]
+    );
+    let mut last = fixtures::history_page(25, 50);
+    last.transactions.truncate(34);
+    let cmds = app.update(
+        Msg::HistoryLoaded {
+            page: 25,
+            result: Ok(last),
+        },
+        at(2),
+    );
+    assert!(cmds.is_empty(), "the end is reached: {cmds:?}");
+    assert!(app.history.at_end_of_history());
+    assert_eq!(app.history.first_page, 25);
+    assert_eq!(app.history.selected_index(), Some(33));
 }
 
 #[test]

@@ -39,10 +39,14 @@ async fn dashboard_shows_balances_and_history_from_the_sandbox() {
     assert!(probe.balance("eur").is_some(), "{:?}", probe.balances);
     assert!(probe.screen.contains("EUR"), "{}", probe.screen);
     assert!(probe.screen.contains("History"), "{}", probe.screen);
-    // Scrolling to the end of the loaded history loads the next page from the API.
+    // `G` goes to the end of the history: the sandbox tells its total, so the last page
+    // comes directly.
     desk.key('2');
     desk.key('G');
-    desk.wait_for("a second page", |p| p.history_len > 50).await;
+    desk.wait_for("the end of the history", |p| {
+        p.screen.contains("end of history") && p.screen.contains("251–300 of 300")
+    })
+    .await;
     desk.quit().await;
     sandbox.shutdown().await;
 }
@@ -343,4 +347,66 @@ async fn a_confirm_typed_ahead_of_the_lock_is_dropped_and_the_terms_show_first()
     assert_eq!(sandbox.executions().exchanges, 1);
     desk.quit().await;
     sandbox.shutdown().await;
+}
+
+/// A tall terminal: the history pane fills itself page by page (no key pressed), and `G` goes
+/// to the real end of the history (the last page, told by the total), marked as such.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tall_pane_fills_itself_and_g_reaches_the_end_of_history() {
+    let sandbox = harness::start_sandbox(SandboxOptions {
+        history_rows: 3_000,
+        ..harness::fast_sandbox_options()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
+    let mut config = DeskConfig::new(&dir.path().join("journal.jsonl"));
+    // 200x60 with the panes stacked tall enough that one page of 50 does not fill history.
+    config.size = (200, 160);
+    let mut desk = Desk::start(client, config);
+    let filled = desk
+        .wait_for("the pane filled past one page", |p| p.history_len > 50)
+        .await;
+    assert!(
+        !filled.screen.contains("end of history"),
+        "{}",
+        filled.screen
+    );
+    desk.key('2');
+    desk.key('G');
+    let end = desk
+        .wait_for("the end of the history", |p| {
+            p.screen.contains("end of history")
+        })
+        .await;
+    assert!(
+        end.history_len < 500,
+        "jumped, not loaded page by page: {}",
+        end.history_len
+    );
+    desk.quit().await;
+    sandbox.shutdown().await;
+}
+
+/// "updated 10s ago" becomes "updated 20s ago" with no input and no answer: the loop's idle
+/// wake-up follows the ages on screen. Paused clock: tokio jumps to each wake-up.
+#[tokio::test(start_paused = true)]
+async fn the_updated_age_moves_on_by_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Nothing is ever sent: both panes are "loading" already, so the loop asks for nothing.
+    let client = harness::client_for("http://127.0.0.1:9", "unused-key");
+    let mut config = DeskConfig::new(&dir.path().join("journal.jsonl"));
+    config.tokio_clock = true;
+    config.setup = Some(Box::new(|app| {
+        let loaded = app.now - chrono::TimeDelta::seconds(5);
+        app.balances.freshness.succeeded(loaded);
+        app.balances.freshness.start();
+        app.history.request_page(1);
+    }));
+    let mut desk = Desk::start(client, config);
+    desk.wait_for("updated 10s ago", |p| p.screen.contains("updated 10s ago"))
+        .await;
+    desk.wait_for("updated 20s ago", |p| p.screen.contains("updated 20s ago"))
+        .await;
+    desk.quit().await;
 }

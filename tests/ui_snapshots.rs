@@ -209,11 +209,41 @@ fn history_focused_with_filter_being_typed() {
 fn history_loading_more_at_the_end() {
     let mut app = populated_app();
     press(&mut app, KeyCode::Char('2'));
-    press(&mut app, KeyCode::Char('G'));
+    // Scrolling near the last loaded row loads the next page.
+    for _ in 0..45 {
+        press(&mut app, KeyCode::Char('j'));
+    }
     assert_eq!(app.history.loading_page, Some(2));
     at_every_size("history_loading_more", &app);
     let terminal = screen(&app, 120, 40);
     expect_at(terminal.backend().buffer(), "loading more…");
+}
+
+#[test]
+fn g_jumps_to_the_last_page_with_a_progress_line() {
+    let mut app = populated_app();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('G'));
+    // 1,234 rows told: page 25 is the last, asked for directly.
+    assert_eq!(app.history.loading_page, Some(25));
+    at_every_size("history_seeking_the_end", &app);
+    let terminal = screen(&app, 120, 40);
+    expect_at(terminal.backend().buffer(), "loading history… 50 of 1,234");
+    // The last page arrives: its 34 rows replace the first page's, the oldest is selected and
+    // the end is marked; the count says which rows of the history are held.
+    let now = app.now;
+    app.update(
+        p100_desk::app::msg::Msg::HistoryLoaded {
+            page: 25,
+            result: Ok(fixtures::page(1_200..1_234, Some(1_234))),
+        },
+        now,
+    );
+    assert_eq!(app.history.first_page, 25);
+    at_every_size("history_end_of_history", &app);
+    let terminal = screen(&app, 120, 40);
+    expect_at(terminal.backend().buffer(), "1,201–1,234 of 1,234");
+    expect_at(terminal.backend().buffer(), "end of history");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod filter;
 pub mod rows;
+mod seek;
 
 use std::collections::{HashMap, VecDeque};
 
@@ -11,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 use self::filter::{FIRST_STEP_ROWS, STEP_ROWS, Search};
 use self::rows::{End, RowStore, RowView, Seq};
+pub use self::seek::{Seek, SeekProgress};
 use super::freshness::Freshness;
 use super::selection::{Nav, Selection};
 use crate::api::models::{Transaction, TransactionPage, UnreadableRow};
@@ -66,6 +68,10 @@ pub struct HistoryPane {
     pub unreadable: Vec<UnreadableRow>,
     /// At most this many rows are held; the end far from the selection is dropped.
     pub max_loaded_rows: usize,
+    /// `G` or `g` under way: pages load until that end is held (see `seek`).
+    seek: Option<Seek>,
+    /// A page asked for far from the rows held: they are replaced when it arrives.
+    jump: Option<u32>,
 }
 
 impl Default for HistoryPane {
@@ -95,6 +101,8 @@ impl HistoryPane {
             filter_editing: false,
             max_loaded_rows: max_loaded_rows.max(2 * PAGE_LIMIT as usize),
             unreadable: Vec::new(),
+            seek: None,
+            jump: None,
         }
     }
 
@@ -189,6 +197,7 @@ impl HistoryPane {
     #[allow(clippy::needless_pass_by_value)] // the page is the app's to give away
     pub fn merge(&mut self, page: u32, data: TransactionPage, now: DateTime<Utc>) {
         self.loading_page = None;
+        self.before_merge(page);
         self.freshness.succeeded(now);
         if page <= 1 {
             self.unreadable = data.unreadable;
@@ -408,8 +417,23 @@ impl HistoryPane {
         }
     }
 
+    /// Forgets every row held (a page far from them is about to take their place).
+    fn clear_rows(&mut self) {
+        self.rows = RowStore::default();
+        self.chunks.clear();
+        self.matches.clear();
+        self.search = None;
+        self.matched_query = None;
+        self.selected = None;
+        self.last_index = 0;
+        self.first_page = 1;
+        self.pages_loaded = 0;
+        self.exhausted = false;
+    }
+
     pub fn failed(&mut self, now: DateTime<Utc>, reason: String) {
         self.loading_page = None;
+        self.jump = None;
         self.freshness.failed(now, reason);
     }
 
@@ -432,6 +456,14 @@ impl HistoryPane {
         }
         .min(len - 1);
         self.select_visible(target);
+        match nav {
+            Nav::Bottom => self.start_seek(Seek::End),
+            Nav::Top if self.first_page > 1 => self.start_seek(Seek::Top),
+            _ => self.cancel_seek(),
+        }
+        if self.seek.is_some() {
+            return self.wanted_page();
+        }
         let upward = matches!(nav, Nav::Up | Nav::PageUp | Nav::Top);
         self.next_page_if_near_an_end(target, upward)
     }

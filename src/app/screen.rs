@@ -16,6 +16,8 @@ pub struct ScreenState {
     pub theme: ThemeName,
     /// The last row `d` dismissed and where it stood, for `u`.
     last_dismissed: Option<(usize, LiveRow)>,
+    /// When each live row's status last changed ("12s ago" counts from there).
+    pub status: super::freshness::StatusClock,
 }
 
 impl App {

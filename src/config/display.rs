@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use chrono::{FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::error::ConfigError;
@@ -61,12 +62,14 @@ impl FromStr for ThemeName {
     }
 }
 
-/// Where times are shown: the machine's zone, UTC, or a fixed offset.
+/// Where times are shown: the machine's zone, UTC, a named (IANA) zone, or a fixed offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TimeZoneSetting {
     #[default]
     Local,
     Utc,
+    /// An IANA name such as "Europe/Berlin": the header can say "CET".
+    Named(Tz),
     Fixed(FixedOffset),
 }
 
@@ -80,10 +83,13 @@ impl FromStr for TimeZoneSetting {
             "utc" | "z" | "+00:00" => return Ok(Self::Utc),
             _ => {}
         }
+        if let Ok(zone) = trimmed.parse::<Tz>() {
+            return Ok(Self::Named(zone));
+        }
         // "+01:00" / "-05:30": chrono parses an offset alone through a `%:z` format.
         let bad = || {
             format!(
-                "unknown timezone \"{trimmed}\"; expected \"local\", \"UTC\" or an offset like \"+01:00\""
+                "unknown timezone \"{trimmed}\"; expected \"local\", \"UTC\", an IANA name like \"Europe/Berlin\" or an offset like \"+01:00\""
             )
         };
         let (sign, rest) = match trimmed.as_bytes().first() {
@@ -103,14 +109,80 @@ impl FromStr for TimeZoneSetting {
     }
 }
 
+/// The zone times are shown in, as of one moment: its offset and what the header calls it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownZone {
+    pub offset: FixedOffset,
+    /// "CET", "EST", "UTC"; "UTC+05:30" where the zone has no lettered abbreviation or is
+    /// not known by name.
+    pub label: String,
+}
+
+/// The machine's zone: its offset now, and its IANA name when one can be found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalZone {
+    pub offset: FixedOffset,
+    pub name: Option<Tz>,
+}
+
+impl LocalZone {
+    /// Reads `TZ` (an IANA name, optionally after ':'), else the system's zone (the
+    /// /etc/localtime link on Linux, via iana-time-zone). A name whose offset now differs from
+    /// the one the C library reports is not trusted (a `TZ` POSIX rule, a stale link).
+    pub fn detect(now: DateTime<Utc>) -> Self {
+        let offset = chrono::Local.offset_from_utc_datetime(&now.naive_utc());
+        let from_env = std::env::var("TZ")
+            .ok()
+            .and_then(|text| text.trim_start_matches(':').parse::<Tz>().ok());
+        let name = from_env
+            .or_else(|| {
+                iana_time_zone::get_timezone()
+                    .ok()
+                    .and_then(|text| text.parse::<Tz>().ok())
+            })
+            .filter(|zone| zone_offset(*zone, now) == offset);
+        Self { offset, name }
+    }
+}
+
+fn zone_offset(zone: Tz, now: DateTime<Utc>) -> FixedOffset {
+    zone.offset_from_utc_datetime(&now.naive_utc()).fix()
+}
+
+/// "UTC" or "UTC+01:00": the name of an offset alone.
+pub fn offset_label(offset: FixedOffset) -> String {
+    if offset.local_minus_utc() == 0 {
+        "UTC".into()
+    } else {
+        format!("UTC{offset}")
+    }
+}
+
+/// The zone's abbreviation at `now` when it has one in letters ("CET", "EDT"); the tz
+/// database writes "+03" for zones without one, and those get the offset's name instead.
+fn zone_label(zone: Tz, now: DateTime<Utc>) -> String {
+    let abbreviation = now.with_timezone(&zone).format("%Z").to_string();
+    if abbreviation.is_empty() || abbreviation.starts_with(['+', '-']) {
+        offset_label(zone_offset(zone, now))
+    } else {
+        abbreviation
+    }
+}
+
 impl TimeZoneSetting {
-    /// The offset to show times at, given the local one (read once at start-up by the caller).
-    pub fn offset(self, local: FixedOffset) -> FixedOffset {
-        match self {
-            Self::Local => local,
-            Self::Utc => FixedOffset::east_opt(0).unwrap_or(local),
-            Self::Fixed(offset) => offset,
-        }
+    /// The offset and label to show times with at `now`, given the machine's zone (read once
+    /// at start-up by the caller).
+    pub fn shown(self, local: LocalZone, now: DateTime<Utc>) -> ShownZone {
+        let (offset, label) = match self {
+            Self::Local => match local.name {
+                Some(zone) => (local.offset, zone_label(zone, now)),
+                None => (local.offset, offset_label(local.offset)),
+            },
+            Self::Utc => (Utc.fix(), "UTC".to_string()),
+            Self::Named(zone) => (zone_offset(zone, now), zone_label(zone, now)),
+            Self::Fixed(offset) => (offset, offset_label(offset)),
+        };
+        ShownZone { offset, label }
     }
 }
 
@@ -254,6 +326,67 @@ mod tests {
         assert_eq!(
             section(r#"timezone = "UTC""#).map(|s| s.timezone),
             Ok(TimeZoneSetting::Utc)
+        );
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("fixed time")
+            .with_timezone(&Utc)
+    }
+
+    fn named(name: &str) -> TimeZoneSetting {
+        name.parse().expect("an IANA name")
+    }
+
+    #[test]
+    fn named_zones_show_their_abbreviation_and_follow_the_season() {
+        let winter = at("2026-01-15T12:00:00Z");
+        let summer = at("2026-07-15T12:00:00Z");
+        let no_local = LocalZone {
+            offset: Utc.fix(),
+            name: None,
+        };
+        let shown = |setting: TimeZoneSetting, now| setting.shown(no_local, now);
+        let berlin = named("Europe/Berlin");
+        assert_eq!(shown(berlin, winter).label, "CET");
+        assert_eq!(shown(berlin, winter).offset.local_minus_utc(), 3_600);
+        assert_eq!(shown(berlin, summer).label, "CEST");
+        assert_eq!(shown(named("America/New_York"), winter).label, "EST");
+        assert_eq!(shown(named("Etc/UTC"), winter).label, "UTC");
+        // The tz database has no letters for Dubai ("+04"): the offset is named instead.
+        assert_eq!(shown(named("Asia/Dubai"), winter).label, "UTC+04:00");
+        assert_eq!(shown(TimeZoneSetting::Utc, winter).label, "UTC");
+        let fixed: TimeZoneSetting = "+05:30".parse().expect("offset");
+        assert_eq!(shown(fixed, winter).label, "UTC+05:30");
+        assert_eq!(
+            section(r#"timezone = "Europe/Berlin""#).map(|s| s.timezone),
+            Ok(berlin)
+        );
+    }
+
+    #[test]
+    fn the_local_zone_is_named_when_known_and_its_offset_otherwise() {
+        let winter = at("2026-01-15T12:00:00Z");
+        let cet = FixedOffset::east_opt(3_600).expect("offset");
+        let known = LocalZone {
+            offset: cet,
+            name: "Europe/Paris".parse().ok(),
+        };
+        assert_eq!(
+            TimeZoneSetting::Local.shown(known, winter),
+            ShownZone {
+                offset: cet,
+                label: "CET".into()
+            }
+        );
+        let unknown = LocalZone {
+            offset: cet,
+            name: None,
+        };
+        assert_eq!(
+            TimeZoneSetting::Local.shown(unknown, winter).label,
+            "UTC+01:00"
         );
     }
 

@@ -11,6 +11,7 @@ use super::theme::Theme;
 use super::{RenderOptions, cells, format, pane};
 use crate::api::models::{TransactionStatus, unreadable_summary};
 use crate::app::history::rows::RowView;
+use crate::app::history::{PAGE_LIMIT, Seek};
 use crate::app::keymap::Pane;
 use crate::app::{App, short_id};
 
@@ -32,14 +33,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let focused = app.focus == Pane::History;
 
     let mut extra = Vec::new();
-    if !history.is_empty() {
+    // While `G` loads pages, the progress line says how far it got instead of the count.
+    let seeking = history.seek_progress().is_some_and(|p| p.page.is_some());
+    if !history.is_empty() && !seeking {
         extra.push(Span::styled(count_text(app), theme.muted));
     }
     if history.searching() {
         extra.push(Span::styled(" searching… ", theme.pending));
     }
-    if history.loading_page.is_some_and(|page| page > 1) {
-        extra.push(Span::styled(" loading more… ", theme.pending));
+    if let Some(text) = progress_text(app) {
+        extra.push(Span::styled(text, theme.pending));
     }
     if let Some(summary) = unreadable_summary(history.unreadable.len()) {
         extra.push(Span::styled(format!(" {summary} "), theme.warning));
@@ -51,13 +54,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         block = block.title_bottom(filter);
     }
     let inner = block.inner(area);
-    frame.render_widget(block, area);
-    // Records the pane's height even while there are no rows (PgUp/PgDn page by it).
-    history.selection.visible_offset(
+    // Records the pane's height even while there are no rows (PgUp/PgDn page by it, and a
+    // pane taller than the rows held asks for the next page).
+    let rows_height = usize::from(inner.height.saturating_sub(1));
+    let offset = history.selection.visible_offset(
         history.selected_index(),
         history.visible_len(),
-        usize::from(inner.height.saturating_sub(1)),
+        rows_height,
     );
+    // The oldest row is on screen: say that nothing older exists.
+    if history.at_end_of_history()
+        && history.visible_len() > 0
+        && offset + rows_height >= history.visible_len()
+    {
+        block = block.title_bottom(Line::styled(" end of history ", theme.muted).right_aligned());
+    }
+    frame.render_widget(block, area);
 
     let empty_text = if history.searching() {
         "Searching…".to_string()
@@ -85,13 +97,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
 fn count_text(app: &App) -> String {
     let history = &app.history;
     let loaded = format::count(history.len() as u64);
-    let mut text = match history.total {
-        Some(total) => format!("{loaded}/{}", format::count(total)),
-        None => loaded,
+    let mut text = if history.first_page > 1 {
+        // The top is not held (`G` jumped, or the cap dropped it): say which rows are.
+        let above = u64::from(history.first_page - 1) * u64::from(PAGE_LIMIT);
+        let range = format!(
+            "{}–{}",
+            format::count(above + 1),
+            format::count(above + history.len() as u64)
+        );
+        match history.total {
+            Some(total) => format!("{range} of {}", format::count(total)),
+            None => range,
+        }
+    } else {
+        let mut text = match history.total {
+            Some(total) => format!("{loaded}/{}", format::count(total)),
+            None => loaded,
+        };
+        if history.exhausted {
+            text.push_str(" · all loaded");
+        }
+        text
     };
-    if history.exhausted {
-        text.push_str(" · all loaded");
-    }
     if !history.filter.is_empty() {
         text = format!(
             "{} match · {text}",
@@ -99,6 +126,28 @@ fn count_text(app: &App) -> String {
         );
     }
     format!(" {text} ")
+}
+
+/// While `G` / `g` loads pages: "loading history… 1,200 of 5,000" (or "page 7…" without a
+/// total); while a page below the first loads otherwise: "loading more…".
+fn progress_text(app: &App) -> Option<String> {
+    let history = &app.history;
+    if let Some(progress) = history.seek_progress() {
+        let page = progress.page?;
+        return Some(match (progress.seek, progress.total) {
+            (Seek::End, Some(total)) => format!(
+                " loading history… {} of {} ",
+                format::count(progress.through.min(total)),
+                format::count(total)
+            ),
+            (Seek::End, None) => format!(" loading history… page {}… ", format::count(page.into())),
+            (Seek::Top, _) => " loading the newest rows… ".to_string(),
+        });
+    }
+    history
+        .loading_page
+        .is_some_and(|page| page > 1)
+        .then(|| " loading more… ".to_string())
 }
 
 /// "/ usdc█" while typing, "/ usdc  Esc clears" once applied; nothing without a filter.

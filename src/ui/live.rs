@@ -182,7 +182,14 @@ fn row_text(
         Span::raw(format!("{:<8} ", row.kind_label())),
         Span::styled(row.phase.label(), phase_style(&row.phase, theme)),
         Span::styled(
-            format!("  {}", format::age(row.created_at, app.now)),
+            // Counted from the last status change, not from the row's creation.
+            format!(
+                "  {}",
+                format::age(
+                    app.screen.status.since(&row.key).unwrap_or(row.created_at),
+                    app.now
+                )
+            ),
             theme.muted,
         ),
     ];

@@ -217,6 +217,8 @@ pub struct DeskConfig {
     pub via_session: bool,
     /// Runs on the app before the loop starts (shorter thresholds, an operator name).
     pub setup: Option<AppSetup>,
+    /// Tell the app tokio's time instead of the system's (for `start_paused` tests).
+    pub tokio_clock: bool,
 }
 
 impl DeskConfig {
@@ -241,6 +243,7 @@ impl DeskConfig {
             journal_store: None,
             via_session: false,
             setup: None,
+            tokio_clock: false,
         }
     }
 }
@@ -300,6 +303,11 @@ impl Desk {
                 render: RenderOptions::utc(Theme::color()),
                 refresh_every: Duration::from_secs(600),
                 poll: config.poll,
+                clock: if config.tokio_clock {
+                    runtime::Clock::tokio()
+                } else {
+                    runtime::Clock::System
+                },
             };
             runtime::run(
                 &mut terminal,

@@ -111,26 +111,37 @@ fn server_page(total: u32, page: u32) -> TransactionPage {
 fn the_far_end_is_dropped_at_the_cap_and_fetched_again_when_scrolled_back() {
     let total = 2_000;
     let mut pane = HistoryPane::with_max_rows(300);
+    pane.selection.visible_offset(None, 0, 50);
     pane.merge(1, server_page(total, 1), Utc::now());
-    // Scroll down to the bottom of the account, loading page by page.
+    // Page down to the bottom of the account, loading page by page (`G` would jump there).
     let mut requests = 1;
-    while let Some(page) = pane.navigate(Nav::Bottom) {
-        pane.merge(page, server_page(total, page), Utc::now());
-        requests += 1;
+    for _ in 0..1_000 {
+        if pane.exhausted && selected_id(&pane).as_deref() == Some("t0") {
+            break;
+        }
+        if let Some(page) = pane.navigate(Nav::PageDown) {
+            pane.merge(page, server_page(total, page), Utc::now());
+            requests += 1;
+        }
         assert!(pane.len() <= 300, "{} rows held", pane.len());
-        assert!(requests < 100);
     }
+    assert!(requests < 100);
     assert!(pane.exhausted);
     assert_eq!(pane.row(pane.len() - 1).map(|r| r.id()), Some("t0"));
     assert!(pane.first_page > 1, "the top was dropped");
     assert_eq!(selected_id(&pane).as_deref(), Some("t0"));
     // Back to the top: the dropped pages come back above, the bottom goes.
-    while let Some(page) = pane.navigate(Nav::Top) {
-        pane.merge(page, server_page(total, page), Utc::now());
+    for _ in 0..1_000 {
+        if pane.first_page == 1 && selected_id(&pane).as_deref() == Some("t1999") {
+            break;
+        }
+        if let Some(page) = pane.navigate(Nav::PageUp) {
+            pane.merge(page, server_page(total, page), Utc::now());
+            requests += 1;
+        }
         assert!(pane.len() <= 300);
-        assert!(requests < 200);
-        requests += 1;
     }
+    assert!(requests < 200);
     assert_eq!(pane.first_page, 1);
     assert_eq!(pane.row(0).map(|r| r.id()), Some("t1999"));
     assert!(
@@ -237,4 +248,131 @@ fn new_rows_on_top_are_filtered_as_they_arrive() {
     pane.merge(1, page(10..60), Utc::now());
     assert_eq!(pane.visible_len(), before + 10, "t50..t59 match");
     assert_eq!(pane.visible_row(0).map(|r| r.id()), Some("t59"));
+}
+
+/// Answers every page `pane` wants from a server of `total` rows; returns the pages asked for.
+fn answer_wanted(pane: &mut HistoryPane, total: u32, first: Option<u32>) -> Vec<u32> {
+    let mut asked = Vec::new();
+    let mut next = first.or_else(|| pane.wanted_page());
+    while let Some(page) = next {
+        asked.push(page);
+        assert!(asked.len() < 100, "asked for {asked:?}");
+        pane.merge(page, server_page(total, page), Utc::now());
+        next = pane.wanted_page();
+    }
+    asked
+}
+
+#[test]
+fn a_pane_taller_than_the_rows_held_wants_the_next_page_until_filled() {
+    let mut pane = HistoryPane::default();
+    assert_eq!(pane.wanted_page(), None, "nothing before the first page");
+    pane.selection.visible_offset(None, 0, 120);
+    pane.merge(1, server_page(1_000, 1), Utc::now());
+    assert_eq!(pane.wanted_page(), Some(2));
+    assert_eq!(pane.wanted_page(), None, "page 2 is in flight");
+    pane.merge(2, server_page(1_000, 2), Utc::now());
+    assert_eq!(answer_wanted(&mut pane, 1_000, None), vec![3]);
+    assert_eq!(pane.len(), 150, "120 rows on screen: three pages");
+    assert_eq!(pane.wanted_page(), None, "filled");
+}
+
+#[test]
+fn filling_stops_at_the_end_and_on_an_error_until_the_pane_recovers() {
+    let mut pane = HistoryPane::default();
+    pane.selection.visible_offset(None, 0, 60);
+    pane.merge(1, page(20..70), Utc::now());
+    assert_eq!(pane.wanted_page(), Some(2));
+    pane.failed(Utc::now(), "offline".into());
+    // A failed page is not asked for again by the fill: the backed-off retry goes first.
+    for _ in 0..5 {
+        assert_eq!(pane.wanted_page(), None);
+    }
+    pane.merge(1, page(20..70), Utc::now());
+    assert_eq!(pane.wanted_page(), Some(2), "recovered: filling resumes");
+    pane.merge(2, page(0..20), Utc::now());
+    assert!(pane.at_end_of_history());
+    assert_eq!(pane.wanted_page(), None, "the end of the history");
+}
+
+#[test]
+fn g_with_a_total_jumps_to_the_last_page_and_loads_the_gap_going_back() {
+    let total = 5_000;
+    let mut pane = HistoryPane::default();
+    pane.selection.visible_offset(None, 0, 30);
+    pane.merge(1, server_page(total, 1), Utc::now());
+    // `G`: the last page directly, not 99 pages in between.
+    assert_eq!(pane.navigate(Nav::Bottom), Some(100));
+    let progress = pane.seek_progress().expect("seeking");
+    assert_eq!((progress.seek, progress.page), (Seek::End, Some(100)));
+    assert_eq!(
+        pane.len(),
+        50,
+        "the rows held stay until the last page arrives"
+    );
+    assert_eq!(answer_wanted(&mut pane, total, Some(100)), vec![100]);
+    assert_eq!(pane.first_page, 100);
+    assert!(pane.at_end_of_history());
+    assert_eq!(selected_id(&pane).as_deref(), Some("t0"));
+    assert!(pane.seek_progress().is_none(), "the seek is done");
+    // Scrolling back up loads the gap, page by page, above the held rows.
+    let mut asked = Vec::new();
+    for _ in 0..120 {
+        if let Some(page) = pane.navigate(Nav::Up) {
+            asked.push(page);
+            pane.merge(page, server_page(total, page), Utc::now());
+        }
+    }
+    assert_eq!(asked, vec![99, 98]);
+    let shown = ids(&pane);
+    let expected: Vec<String> = (0..150).rev().map(|n| format!("t{n}")).collect();
+    assert_eq!(shown, expected, "contiguous across the gap loaded");
+    // `g`: page 1 again directly.
+    assert_eq!(pane.navigate(Nav::Top), Some(1));
+    assert_eq!(answer_wanted(&mut pane, total, Some(1)), vec![1]);
+    assert_eq!(pane.first_page, 1);
+    assert_eq!(selected_id(&pane).as_deref(), Some("t4999"));
+}
+
+#[test]
+fn g_without_a_total_loads_until_the_end_and_marks_it() {
+    let mut pane = HistoryPane::default();
+    pane.selection.visible_offset(None, 0, 30);
+    let untold = |page: u32| {
+        let mut data = server_page(420, page);
+        data.total = None;
+        data
+    };
+    pane.merge(1, untold(1), Utc::now());
+    assert!(!pane.at_end_of_history());
+    let mut next = pane.navigate(Nav::Bottom);
+    let mut asked = Vec::new();
+    while let Some(page) = next {
+        let progress = pane.seek_progress().expect("seeking");
+        assert_eq!(progress.page, Some(page));
+        assert_eq!(progress.total, None);
+        asked.push(page);
+        pane.merge(page, untold(page), Utc::now());
+        next = pane.wanted_page();
+    }
+    assert_eq!(asked, (2..=9).collect::<Vec<_>>());
+    assert!(pane.at_end_of_history());
+    assert_eq!(pane.len(), 420);
+    assert_eq!(selected_id(&pane).as_deref(), Some("t0"));
+}
+
+#[test]
+fn another_move_stops_a_seek() {
+    let mut pane = HistoryPane::default();
+    pane.merge(1, page(50..100), Utc::now());
+    assert_eq!(pane.navigate(Nav::Bottom), Some(2));
+    assert_eq!(pane.navigate(Nav::Up), None);
+    pane.merge(2, page(0..50), Utc::now());
+    assert!(pane.seek_progress().is_none());
+    assert_eq!(
+        pane.wanted_page(),
+        None,
+        "the user moved away: no more pages"
+    );
+    assert_ne!(selected_id(&pane).as_deref(), Some("t0"));
 }
