@@ -85,6 +85,10 @@ fn replay(c: &mut Criterion) {
         group.bench_function(format!("memory/{lines}"), |b| {
             b.iter(|| journal::replay(black_box(text.as_slice())).map(|r| r.records.len()));
         });
+        // Reading every line without folding: what the fold itself adds is the difference.
+        group.bench_function(format!("read_only/{lines}"), |b| {
+            b.iter(|| journal::read_lines(black_box(text.as_slice())).map(|(e, _)| e.len()));
+        });
         let Some(dir) = &dir else { continue };
         let path = dir.path().join(format!("journal-{lines}.jsonl"));
         let written = std::fs::File::create(&path).and_then(|mut file| file.write_all(&text));
@@ -98,5 +102,19 @@ fn replay(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, replay);
+/// One line: read as an entry, against only scanning its JSON (the floor any reader pays).
+fn line(c: &mut Criterion) {
+    let text = journal_text(1);
+    let line = text.strip_suffix(b"\n").unwrap_or(&text).to_vec();
+    let mut group = c.benchmark_group("journal_line");
+    group.bench_function("entry", |b| {
+        b.iter(|| serde_json::from_slice::<Entry>(black_box(&line)).is_ok());
+    });
+    group.bench_function("json_scan", |b| {
+        b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&line)).is_ok());
+    });
+    group.finish();
+}
+
+criterion_group!(benches, replay, line);
 criterion_main!(benches);

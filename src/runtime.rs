@@ -208,14 +208,9 @@ where
         let idle = idle_wait(&app, clock.now());
         let msg = tokio::select! {
             event = events.next() => match event {
-                Some(Ok(event)) => match event {
-                    Event::Key(key) => match KeyPress::from_crossterm(&key) {
-                        Some(key) => Msg::Key(key),
-                        None => continue, // a release, or a key we have no name for
-                    },
-                    Event::Paste(text) => Msg::Paste(text),
-                    Event::Resize(width, height) => Msg::Resize { width, height },
-                    _ => continue,
+                Some(Ok(event)) => match msg_from_terminal(&event) {
+                    Some(msg) => msg,
+                    None => continue,
                 },
                 Some(Err(error)) => {
                     tracing::warn!(%error, "terminal input error");
@@ -254,6 +249,20 @@ where
         tracing::error!("the journal did not confirm its last lines before exit");
     }
     Ok(app)
+}
+
+/// What a terminal event means to the app: `None` for a key release, a key we have no name
+/// for, or an event the app does not use (focus, mouse).
+fn msg_from_terminal(event: &Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) => KeyPress::from_crossterm(key).map(Msg::Key),
+        Event::Paste(text) => Some(Msg::Paste(text.clone())),
+        Event::Resize(width, height) => Some(Msg::Resize {
+            width: *width,
+            height: *height,
+        }),
+        _ => None,
+    }
 }
 
 /// Runs `Cmd`s: spawns a task per API call; never awaits one in the loop.

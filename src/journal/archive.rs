@@ -232,10 +232,10 @@ enum Step {
 
 impl Journal {
     /// Moves every intent that is finished and whose last line is older than `older_than` to
-    /// the archive, with write checks and refused locks older than that; see the module
-    /// comment for the order that makes a crash harmless. Pending, unknown and unanswered
-    /// intents, and lines that cannot be read, stay live. Nothing happens on a journal opened
-    /// through a test's store, or off Unix.
+    /// the archive, with write checks and refused locks older than that (when any intent
+    /// moves); see the module comment for the order that makes a crash harmless. Pending,
+    /// unknown and unanswered intents, and lines that cannot be read, stay live. Nothing
+    /// happens on a journal opened through a test's store, or off Unix.
     pub fn compact(&mut self, older_than: DateTime<Utc>) -> io::Result<Compaction> {
         self.compact_until(older_than, None)
     }
@@ -254,57 +254,16 @@ impl Journal {
         let path = self.path.clone();
         let archive = archive_path(&path);
 
-        // Which intents move. An id opened twice moves only if every intent under it may.
         let replay = replay_file(&path)?;
-        let mut moving = HashSet::new();
-        let mut staying = HashSet::new();
-        for record in &replay.records {
-            if record.standing == Standing::Finished && record.last_at < older_than {
-                moving.insert(record.intent.clone());
-            } else {
-                staying.insert(record.intent.clone());
-            }
-        }
-        moving.retain(|intent| !staying.contains(intent));
-        let loose_old = |entry: &Entry| {
-            matches!(
-                entry.event,
-                Event::Check { .. } | Event::LockRefused { .. } | Event::Approval { .. }
-            ) && entry.at < older_than
-        };
-        let moves = |entry: &Entry| {
-            loose_old(entry)
-                || (!matches!(
-                    entry.event,
-                    Event::Check { .. } | Event::LockRefused { .. } | Event::Approval { .. }
-                ) && moving.contains(&entry.intent))
-        };
-        let mut any = !moving.is_empty();
-        if !any {
-            each_line(BufReader::new(File::open(&path)?), |_, line| {
-                any |= serde_json::from_slice::<Entry>(line).is_ok_and(|entry| loose_old(&entry));
-                Ok(())
-            })?;
-        }
-        if !any {
+        let moving = moving_intents(&replay, older_than);
+        let plan = Plan { moving, older_than };
+        // Old checks and refused locks go along with intents, never alone: they are rare, and
+        // looking for them would read the journal once more at every start.
+        if plan.moving.is_empty() {
             return Ok(Compaction::default());
         }
 
         let index = self.prepare_archive(&archive)?;
-        let already: HashSet<&str> = index.intents.iter().map(|a| a.intent.as_str()).collect();
-        // Checks and refused locks are no intent the index names: those the last compaction
-        // archived (still live if it stopped before its rename) are found by their lines.
-        let last_loose: Vec<Entry> = {
-            let mut file = File::open(&archive)?;
-            file.seek(SeekFrom::Start(index.last_from))?;
-            let range = index.committed.saturating_sub(index.last_from);
-            let (entries, _) = read_lines(BufReader::new(file.take(range)))?;
-            entries
-                .into_iter()
-                .filter(|entry| loose_old(entry))
-                .collect()
-        };
-
         let mut archive_file = OpenOptions::new().append(true).open(&archive)?;
         let temp = temp_path(&path);
         let temp_file = private_file(&temp)?;
@@ -314,73 +273,24 @@ impl Journal {
                 "the compaction's temporary file is locked by another process",
             ));
         }
-        let mut report = Compaction::default();
-        let mut newly: Vec<ArchivedIntent> = Vec::new();
-        {
-            let mut to_archive = BufWriter::new(&mut archive_file);
-            let mut to_live = BufWriter::new(&temp_file);
-            let mut seen_new = HashSet::new();
-            each_line(BufReader::new(File::open(&path)?), |_, line| {
-                match serde_json::from_slice::<Entry>(line) {
-                    Ok(entry) if moves(&entry) => {
-                        let archived = if loose_old(&entry) {
-                            last_loose.contains(&entry)
-                        } else {
-                            already.contains(entry.intent.as_str())
-                        };
-                        if archived {
-                            report.already_archived += 1;
-                            return Ok(());
-                        }
-                        if !loose_old(&entry) && seen_new.insert(entry.intent.clone()) {
-                            newly.push(ArchivedIntent {
-                                intent: entry.intent.clone(),
-                                remote_id: None,
-                            });
-                        }
-                        report.lines += 1;
-                        to_archive.write_all(line)?;
-                        to_archive.write_all(b"\n")
-                    }
-                    // Unreadable lines stay where they are: nothing can say whose they are.
-                    _ => {
-                        report.kept += 1;
-                        to_live.write_all(line)?;
-                        to_live.write_all(b"\n")
-                    }
-                }
-            })?;
-            to_archive.flush()?;
-            to_live.flush()?;
-        }
+        let (mut report, newly) =
+            plan.split(&path, &archive, &index, &mut archive_file, &temp_file)?;
         archive_file.sync_data()?;
         let archive_len = archive_file.metadata()?.len();
         if stop_after == Some(Step::ArchiveSynced) {
             return Ok(report);
         }
 
-        // The remote ids, from the replay (the last id each intent was given).
-        let ids: HashMap<&str, &Option<String>> = replay
-            .records
-            .iter()
-            .map(|record| (record.intent.as_str(), &record.remote_id))
-            .collect();
-        for archived in &mut newly {
-            archived.remote_id = ids
-                .get(archived.intent.as_str())
-                .and_then(|id| (*id).clone());
-        }
         report.intents = newly.len();
-        let mut batch = serde_json::to_vec(&Batch {
-            archive_from: index.committed,
-            archive_len,
-            intents: newly,
-        })
-        .map_err(io::Error::other)?;
-        batch.push(b'\n');
-        let mut index_file = OpenOptions::new().append(true).open(index_path(&path))?;
-        index_file.write_all(&batch)?;
-        index_file.sync_data()?;
+        commit_batch(
+            &path,
+            &replay,
+            Batch {
+                archive_from: index.committed,
+                archive_len,
+                intents: newly,
+            },
+        )?;
         if stop_after == Some(Step::IndexSynced) {
             return Ok(report);
         }
@@ -417,9 +327,10 @@ impl Journal {
     /// never committed, and their lines are still live).
     fn prepare_archive(&self, archive: &Path) -> io::Result<Index> {
         let index_file = index_path(&self.path);
-        let index = match read_index(&self.path)? {
-            Some(index) => index,
-            None => {
+        let index = if let Some(index) = read_index(&self.path)? {
+            index
+        } else {
+            {
                 let archive_len = std::fs::metadata(archive).map_or(0, |meta| meta.len());
                 let mut file = private_file_append(&index_file)?;
                 if archive_len > 0 {
@@ -460,6 +371,133 @@ impl Journal {
         sync_dir(&self.path)?;
         Ok(index)
     }
+}
+
+/// What moves to the archive.
+struct Plan {
+    moving: HashSet<String>,
+    older_than: DateTime<Utc>,
+}
+
+impl Plan {
+    /// A line that belongs to no intent: a write check, a refused lock, an approval given
+    /// from this desk.
+    fn intentless(entry: &Entry) -> bool {
+        matches!(
+            entry.event,
+            Event::Check { .. } | Event::LockRefused { .. } | Event::Approval { .. }
+        )
+    }
+
+    /// An intentless line older than the cutoff.
+    fn loose(&self, entry: &Entry) -> bool {
+        Self::intentless(entry) && entry.at < self.older_than
+    }
+
+    fn moves(&self, entry: &Entry) -> bool {
+        self.loose(entry) || (!Self::intentless(entry) && self.moving.contains(&entry.intent))
+    }
+
+    /// Streams the live journal at `path` into the archive (lines that move and were not
+    /// archived by an interrupted run already) and `temp` (every other line, unreadable ones
+    /// included), and names the intents newly archived.
+    fn split(
+        &self,
+        path: &Path,
+        archive: &Path,
+        index: &Index,
+        archive_file: &mut File,
+        temp: &File,
+    ) -> io::Result<(Compaction, Vec<ArchivedIntent>)> {
+        let already: HashSet<&str> = index.intents.iter().map(|a| a.intent.as_str()).collect();
+        // Checks and refused locks are no intent the index names: those the last compaction
+        // archived (still live if it stopped before its rename) are found by their lines.
+        let last_loose: Vec<Entry> = {
+            let mut file = File::open(archive)?;
+            file.seek(SeekFrom::Start(index.last_from))?;
+            let range = index.committed.saturating_sub(index.last_from);
+            let (entries, _) = read_lines(BufReader::new(file.take(range)))?;
+            entries
+                .into_iter()
+                .filter(|entry| self.loose(entry))
+                .collect()
+        };
+        let mut report = Compaction::default();
+        let mut newly: Vec<ArchivedIntent> = Vec::new();
+        let mut to_archive = BufWriter::new(archive_file);
+        let mut to_live = BufWriter::new(temp);
+        let mut seen_new = HashSet::new();
+        each_line(BufReader::new(File::open(path)?), |_, line| {
+            match serde_json::from_slice::<Entry>(line) {
+                Ok(entry) if self.moves(&entry) => {
+                    let loose = self.loose(&entry);
+                    let archived = if loose {
+                        last_loose.contains(&entry)
+                    } else {
+                        already.contains(entry.intent.as_str())
+                    };
+                    if archived {
+                        report.already_archived += 1;
+                        return Ok(());
+                    }
+                    if !loose && seen_new.insert(entry.intent.clone()) {
+                        newly.push(ArchivedIntent {
+                            intent: entry.intent.clone(),
+                            remote_id: None,
+                        });
+                    }
+                    report.lines += 1;
+                    to_archive.write_all(line)?;
+                    to_archive.write_all(b"\n")
+                }
+                // Unreadable lines stay where they are: nothing can say whose they are.
+                _ => {
+                    report.kept += 1;
+                    to_live.write_all(line)?;
+                    to_live.write_all(b"\n")
+                }
+            }
+        })?;
+        to_archive.flush()?;
+        to_live.flush()?;
+        Ok((report, newly))
+    }
+}
+
+/// The intents of `replay` that move: finished, with their last line before `older_than`. An
+/// id opened twice moves only if every intent under it may.
+fn moving_intents(replay: &super::Replay, older_than: DateTime<Utc>) -> HashSet<String> {
+    let mut moving = HashSet::new();
+    let mut staying = HashSet::new();
+    for record in &replay.records {
+        if record.standing == Standing::Finished && record.last_at < older_than {
+            moving.insert(record.intent.clone());
+        } else {
+            staying.insert(record.intent.clone());
+        }
+    }
+    moving.retain(|intent| !staying.contains(intent));
+    moving
+}
+
+/// Appends `batch` to the index, with each intent's remote id from `replay` (the last id it
+/// was given), and syncs it: from here on the batch's archive lines are committed.
+fn commit_batch(journal: &Path, replay: &super::Replay, mut batch: Batch) -> io::Result<()> {
+    let ids: HashMap<&str, &Option<String>> = replay
+        .records
+        .iter()
+        .map(|record| (record.intent.as_str(), &record.remote_id))
+        .collect();
+    for archived in &mut batch.intents {
+        archived.remote_id = ids
+            .get(archived.intent.as_str())
+            .and_then(|id| (*id).clone());
+    }
+    let mut line = serde_json::to_vec(&batch).map_err(io::Error::other)?;
+    line.push(b'\n');
+    let mut index_file = OpenOptions::new().append(true).open(index_path(journal))?;
+    index_file.write_all(&line)?;
+    index_file.sync_data()
 }
 
 /// Cuts a file back to the end of its last whole line.
