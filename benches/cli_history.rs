@@ -2,7 +2,8 @@
 //! binary against a sandbox on loopback (no rate limit), output thrown away. Criterion gives
 //! the time per run (throughput in rows/s); one more run reports the child's peak RSS.
 //!
-//! `cargo bench --bench cli_history -- --warm-up-time 1 --measurement-time 20`
+//! `cargo bench --profile benchmarks --bench cli_history -- --warm-up-time 1 --measurement-time 20`
+//! (the benchmarks profile builds into target/benchmarks, leaving target/release alone)
 
 use std::io::Read as _;
 use std::process::{Command, Stdio};
