@@ -229,14 +229,15 @@ async fn run_app(
         poll: session.poll,
         clock: p100_desk::runtime::Clock::System,
     };
-    let outcome = run_terminal(
+    // Boxed: the dashboard's future holds the whole app state (clippy::large_futures).
+    let outcome = Box::pin(run_terminal(
         session.app,
         session.startup,
         session.client,
         session.journal,
         options,
         env.get(TEST_PANIC).is_some(),
-    )
+    ))
     .await;
     if let Some(sandbox) = session.sandbox {
         sandbox.shutdown().await;

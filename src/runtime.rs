@@ -240,15 +240,19 @@ where
     if let Some(task) = push_task {
         task.abort();
     }
-    // Every line queued so far reaches the disk before the loop hands back (then main exits).
-    if let Some(journal) = &executor.journal
+    flush_journal(executor.journal.as_ref()).await;
+    Ok(app)
+}
+
+/// Every line queued so far reaches the disk before the loop hands back (then main exits).
+async fn flush_journal(journal: Option<&JournalWriter>) {
+    if let Some(journal) = journal
         && tokio::time::timeout(JOURNAL_FLUSH_WAIT, journal.flushed())
             .await
             .is_err()
     {
         tracing::error!("the journal did not confirm its last lines before exit");
     }
-    Ok(app)
 }
 
 /// What a terminal event means to the app: `None` for a key release, a key we have no name
