@@ -107,7 +107,12 @@ impl App {
 
     /// The hints for the status bar and dialog key lines of the current mode.
     pub fn key_hints(&self) -> Vec<Hint> {
-        let mode = self.mode();
+        self.hints_in(self.mode())
+    }
+
+    /// The key-line hints of `mode` (the too-small notice is drawn from the screen's size, a
+    /// frame before the resize message makes it the mode).
+    pub fn hints_in(&self, mode: Mode) -> Vec<Hint> {
         self.keyboard
             .keymap
             .for_mode(mode)

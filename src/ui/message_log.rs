@@ -13,20 +13,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let theme = &options.theme;
     let log = &app.keyboard.log;
     let width = area.width.saturating_sub(4).max(10);
-    let height = area.height.saturating_sub(2).max(3);
+    // Above the status bar (its notice line stays in sight), one row below the header.
+    let height = area
+        .height
+        .saturating_sub(1 + super::status_bar::HEIGHT)
+        .max(3);
     let dialog = super::centered(area, width, height);
+    let dialog = Rect {
+        y: area.y.saturating_add(1).min(dialog.y),
+        ..dialog
+    };
     let title = format!(" Messages ({}) ", format::count(log.len() as u64));
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.overlay_border)
         .title(Line::styled(title, theme.title_focused))
         .title_bottom(
-            Line::from(super::status_bar::hint_spans(
-                &app.key_hints(),
-                usize::from(width.saturating_sub(4)),
-                theme,
-            ))
-            .right_aligned(),
+            super::key_line::for_mode(app, usize::from(width.saturating_sub(4)), theme)
+                .right_aligned(),
         );
     let inner = block.inner(dialog);
     let text_width = usize::from(inner.width.saturating_sub(1)).max(1);
