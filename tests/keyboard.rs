@@ -438,6 +438,34 @@ fn the_message_log_keeps_every_notice_in_full() {
 }
 
 #[test]
+fn past_ten_thousand_messages_the_log_says_how_many_went_and_where_they_all_are() {
+    use p100_desk::app::message_log::MAX_MESSAGES;
+    let mut app = fixtures::loaded_app();
+    app.keyboard.log.log_file = Some("/data/logs/p100-desk.log".into());
+    for index in 0..MAX_MESSAGES + 3 {
+        app.startup_warning(format!("warning number {index}"));
+    }
+    key(&mut app, 'L');
+    assert_eq!(app.keyboard.log.len(), MAX_MESSAGES);
+    let screen = screen_text(&app, 200, 60);
+    assert!(
+        screen.contains("Messages (10,000)")
+            && screen.contains("3 older messages were dropped")
+            && screen.contains("/data/logs/p100-desk.log has every one"),
+        "{screen}"
+    );
+    assert!(screen.contains("warning number 10002"), "{screen}");
+    // Scrolled to the oldest kept, the dropped count is still the first line.
+    for _ in 0..MAX_MESSAGES {
+        key(&mut app, 'k');
+    }
+    let top = screen_text(&app, 200, 60);
+    assert!(top.contains("warning number 3 "), "{top}");
+    assert!(!top.contains("warning number 2 "), "{top}");
+    assert!(top.contains("3 older messages were dropped"), "{top}");
+}
+
+#[test]
 fn quitting_with_rows_in_flight_asks_once() {
     let mut app = app_in(Mode::QuitConfirm);
     assert!(!app.should_quit);

@@ -122,6 +122,15 @@ impl App {
             .collect()
     }
 
+    /// The key of `action` in `mode` as the table has it now, for sentences that name a key
+    /// ("press l to lock a new rate"), so a remap shows there too.
+    pub fn key_name(&self, mode: Mode, action: Action) -> String {
+        self.keyboard
+            .keymap
+            .key_for(mode, action)
+            .map_or_else(|| action.name().to_string(), |key| key.to_string())
+    }
+
     pub fn condition_holds(&self, condition: Condition) -> bool {
         match condition {
             Condition::TradingAllowed => !self.session.read_only,

@@ -8,6 +8,7 @@ use super::cmd::Cmd;
 use super::ticket::{ExchangeField, OrderField, Stage, StageKind, Ticket};
 use super::{App, Level};
 use crate::api::models::Currency;
+use crate::keys::{Action, Mode};
 use crate::money;
 use crate::number_format::NumberFormat;
 
@@ -42,7 +43,11 @@ impl App {
     /// paid by its payer, not from a balance, so it has no maximum.
     pub fn ticket_max(&mut self) -> Vec<Cmd> {
         if !self.ticket_amount_focused() {
-            self.note(Level::Info, "Max fills the amount: move to it with Tab");
+            let key = self.key_name(Mode::Ticket(StageKind::Editing), Action::TicketNextField);
+            self.note(
+                Level::Info,
+                format!("Max fills the amount: move to it with {key}"),
+            );
             return Vec::new();
         }
         let format = self.keyboard.number_format;

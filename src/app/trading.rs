@@ -19,6 +19,7 @@ use crate::api::error::ApiError;
 use crate::api::models::{Currency, ExchangeLock, ExchangeRate, OrderLock, OrderRates};
 use crate::input::{Applied, TextEdit};
 use crate::journal::Event;
+use crate::keys::{Action, Mode};
 use crate::lock_check::LockVerdict;
 use crate::money;
 use crate::number_format::NumberFormat;
@@ -471,9 +472,10 @@ impl App {
         };
         let expires_at = K::expires_at(&lock);
         if lock_clock(expires_at, now) == LockClock::Expired {
+            let key = self.key_name(Mode::Ticket(StageKind::Locked), Action::TicketLock);
             self.note(
                 Level::Warning,
-                "The lock has expired: press l to lock a new rate",
+                format!("The lock has expired: press {key} to lock a new rate"),
             );
             return Vec::new();
         }
@@ -494,9 +496,10 @@ impl App {
         let deadline = expires_at - chrono::Duration::milliseconds(LOCK_SAFETY_MARGIN_MS);
         if let Some(until) = self.throttled_until.filter(|until| *until > deadline) {
             *t.stage_mut() = Stage::Throttled { until };
+            let key = self.key_name(Mode::Ticket(StageKind::Rejected), Action::TicketLock);
             self.note(
                 Level::Warning,
-                "Not sent: P100's pause outlasts the lock; press l to lock again",
+                format!("Not sent: P100's pause outlasts the lock; press {key} to lock again"),
             );
             return Vec::new();
         }

@@ -34,17 +34,27 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         );
     let inner = block.inner(dialog);
     let text_width = usize::from(inner.width.saturating_sub(1)).max(1);
-    let mut lines: Vec<Line<'static>> = Vec::new();
-    if log.dropped > 0 {
-        lines.push(Line::styled(
-            format!(" {} older messages were dropped", log.dropped),
-            theme.muted,
-        ));
+    // Pinned at the top: how many older messages went, and where every one is.
+    let mut pinned: Vec<Line<'static>> = Vec::new();
+    if let Some(dropped) = log.dropped_text() {
+        let spans = [Span::styled(format!(" {dropped}"), theme.warning)];
+        for wrapped in format::wrap_spans(&spans, text_width) {
+            pinned.push(Line::from(wrapped));
+        }
     }
     if log.is_empty() {
-        lines.push(Line::styled(" No messages yet.", theme.muted));
+        pinned.push(Line::styled(" No messages yet.", theme.muted));
     }
-    for notice in log.entries() {
+    let pinned_height = pinned.len().min(usize::from(inner.height));
+    let visible = usize::from(inner.height) - pinned_height;
+    // Newest at the bottom; scrolling up shows older lines. Only the entries that can show are
+    // wrapped, newest first, so a full log (10,000) costs a screenful per frame, not all of it.
+    let wanted = visible + log.scroll_up;
+    let mut newest_first: Vec<Line<'static>> = Vec::new();
+    for notice in log.entries().rev() {
+        if newest_first.len() >= wanted {
+            break;
+        }
         let (mark, style) = match notice.level {
             Level::Info => ("i ", theme.info),
             Level::Warning => ("! ", theme.warning),
@@ -56,15 +66,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
             Span::styled(format!("{mark} "), style),
             Span::styled(notice.text.clone(), style),
         ];
-        for wrapped in format::wrap_spans(&spans, text_width) {
-            lines.push(Line::from(wrapped));
-        }
+        let wrapped = format::wrap_spans(&spans, text_width);
+        newest_first.extend(wrapped.into_iter().rev().map(Line::from));
     }
-    // Newest at the bottom; scrolling up shows older lines.
-    let visible = usize::from(inner.height);
-    let end = lines.len().saturating_sub(log.scroll_up);
-    let start = end.saturating_sub(visible);
-    let shown: Vec<Line<'static>> = lines[start..end].to_vec();
+    // Scrolled past the oldest: the oldest screenful stays.
+    let skip = log
+        .scroll_up
+        .min(newest_first.len().saturating_sub(visible));
+    let mut shown: Vec<Line<'static>> = pinned;
+    shown.truncate(pinned_height);
+    shown.extend(
+        newest_first
+            .into_iter()
+            .skip(skip)
+            .take(visible)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev(),
+    );
     frame.render_widget(Clear, dialog);
     frame.render_widget(block, dialog);
     frame.render_widget(Paragraph::new(shown), inner);
