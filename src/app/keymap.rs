@@ -3,7 +3,8 @@
 
 use super::cmd::Cmd;
 use super::selection::Nav;
-use super::ticket::{ExchangeField, OrderField, Ticket};
+use super::ticket::{Ticket, each_kind};
+use super::trade_kind::TradeKind;
 use super::{App, Level, Overlay};
 use crate::input::TextEdit;
 use crate::keys::{Action, Binding, Condition, KeyPress, Mode};
@@ -135,11 +136,10 @@ impl App {
         match condition {
             Condition::TradingAllowed => !self.session.read_only,
             Condition::FilterSet => !self.history.filter.is_empty(),
-            Condition::ChoiceField => match &self.ticket {
-                Some(Ticket::Exchange(t)) => t.field != ExchangeField::Amount,
-                Some(Ticket::Order(t)) => t.field != OrderField::Amount,
-                None => false,
-            },
+            Condition::ChoiceField => self
+                .ticket
+                .as_ref()
+                .is_some_and(|ticket| each_kind!(ticket, t => !t.amount_focused())),
             Condition::LockConfirmable => self.confirm_counts(),
             Condition::LockExpired => !self.lock_confirmable(),
             Condition::HasAddress => self.selected_address().is_some(),
