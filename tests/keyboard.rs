@@ -584,3 +584,21 @@ fn a_bad_keys_table_stops_the_binary_with_line_and_column_and_exit_2() {
     assert!(stderr.contains("config.toml:3:11"), "{stderr}");
     assert!(stderr.contains("confirm cannot be Enter"), "{stderr}");
 }
+
+#[test]
+fn max_is_offered_only_where_it_fills_an_amount() {
+    use p100_desk::keys::Action;
+    let offers_max = |app: &App| {
+        app.key_hints()
+            .iter()
+            .any(|h| h.action == Action::TicketMax)
+    };
+    let mut exchange = fixtures::loaded_app();
+    key(&mut exchange, 'x');
+    assert!(offers_max(&exchange), "the exchange amount has a Max");
+    // An order is paid by its payer: no balance to fill it from, so no hint that says so.
+    let mut order = fixtures::loaded_app();
+    key(&mut order, 'o');
+    assert!(order.ticket_amount_focused());
+    assert!(!offers_max(&order), "{:?}", order.key_hints());
+}

@@ -143,7 +143,14 @@ impl App {
             Condition::LockConfirmable => self.confirm_counts(),
             Condition::LockExpired => !self.lock_confirmable(),
             Condition::HasAddress => self.selected_address().is_some(),
-            Condition::AmountFocused => self.ticket_amount_focused(),
+            // Offered only where it fills something (not on an order, paid by its payer).
+            Condition::AmountFocused => {
+                self.ticket_amount_focused()
+                    && self
+                        .ticket
+                        .as_ref()
+                        .is_some_and(|ticket| each_kind!(ticket, t => t.has_max()))
+            }
             Condition::SelectedAmbiguous => self.selected_is_ambiguous(),
         }
     }
@@ -286,10 +293,14 @@ impl App {
     pub fn quit_question(&self) -> String {
         let rows = self.in_flight();
         let noun = if rows == 1 { "row" } else { "rows" };
-        let fate = if self.session.environment == super::EnvBadge::Sandbox {
-            "the embedded sandbox forgets them"
-        } else {
-            "they resume on next start"
+        let fate = match (
+            self.session.environment == super::EnvBadge::Sandbox,
+            rows == 1,
+        ) {
+            (true, true) => "the embedded sandbox forgets it",
+            (true, false) => "the embedded sandbox forgets them",
+            (false, true) => "it resumes on next start",
+            (false, false) => "they resume on next start",
         };
         format!("{rows} {noun} in flight: {fate}. Quit anyway?")
     }

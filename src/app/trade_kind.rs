@@ -51,6 +51,8 @@ pub trait TradeKind {
     fn field_id(&self) -> FieldId;
     fn field_text_mut(&mut self) -> &mut String;
     fn amount_focused(&self) -> bool;
+    /// Whether Max can fill the amount from a balance (an order is paid by its payer: no).
+    fn has_max(&self) -> bool;
     fn stage(&self) -> &Stage<Self::Lock>;
     fn stage_mut(&mut self) -> &mut Stage<Self::Lock>;
     /// What the last lock request asked for.
@@ -123,6 +125,9 @@ impl TradeKind for ExchangeTicket {
     }
     fn amount_focused(&self) -> bool {
         self.field == ExchangeField::Amount
+    }
+    fn has_max(&self) -> bool {
+        true
     }
 
     fn seq(&self) -> u64 {
@@ -235,6 +240,9 @@ impl TradeKind for OrderTicket {
     }
     fn amount_focused(&self) -> bool {
         self.field == OrderField::Amount
+    }
+    fn has_max(&self) -> bool {
+        false
     }
 
     fn seq(&self) -> u64 {
