@@ -44,7 +44,7 @@ use self::msg::Msg;
 use self::reconcile::{ReconcilePolicy, Reconciling};
 use self::records::Records;
 use self::stale_retry::{RetryState, StaleRetry};
-use self::ticket::Ticket;
+use self::ticket::{ExchangeTicket, OrderTicket, Ticket};
 use crate::api::error::ApiError;
 use crate::journal;
 
@@ -238,25 +238,17 @@ impl App {
                 self.on_quoted(seq, result);
                 Vec::new()
             }
-            Msg::ExchangeLocked { seq, result } => self.on_exchange_locked(seq, result),
+            Msg::ExchangeLocked { seq, result } => self.on_locked::<ExchangeTicket>(seq, result),
             Msg::ExchangeSubmitted { intent, result } => {
-                if let Ok(accepted) = &result {
-                    self.records.claim(&intent, &accepted.exchange_id);
-                    self.forget_team_copy(&accepted.exchange_id);
-                }
-                self.on_exchange_submitted(&intent, result)
+                self.on_submitted_of::<ExchangeTicket>(&intent, result)
             }
             Msg::OrderRatesLoaded(result) => {
                 self.on_order_rates(result);
                 Vec::new()
             }
-            Msg::OrderLocked { seq, result } => self.on_order_locked(seq, result),
+            Msg::OrderLocked { seq, result } => self.on_locked::<OrderTicket>(seq, result),
             Msg::OrderSubmitted { intent, result } => {
-                if let Ok(created) = &result {
-                    self.records.claim(&intent, &created.order_id);
-                    self.forget_team_copy(&created.order_id);
-                }
-                self.on_order_submitted(&intent, result)
+                self.on_submitted_of::<OrderTicket>(&intent, result)
             }
             Msg::ReconcileDue { intent } => self.on_reconcile_due(&intent),
             Msg::Reconciled { intent, result } => self.on_reconciled(&intent, result),

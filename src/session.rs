@@ -261,6 +261,7 @@ pub async fn start(
     app.lock_policy = config.trading.lock_policy;
     app.keyboard.keymap = config.keyboard.keymap.clone();
     app.keyboard.number_format = config.keyboard.number_format;
+    app.keyboard.log.log_file = Some(crate::logging::log_file_path(&config.data_dir));
     for warning in &config.warnings {
         app.startup_warning(warning.clone());
     }

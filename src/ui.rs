@@ -14,6 +14,7 @@ pub mod format;
 pub mod header;
 pub mod help;
 pub mod history;
+pub mod key_line;
 pub mod live;
 pub mod message_log;
 pub mod order_checks;
@@ -136,14 +137,25 @@ pub fn render(app: &App, frame: &mut Frame, options: &RenderOptions) {
     let mut area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area, options);
-        if app.keyboard.quit_asked {
-            let last = Rect {
-                y: area.bottom().saturating_sub(1),
-                height: area.height.min(1),
-                ..area
-            };
-            let text = format!("{} q: quit", app.quit_question());
-            frame.render_widget(Line::styled(text, options.theme.error), last);
+        // The keys that still work here, from the table, on the last line; the quit question
+        // (rows in flight) above them.
+        let row = |up: u16| Rect {
+            y: area.bottom().saturating_sub(up),
+            height: area.height.min(1),
+            ..area
+        };
+        let hints = app.hints_in(crate::keys::Mode::TooSmall);
+        let keys = Line::from(key_line::spans(
+            &hints,
+            usize::from(area.width),
+            &options.theme,
+        ));
+        frame.render_widget(keys, row(1));
+        if app.keyboard.quit_asked && area.height > 1 {
+            frame.render_widget(
+                Line::styled(app.quit_question(), options.theme.error),
+                row(2),
+            );
         }
         return;
     }
@@ -191,7 +203,7 @@ fn overlay(app: &App, frame: &mut Frame, area: Rect, options: &RenderOptions) {
         Some(Overlay::TransactionDetail(id)) => detail::transaction(frame, area, app, id, options),
         Some(Overlay::LiveDetail(key)) => detail::live(frame, area, app, key, options),
         Some(Overlay::Error { title, message }) => {
-            detail::error(frame, area, title, message, options);
+            detail::error(frame, area, app, title, message, options);
         }
     }
 }
@@ -436,7 +448,7 @@ mod tests {
                             detail::transaction(frame, area, &app, &id, &options);
                             detail::live(frame, area, &app, "o", &options);
                             detail::live(frame, area, &app, "x", &options);
-                            detail::error(frame, area, "Failed", &long_message, &options);
+                            detail::error(frame, area, &app, "Failed", &long_message, &options);
                             too_small(frame, area, &options);
                             dashboard(&app, frame, area, &options);
                         }

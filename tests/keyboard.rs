@@ -111,6 +111,10 @@ fn app_in(mode: Mode) -> App {
                 );
                 // The terms were drawn; a confirm counts half a second later.
                 app.frame_drawn(at(0), true);
+                if stage == StageKind::Locked {
+                    // Past the confirm delay, so the walk sees the confirm key offered.
+                    app.update(Msg::Tick, at(1));
+                }
                 if stage == StageKind::Submitting {
                     app.update(Msg::Key(KeyPress::ch('y')), at(1));
                 }
@@ -175,6 +179,48 @@ fn screen_text(app: &App, width: u16, height: u16) -> String {
         .join("\n")
 }
 
+/// Modes drawn as a box over the dashboard, with a key line of their own.
+fn is_dialog(mode: Mode) -> bool {
+    !matches!(
+        mode,
+        Mode::Dashboard(_) | Mode::Filter | Mode::CommandLine | Mode::TooSmall
+    )
+}
+
+#[test]
+fn a_remapped_key_shows_in_every_dialog_key_line() {
+    use p100_desk::keys::KeyCode as Code;
+    for (mode, scope) in [
+        (Mode::Detail, "detail"),
+        (Mode::Error, "error"),
+        (Mode::LiveDetail, "live-detail"),
+        (Mode::MessageLog, "log"),
+        (Mode::Help, "help"),
+    ] {
+        let mut app = app_in(mode);
+        app.keyboard
+            .keymap
+            .rebind(scope, "close", &[KeyPress::plain(Code::Backspace)])
+            .expect("rebind");
+        assert_eq!(app.keyboard.keymap.check(), Ok(()));
+        let screen = screen_text(&app, 120, 40);
+        let dialog = screen.lines().take(38).collect::<Vec<_>>().join("\n");
+        assert!(dialog.contains("Backspace close"), "{mode:?}\n{screen}");
+        assert!(
+            !dialog.contains("Esc"),
+            "{mode:?}: an old key shown\n{screen}"
+        );
+    }
+    let mut app = app_in(Mode::Ticket(p100_desk::app::ticket::StageKind::Locked));
+    app.keyboard
+        .keymap
+        .rebind("ticket-locked", "confirm", &[KeyPress::ch('Y')])
+        .expect("rebind");
+    let screen = screen_text(&app, 120, 40);
+    assert!(screen.contains("Y CONFIRM"), "{screen}");
+    assert!(!screen.contains("y CONFIRM"), "{screen}");
+}
+
 #[test]
 fn every_mode_hints_dispatch_there_and_every_binding_is_in_its_help() {
     for mode in Mode::ALL {
@@ -195,17 +241,29 @@ fn every_mode_hints_dispatch_there_and_every_binding_is_in_its_help() {
                 );
             }
         }
-        // The hints are drawn (status bar, dialog line) at a roomy size.
-        if mode != Mode::TooSmall {
-            let screen = screen_text(&app, 200, 60);
-            for hint in &hints {
-                assert!(
-                    screen.contains(&format!("{} {}", hint.label, hint.help)),
-                    "{mode:?}: \"{} {}\" not on screen\n{screen}",
-                    hint.label,
-                    hint.help
-                );
-            }
+        // The hints are drawn at a roomy size where the mode has the keyboard: in the dialog's
+        // own key line (above the status bar) for a dialog, in the status bar for
+        // the dashboard and its typing lines, on the notice for too small.
+        let (width, height) = if mode == Mode::TooSmall {
+            (60, 20)
+        } else {
+            (200, 60)
+        };
+        let screen = screen_text(&app, width, height);
+        let rows: Vec<&str> = screen.lines().collect();
+        let place = if is_dialog(mode) {
+            // The status bar is the last two rows.
+            rows[..rows.len() - 2].join("\n")
+        } else {
+            screen.clone()
+        };
+        for hint in &hints {
+            assert!(
+                place.contains(&format!("{} {}", hint.label, hint.help)),
+                "{mode:?}: \"{} {}\" not in its key line\n{screen}",
+                hint.label,
+                hint.help
+            );
         }
         // Help opened from the mode lists every binding offered in it.
         let mut with_help = app_in(mode);
@@ -381,6 +439,34 @@ fn the_message_log_keeps_every_notice_in_full() {
 }
 
 #[test]
+fn past_ten_thousand_messages_the_log_says_how_many_went_and_where_they_all_are() {
+    use p100_desk::app::message_log::MAX_MESSAGES;
+    let mut app = fixtures::loaded_app();
+    app.keyboard.log.log_file = Some("/data/logs/p100-desk.log".into());
+    for index in 0..MAX_MESSAGES + 3 {
+        app.startup_warning(format!("warning number {index}"));
+    }
+    key(&mut app, 'L');
+    assert_eq!(app.keyboard.log.len(), MAX_MESSAGES);
+    let screen = screen_text(&app, 200, 60);
+    assert!(
+        screen.contains("Messages (10,000)")
+            && screen.contains("3 older messages were dropped")
+            && screen.contains("/data/logs/p100-desk.log has every one"),
+        "{screen}"
+    );
+    assert!(screen.contains("warning number 10002"), "{screen}");
+    // Scrolled to the oldest kept, the dropped count is still the first line.
+    for _ in 0..MAX_MESSAGES {
+        key(&mut app, 'k');
+    }
+    let top = screen_text(&app, 200, 60);
+    assert!(top.contains("warning number 3 "), "{top}");
+    assert!(!top.contains("warning number 2 "), "{top}");
+    assert!(top.contains("3 older messages were dropped"), "{top}");
+}
+
+#[test]
 fn quitting_with_rows_in_flight_asks_once() {
     let mut app = app_in(Mode::QuitConfirm);
     assert!(!app.should_quit);
@@ -520,4 +606,22 @@ fn approvals_to(app: &mut App, mode: Mode) {
     if mode == Mode::ApprovalReview {
         app.update(Msg::Key(KeyPress::ch('a')), at(0));
     }
+}
+
+#[test]
+fn max_is_offered_only_where_it_fills_an_amount() {
+    use p100_desk::keys::Action;
+    let offers_max = |app: &App| {
+        app.key_hints()
+            .iter()
+            .any(|h| h.action == Action::TicketMax)
+    };
+    let mut exchange = fixtures::loaded_app();
+    key(&mut exchange, 'x');
+    assert!(offers_max(&exchange), "the exchange amount has a Max");
+    // An order is paid by its payer: no balance to fill it from, so no hint that says so.
+    let mut order = fixtures::loaded_app();
+    key(&mut order, 'o');
+    assert!(order.ticket_amount_focused());
+    assert!(!offers_max(&order), "{:?}", order.key_hints());
 }

@@ -568,7 +568,7 @@ fn error_dialog() {
     at_every_size("error_dialog", &app);
     let terminal = screen(&app, 80, 24);
     let buffer = terminal.backend().buffer();
-    expect_at(buffer, "Enter/Esc to close");
+    expect_at(buffer, "Enter/Esc/q close");
     let (x, y) = expect_at(buffer, "! Exchange not sent");
     assert_eq!(buffer[(x, y)].fg, Color::Cyan, "title text");
     let border = buffer[(x - 2, y)].style();

@@ -3,7 +3,8 @@
 
 use super::cmd::Cmd;
 use super::selection::Nav;
-use super::ticket::{ExchangeField, OrderField, Ticket};
+use super::ticket::{Ticket, each_kind};
+use super::trade_kind::TradeKind;
 use super::{App, Level, Overlay};
 use crate::input::TextEdit;
 use crate::keys::{Action, Binding, Condition, KeyPress, Mode};
@@ -111,7 +112,12 @@ impl App {
 
     /// The hints for the status bar and dialog key lines of the current mode.
     pub fn key_hints(&self) -> Vec<Hint> {
-        let mode = self.mode();
+        self.hints_in(self.mode())
+    }
+
+    /// The key-line hints of `mode` (the too-small notice is drawn from the screen's size, a
+    /// frame before the resize message makes it the mode).
+    pub fn hints_in(&self, mode: Mode) -> Vec<Hint> {
         self.keyboard
             .keymap
             .for_mode(mode)
@@ -121,19 +127,34 @@ impl App {
             .collect()
     }
 
+    /// The key of `action` in `mode` as the table has it now, for sentences that name a key
+    /// ("press l to lock a new rate"), so a remap shows there too.
+    pub fn key_name(&self, mode: Mode, action: Action) -> String {
+        self.keyboard
+            .keymap
+            .key_for(mode, action)
+            .map_or_else(|| action.name().to_string(), |key| key.to_string())
+    }
+
     pub fn condition_holds(&self, condition: Condition) -> bool {
         match condition {
             Condition::TradingAllowed => !self.session.read_only,
             Condition::FilterSet => !self.history.filter.is_empty(),
-            Condition::ChoiceField => match &self.ticket {
-                Some(Ticket::Exchange(t)) => t.field != ExchangeField::Amount,
-                Some(Ticket::Order(t)) => t.field != OrderField::Amount,
-                None => false,
-            },
+            Condition::ChoiceField => self
+                .ticket
+                .as_ref()
+                .is_some_and(|ticket| each_kind!(ticket, t => !t.amount_focused())),
             Condition::LockConfirmable => self.confirm_counts(),
             Condition::LockExpired => !self.lock_confirmable(),
             Condition::HasAddress => self.selected_address().is_some(),
-            Condition::AmountFocused => self.ticket_amount_focused(),
+            // Offered only where it fills something (not on an order, paid by its payer).
+            Condition::AmountFocused => {
+                self.ticket_amount_focused()
+                    && self
+                        .ticket
+                        .as_ref()
+                        .is_some_and(|ticket| each_kind!(ticket, t => t.has_max()))
+            }
             Condition::SelectedAmbiguous => self.selected_is_ambiguous(),
             Condition::OnRelay => self.team.relay,
             Condition::CanApprove => self.team.why_not_approvable().is_none(),
@@ -288,10 +309,14 @@ impl App {
     pub fn quit_question(&self) -> String {
         let rows = self.in_flight();
         let noun = if rows == 1 { "row" } else { "rows" };
-        let fate = if self.session.environment == super::EnvBadge::Sandbox {
-            "the embedded sandbox forgets them"
-        } else {
-            "they resume on next start"
+        let fate = match (
+            self.session.environment == super::EnvBadge::Sandbox,
+            rows == 1,
+        ) {
+            (true, true) => "the embedded sandbox forgets it",
+            (true, false) => "the embedded sandbox forgets them",
+            (false, true) => "it resumes on next start",
+            (false, false) => "they resume on next start",
         };
         format!("{rows} {noun} in flight: {fate}. Quit anyway?")
     }

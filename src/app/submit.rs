@@ -8,11 +8,10 @@ use super::keymap::Pane;
 use super::live::{LiveRow, Phase};
 use super::msg::SubmitError;
 use super::reconcile::Reconciling;
-use super::ticket::{Stage, Ticket};
+use super::ticket::{Stage, each_kind};
 use super::trade_kind::TradeKind;
 use super::{App, Level, Overlay, short_id};
 use crate::api::error::ApiError;
-use crate::api::models::{ExchangeAccepted, OrderCreated};
 use crate::journal::{Entry, Event};
 
 impl App {
@@ -57,24 +56,20 @@ impl App {
         vec![K::submit_cmd(entry, intent, lock, deadline)]
     }
 
-    pub(super) fn on_exchange_submitted(
+    /// P100's answer to a POST of kind `K`: the remote id is claimed for the intent (its
+    /// record) and the row follows it.
+    pub(super) fn on_submitted_of<K: TradeKind>(
         &mut self,
         intent: &str,
-        result: Result<ExchangeAccepted, SubmitError>,
+        result: Result<K::Accepted, SubmitError>,
     ) -> Vec<Cmd> {
-        self.on_submitted(
-            intent,
-            result.map(|accepted| accepted.exchange_id),
-            "Exchange",
-        )
-    }
-
-    pub(super) fn on_order_submitted(
-        &mut self,
-        intent: &str,
-        result: Result<OrderCreated, SubmitError>,
-    ) -> Vec<Cmd> {
-        self.on_submitted(intent, result.map(|created| created.order_id), "Order")
+        let result = result.map(|accepted| K::remote_id(&accepted).to_string());
+        if let Ok(remote_id) = &result {
+            self.records.claim(intent, remote_id);
+            // On a relay the team's copy of this row may have arrived first: ours replaces it.
+            self.forget_team_copy(remote_id);
+        }
+        self.on_submitted(intent, result, K::TITLE)
     }
 
     /// The one answer to a money-moving POST. Queued: watch it. Refused: say why, nothing is
@@ -144,11 +139,10 @@ impl App {
                 };
                 // Not sent because P100's pause outlasts the lock: say until when, and that
                 // `l` locks again. (A shorter 429 is explained as it is.)
-                let deadline = match &self.ticket {
-                    Some(Ticket::Exchange(t)) => t.stage.submit_deadline(),
-                    Some(Ticket::Order(t)) => t.stage.submit_deadline(),
-                    None => None,
-                };
+                let deadline = self
+                    .ticket
+                    .as_ref()
+                    .and_then(|ticket| each_kind!(ticket, t => t.stage.submit_deadline()));
                 let paused_until = match &failure {
                     SubmitError::Api(ApiError::RateLimited {
                         retry_after: Some(wait),
@@ -159,8 +153,9 @@ impl App {
                 }
                 .filter(|until| deadline.is_some_and(|deadline| *until > deadline));
                 match self.ticket.as_mut() {
-                    Some(Ticket::Exchange(t)) => t.stage = refused(paused_until, stage_message),
-                    Some(Ticket::Order(t)) => t.stage = refused(paused_until, stage_message),
+                    Some(ticket) => {
+                        each_kind!(ticket, t => t.stage = refused(paused_until, stage_message));
+                    }
                     None => {
                         self.overlay = Some(Overlay::Error {
                             title: format!("{what} refused"),

@@ -3,7 +3,8 @@
 
 use super::cmd::Cmd;
 use super::keyboard::{Cursor, FieldId};
-use super::ticket::{Stage, StageKind, Ticket};
+use super::ticket::{StageKind, each_kind};
+use super::trade_kind::TradeKind;
 use super::{App, Level};
 use crate::input::{Applied, Field, TextEdit};
 use crate::keys::Mode;
@@ -14,11 +15,10 @@ impl App {
         match self.mode() {
             Mode::Filter => Some(FieldId::Filter),
             Mode::CommandLine => Some(FieldId::Command),
-            Mode::Ticket(StageKind::Editing) => match &self.ticket {
-                Some(Ticket::Exchange(t)) => Some(FieldId::Exchange(t.field)),
-                Some(Ticket::Order(t)) => Some(FieldId::Order(t.field)),
-                None => None,
-            },
+            Mode::Ticket(StageKind::Editing) => self
+                .ticket
+                .as_ref()
+                .map(|ticket| each_kind!(ticket, t => t.field_id())),
             Mode::Ticket(StageKind::Locked) => self.retype_text().map(|_| FieldId::Retype),
             _ => None,
         }
@@ -31,17 +31,9 @@ impl App {
 
     /// The retype text of a locked ticket that asks for one.
     pub fn retype_text(&self) -> Option<&str> {
-        match &self.ticket {
-            Some(Ticket::Exchange(t)) => match &t.stage {
-                Stage::Locked { retype, .. } => retype.as_deref(),
-                _ => None,
-            },
-            Some(Ticket::Order(t)) => match &t.stage {
-                Stage::Locked { retype, .. } => retype.as_deref(),
-                _ => None,
-            },
-            None => None,
-        }
+        self.ticket
+            .as_ref()
+            .and_then(|ticket| each_kind!(ticket, t => t.stage.retype()))
     }
 
     pub(super) fn on_text_edit(&mut self, field: FieldId, edit: &TextEdit) -> Vec<Cmd> {

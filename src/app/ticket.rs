@@ -95,6 +95,37 @@ impl<L> Stage<L> {
         }))
     }
 
+    /// The lock shown, in the locked view.
+    pub fn lock(&self) -> Option<&L> {
+        match self {
+            Stage::Locked { lock, .. } => Some(lock),
+            _ => None,
+        }
+    }
+
+    /// The amount typed again in the locked view, when one is asked for.
+    pub fn retype(&self) -> Option<&str> {
+        match self {
+            Stage::Locked { retype, .. } => retype.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn retype_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Stage::Locked { retype, .. } => retype.as_mut(),
+            _ => None,
+        }
+    }
+
+    /// When a frame first showed the locked terms, in the locked view.
+    pub fn shown_at_mut(&mut self) -> Option<&mut Option<DateTime<Utc>>> {
+        match self {
+            Stage::Locked { shown_at, .. } => Some(shown_at),
+            _ => None,
+        }
+    }
+
     /// The deadline of a POST on its way.
     pub fn submit_deadline(&self) -> Option<DateTime<Utc>> {
         match self {
@@ -433,65 +464,58 @@ pub enum Ticket {
     Order(OrderTicket),
 }
 
+/// Runs `$body` with `$t` bound to the open ticket's form, whatever its kind; the body is
+/// compiled once per kind, so it may call [`TradeKind`](super::trade_kind::TradeKind) methods.
+/// The one list of kinds outside the enum: a third money action adds its arm here.
+macro_rules! each_kind {
+    ($ticket:expr, mut $t:ident => $body:expr) => {
+        match $ticket {
+            $crate::app::ticket::Ticket::Exchange(mut $t) => $body,
+            $crate::app::ticket::Ticket::Order(mut $t) => $body,
+        }
+    };
+    ($ticket:expr, $t:ident => $body:expr) => {
+        match $ticket {
+            $crate::app::ticket::Ticket::Exchange($t) => $body,
+            $crate::app::ticket::Ticket::Order($t) => $body,
+        }
+    };
+}
+pub(crate) use each_kind;
+
 impl Ticket {
     pub fn seq(&self) -> u64 {
-        match self {
-            Ticket::Exchange(t) => t.seq,
-            Ticket::Order(t) => t.seq,
-        }
+        each_kind!(self, t => t.seq)
     }
 
     pub fn stage_kind(&self) -> StageKind {
-        match self {
-            Ticket::Exchange(t) => t.stage.kind(),
-            Ticket::Order(t) => t.stage.kind(),
-        }
+        each_kind!(self, t => t.stage.kind())
     }
 
     /// The refusal message of a rejected ticket.
     pub fn rejection(&self) -> Option<String> {
-        match self {
-            Ticket::Exchange(t) => t.stage.rejection(),
-            Ticket::Order(t) => t.stage.rejection(),
-        }
+        each_kind!(self, t => t.stage.rejection())
     }
 
     /// See [`Stage::confirm_wait`].
     pub fn confirm_wait(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
-        match self {
-            Ticket::Exchange(t) => t.stage.confirm_wait(now),
-            Ticket::Order(t) => t.stage.confirm_wait(now),
-        }
+        each_kind!(self, t => t.stage.confirm_wait(now))
     }
 
     /// The amount typed again in the locked view, when one is asked for.
     pub fn retype_mut(&mut self) -> Option<&mut String> {
-        match self {
-            Ticket::Exchange(ExchangeTicket {
-                stage: Stage::Locked { retype, .. },
-                ..
-            })
-            | Ticket::Order(OrderTicket {
-                stage: Stage::Locked { retype, .. },
-                ..
-            }) => retype.as_mut(),
-            _ => None,
-        }
+        each_kind!(self, t => t.stage.retype_mut())
     }
 
     /// When the current lock expires, if a lock is shown.
     pub fn lock_expiry(&self) -> Option<DateTime<Utc>> {
-        match self {
-            Ticket::Exchange(t) => match &t.stage {
-                Stage::Locked { lock, .. } => Some(lock.expires_at),
-                _ => None,
-            },
-            Ticket::Order(t) => match &t.stage {
-                Stage::Locked { lock, .. } => Some(lock.expires_at),
-                _ => None,
-            },
-        }
+        each_kind!(self, t => t.stage.lock().map(|lock| trade_expiry(t, lock)))
     }
+}
+
+/// The expiry of `lock`, typed by the form it belongs to.
+fn trade_expiry<K: super::trade_kind::TradeKind>(_: &K, lock: &K::Lock) -> DateTime<Utc> {
+    K::expires_at(lock)
 }
 
 #[cfg(test)]

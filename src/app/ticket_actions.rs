@@ -5,9 +5,11 @@
 use chrono::{DateTime, Utc};
 
 use super::cmd::Cmd;
-use super::ticket::{ExchangeField, OrderField, Stage, StageKind, Ticket};
+use super::ticket::{ExchangeField, Stage, StageKind, Ticket, each_kind};
+use super::trade_kind::TradeKind;
 use super::{App, Level};
 use crate::api::models::Currency;
+use crate::keys::{Action, Mode};
 use crate::money;
 use crate::number_format::NumberFormat;
 
@@ -31,10 +33,7 @@ impl App {
         if !matches!(ticket.stage_kind(), StageKind::Locked | StageKind::Rejected) {
             return Vec::new();
         }
-        match ticket {
-            Ticket::Exchange(t) => t.stage = Stage::Editing,
-            Ticket::Order(t) => t.stage = Stage::Editing,
-        }
+        each_kind!(ticket, t => t.stage = Stage::Editing);
         self.ticket_changed()
     }
 
@@ -42,7 +41,11 @@ impl App {
     /// paid by its payer, not from a balance, so it has no maximum.
     pub fn ticket_max(&mut self) -> Vec<Cmd> {
         if !self.ticket_amount_focused() {
-            self.note(Level::Info, "Max fills the amount: move to it with Tab");
+            let key = self.key_name(Mode::Ticket(StageKind::Editing), Action::TicketNextField);
+            self.note(
+                Level::Info,
+                format!("Max fills the amount: move to it with {key}"),
+            );
             return Vec::new();
         }
         let format = self.keyboard.number_format;
@@ -76,16 +79,12 @@ impl App {
     /// the first frame that showed them: a confirm counts only `CONFIRM_DELAY_MS` (see
     /// `ticket.rs`) after that.
     pub fn frame_drawn(&mut self, now: DateTime<Utc>, ticket_visible: bool) {
-        let shown_at = match &mut self.ticket {
-            Some(Ticket::Exchange(t)) => match &mut t.stage {
-                Stage::Locked { shown_at, .. } => shown_at,
-                _ => return,
-            },
-            Some(Ticket::Order(t)) => match &mut t.stage {
-                Stage::Locked { shown_at, .. } => shown_at,
-                _ => return,
-            },
-            None => return,
+        let Some(shown_at) = self
+            .ticket
+            .as_mut()
+            .and_then(|ticket| each_kind!(ticket, t => t.stage.shown_at_mut()))
+        else {
+            return;
         };
         if !ticket_visible {
             *shown_at = None;
@@ -96,11 +95,9 @@ impl App {
 
     /// Whether the focused field of an editing ticket is its amount.
     pub fn ticket_amount_focused(&self) -> bool {
-        match &self.ticket {
-            Some(Ticket::Exchange(t)) => t.field == ExchangeField::Amount,
-            Some(Ticket::Order(t)) => t.field == OrderField::Amount,
-            None => false,
-        }
+        self.ticket
+            .as_ref()
+            .is_some_and(|ticket| each_kind!(ticket, t => t.amount_focused()))
     }
 }
 

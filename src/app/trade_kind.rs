@@ -1,15 +1,19 @@
 //! What makes one money-moving action differ from another, as a trait: its form's intent, lock
 //! request, lock check, journal line and POST. The flow (edit -> lock -> check -> confirm ->
 //! journal -> send once) is written once over it in `trading.rs` and `submit.rs`; a third
-//! action (a withdrawal) implements this trait for its form and adds a `Ticket` variant.
+//! action (a withdrawal) implements this trait for its form and adds a `Ticket` variant (and its
+//! arm in `ticket::each_kind!`); README's "Adding a money action" lists the rest.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::balances::BalancesPane;
 use super::cmd::Cmd;
-use super::ticket::{ExchangeTicket, OrderTicket, Stage};
-use crate::api::models::{Currency, ExchangeLock, OrderLock, OrderLockRequest};
+use super::keyboard::FieldId;
+use super::ticket::{ExchangeField, ExchangeTicket, OrderField, OrderTicket, Stage, Ticket};
+use crate::api::models::{
+    Currency, ExchangeAccepted, ExchangeLock, OrderCreated, OrderLock, OrderLockRequest,
+};
 use crate::journal::{Entry, Event};
 use crate::lock_check::{
     ExchangeIntent, LockPolicy, LockVerdict, OrderIntent, check_exchange_lock, check_order_lock,
@@ -21,13 +25,34 @@ pub trait TradeKind {
     type Intent: Clone;
     /// The server's rate lock for it.
     type Lock: Clone;
+    /// P100's answer to the POST, holding the new remote id.
+    type Accepted;
     /// `exchange`, `order`: in the journal and in messages.
     const KIND: &'static str;
+    /// `Exchange`, `Order`: at the start of a message.
+    const TITLE: &'static str;
     /// The prefix of this kind's intent ids in the journal.
     const INTENT_PREFIX: &'static str;
 
+    /// The open-ticket enum holding this form, and back (a ticket of another kind is handed
+    /// back boxed: the rare case, and it keeps the result small).
+    fn into_ticket(self) -> Ticket;
+    fn from_ticket(ticket: Ticket) -> Result<Self, Box<Ticket>>
+    where
+        Self: Sized;
+    /// The id P100 gave the accepted POST.
+    fn remote_id(accepted: &Self::Accepted) -> &str;
+
     fn seq(&self) -> u64;
     fn set_seq(&mut self, seq: u64);
+    /// The form's fields: focus moves, the focused one's id and text, whether it is the amount.
+    fn next_field(&mut self);
+    fn prev_field(&mut self);
+    fn field_id(&self) -> FieldId;
+    fn field_text_mut(&mut self) -> &mut String;
+    fn amount_focused(&self) -> bool;
+    /// Whether Max can fill the amount from a balance (an order is paid by its payer: no).
+    fn has_max(&self) -> bool;
     fn stage(&self) -> &Stage<Self::Lock>;
     fn stage_mut(&mut self) -> &mut Stage<Self::Lock>;
     /// What the last lock request asked for.
@@ -67,8 +92,43 @@ pub trait TradeKind {
 impl TradeKind for ExchangeTicket {
     type Intent = ExchangeIntent;
     type Lock = ExchangeLock;
+    type Accepted = ExchangeAccepted;
     const KIND: &'static str = "exchange";
+    const TITLE: &'static str = "Exchange";
     const INTENT_PREFIX: &'static str = "ex";
+
+    fn into_ticket(self) -> Ticket {
+        Ticket::Exchange(self)
+    }
+    // Any other kind, today's and a future one's, is not this form.
+    #[allow(clippy::match_wildcard_for_single_variants)]
+    fn from_ticket(ticket: Ticket) -> Result<Self, Box<Ticket>> {
+        match ticket {
+            Ticket::Exchange(t) => Ok(t),
+            other => Err(Box::new(other)),
+        }
+    }
+    fn remote_id(accepted: &ExchangeAccepted) -> &str {
+        &accepted.exchange_id
+    }
+    fn next_field(&mut self) {
+        ExchangeTicket::next_field(self);
+    }
+    fn prev_field(&mut self) {
+        ExchangeTicket::prev_field(self);
+    }
+    fn field_id(&self) -> FieldId {
+        FieldId::Exchange(self.field)
+    }
+    fn field_text_mut(&mut self) -> &mut String {
+        ExchangeTicket::field_text_mut(self)
+    }
+    fn amount_focused(&self) -> bool {
+        self.field == ExchangeField::Amount
+    }
+    fn has_max(&self) -> bool {
+        true
+    }
 
     fn seq(&self) -> u64 {
         self.seq
@@ -147,8 +207,43 @@ impl TradeKind for ExchangeTicket {
 impl TradeKind for OrderTicket {
     type Intent = OrderIntent;
     type Lock = OrderLock;
+    type Accepted = OrderCreated;
     const KIND: &'static str = "order";
+    const TITLE: &'static str = "Order";
     const INTENT_PREFIX: &'static str = "or";
+
+    fn into_ticket(self) -> Ticket {
+        Ticket::Order(self)
+    }
+    // Any other kind, today's and a future one's, is not this form.
+    #[allow(clippy::match_wildcard_for_single_variants)]
+    fn from_ticket(ticket: Ticket) -> Result<Self, Box<Ticket>> {
+        match ticket {
+            Ticket::Order(t) => Ok(t),
+            other => Err(Box::new(other)),
+        }
+    }
+    fn remote_id(created: &OrderCreated) -> &str {
+        &created.order_id
+    }
+    fn next_field(&mut self) {
+        OrderTicket::next_field(self);
+    }
+    fn prev_field(&mut self) {
+        OrderTicket::prev_field(self);
+    }
+    fn field_id(&self) -> FieldId {
+        FieldId::Order(self.field)
+    }
+    fn field_text_mut(&mut self) -> &mut String {
+        OrderTicket::field_text_mut(self)
+    }
+    fn amount_focused(&self) -> bool {
+        self.field == OrderField::Amount
+    }
+    fn has_max(&self) -> bool {
+        false
+    }
 
     fn seq(&self) -> u64 {
         self.seq

@@ -11,14 +11,15 @@ use super::keyboard::FieldId;
 use super::text_fields::edit_field;
 use super::ticket::{
     ExchangeField, ExchangeTicket, LOCK_SAFETY_MARGIN_MS, LockClock, OrderField, OrderTicket,
-    Stage, StageKind, Ticket, cycle, cycle_currency, lock_clock,
+    Stage, StageKind, Ticket, cycle, cycle_currency, each_kind, lock_clock,
 };
 use super::trade_kind::TradeKind;
 use super::{App, Level};
 use crate::api::error::ApiError;
-use crate::api::models::{Currency, ExchangeLock, ExchangeRate, OrderLock, OrderRates};
+use crate::api::models::{Currency, ExchangeRate, OrderRates};
 use crate::input::{Applied, TextEdit};
 use crate::journal::Event;
+use crate::keys::{Action, Mode};
 use crate::lock_check::LockVerdict;
 use crate::money;
 use crate::number_format::NumberFormat;
@@ -107,38 +108,22 @@ impl App {
     }
 
     pub(super) fn next_field(&mut self) {
-        match self.ticket.as_mut() {
-            Some(Ticket::Exchange(t)) => t.next_field(),
-            Some(Ticket::Order(t)) => t.next_field(),
-            None => {}
+        if let Some(ticket) = self.ticket.as_mut() {
+            each_kind!(ticket, t => TradeKind::next_field(t));
         }
     }
 
     pub(super) fn prev_field(&mut self) {
-        match self.ticket.as_mut() {
-            Some(Ticket::Exchange(t)) => t.prev_field(),
-            Some(Ticket::Order(t)) => t.prev_field(),
-            None => {}
+        if let Some(ticket) = self.ticket.as_mut() {
+            each_kind!(ticket, t => TradeKind::prev_field(t));
         }
     }
 
     /// Typing into the amount asked again above the limit (digits and separators only).
     pub(super) fn edit_retype(&mut self, edit: &TextEdit) {
         let format = self.keyboard.number_format;
-        let retype = match &mut self.ticket {
-            Some(Ticket::Exchange(t)) => match &mut t.stage {
-                Stage::Locked {
-                    retype: Some(text), ..
-                } => text,
-                _ => return,
-            },
-            Some(Ticket::Order(t)) => match &mut t.stage {
-                Stage::Locked {
-                    retype: Some(text), ..
-                } => text,
-                _ => return,
-            },
-            None => return,
+        let Some(retype) = self.ticket.as_mut().and_then(Ticket::retype_mut) else {
+            return;
         };
         let applied = edit_field(
             &mut self.keyboard.cursor,
@@ -201,10 +186,7 @@ impl App {
         let Some(ticket) = self.ticket.as_mut() else {
             return Vec::new();
         };
-        let (field, text) = match ticket {
-            Ticket::Exchange(t) => (FieldId::Exchange(t.field), t.field_text_mut()),
-            Ticket::Order(t) => (FieldId::Order(t.field), t.field_text_mut()),
-        };
+        let (field, text) = each_kind!(ticket, t => (t.field_id(), TradeKind::field_text_mut(t)));
         let choice = !matches!(
             field,
             FieldId::Exchange(ExchangeField::Amount) | FieldId::Order(OrderField::Amount)
@@ -287,19 +269,14 @@ impl App {
     /// Enter (or `l`): validate and ask for a lock. What was asked is kept on the ticket: the
     /// lock is checked against it and the POST built from it.
     pub(super) fn request_lock(&mut self) -> Vec<Cmd> {
-        match self.ticket.take() {
-            Some(Ticket::Exchange(mut t)) => {
-                let cmds = self.request_lock_of(&mut t);
-                self.ticket = Some(Ticket::Exchange(t));
-                cmds
-            }
-            Some(Ticket::Order(mut t)) => {
-                let cmds = self.request_lock_of(&mut t);
-                self.ticket = Some(Ticket::Order(t));
-                cmds
-            }
-            None => Vec::new(),
-        }
+        let Some(ticket) = self.ticket.take() else {
+            return Vec::new();
+        };
+        each_kind!(ticket, mut t => {
+            let cmds = self.request_lock_of(&mut t);
+            self.ticket = Some(t.into_ticket());
+            cmds
+        })
     }
 
     fn request_lock_of<K: TradeKind>(&mut self, t: &mut K) -> Vec<Cmd> {
@@ -336,39 +313,23 @@ impl App {
         }
     }
 
-    pub(super) fn on_exchange_locked(
+    /// A lock answer of kind `K`: for the open ticket only if it is of that kind.
+    pub(super) fn on_locked<K: TradeKind>(
         &mut self,
         seq: u64,
-        result: Result<ExchangeLock, ApiError>,
+        result: Result<K::Lock, ApiError>,
     ) -> Vec<Cmd> {
-        match self.ticket.take() {
-            Some(Ticket::Exchange(mut t)) => {
+        match self.ticket.take().map(K::from_ticket) {
+            Some(Ok(mut t)) => {
                 let cmds = self.on_locked_of(&mut t, seq, result);
-                self.ticket = Some(Ticket::Exchange(t));
+                self.ticket = Some(t.into_ticket());
                 cmds
             }
-            other => {
-                self.ticket = other;
+            Some(Err(other)) => {
+                self.ticket = Some(*other);
                 Vec::new()
             }
-        }
-    }
-
-    pub(super) fn on_order_locked(
-        &mut self,
-        seq: u64,
-        result: Result<OrderLock, ApiError>,
-    ) -> Vec<Cmd> {
-        match self.ticket.take() {
-            Some(Ticket::Order(mut t)) => {
-                let cmds = self.on_locked_of(&mut t, seq, result);
-                self.ticket = Some(Ticket::Order(t));
-                cmds
-            }
-            other => {
-                self.ticket = other;
-                Vec::new()
-            }
+            None => Vec::new(),
         }
     }
 
@@ -448,19 +409,14 @@ impl App {
 
     /// `y` on a locked ticket: checks, journals the intent (via the runtime) and sends ONCE.
     pub fn confirm(&mut self) -> Vec<Cmd> {
-        match self.ticket.take() {
-            Some(Ticket::Exchange(mut t)) => {
-                let cmds = self.confirm_of(&mut t);
-                self.ticket = Some(Ticket::Exchange(t));
-                cmds
-            }
-            Some(Ticket::Order(mut t)) => {
-                let cmds = self.confirm_of(&mut t);
-                self.ticket = Some(Ticket::Order(t));
-                cmds
-            }
-            None => Vec::new(),
-        }
+        let Some(ticket) = self.ticket.take() else {
+            return Vec::new();
+        };
+        each_kind!(ticket, mut t => {
+            let cmds = self.confirm_of(&mut t);
+            self.ticket = Some(t.into_ticket());
+            cmds
+        })
     }
 
     fn confirm_of<K: TradeKind>(&mut self, t: &mut K) -> Vec<Cmd> {
@@ -471,9 +427,10 @@ impl App {
         };
         let expires_at = K::expires_at(&lock);
         if lock_clock(expires_at, now) == LockClock::Expired {
+            let key = self.key_name(Mode::Ticket(StageKind::Locked), Action::TicketLock);
             self.note(
                 Level::Warning,
-                "The lock has expired: press l to lock a new rate",
+                format!("The lock has expired: press {key} to lock a new rate"),
             );
             return Vec::new();
         }
@@ -494,9 +451,10 @@ impl App {
         let deadline = expires_at - chrono::Duration::milliseconds(LOCK_SAFETY_MARGIN_MS);
         if let Some(until) = self.throttled_until.filter(|until| *until > deadline) {
             *t.stage_mut() = Stage::Throttled { until };
+            let key = self.key_name(Mode::Ticket(StageKind::Rejected), Action::TicketLock);
             self.note(
                 Level::Warning,
-                "Not sent: P100's pause outlasts the lock; press l to lock again",
+                format!("Not sent: P100's pause outlasts the lock; press {key} to lock again"),
             );
             return Vec::new();
         }

@@ -24,7 +24,8 @@ pub enum Condition {
     LockExpired,
     /// The selected live row has a wallet address to copy.
     HasAddress,
-    /// The ticket's focused field is its amount (`m` fills the whole balance there).
+    /// The ticket's focused field is its amount and the kind has a maximum (`Ctrl-A` fills the
+    /// whole balance; an order, paid by its payer, has none).
     AmountFocused,
     /// The selected live row is an ambiguous reconciliation waiting for the user's word.
     SelectedAmbiguous,

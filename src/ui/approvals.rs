@@ -54,12 +54,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
         .border_style(theme.overlay_border)
         .title(Line::styled(title, theme.title_focused))
         .title_bottom(
-            Line::from(super::status_bar::hint_spans(
-                &app.key_hints(),
-                usize::from(width.saturating_sub(4)),
-                theme,
-            ))
-            .right_aligned(),
+            super::key_line::for_mode(app, usize::from(width.saturating_sub(4)), theme)
+                .right_aligned(),
         );
     let inner = block.inner(dialog);
     let line_width = usize::from(inner.width);

@@ -14,12 +14,14 @@ use crate::api::models::NetworkConfig;
 use crate::app::App;
 use crate::app::balances::{BalanceKind, BalanceRow};
 use crate::app::live::{LiveKind, LiveRow, OrderLeg, Phase};
+use crate::keys::{Action, Mode};
 
 pub fn balance(frame: &mut Frame, area: Rect, app: &App, id: &str, options: &RenderOptions) {
     let Some(row) = app.balances.rows.iter().find(|row| row.id == id) else {
         gone(
             frame,
             area,
+            app,
             "Balance",
             "This balance is no longer listed.",
             options,
@@ -28,7 +30,7 @@ pub fn balance(frame: &mut Frame, area: Rect, app: &App, id: &str, options: &Ren
     };
     let title = format!("Balance · {}", row.currency);
     let items = balance_items(row, app, options);
-    show(frame, area, &title, items, options);
+    show(frame, area, app, &title, items, options);
 }
 
 fn balance_items(row: &BalanceRow, app: &App, options: &RenderOptions) -> Vec<Item> {
@@ -137,7 +139,7 @@ pub fn transaction(frame: &mut Frame, area: Rect, app: &App, id: &str, options: 
     let theme = &options.theme;
     let Some(row) = app.history.find(id).map(|row| row.to_transaction()) else {
         let message = "This transaction is no longer loaded.";
-        gone(frame, area, "Transaction", message, options);
+        gone(frame, area, app, "Transaction", message, options);
         return;
     };
     let mut items = vec![
@@ -166,12 +168,19 @@ pub fn transaction(frame: &mut Frame, area: Rect, app: &App, id: &str, options: 
         row.description.clone().unwrap_or_else(|| "-".into()),
     ));
     items.push(field("Id", row.id.clone()));
-    show(frame, area, "Transaction", items, options);
+    show(frame, area, app, "Transaction", items, options);
 }
 
 pub fn live(frame: &mut Frame, area: Rect, app: &App, key: &str, options: &RenderOptions) {
     let Some(row) = app.live.rows.iter().find(|row| row.key == key) else {
-        gone(frame, area, "In flight", "This row was dismissed.", options);
+        gone(
+            frame,
+            area,
+            app,
+            "In flight",
+            "This row was dismissed.",
+            options,
+        );
         return;
     };
     let title = format!("{} · {}", row.kind_label(), row.phase.label());
@@ -179,7 +188,7 @@ pub fn live(frame: &mut Frame, area: Rect, app: &App, key: &str, options: &Rende
     if let LiveKind::Order(order) = &row.kind {
         items.extend(qr_items(row, order, (area, app.now), items.len(), options));
     }
-    show(frame, area, &title, items, options);
+    show(frame, area, app, &title, items, options);
 }
 
 /// The QR code to pay an open order with its address, or why it is not shown. Only an order
@@ -366,8 +375,14 @@ fn order_items(row: &LiveRow, order: &OrderLeg, app: &App, options: &RenderOptio
     }
     // The address alone on its line, unstyled, so a mouse selection copies just it.
     let (label, label_style) = if open {
+        // The copy key as the table has it now (a remap shows here too).
+        let copies = app
+            .keyboard
+            .keymap
+            .key_for(Mode::LiveDetail, Action::CopyAddress)
+            .map_or_else(String::new, |key| format!(" ({key} copies it)"));
         (
-            format!("Wallet address on {} (c copies it)", order.network),
+            format!("Wallet address on {}{copies}", order.network),
             theme.muted,
         )
     } else {
@@ -387,7 +402,14 @@ fn order_items(row: &LiveRow, order: &OrderLeg, app: &App, options: &RenderOptio
 }
 
 /// The dialog for a failed action: it stays until the user closes it.
-pub fn error(frame: &mut Frame, area: Rect, title: &str, message: &str, options: &RenderOptions) {
+pub fn error(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    title: &str,
+    message: &str,
+    options: &RenderOptions,
+) {
     let items = message
         .lines()
         .map(|line| dialog::text(Line::raw(line.to_string())))
@@ -396,6 +418,7 @@ pub fn error(frame: &mut Frame, area: Rect, title: &str, message: &str, options:
     dialog::show(
         frame,
         area,
+        app,
         &title,
         items,
         options.theme.error_border,
@@ -403,18 +426,33 @@ pub fn error(frame: &mut Frame, area: Rect, title: &str, message: &str, options:
     );
 }
 
-fn gone(frame: &mut Frame, area: Rect, title: &str, message: &str, options: &RenderOptions) {
+fn gone(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    title: &str,
+    message: &str,
+    options: &RenderOptions,
+) {
     let items = vec![dialog::text(Line::styled(
         message.to_string(),
         options.theme.muted,
     ))];
-    show(frame, area, title, items, options);
+    show(frame, area, app, title, items, options);
 }
 
-fn show(frame: &mut Frame, area: Rect, title: &str, items: Vec<Item>, options: &RenderOptions) {
+fn show(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    title: &str,
+    items: Vec<Item>,
+    options: &RenderOptions,
+) {
     dialog::show(
         frame,
         area,
+        app,
         title,
         items,
         options.theme.overlay_border,

@@ -8,7 +8,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::{RenderOptions, cells, centered, format};
+use super::{RenderOptions, cells, centered, format, key_line};
+use crate::app::App;
 
 /// Field names are padded to this width so values line up.
 const LABEL_WIDTH: usize = 14;
@@ -108,10 +109,12 @@ fn field_lines(
         .collect()
 }
 
-/// Draws `items` in a centred box titled `title`, with "Enter/Esc to close" at the bottom.
+/// Draws `items` in a centred box titled `title`, with the keys of the current mode (from the
+/// binding table) on its bottom border, or under the items when they do not fit on one line.
 pub fn show(
     frame: &mut Frame,
     area: Rect,
+    app: &App,
     title: &str,
     items: Vec<Item>,
     border: Style,
@@ -119,11 +122,10 @@ pub fn show(
 ) {
     let theme = &options.theme;
     let title = format!(" {title} ");
-    let footer = " Enter/Esc to close ";
     let natural = items
         .iter()
         .map(Item::natural_width)
-        .chain([format::width(&title), format::width(footer)])
+        .chain([format::width(&title), key_line::natural_width(app)])
         .max()
         .unwrap_or(0);
     let width = cells(natural + 4)
@@ -131,16 +133,31 @@ pub fn show(
         .min(area.width);
     // One column of padding inside each border.
     let text_width = usize::from(width.saturating_sub(4)).max(1);
-    let lines: Vec<Line> = items
+    let mut lines: Vec<Line> = items
         .into_iter()
         .flat_map(|item| item.lines(text_width, theme.muted))
         .collect();
+    // Two border columns and a space before the corner.
+    let mut keys = key_line::lines(app, usize::from(width.saturating_sub(3)), theme);
+    let footer = if keys.len() == 1 {
+        keys.pop().map(|mut line| {
+            line.push_span(Span::raw(" "));
+            line
+        })
+    } else {
+        // Too many keys for the border: they go under the items, every one of them.
+        lines.push(Line::default());
+        lines.extend(keys);
+        None
+    };
     let dialog = centered(area, width, cells(lines.len() + 2));
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(border)
-        .title(Line::styled(title, theme.title_focused))
-        .title_bottom(Line::styled(footer, theme.muted).right_aligned());
+        .title(Line::styled(title, theme.title_focused));
+    if let Some(footer) = footer {
+        block = block.title_bottom(footer.right_aligned());
+    }
     let inner = block.inner(dialog);
     let text_area = Rect {
         x: inner.x.saturating_add(1).min(inner.right()),

@@ -73,18 +73,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
             left_lines.len() + right_lines.len() + 2,
         )
     };
-    let close = app
-        .key_hints()
-        .into_iter()
-        .map(|hint| format!("{} to {}", hint.label, hint.help))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let width = width.max(super::key_line::natural_width(app) + 2);
     let dialog = centered(area, cells(width), cells(height));
+    let keys = super::key_line::for_mode(app, usize::from(dialog.width.saturating_sub(2)), theme);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.overlay_border)
         .title(Line::styled(" Keys ", theme.title_focused))
-        .title_bottom(Line::styled(format!(" {close} "), theme.muted).right_aligned());
+        .title_bottom(keys.right_aligned());
     let inner = block.inner(dialog);
     frame.render_widget(Clear, dialog);
     frame.render_widget(block, dialog);

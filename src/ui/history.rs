@@ -14,6 +14,7 @@ use crate::app::history::rows::RowView;
 use crate::app::history::{PAGE_LIMIT, Seek};
 use crate::app::keymap::Pane;
 use crate::app::{App, short_id};
+use crate::keys::{Action, Mode};
 
 /// The column widths. Every one is fixed, or decided from the pane's width and the settings
 /// alone: scrolling never changes the header (a value too wide is cut with "…").
@@ -76,8 +77,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     } else if history.filter.is_empty() {
         "No transactions yet.".to_string()
     } else {
+        let clears = app
+            .keyboard
+            .keymap
+            .key_for(Mode::Dashboard(Pane::History), Action::ClearFilter)
+            .map_or_else(String::new, |key| format!(" {key} clears the filter."));
         format!(
-            "No loaded transaction matches \"{}\". Esc clears the filter.",
+            "No loaded transaction matches \"{}\".{clears}",
             history.filter
         )
     };
@@ -166,10 +172,16 @@ fn filter_line(app: &App, theme: &Theme) -> Option<Line<'static>> {
     if history.filter.is_empty() {
         return None;
     }
+    // The clearing key as the table has it now (a remap shows here too).
+    let clears = app
+        .keyboard
+        .keymap
+        .key_for(Mode::Dashboard(Pane::History), Action::ClearFilter)
+        .map_or_else(String::new, |key| format!("  {key} clears "));
     Some(Line::from(vec![
         Span::styled(" / ", theme.key),
         Span::raw(history.filter.clone()),
-        Span::styled("  Esc clears ", theme.muted),
+        Span::styled(clears, theme.muted),
     ]))
 }
 

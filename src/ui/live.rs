@@ -313,7 +313,12 @@ pub fn waiting_for(
 
 fn phase_spans(row: &LiveRow, app: &App, theme: &Theme, dismiss_hint: bool) -> Vec<Span<'static>> {
     let dismiss = if dismiss_hint {
-        Span::styled(" · d to dismiss", theme.muted)
+        // The dismiss key as the table has it now (a remap shows here too).
+        let key = app.key_name(
+            crate::keys::Mode::Dashboard(Pane::Live),
+            crate::keys::Action::Dismiss,
+        );
+        Span::styled(format!(" · {key} to dismiss"), theme.muted)
     } else {
         Span::raw("")
     };

@@ -13,34 +13,48 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let theme = &options.theme;
     let log = &app.keyboard.log;
     let width = area.width.saturating_sub(4).max(10);
-    let height = area.height.saturating_sub(2).max(3);
+    // Above the status bar (its notice line stays in sight), one row below the header.
+    let height = area
+        .height
+        .saturating_sub(1 + super::status_bar::HEIGHT)
+        .max(3);
     let dialog = super::centered(area, width, height);
+    let dialog = Rect {
+        y: area.y.saturating_add(1).min(dialog.y),
+        ..dialog
+    };
     let title = format!(" Messages ({}) ", format::count(log.len() as u64));
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.overlay_border)
         .title(Line::styled(title, theme.title_focused))
         .title_bottom(
-            Line::from(super::status_bar::hint_spans(
-                &app.key_hints(),
-                usize::from(width.saturating_sub(4)),
-                theme,
-            ))
-            .right_aligned(),
+            super::key_line::for_mode(app, usize::from(width.saturating_sub(4)), theme)
+                .right_aligned(),
         );
     let inner = block.inner(dialog);
     let text_width = usize::from(inner.width.saturating_sub(1)).max(1);
-    let mut lines: Vec<Line<'static>> = Vec::new();
-    if log.dropped > 0 {
-        lines.push(Line::styled(
-            format!(" {} older messages were dropped", log.dropped),
-            theme.muted,
-        ));
+    // Pinned at the top: how many older messages went, and where every one is.
+    let mut pinned: Vec<Line<'static>> = Vec::new();
+    if let Some(dropped) = log.dropped_text() {
+        let spans = [Span::styled(format!(" {dropped}"), theme.warning)];
+        for wrapped in format::wrap_spans(&spans, text_width) {
+            pinned.push(Line::from(wrapped));
+        }
     }
     if log.is_empty() {
-        lines.push(Line::styled(" No messages yet.", theme.muted));
+        pinned.push(Line::styled(" No messages yet.", theme.muted));
     }
-    for notice in log.entries() {
+    let pinned_height = pinned.len().min(usize::from(inner.height));
+    let visible = usize::from(inner.height) - pinned_height;
+    // Newest at the bottom; scrolling up shows older lines. Only the entries that can show are
+    // wrapped, newest first, so a full log (10,000) costs a screenful per frame, not all of it.
+    let wanted = visible + log.scroll_up;
+    let mut newest_first: Vec<Line<'static>> = Vec::new();
+    for notice in log.entries().rev() {
+        if newest_first.len() >= wanted {
+            break;
+        }
         let (mark, style) = match notice.level {
             Level::Info => ("i ", theme.info),
             Level::Warning => ("! ", theme.warning),
@@ -52,15 +66,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
             Span::styled(format!("{mark} "), style),
             Span::styled(notice.text.clone(), style),
         ];
-        for wrapped in format::wrap_spans(&spans, text_width) {
-            lines.push(Line::from(wrapped));
-        }
+        let wrapped = format::wrap_spans(&spans, text_width);
+        newest_first.extend(wrapped.into_iter().rev().map(Line::from));
     }
-    // Newest at the bottom; scrolling up shows older lines.
-    let visible = usize::from(inner.height);
-    let end = lines.len().saturating_sub(log.scroll_up);
-    let start = end.saturating_sub(visible);
-    let shown: Vec<Line<'static>> = lines[start..end].to_vec();
+    // Scrolled past the oldest: the oldest screenful stays.
+    let skip = log
+        .scroll_up
+        .min(newest_first.len().saturating_sub(visible));
+    let mut shown: Vec<Line<'static>> = pinned;
+    shown.truncate(pinned_height);
+    shown.extend(
+        newest_first
+            .into_iter()
+            .skip(skip)
+            .take(visible)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev(),
+    );
     frame.render_widget(Clear, dialog);
     frame.render_widget(block, dialog);
     frame.render_widget(Paragraph::new(shown), inner);

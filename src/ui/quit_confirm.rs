@@ -11,11 +11,7 @@ use crate::app::App;
 pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions) {
     let theme = &options.theme;
     let question = app.quit_question();
-    let keys = Line::from(super::status_bar::hint_spans(
-        &app.key_hints(),
-        usize::from(area.width),
-        theme,
-    ));
+    let keys = super::key_line::for_mode(app, usize::from(area.width), theme);
     let width = cells(format::width(&question).max(keys.width()) + 4).min(area.width);
     let dialog = super::centered(area, width, 5);
     let block = Block::bordered()

@@ -102,15 +102,8 @@ fn indicative<'a>(quote: Option<Vec<Span<'a>>>, error: Option<&str>, theme: &The
 }
 
 /// The keys of the ticket's current stage, from the binding table (so they cannot lie).
-fn stage_keys<'a>(app: &App, theme: &Theme) -> Line<'a> {
-    let hints = app.key_hints();
-    let pairs: Vec<(String, &str)> = hints.iter().map(|h| (h.label.clone(), h.help)).collect();
-    let mut spans = Vec::new();
-    for (key, what) in pairs {
-        spans.push(Span::styled(format!(" {key} "), theme.key));
-        spans.push(Span::styled(format!("{what}  "), theme.muted));
-    }
-    Line::from(spans)
+fn stage_keys<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
+    super::key_line::lines(app, usize::from(WIDTH - 2), theme)
 }
 
 /// "limit 500.00 EUR per exchange", when the profile has one.
@@ -138,10 +131,9 @@ fn locking_lines<'a>(app: &App, options: &RenderOptions) -> Vec<Line<'a>> {
         ),
         None => "  Locking the rate…".to_owned(),
     };
-    vec![
-        Line::from(Span::styled(waiting, theme.pending)),
-        stage_keys(app, theme),
-    ]
+    let mut lines = vec![Line::from(Span::styled(waiting, theme.pending))];
+    lines.extend(stage_keys(app, theme));
+    lines
 }
 
 fn problem_lines<'a>(problems: Vec<String>, theme: &Theme) -> Vec<Line<'a>> {
@@ -213,7 +205,7 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
             lines.push(Line::default());
-            lines.push(stage_keys(app, theme));
+            lines.extend(stage_keys(app, theme));
         }
         Stage::Locking => lines.extend(locking_lines(app, options)),
         Stage::Locked {
@@ -357,7 +349,7 @@ fn confirm_lines<'a>(app: &App, confirm: &Confirm<'_>, theme: &Theme) -> Vec<Lin
                     theme.muted,
                 )));
             }
-            lines.push(stage_keys(app, theme));
+            lines.extend(stage_keys(app, theme));
         }
         LockClock::Expired => {
             lines.push(Line::from(Span::styled(
@@ -365,7 +357,7 @@ fn confirm_lines<'a>(app: &App, confirm: &Confirm<'_>, theme: &Theme) -> Vec<Lin
                 theme.error,
             )));
             lines.push(Line::default());
-            lines.push(stage_keys(app, theme));
+            lines.extend(stage_keys(app, theme));
         }
     }
     lines
@@ -393,7 +385,7 @@ fn rejected_lines<'a>(app: &App, message: &str, theme: &Theme) -> Vec<Line<'a>> 
         .map(|line| Line::from(Span::styled(format!("  ! {line}"), theme.error)))
         .collect();
     lines.push(Line::default());
-    lines.push(stage_keys(app, theme));
+    lines.extend(stage_keys(app, theme));
     lines
 }
 
@@ -472,7 +464,7 @@ fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<L
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
             }
             lines.push(Line::default());
-            lines.push(stage_keys(app, theme));
+            lines.extend(stage_keys(app, theme));
         }
         Stage::Locking => lines.extend(locking_lines(app, options)),
         Stage::Locked {
