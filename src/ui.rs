@@ -305,6 +305,18 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// A list overlay as large as the screen allows: one row below the header, above the status
+/// bar (its notice line stays in sight), two columns in from each side.
+pub(crate) fn full_overlay(area: Rect) -> Rect {
+    let width = area.width.saturating_sub(4).max(10);
+    let height = area.height.saturating_sub(1 + status_bar::HEIGHT).max(3);
+    let dialog = centered(area, width, height);
+    Rect {
+        y: area.y.saturating_add(1).min(dialog.y),
+        ..dialog
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Every widget and overlay drawn straight into every small rectangle: `render` shows only

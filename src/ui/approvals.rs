@@ -41,8 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let theme = &options.theme;
     let team = &app.team;
     let width = area.width.saturating_sub(4).max(10);
-    let height = area.height.saturating_sub(2).max(6);
-    let dialog = super::centered(area, width, height);
+    let dialog = super::full_overlay(area);
     let pending = team.proposals.iter().filter(|p| p.is_pending()).count();
     let me = team.me.as_ref().map_or_else(
         || "operator not known yet".to_owned(),

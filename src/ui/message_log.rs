@@ -13,16 +13,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let theme = &options.theme;
     let log = &app.keyboard.log;
     let width = area.width.saturating_sub(4).max(10);
-    // Above the status bar (its notice line stays in sight), one row below the header.
-    let height = area
-        .height
-        .saturating_sub(1 + super::status_bar::HEIGHT)
-        .max(3);
-    let dialog = super::centered(area, width, height);
-    let dialog = Rect {
-        y: area.y.saturating_add(1).min(dialog.y),
-        ..dialog
-    };
+    let dialog = super::full_overlay(area);
     let title = format!(" Messages ({}) ", format::count(log.len() as u64));
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
