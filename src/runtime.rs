@@ -25,9 +25,9 @@ use ratatui::buffer::Buffer;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::api::ApiClient;
 use crate::api::error::ApiError;
 use crate::api::models::{ExchangeDetails, OrderDetails};
+use crate::api::{ApiClient, RequestBudget};
 use crate::app::App;
 use crate::app::cmd::Cmd;
 use crate::app::live::WatchTarget;
@@ -138,10 +138,20 @@ where
 {
     let (to_app, mut from_tasks) = mpsc::unbounded_channel::<Msg>();
     let (watch_tx, watch_rx) = watch::channel(Vec::<WatchTarget>::new());
-    // The poller retries on its own schedule, inside its request budget: one attempt per check.
+    // One budget for everything the desk sends: every request of `client` and its clones
+    // waits for it, the poller's checks first (after money, which never waits).
+    let budget = client
+        .budget()
+        .cloned()
+        .unwrap_or_else(|| RequestBudget::new(options.poll.max_requests_per_second));
+    let client = client.with_budget(budget.clone());
+    let mut budget_told = budget.subscribe();
+    // The poller retries on its own schedule: one attempt per check, and it takes the budget's
+    // slot itself before it chooses the row (so its client does not wait a second time).
     let poller_task = tokio::spawn(poller::run(
-        client.single_attempt(),
+        client.single_attempt().without_budget(),
         options.poll,
+        budget,
         watch_rx,
         to_app.clone(),
     ));
@@ -206,6 +216,7 @@ where
                 None => break,
             },
             Some(msg) = from_tasks.recv() => msg,
+            Ok(()) = budget_told.changed() => Msg::OwnBudget(*budget_told.borrow_and_update()),
             _ = refresh.tick() => Msg::RefreshDue,
             () = sleep_or_pending(animation) => Msg::Tick,
             () = tokio::time::sleep(until_next_minute()) => Msg::Tick,

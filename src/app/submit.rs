@@ -86,7 +86,7 @@ impl App {
         what: &str,
     ) -> Vec<Cmd> {
         let now = self.now;
-        let Some(row) = self.live.find_by_key_mut(intent) else {
+        let Some(mut row) = self.live.find_by_key_mut(intent) else {
             return Vec::new();
         };
         row.updated_at = now;
@@ -97,6 +97,7 @@ impl App {
                 };
                 let text = format!("{what} {} queued; watching it", short_id(&remote_id));
                 row.remote_id = Some(remote_id);
+                drop(row);
                 self.ticket = None;
                 self.focus = Pane::Live;
                 self.note(Level::Info, text);
@@ -106,6 +107,7 @@ impl App {
                 row.phase = Phase::Unknown {
                     reason: error.user_message(),
                 };
+                drop(row);
                 self.ticket = None;
                 self.focus = Pane::Live;
                 self.note(
@@ -132,6 +134,7 @@ impl App {
                 row.phase = Phase::Failed {
                     reason: message.clone(),
                 };
+                drop(row);
                 let relockable =
                     matches!(&failure, SubmitError::Api(error) if error.is_lock_problem());
                 let stage_message = if relockable {
