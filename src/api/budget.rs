@@ -2,7 +2,7 @@
 //! quotes and locks, balances, history pages), so `max_requests_per_second` holds for the sum,
 //! with priorities deciding who goes next when more want to go than the budget allows.
 //!
-//! Starts are spaced `1 s / per_second` apart (rounded up) with no burst on top: a quiet spell
+//! Starts are spaced a little over `1 s / per_second` apart (see [`spacing`]) with no burst on top: a quiet spell
 //! saves nothing up, so any 1-second window holds at most `per_second` starts. A money POST never
 //! waits (it is one request the user asked for and confirmed) but still takes its slot, so the
 //! requests after it keep the average. Among those that wait, the highest priority goes first,
@@ -24,6 +24,17 @@ use tokio::time::Instant;
 
 /// After this many grants in a row that passed over the oldest waiting request, it goes next.
 pub const STARVATION_LIMIT: u32 = 4;
+
+/// How far apart request starts are at `per_second`: 1 s / `per_second`, rounded up (1 s / 3
+/// truncated to 333,333,333 ns would let a 4th start land inside the same second), and 5%
+/// wider. The server counts arrivals, not our starts: a request that takes 15 ms longer on its
+/// way than the one five slots later (a busy core, a connection being opened) would otherwise
+/// put one request too many into the server's second. With the 5% a window of 1 s at the
+/// server holds at most `per_second` unless the way differs by a quarter of a slot.
+pub fn spacing(per_second: u32) -> Duration {
+    let nanos = 1_000_000_000_u64.div_ceil(u64::from(per_second.max(1)));
+    Duration::from_nanos(nanos + nanos.div_ceil(20))
+}
 
 /// Who is asking, most urgent first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -177,12 +188,9 @@ impl RequestBudget {
     /// A budget of `per_second` request starts per second (0 is read as 1).
     pub fn new(per_second: u32) -> Self {
         let per_second = per_second.max(1);
-        // Rounded up: 1 s / 3 truncated to 333,333,333 ns would let a 4th start land at
-        // 999,999,999 ns, inside the same second.
-        let nanos = 1_000_000_000_u64.div_ceil(u64::from(per_second));
         Self {
             inner: Arc::new(Inner {
-                spacing: Duration::from_nanos(nanos),
+                spacing: spacing(per_second),
                 per_second,
                 state: Mutex::new(State {
                     next_free: Instant::now(),
@@ -369,7 +377,7 @@ mod tests {
             ["first", "check", "quote", "balances", "history", "prefetch"]
         );
         let times: Vec<u128> = got.iter().map(|(_, at)| at.as_millis()).collect();
-        assert_eq!(times, [0, 200, 400, 600, 800, 1000]);
+        assert_eq!(times, [0, 210, 420, 630, 840, 1050]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -381,7 +389,7 @@ mod tests {
         assert_eq!(start.elapsed(), Duration::ZERO, "a money POST never waits");
         // The next read waits for the slot after the money POST's.
         budget.acquire(Priority::Balances).await;
-        assert_eq!(start.elapsed(), Duration::from_millis(400));
+        assert_eq!(start.elapsed(), Duration::from_millis(420));
     }
 
     #[tokio::test(start_paused = true)]
@@ -400,7 +408,7 @@ mod tests {
         let times: Vec<u128> = got.iter().map(|(_, at)| at.as_millis()).collect();
         assert_eq!(
             times,
-            [0, 200, 400],
+            [0, 210, 420],
             "oldest first within a class, no burst"
         );
     }
@@ -446,7 +454,7 @@ mod tests {
         check.abort();
         let _ = check.await;
         budget.acquire(Priority::Prefetch).await;
-        assert_eq!(start.elapsed(), Duration::from_millis(200));
+        assert_eq!(start.elapsed(), Duration::from_millis(210));
     }
 
     #[tokio::test(start_paused = true)]
@@ -473,8 +481,10 @@ mod tests {
     }
 
     #[test]
-    fn spacing_rounds_up_so_a_second_never_holds_one_more() {
-        let budget = RequestBudget::new(3);
-        assert_eq!(budget.inner.spacing, Duration::from_nanos(333_333_334));
+    fn spacing_rounds_up_and_leaves_room_for_the_way_there() {
+        // 333,333,334 ns and 5% (16,666,667 ns).
+        assert_eq!(spacing(3), Duration::from_nanos(350_000_001));
+        assert_eq!(spacing(5), Duration::from_millis(210));
+        assert_eq!(spacing(0), spacing(1), "0 is read as 1");
     }
 }

@@ -79,7 +79,7 @@ impl Probe {
                 .map(|row| (row.currency.as_str().to_string(), row.amount))
                 .collect(),
             history_len: app.history.len(),
-            live: app.live.rows.clone(),
+            live: app.live.rows.to_vec(),
             ticket: app.ticket.as_ref().map(|t| ticket_stage(t, app.now)),
             notice: app.notice.as_ref().map(|n| n.text.clone()),
             overlay: app.overlay.as_ref().map(|o| format!("{o:?}")),
@@ -330,6 +330,11 @@ impl Desk {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The text of the last frame drawn.
+    pub fn screen(&self) -> String {
+        self.probes.borrow().screen.clone()
     }
 
     pub fn press(&self, code: KeyCode) {
