@@ -19,7 +19,6 @@ use p100_desk::app::selection::Nav;
 use p100_desk::poller::{PollSchedule, PollSettings};
 
 #[path = "../tests/support/live_load.rs"]
-#[allow(dead_code)] // the render bench uses the rest
 mod live_load;
 
 const SIZES: [u64; 3] = [1_000, 100_000, 1_000_000];

@@ -149,7 +149,7 @@ impl PollSchedule {
 
     /// Whether a row could be taken at `now` (one is due and no pause holds).
     pub fn has_due(&self, now: Instant) -> bool {
-        !self.paused_until.is_some_and(|until| until > now)
+        self.paused_until.is_none_or(|until| until <= now)
             && self
                 .queue
                 .first_key_value()

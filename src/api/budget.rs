@@ -351,8 +351,7 @@ mod tests {
         for task in tasks {
             task.await.expect("task");
         }
-        let log = log.lock().expect("log").clone();
-        log
+        log.lock().expect("log").clone()
     }
 
     #[tokio::test(start_paused = true)]

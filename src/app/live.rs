@@ -305,6 +305,11 @@ impl std::ops::Deref for LiveRows {
     }
 }
 
+/// The sequence number of the row at `index` (a Vec index always fits an i64).
+fn seq_at(first: i64, index: usize) -> i64 {
+    first.saturating_add(i64::try_from(index).unwrap_or(i64::MAX))
+}
+
 impl<'a> IntoIterator for &'a LiveRows {
     type Item = &'a LiveRow;
     type IntoIter = std::slice::Iter<'a, LiveRow>;
@@ -322,7 +327,7 @@ impl LiveRows {
     }
 
     fn index_row(&mut self, index: usize) {
-        let seq = self.first + index as i64;
+        let seq = seq_at(self.first, index);
         let row = &self.rows[index];
         self.by_key.insert(row.key.clone(), seq);
         if let Some(id) = &row.remote_id {
@@ -442,7 +447,7 @@ impl std::ops::DerefMut for RowMut<'_> {
 
 impl Drop for RowMut<'_> {
     fn drop(&mut self) {
-        let seq = self.rows.first + self.index as i64;
+        let seq = seq_at(self.rows.first, self.index);
         let row = &self.rows.rows[self.index];
         let (old_remote, was_final, old_watch) = &self.before;
         if row.remote_id != *old_remote {
@@ -471,9 +476,7 @@ impl Drop for RowMut<'_> {
             }
         }
         let watch = row.watch_key();
-        if watch.map(|(order, id)| (order, id))
-            != old_watch.as_ref().map(|(o, id)| (*o, id.as_str()))
-        {
+        if watch != old_watch.as_ref().map(|(o, id)| (*o, id.as_str())) {
             self.rows.watch_changed = true;
         }
     }
