@@ -154,6 +154,11 @@ impl State {
     }
 
     fn waiting_classes(&self) -> Waiting {
+        // One request alone waiting only for the spacing after the last start (the second of
+        // a refresh's two reads) is no contention: the budget binds when requests queue.
+        if self.waiting.len() < 2 {
+            return Waiting::default();
+        }
         let classes: Vec<Priority> = Priority::WAITING
             .into_iter()
             .filter(|class| self.counts[*class as usize] > 0)
@@ -461,16 +466,26 @@ mod tests {
         let budget = RequestBudget::new(5);
         let mut told = budget.subscribe();
         budget.acquire(Priority::Check).await;
-        let waiter = {
+        let spawn = |priority| {
             let budget = budget.clone();
-            tokio::spawn(async move { budget.acquire(Priority::History).await })
+            tokio::spawn(async move { budget.acquire(priority).await })
         };
+        // One request waiting for the spacing alone is not told.
+        spawn(Priority::History).await.expect("granted");
+        assert!(
+            !told.has_changed().expect("open"),
+            "a lone wait is not told"
+        );
+        let check = spawn(Priority::Check);
+        tokio::task::yield_now().await;
+        let history = spawn(Priority::History);
         told.changed().await.expect("told");
         assert_eq!(
             told.borrow_and_update().describe().as_deref(),
             Some("history waits")
         );
-        waiter.await.expect("granted");
+        check.await.expect("granted");
+        history.await.expect("granted");
         assert!(told.borrow_and_update().is_empty());
         assert_eq!(
             Waiting::of(&[Priority::Trade, Priority::Balances, Priority::Prefetch]).describe(),
