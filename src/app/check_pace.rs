@@ -34,7 +34,7 @@ impl CheckPace {
         self.round(watched) > self.max_interval
     }
 
-    /// "each row checked every 3m20s at 5 req/s", when the budget binds.
+    /// "each row checked every 3m30s at 5 req/s", when the budget binds.
     pub fn describe(&self, watched: usize) -> Option<String> {
         self.binds(watched).then(|| {
             format!(
