@@ -18,6 +18,9 @@ use p100_desk::app::live::WatchTarget;
 use p100_desk::app::selection::Nav;
 use p100_desk::poller::{PollSchedule, PollSettings};
 
+#[path = "../tests/support/live_load.rs"]
+mod live_load;
+
 const SIZES: [u64; 3] = [1_000, 100_000, 1_000_000];
 const PAGE: u64 = 50;
 /// The newest row's number: far above every size, so older pages never run out.
@@ -178,5 +181,43 @@ fn poller(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, history, poller);
+/// One poll answer through `App::update` with 100, 1,000 and 10,000 rows in the Live pane: the
+/// row found by its remote id, the answer applied, the watch set compared. Statuses do not
+/// change (a warm-up pass has set each row to what the answers say), as for most answers.
+fn app_answer(c: &mut Criterion) {
+    use p100_desk::api::models::{ExchangeDetails, ExchangeStatus};
+    use p100_desk::app::msg::Msg;
+    let mut group = c.benchmark_group("poller");
+    for rows in [100_u64, 1_000, 10_000] {
+        let mut app = live_load::desk_with_live_rows(rows, false, 50);
+        let exchanges: Vec<String> = (0..rows)
+            .filter(|&n| live_load::is_exchange(n))
+            .map(live_load::remote_id)
+            .collect();
+        let answer = |id: &String| Msg::ExchangePolled {
+            id: id.clone(),
+            result: Ok(ExchangeDetails::status_only(
+                id.clone(),
+                ExchangeStatus::Processing,
+            )),
+        };
+        for id in &exchanges {
+            app.update(answer(id), live_load::t0());
+        }
+        let mut next = 0;
+        group.bench_function(format!("app_answer/{rows}"), |b| {
+            b.iter_batched(
+                || {
+                    next = (next + 1) % exchanges.len();
+                    answer(&exchanges[next])
+                },
+                |msg| black_box(app.update(msg, live_load::t0())),
+                BatchSize::SmallInput,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, history, poller, app_answer);
 criterion_main!(benches);

@@ -5,6 +5,7 @@
 //! [`ApiError::OutcomeUnknown`] and the caller reconciles instead of re-sending.
 
 pub mod base_url;
+pub mod budget;
 mod endpoints;
 pub mod error;
 mod http;
@@ -28,6 +29,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use base_url::{BaseUrl, BaseUrlError, KnownServer};
+pub use budget::{Priority, RequestBudget};
 pub use error::{ApiError, AuthFailure};
 pub use paths::ApiPaths;
 pub use remote_id::{RemoteId, RemoteIdError};
@@ -77,6 +79,10 @@ pub struct ApiClient {
     single_attempt: bool,
     /// A larger answer is a "response too large" error, read no further.
     max_response_bytes: usize,
+    /// The desk's own budget every request waits for (none: the CLI and most tests).
+    budget: Option<RequestBudget>,
+    /// The class its reads wait as, instead of each endpoint's own.
+    priority: Option<Priority>,
 }
 
 impl ApiClient {
@@ -98,6 +104,8 @@ impl ApiClient {
             paths: Arc::new(settings.paths),
             single_attempt: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            budget: None,
+            priority: None,
         })
     }
 
@@ -121,6 +129,53 @@ impl ApiClient {
         }
     }
 
+    /// The same client whose every request (retries included) waits for `budget`, shared
+    /// with its clones: the desk's one budget for everything it sends.
+    #[must_use]
+    pub fn with_budget(&self, budget: RequestBudget) -> Self {
+        Self {
+            budget: Some(budget),
+            ..self.clone()
+        }
+    }
+
+    /// The same client without a budget: for a caller that has already waited for it (the
+    /// poller takes its slot before it chooses the row to ask about).
+    #[must_use]
+    pub fn without_budget(&self) -> Self {
+        Self {
+            budget: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same client whose reads wait as `priority` (a prefetch, a reconciling read).
+    #[must_use]
+    pub fn at_priority(&self, priority: Priority) -> Self {
+        Self {
+            priority: Some(priority),
+            ..self.clone()
+        }
+    }
+
+    /// The budget this client waits for, if any.
+    pub fn budget(&self) -> Option<&RequestBudget> {
+        self.budget.as_ref()
+    }
+
+    /// Waits for the budget (if there is one) as `priority`, or as the class this client was
+    /// given with [`ApiClient::at_priority`].
+    async fn admit(&self, priority: Priority) {
+        if let Some(budget) = &self.budget {
+            let priority = if priority == Priority::Money {
+                priority
+            } else {
+                self.priority.unwrap_or(priority)
+            };
+            budget.acquire(priority).await;
+        }
+    }
+
     /// The paths this client uses.
     pub fn paths(&self) -> &ApiPaths {
         &self.paths
@@ -140,6 +195,16 @@ impl ApiClient {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
+        self.get_as(Priority::Check, path, query).await
+    }
+
+    /// [`ApiClient::get`] whose every attempt waits for the budget as `priority`.
+    pub async fn get_as<T: DeserializeOwned>(
+        &self,
+        priority: Priority,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ApiError> {
         let policy = self.transport.policy;
         let attempts = if self.single_attempt {
             1
@@ -148,6 +213,7 @@ impl ApiClient {
         };
         let mut retry_index = 0;
         loop {
+            self.admit(priority).await;
             let error = match self
                 .transport
                 .send(
@@ -192,6 +258,8 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> Result<T, ApiError> {
+        // A money POST never waits for the budget; it takes its slot.
+        self.admit(Priority::Money).await;
         self.post_once(path, body, unknown_if_maybe_applied, None, None)
             .await
     }
@@ -205,6 +273,7 @@ impl ApiClient {
         body: &B,
         deadline: Instant,
     ) -> Result<T, ApiError> {
+        self.admit(Priority::Money).await;
         self.post_once(path, body, unknown_if_maybe_applied, Some(deadline), None)
             .await
     }
@@ -219,6 +288,7 @@ impl ApiClient {
         intent_id: &str,
         deadline: Option<Instant>,
     ) -> Result<T, ApiError> {
+        self.admit(Priority::Money).await;
         self.post_once(
             path,
             body,
@@ -243,6 +313,7 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> Result<T, ApiError> {
+        self.admit(Priority::Trade).await;
         self.post_once(path, body, std::convert::identity, None, None)
             .await
     }

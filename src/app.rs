@@ -143,6 +143,9 @@ pub struct App {
     pub lock_policy: crate::lock_check::LockPolicy,
     /// Until when P100 asked the client to pause (told by the runtime), if it did.
     pub throttled_until: Option<DateTime<Utc>>,
+    /// What waits for the desk's own request budget ("throttled by our own budget: history
+    /// waits" in the header while not empty).
+    pub budget_waiting: crate::api::budget::Waiting,
     /// The watch set last sent to the poller, to send only changes.
     watched: Vec<WatchTarget>,
     ticket_seq: u64,
@@ -185,6 +188,7 @@ impl App {
             trading_blocked: None,
             lock_policy: crate::lock_check::LockPolicy::default(),
             throttled_until: None,
+            budget_waiting: crate::api::budget::Waiting::default(),
             watched: Vec::new(),
             ticket_seq: 0,
             intent_counter: 0,
@@ -257,6 +261,10 @@ impl App {
             Msg::JournalCheckDue => self.on_journal_check_due(),
             Msg::Throttle { until } => {
                 self.throttled_until = until;
+                Vec::new()
+            }
+            Msg::OwnBudget(waiting) => {
+                self.budget_waiting = waiting;
                 Vec::new()
             }
             Msg::Exported(result) => {

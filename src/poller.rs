@@ -1,17 +1,20 @@
 //! Watches pending exchanges and orders until they are final: adaptive per-row intervals, one
-//! request in flight per row, bounded concurrency, a global request budget, and Retry-After.
+//! request in flight per row, bounded concurrency, the desk's shared request budget (as
+//! [`Priority::Check`], its most urgent class after money), and Retry-After.
 //!
 //! The schedule ([`PollSchedule`]) is plain data driven by `Instant`s so it is unit-tested
 //! without a runtime; [`run`] is the task that executes it against a [`DetailsSource`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::{self, JoinSet};
 use tokio::time::Instant;
 
+use crate::api::budget::{Priority, RequestBudget};
 use crate::api::error::ApiError;
 use crate::api::models::{ExchangeDetails, OrderDetails};
 use crate::app::live::{WatchTarget, usable_remote_id};
@@ -36,7 +39,8 @@ pub struct PollSettings {
     pub first_check: Duration,
     /// The backoff cap.
     pub max_interval: Duration,
-    /// The global budget of details requests per second, below the API's rate limit.
+    /// The desk's budget of requests per second (everything it sends, details checks among
+    /// them), below the API's rate limit; the runtime builds the shared [`RequestBudget`] of it.
     pub max_requests_per_second: u32,
     /// Requests in flight at once.
     pub max_concurrent: usize,
@@ -143,6 +147,15 @@ impl PollSchedule {
         self.rows.is_empty()
     }
 
+    /// Whether a row could be taken at `now` (one is due and no pause holds).
+    pub fn has_due(&self, now: Instant) -> bool {
+        self.paused_until.is_none_or(|until| until <= now)
+            && self
+                .queue
+                .first_key_value()
+                .is_some_and(|(&(due, _), _)| due <= now)
+    }
+
     /// The rows due at `now` that have no request in flight, most overdue first, at most
     /// `limit`; they are marked in flight (taken out of the queue).
     pub fn take_due(&mut self, now: Instant, limit: usize) -> Vec<WatchTarget> {
@@ -214,42 +227,6 @@ impl PollSchedule {
     }
 }
 
-/// Spaces request starts so that no more than `per_second` start in any second: each start
-/// waits `spacing` (1 s / `per_second`, rounded up) after the previous one. There is no burst on
-/// top: a quiet spell does not save up starts, so any half-open 1-second window holds at most
-/// `per_second` of them.
-#[derive(Debug)]
-struct Budget {
-    spacing: Duration,
-    next_free: Instant,
-}
-
-impl Budget {
-    fn new(per_second: u32, now: Instant) -> Self {
-        // Rounded up: 1 s / 3 truncated to 333,333,333 ns would let a 4th start land at
-        // 999,999,999 ns, inside the same second.
-        let nanos = 1_000_000_000_u64.div_ceil(u64::from(per_second.max(1)));
-        Self {
-            spacing: Duration::from_nanos(nanos),
-            next_free: now,
-        }
-    }
-
-    /// When the next request may start.
-    fn next_free(&self) -> Instant {
-        self.next_free
-    }
-
-    fn allows(&self, now: Instant) -> bool {
-        now >= self.next_free
-    }
-
-    /// Records a start at `now` (which `allows`).
-    fn start(&mut self, now: Instant) {
-        self.next_free = now + self.spacing;
-    }
-}
-
 enum Reply {
     Exchange(String, Result<ExchangeDetails, ApiError>),
     Order(String, Result<OrderDetails, ApiError>),
@@ -257,39 +234,40 @@ enum Reply {
 
 /// Runs until `targets` is closed or `to_app` is dropped.
 ///
-/// Requests are dispatched here, one at a time, only when the budget has a slot, fewer than
-/// `max_concurrent` are in flight, and a row is due; the row and the slot are chosen at that
-/// moment. Nothing is queued ahead, so a row that stops being watched, or a `Retry-After`, stops
-/// its requests at once, and a stall (a slow answer holding every slot) cannot be followed by a
-/// burst above the budget.
+/// Requests are dispatched here, one at a time, when a row is due and fewer than
+/// `max_concurrent` are in flight: the poller then waits for a slot of the shared `budget`,
+/// and only once it has one chooses the row. Nothing is queued ahead, so a row that stops being
+/// watched, or a `Retry-After`, stops its requests at once (the place in the budget's queue is
+/// given up when nothing is due any more), and a stall (a slow answer holding every slot)
+/// cannot be followed by a burst above the budget. `source` must not wait for the budget
+/// itself (the slot was taken here).
 pub async fn run<S: DetailsSource>(
     source: S,
     settings: PollSettings,
+    budget: RequestBudget,
     mut targets: watch::Receiver<Vec<WatchTarget>>,
     to_app: mpsc::UnboundedSender<Msg>,
 ) {
     let mut schedule = PollSchedule::default();
-    let mut budget = Budget::new(settings.max_requests_per_second, Instant::now());
+    // The place in the budget's queue, kept across turns of the loop while a row is due.
+    let mut slot: Option<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = None;
     let max_in_flight = settings.max_concurrent.max(1);
     let mut in_flight: JoinSet<(WatchTarget, Reply)> = JoinSet::new();
     // Which row each request task is for, so a task that panicked still frees its row.
     let mut task_rows: HashMap<task::Id, WatchTarget> = HashMap::new();
     schedule.set_targets(&targets.borrow_and_update(), Instant::now(), &settings);
     loop {
-        let now = Instant::now();
-        // At most one start per pass: the next one waits for the budget's spacing anyway.
-        if in_flight.len() < max_in_flight
-            && budget.allows(now)
-            && let Some(target) = schedule.take_due(now, 1).pop()
-        {
-            budget.start(now);
-            let handle = in_flight.spawn(fetch(source.clone(), target.clone()));
-            task_rows.insert(handle.id(), target);
+        let wants = in_flight.len() < max_in_flight && schedule.has_due(Instant::now());
+        if !wants {
+            // Nothing to ask (every slot taken, the row left, a pause began): give the place up.
+            slot = None;
+        } else if slot.is_none() {
+            slot = Some(Box::pin(budget.acquire(Priority::Check)));
         }
-        // Asleep while every slot is taken (an answer wakes the loop); otherwise until the next
-        // row is due, and not before the budget allows a start.
-        let wake = if in_flight.len() < max_in_flight {
-            schedule.next_wake().map(|due| due.max(budget.next_free()))
+        // Asleep while every slot is taken (an answer wakes the loop) or while waiting for the
+        // budget; otherwise until the next row is due.
+        let wake = if in_flight.len() < max_in_flight && slot.is_none() {
+            schedule.next_wake()
         } else {
             None
         };
@@ -349,8 +327,23 @@ pub async fn run<S: DetailsSource>(
                     return;
                 }
             }
+            () = wait_for(slot.as_mut()) => {
+                slot = None;
+                // At most one start per slot; the row is chosen now, not when the wait began.
+                if let Some(target) = schedule.take_due(Instant::now(), 1).pop() {
+                    let handle = in_flight.spawn(fetch(source.clone(), target.clone()));
+                    task_rows.insert(handle.id(), target);
+                }
+            }
             () = sleep_until_opt(wake) => {}
         }
+    }
+}
+
+async fn wait_for(slot: Option<&mut Pin<Box<dyn Future<Output = ()> + Send + '_>>>) {
+    match slot {
+        Some(slot) => slot.as_mut().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -576,7 +569,8 @@ mod tests {
         let rows: Vec<WatchTarget> = (0..20).map(|n| exchange(&format!("x{n:02}"))).collect();
         let (watch_tx, watch_rx) = watch::channel(rows);
         let (to_app, mut from_poller) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(source.clone(), settings, watch_rx, to_app));
+        let budget = RequestBudget::new(settings.max_requests_per_second);
+        let task = tokio::spawn(run(source.clone(), settings, budget, watch_rx, to_app));
         for _ in 0..40 {
             from_poller.recv().await.expect("a poll answer");
         }
@@ -606,7 +600,8 @@ mod tests {
         source.panics.store(1, Ordering::SeqCst);
         let (_watch_tx, watch_rx) = watch::channel(vec![exchange("x")]);
         let (to_app, mut from_poller) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(source.clone(), settings(), watch_rx, to_app));
+        let budget = RequestBudget::new(5);
+        let task = tokio::spawn(run(source.clone(), settings(), budget, watch_rx, to_app));
         // The first request panicked; the row is still watched and answered the next time.
         let answer = tokio::time::timeout(Duration::from_secs(60), from_poller.recv())
             .await
@@ -615,34 +610,5 @@ mod tests {
         assert!(matches!(answer, Msg::ExchangePolled { ref id, result: Ok(_) } if id == "x"));
         assert_eq!(source.requests().len(), 2, "one panicked, one answered");
         task.abort();
-    }
-
-    #[test]
-    fn budget_spaces_starts_without_a_burst() {
-        let start = Instant::now();
-        let mut budget = Budget::new(5, start);
-        assert!(budget.allows(start));
-        budget.start(start);
-        assert!(!budget.allows(start), "no second start at once");
-        assert_eq!(budget.next_free() - start, Duration::from_millis(200));
-        // A quiet spell saves nothing up: after 10 s, still one start per 200 ms.
-        let later = start + Duration::from_secs(10);
-        budget.start(later);
-        assert!(!budget.allows(later + Duration::from_millis(199)));
-        assert!(budget.allows(later + Duration::from_millis(200)));
-    }
-
-    #[test]
-    fn budget_spacing_rounds_up_so_a_second_never_holds_one_more() {
-        let start = Instant::now();
-        let mut budget = Budget::new(3, start);
-        let mut starts = Vec::new();
-        let mut now = start;
-        while now < start + Duration::from_secs(1) {
-            budget.start(now);
-            starts.push(now);
-            now = budget.next_free();
-        }
-        assert_eq!(starts.len(), 3, "{starts:?}");
     }
 }

@@ -29,9 +29,9 @@ use ratatui::buffer::Buffer;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::api::ApiClient;
 use crate::api::error::ApiError;
 use crate::api::models::{ExchangeDetails, OrderDetails};
+use crate::api::{ApiClient, RequestBudget};
 use crate::app::App;
 use crate::app::cmd::Cmd;
 use crate::app::live::WatchTarget;
@@ -145,10 +145,20 @@ where
     let clock = options.clock;
     let (to_app, mut from_tasks) = mpsc::unbounded_channel::<Msg>();
     let (watch_tx, watch_rx) = watch::channel(Vec::<WatchTarget>::new());
-    // The poller retries on its own schedule, inside its request budget: one attempt per check.
+    // One budget for everything the desk sends: every request of `client` and its clones
+    // waits for it, the poller's checks first (after money, which never waits).
+    let budget = client
+        .budget()
+        .cloned()
+        .unwrap_or_else(|| RequestBudget::new(options.poll.max_requests_per_second));
+    let client = client.with_budget(budget.clone());
+    let mut budget_told = budget.subscribe();
+    // The poller retries on its own schedule: one attempt per check, and it takes the budget's
+    // slot itself before it chooses the row (so its client does not wait a second time).
     let poller_task = tokio::spawn(poller::run(
-        client.single_attempt(),
+        client.single_attempt().without_budget(),
         options.poll,
+        budget,
         watch_rx,
         to_app.clone(),
     ));
@@ -170,11 +180,7 @@ where
     refresh.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
     // The app knows the size before the first key: below the minimum only quitting works.
-    if let Ok(size) = terminal.size() {
-        let resized = Msg::Resize {
-            width: size.width,
-            height: size.height,
-        };
+    if let Some(resized) = size_of(terminal) {
         app.update(resized, clock.now());
     }
     let mut first = startup;
@@ -220,6 +226,7 @@ where
                 None => break,
             },
             Some(msg) = from_tasks.recv() => msg,
+            Ok(()) = budget_told.changed() => Msg::OwnBudget(*budget_told.borrow_and_update()),
             _ = refresh.tick() => Msg::RefreshDue,
             () = sleep_or_pending(animation) => Msg::Tick,
             () = tokio::time::sleep(idle) => Msg::Tick,
@@ -253,6 +260,15 @@ async fn flush_journal(journal: Option<&JournalWriter>) {
     {
         tracing::error!("the journal did not confirm its last lines before exit");
     }
+}
+
+/// The terminal's size as the app's resize message (`None`: the terminal cannot say).
+fn size_of<B: Backend>(terminal: &Terminal<B>) -> Option<Msg> {
+    let size = terminal.size().ok()?;
+    Some(Msg::Resize {
+        width: size.width,
+        height: size.height,
+    })
 }
 
 /// What a terminal event means to the app: `None` for a key release, a key we have no name

@@ -445,7 +445,7 @@ async fn a_thousand_pending_rows_stay_within_the_poll_budget() {
 mod live_load;
 
 /// Freshness is told, not promised: 1,000 rows at the default budget (5 requests/s) are each
-/// checked every 3m20s, and both the Live pane and the header say so.
+/// checked every 3m30s (the budget spaces starts 210 ms apart), and both the Live pane and the header say so.
 #[test]
 fn the_live_pane_and_header_tell_the_real_check_interval() {
     use ratatui::Terminal;
@@ -469,7 +469,7 @@ fn the_live_pane_and_header_tell_the_real_check_interval() {
                 .collect()
         })
         .collect();
-    let told = "each row checked every 3m20s at 5 req/s";
+    let told = "each row checked every 3m30s at 5 req/s";
     assert!(lines[0].contains(told), "header: {}", lines[0]);
     // The Live pane's title says it too; beside the narrow balances column it is cut at the
     // pane's edge, so the pane is checked for its start (the header has it whole).
@@ -480,5 +480,153 @@ fn the_live_pane_and_header_tell_the_real_check_interval() {
             .any(|line| line.contains("each row checked every")),
         "the Live pane tells the pace:\n{}",
         lines.join("\n")
+    );
+}
+
+/// Rows pending at once at the default budget.
+const MANY_ROWS: usize = 10_000;
+/// `G` is held until this many history pages came in, one press every `KEY_REPEAT` (slower
+/// than a terminal's auto-repeat: each press costs a frame, and an unoptimized test build
+/// with 10,000 rows draws about ten a second).
+const PAGES: usize = 4;
+const KEY_REPEAT: Duration = Duration::from_millis(100);
+
+/// A usable id the sandbox does not know: it answers 404, and the row stays watched (pending),
+/// like the sentinel above. Creating 10,000 real exchanges first would cost 20,000 requests of
+/// set-up for the same schedule: the poller cannot tell a 404 from a pending status.
+fn unknown_id(n: usize) -> String {
+    format!("00000000-0000-4000-9000-{n:012}")
+}
+
+fn many_rows_journal(journal: &Path) {
+    let lines: String = (0..MANY_ROWS)
+        .flat_map(|n| {
+            let intent = format!("many-{n:05}");
+            [
+                entry(
+                    &intent,
+                    Event::ExchangeIntent {
+                        from: "usdc".into(),
+                        to: "eur".into(),
+                        amount: dec("10"),
+                        amount_to: dec("8.6"),
+                        rate: dec("0.86"),
+                        lock_id: format!("lock-{n}"),
+                    },
+                ),
+                entry(
+                    &intent,
+                    Event::Accepted {
+                        remote_id: unknown_id(n),
+                        attempt: None,
+                    },
+                ),
+            ]
+        })
+        .map(|line| serde_json::to_string(&line).expect("journal line") + "\n")
+        .collect();
+    std::fs::write(journal, lines).expect("journal written");
+}
+
+/// One budget for everything, at the default 5 requests/s: 10,000 rows being checked, and the
+/// user holding `G` in the history meanwhile. Every request the desk sent (details, balances,
+/// history pages) is counted from the sandbox's log over every 1-second window: never more
+/// than 5. History still loads (one slot in five is kept from the checks), holding `G` queues
+/// pages instead of flooding, the header says "throttled by our own budget: history waits",
+/// and the Live pane and the header tell the real pace: each row checked every 35m00s (starts 210 ms apart).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_pending_rows_and_history_paging_share_the_default_budget() {
+    let started = Instant::now();
+    let sandbox = harness::start_sandbox(SandboxOptions {
+        rate_limit: None,
+        // Enough history that `G` always has another page to fetch.
+        history_rows: 20_000,
+        ..harness::fast_sandbox_options()
+    })
+    .await;
+    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal_path = dir.path().join("journal.jsonl");
+    many_rows_journal(&journal_path);
+    let settings = PollSettings::default();
+    assert_eq!(settings.max_requests_per_second, 5, "the default budget");
+
+    let mut config = DeskConfig::new(&journal_path);
+    config.poll = settings;
+    // Wide enough that the header holds the budget notice and the pace side by side.
+    config.size = (200, 50);
+    let mut desk = Desk::start(client, config);
+    let pace = "each row checked every 35m00s at 5 req/s";
+    let shown = desk
+        .wait_for("the real check interval told", |p| {
+            p.live.len() == MANY_ROWS && p.history_len > 0 && p.screen.contains(pace)
+        })
+        .await;
+    let header = shown.screen.lines().next().unwrap_or_default().to_string();
+    assert!(header.contains(pace), "header: {header}");
+    assert!(
+        shown
+            .screen
+            .lines()
+            .skip(1)
+            .any(|line| line.contains("each row checked every")),
+        "the Live pane tells the pace:\n{}",
+        shown.screen
+    );
+
+    // Hold `G` in the history pane while the checks go on, until four pages came in: each
+    // press asks for the next page unless one is on its way (then it waits for the budget).
+    let pages_since = |log: &[RequestRecord], from: Instant| {
+        log.iter()
+            .filter(|r| r.endpoint == Some(Endpoint::Transactions) && r.at >= from)
+            .count()
+    };
+    desk.press(crossterm::event::KeyCode::Tab);
+    let held_from = Instant::now();
+    let mut presses = 0;
+    let mut told = false;
+    while pages_since(&sandbox.request_log(), held_from) < PAGES {
+        assert!(
+            held_from.elapsed() < harness::PATIENCE,
+            "history did not load while the rows were checked"
+        );
+        desk.key('G');
+        presses += 1;
+        tokio::time::sleep(KEY_REPEAT).await;
+        told |= desk
+            .screen()
+            .contains("throttled by our own budget: history waits");
+    }
+    let held_for = held_from.elapsed();
+    assert!(told, "the header said the budget holds history back");
+    let log = sandbox.request_log();
+    let app = desk.quit().await;
+    sandbox.shutdown().await;
+
+    let mut arrivals: Vec<Instant> = log.iter().map(|r| r.at).collect();
+    arrivals.sort();
+    let most = max_in_window(&arrivals, Duration::from_secs(1));
+    assert!(
+        most <= settings.max_requests_per_second as usize,
+        "{most} requests in one second, budget {}",
+        settings.max_requests_per_second
+    );
+    let pages = pages_since(&log, held_from);
+    let details_while_paging = log
+        .iter()
+        .filter(|r| is_details(r) && r.at >= held_from)
+        .count();
+    assert!(
+        details_while_paging >= pages,
+        "the checks keep most of the budget: {details_while_paging} checks, {pages} pages"
+    );
+    assert!(app.history.len() > 50, "pages were merged");
+    eprintln!(
+        "load at the default budget: {MANY_ROWS} rows; {} requests in {:.1?}, most in one \
+         second {most} (budget 5); G held {held_for:.1?} ({presses} presses): {pages} history \
+         pages and {details_while_paging} checks since; total {:.1?}",
+        log.len(),
+        log.last().map_or(Duration::ZERO, |r| r.at - log[0].at),
+        started.elapsed()
     );
 }

@@ -258,16 +258,18 @@ fn live_rows_whose_checks_fail_are_marked_unchecked() {
     let mut app = populated_app();
     press(&mut app, KeyCode::Char('3'));
     let since = app.now - chrono::Duration::seconds(42);
-    let row = app
+    let index = app
         .live
         .rows
-        .iter_mut()
-        .find(|row| matches!(row.phase, p100_desk::app::live::Phase::Pending { .. }))
+        .iter()
+        .position(|row| matches!(row.phase, p100_desk::app::live::Phase::Pending { .. }))
         .expect("a watched row");
+    let mut row = app.live.rows.get_mut(index).expect("the row");
     row.check_failed = Some(p100_desk::app::freshness::Stale {
         since,
         reason: "timed out".into(),
     });
+    drop(row);
     at_every_size("live_check_failing", &app);
     let terminal = screen(&app, 120, 40);
     let buffer = terminal.backend().buffer();

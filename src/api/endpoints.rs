@@ -13,18 +13,20 @@ use super::models::{
     ExchangeRequest, OrderCreateRequest, OrderCreated, OrderDetails, OrderLock, OrderLockRequest,
     OrderRates, TransactionPage,
 };
-use super::{ApiClient, ApiError, ApiPaths, RemoteId};
+use super::{ApiClient, ApiError, ApiPaths, Priority, RemoteId};
 
 impl ApiClient {
     /// `GET` balances: fiat and crypto accounts.
     pub async fn balances(&self) -> Result<Balances, ApiError> {
-        self.get(&self.paths().balances, &[]).await
+        self.get_as(Priority::Balances, &self.paths().balances, &[])
+            .await
     }
 
     /// `GET` one page of the transaction history, newest first; `page` counts from 1.
     pub async fn transactions(&self, page: u32, limit: u32) -> Result<TransactionPage, ApiError> {
         let query = [("page", page.to_string()), ("limit", limit.to_string())];
-        self.get(&self.paths().transactions, &query).await
+        self.get_as(Priority::History, &self.paths().transactions, &query)
+            .await
     }
 
     /// `GET` an indicative (not executable) rate for `amount` of `from` into `to`.
@@ -34,8 +36,12 @@ impl ApiClient {
         to: &Currency,
         amount: Decimal,
     ) -> Result<ExchangeRate, ApiError> {
-        self.get(&self.paths().exchange_rate, &pair_query(from, to, amount))
-            .await
+        self.get_as(
+            Priority::Trade,
+            &self.paths().exchange_rate,
+            &pair_query(from, to, amount),
+        )
+        .await
     }
 
     /// `GET` an executable rate lock, valid until its `expires_at`.
@@ -45,8 +51,12 @@ impl ApiClient {
         to: &Currency,
         amount: Decimal,
     ) -> Result<ExchangeLock, ApiError> {
-        self.get(&self.paths().exchange_lock, &pair_query(from, to, amount))
-            .await
+        self.get_as(
+            Priority::Trade,
+            &self.paths().exchange_lock,
+            &pair_query(from, to, amount),
+        )
+        .await
     }
 
     /// `POST` an exchange on a lock, once. A 2xx means queued, not done: follow it with
@@ -121,7 +131,8 @@ impl ApiClient {
 
     /// `GET` indicative order rates per currency and network.
     pub async fn order_rates(&self) -> Result<OrderRates, ApiError> {
-        self.get(&self.paths().order_rates, &[]).await
+        self.get_as(Priority::Trade, &self.paths().order_rates, &[])
+            .await
     }
 
     /// `POST` an order rate lock. Sent once like every POST, but a lost answer is just an error:

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::cmd::Cmd;
 use super::freshness::Stale;
-use super::live::{LiveKind, LiveRow};
+use super::live::LiveRow;
 use super::{App, Level, short_id, submit};
 use crate::api::error::ApiError;
 use crate::api::models::{ExchangeDetails, OrderDetails};
@@ -46,10 +46,7 @@ impl App {
     ) -> Vec<Cmd> {
         let now = self.now;
         let what = if is_order { "Order" } else { "Exchange" };
-        let Some(index) = self.live.rows.iter().position(|row| {
-            row.remote_id.as_deref() == Some(id)
-                && matches!(row.kind, LiveKind::Order(_)) == is_order
-        }) else {
+        let Some(index) = self.live.rows.position_of_remote(id, is_order) else {
             return Vec::new(); // a stale reply, or one about the other kind: never cross-applied
         };
         if self.records.is_shared(id) || self.live.rows_holding(id) > 1 {
@@ -70,21 +67,27 @@ impl App {
                         printable(&answered)
                     );
                     self.records.note_row(&key, text.clone());
-                    let row = &mut self.live.rows[index];
+                    let Some(mut row) = self.live.rows.get_mut(index) else {
+                        return Vec::new();
+                    };
                     let since = row.check_failed.as_ref().map_or(now, |stale| stale.since);
                     row.check_failed = Some(Stale {
                         since,
                         reason: FOREIGN_ANSWER.into(),
                     });
+                    drop(row);
                     self.note(Level::Warning, text);
                     return Vec::new();
                 }
                 self.records.found(&key);
-                let row = &mut self.live.rows[index];
+                let Some(mut row) = self.live.rows.get_mut(index) else {
+                    return Vec::new();
+                };
                 row.check_failed = None;
-                if apply(row, &details, now) {
+                if apply(&mut row, &details, now) {
                     let text = format!("{what} {} is {}", short_id(id), row.phase.label());
                     let event = submit::final_event(&row.phase);
+                    drop(row);
                     if super::team::is_team_key(&key) {
                         // Another desk's trade: its journal and the team's hold it, not ours.
                         let by = self.team.placed_by(&key).unwrap_or("the team").to_owned();
@@ -112,12 +115,13 @@ impl App {
                 } else {
                     self.records.found(&key);
                 }
-                let row = &mut self.live.rows[index];
-                let since = row.check_failed.as_ref().map_or(now, |stale| stale.since);
-                row.check_failed = Some(Stale {
-                    since,
-                    reason: error.short_reason(),
-                });
+                if let Some(mut row) = self.live.rows.get_mut(index) {
+                    let since = row.check_failed.as_ref().map_or(now, |stale| stale.since);
+                    row.check_failed = Some(Stale {
+                        since,
+                        reason: error.short_reason(),
+                    });
+                }
                 self.note(
                     Level::Warning,
                     format!(

@@ -1,6 +1,6 @@
 //! How often each watched row is really checked within the request budget, so the screen tells
 //! the pace instead of promising "always fresh": with 1,000 rows at 5 requests/s a row is
-//! checked every 3m20s, however short the backoff cap.
+//! checked every 3m30s, however short the backoff cap.
 
 use std::time::Duration;
 
@@ -22,11 +22,11 @@ impl Default for CheckPace {
 }
 
 impl CheckPace {
-    /// The time one full round of checks takes with `watched` rows at the budget.
+    /// The time one full round of checks takes with `watched` rows at the budget: the
+    /// budget's own spacing of starts (a little over 1 s / rate) per row.
     pub fn round(&self, watched: usize) -> Duration {
-        let per_second = u64::from(self.max_requests_per_second.max(1));
-        let millis = (watched as u64).saturating_mul(1_000).div_ceil(per_second);
-        Duration::from_millis(millis)
+        let rows = u32::try_from(watched).unwrap_or(u32::MAX);
+        crate::api::budget::spacing(self.max_requests_per_second).saturating_mul(rows)
     }
 
     /// The budget, not the backoff, sets the pace: each row waits longer than the cap.
@@ -34,7 +34,7 @@ impl CheckPace {
         self.round(watched) > self.max_interval
     }
 
-    /// "each row checked every 3m20s at 5 req/s", when the budget binds.
+    /// "each row checked every 3m30s at 5 req/s", when the budget binds.
     pub fn describe(&self, watched: usize) -> Option<String> {
         self.binds(watched).then(|| {
             format!(
@@ -66,15 +66,15 @@ mod tests {
         assert_eq!(
             pace.describe(100),
             None,
-            "100 rows: 20 s, within the 30 s cap"
+            "100 rows: 21 s, within the 30 s cap"
         );
         assert_eq!(
             pace.describe(1_000).as_deref(),
-            Some("each row checked every 3m20s at 5 req/s")
+            Some("each row checked every 3m30s at 5 req/s")
         );
         assert_eq!(
             pace.describe(10_000).as_deref(),
-            Some("each row checked every 33m20s at 5 req/s")
+            Some("each row checked every 35m00s at 5 req/s")
         );
         assert_eq!(human(Duration::from_secs(7_300)), "2h01m");
     }

@@ -243,7 +243,7 @@ mod tests {
         // A stale pane shows "stale since HH:MM:SS", no age.
         app.history.freshness.failed(at(22), "offline".into());
         assert_eq!(app.next_redraw_at(at(22)), Some(at(30)));
-        app.live.rows.push(row("a", pending("PENDING"), 27));
+        app.live.rows.push_back(row("a", pending("PENDING"), 27));
         app.screen.status.observe(&app.live.rows, at(27));
         assert_eq!(app.next_redraw_at(at(28)), Some(at(30)));
         assert_eq!(app.next_redraw_at(at(31)), Some(at(37)));

@@ -1,6 +1,8 @@
 //! The live pane's model: every exchange and order this desk watches, until it is final and
 //! the user dismisses it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -275,10 +277,224 @@ pub enum WatchTarget {
     Order(String),
 }
 
+/// The Live pane's rows, newest first, indexed so that a poll answer finds its row in O(1)
+/// whatever the number of rows: by intent key and by remote id, each row named by a sequence
+/// number so that its position is one subtraction. Reading is a plain slice (`Deref`); every
+/// change goes through a method or a [`RowMut`], which keeps the index, the in-flight count
+/// and the "watch set may have changed" mark right.
+#[derive(Debug, Default)]
+pub struct LiveRows {
+    rows: Vec<LiveRow>,
+    /// The sequence number of `rows[0]`; `rows[i]` is `first + i`. Adding on top lowers it,
+    /// adding at the bottom leaves it: both O(1) in the index. Only an insertion or removal in
+    /// the middle (a dismiss, an undo: a key press) renumbers everything.
+    first: i64,
+    by_key: HashMap<String, i64>,
+    /// Every row holding a remote id, of either kind: more than one is a shared id.
+    by_remote: HashMap<String, Vec<i64>>,
+    in_flight: usize,
+    /// Set when a row's watch key may have changed; [`LiveRows::take_watch_changed`] clears it.
+    watch_changed: bool,
+}
+
+impl std::ops::Deref for LiveRows {
+    type Target = [LiveRow];
+
+    fn deref(&self) -> &[LiveRow] {
+        &self.rows
+    }
+}
+
+/// The sequence number of the row at `index` (a Vec index always fits an i64).
+fn seq_at(first: i64, index: usize) -> i64 {
+    first.saturating_add(i64::try_from(index).unwrap_or(i64::MAX))
+}
+
+impl<'a> IntoIterator for &'a LiveRows {
+    type Item = &'a LiveRow;
+    type IntoIter = std::slice::Iter<'a, LiveRow>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.rows.iter()
+    }
+}
+
+impl LiveRows {
+    fn position(&self, seq: i64) -> Option<usize> {
+        usize::try_from(seq - self.first)
+            .ok()
+            .filter(|&index| index < self.rows.len())
+    }
+
+    fn index_row(&mut self, index: usize) {
+        let seq = seq_at(self.first, index);
+        let row = &self.rows[index];
+        self.by_key.insert(row.key.clone(), seq);
+        if let Some(id) = &row.remote_id {
+            self.by_remote.entry(id.clone()).or_default().push(seq);
+        }
+        if !row.phase.is_final() {
+            self.in_flight += 1;
+        }
+        self.watch_changed = true;
+    }
+
+    /// Renumbers every row from 0 (after a change in the middle): O(N), on a key press only.
+    fn reindex(&mut self) {
+        self.first = 0;
+        self.by_key.clear();
+        self.by_remote.clear();
+        self.in_flight = 0;
+        for index in 0..self.rows.len() {
+            self.index_row(index);
+        }
+    }
+
+    /// Adds a row on top (the newest).
+    pub fn push_front(&mut self, row: LiveRow) {
+        self.rows.insert(0, row);
+        self.first -= 1;
+        self.index_row(0);
+    }
+
+    /// Adds a row at the bottom (the oldest; a journal replay adds them in this order).
+    pub fn push_back(&mut self, row: LiveRow) {
+        self.rows.push(row);
+        self.index_row(self.rows.len() - 1);
+    }
+
+    /// Puts a row at `index` (clamped to the end).
+    pub fn insert(&mut self, index: usize, row: LiveRow) {
+        let index = index.min(self.rows.len());
+        self.rows.insert(index, row);
+        self.reindex();
+    }
+
+    pub fn remove(&mut self, index: usize) -> Option<LiveRow> {
+        (index < self.rows.len()).then(|| {
+            let row = self.rows.remove(index);
+            self.reindex();
+            row
+        })
+    }
+
+    /// Keeps only the rows `keep` accepts, in order; O(N) (a team list re-read, not an answer).
+    pub fn retain(&mut self, keep: impl FnMut(&LiveRow) -> bool) {
+        let before = self.rows.len();
+        self.rows.retain(keep);
+        if self.rows.len() != before {
+            self.reindex();
+        }
+    }
+
+    /// The row at `index`, to change; the index follows the change when it is dropped.
+    pub fn get_mut(&mut self, index: usize) -> Option<RowMut<'_>> {
+        let row = self.rows.get(index)?;
+        let before = (
+            row.remote_id.clone(),
+            row.phase.is_final(),
+            row.watch_key().map(|(order, id)| (order, id.to_string())),
+        );
+        Some(RowMut {
+            rows: self,
+            index,
+            before,
+        })
+    }
+
+    pub fn position_of_key(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).and_then(|&seq| self.position(seq))
+    }
+
+    /// The first row (newest first) of this kind holding `remote_id`.
+    pub fn position_of_remote(&self, remote_id: &str, is_order: bool) -> Option<usize> {
+        let seqs = self.by_remote.get(remote_id)?;
+        seqs.iter()
+            .filter_map(|&seq| self.position(seq))
+            .filter(|&index| matches!(self.rows[index].kind, LiveKind::Order(_)) == is_order)
+            .min()
+    }
+
+    /// How many rows (of any kind) carry `remote_id`.
+    pub fn holding(&self, remote_id: &str) -> usize {
+        self.by_remote.get(remote_id).map_or(0, Vec::len)
+    }
+
+    /// Rows not final: kept as a count, not counted per frame.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    /// Whether some row's watch key may have changed since the last call (then the watch set
+    /// is compared; otherwise a poll answer that changed nothing costs nothing here).
+    pub fn take_watch_changed(&mut self) -> bool {
+        std::mem::take(&mut self.watch_changed)
+    }
+}
+
+/// A row being changed; when dropped, the index learns what changed (its remote id, whether
+/// it is final, whether the poller must watch it), in O(1).
+pub struct RowMut<'a> {
+    rows: &'a mut LiveRows,
+    index: usize,
+    before: (Option<String>, bool, Option<(bool, String)>),
+}
+
+impl std::ops::Deref for RowMut<'_> {
+    type Target = LiveRow;
+
+    fn deref(&self) -> &LiveRow {
+        &self.rows.rows[self.index]
+    }
+}
+
+impl std::ops::DerefMut for RowMut<'_> {
+    fn deref_mut(&mut self) -> &mut LiveRow {
+        &mut self.rows.rows[self.index]
+    }
+}
+
+impl Drop for RowMut<'_> {
+    fn drop(&mut self) {
+        let seq = seq_at(self.rows.first, self.index);
+        let row = &self.rows.rows[self.index];
+        let (old_remote, was_final, old_watch) = &self.before;
+        if row.remote_id != *old_remote {
+            if let Some(old) = old_remote
+                && let Some(seqs) = self.rows.by_remote.get_mut(old)
+            {
+                seqs.retain(|&held| held != seq);
+                if seqs.is_empty() {
+                    self.rows.by_remote.remove(old);
+                }
+            }
+            if let Some(new) = &row.remote_id {
+                self.rows
+                    .by_remote
+                    .entry(new.clone())
+                    .or_default()
+                    .push(seq);
+            }
+        }
+        let is_final = row.phase.is_final();
+        if is_final != *was_final {
+            if is_final {
+                self.rows.in_flight -= 1;
+            } else {
+                self.rows.in_flight += 1;
+            }
+        }
+        let watch = row.watch_key();
+        if watch != old_watch.as_ref().map(|(o, id)| (*o, id.as_str())) {
+            self.rows.watch_changed = true;
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct LivePane {
     /// Newest first.
-    pub rows: Vec<LiveRow>,
+    pub rows: LiveRows,
     pub selection: Selection,
 }
 
@@ -301,29 +517,32 @@ impl LivePane {
         self.selected_index().map(|index| &self.rows[index])
     }
 
-    pub fn find_by_key_mut(&mut self, key: &str) -> Option<&mut LiveRow> {
-        self.rows.iter_mut().find(|row| row.key == key)
+    pub fn find_by_key_mut(&mut self, key: &str) -> Option<RowMut<'_>> {
+        let index = self.rows.position_of_key(key)?;
+        self.rows.get_mut(index)
     }
 
-    pub fn find_by_remote_mut(&mut self, remote_id: &str) -> Option<&mut LiveRow> {
-        self.rows
-            .iter_mut()
-            .find(|row| row.remote_id.as_deref() == Some(remote_id))
+    pub fn find_by_remote_mut(&mut self, remote_id: &str) -> Option<RowMut<'_>> {
+        let index = [
+            self.rows.position_of_remote(remote_id, false),
+            self.rows.position_of_remote(remote_id, true),
+        ]
+        .into_iter()
+        .flatten()
+        .min()?;
+        self.rows.get_mut(index)
     }
 
     /// How many rows (of any kind) carry `remote_id`: more than one means the id is shared and
     /// no answer about it may be applied to any of them.
     pub fn rows_holding(&self, remote_id: &str) -> usize {
-        self.rows
-            .iter()
-            .filter(|row| row.remote_id.as_deref() == Some(remote_id))
-            .count()
+        self.rows.holding(remote_id)
     }
 
     /// Adds a row on top and selects it.
     pub fn push(&mut self, row: LiveRow) {
         let key = row.key.clone();
-        self.rows.insert(0, row);
+        self.rows.push_front(row);
         self.selection.select(&key, 0);
     }
 
@@ -361,10 +580,12 @@ impl LivePane {
     }
 
     /// Whether `watched` (as [`watch_targets`](Self::watch_targets) returned it) is still
-    /// exactly the set to watch. Runs after every message, so it compares borrowed ids instead
-    /// of cloning all of them: with 1,000 rows watched, building the set each time cost more
-    /// than the rest of a poll answer's update.
-    pub fn still_watching(&self, watched: &[WatchTarget]) -> bool {
+    /// exactly the set to watch. O(1) while no row's watch key changed since the last call
+    /// (most poll answers change nothing); a full comparison otherwise.
+    pub fn still_watching(&mut self, watched: &[WatchTarget]) -> bool {
+        if !self.rows.take_watch_changed() {
+            return true;
+        }
         let mut wanted: Vec<(bool, &str)> =
             self.rows.iter().filter_map(LiveRow::watch_key).collect();
         if wanted.len() != watched.len() {
@@ -383,7 +604,7 @@ impl LivePane {
 
     /// Rows still in flight (not final), for the header and the quit confirmation.
     pub fn in_flight(&self) -> usize {
-        self.rows.iter().filter(|row| !row.phase.is_final()).count()
+        self.rows.in_flight()
     }
 }
 
@@ -479,19 +700,62 @@ mod tests {
         assert!(pane.still_watching(&watched));
 
         // The sending row gets its id: one more to watch.
-        pane.rows[0].remote_id = Some("id-c".into());
-        pane.rows[0].phase = pending();
+        {
+            let mut top = pane.rows.get_mut(0).expect("a row");
+            top.remote_id = Some("id-c".into());
+            top.phase = pending();
+        }
         assert!(!pane.still_watching(&watched));
         let watched = pane.watch_targets();
         assert!(pane.still_watching(&watched));
 
         // A row goes final: one fewer.
-        pane.rows[1].phase = Phase::Completed;
+        pane.rows.get_mut(1).expect("a row").phase = Phase::Completed;
         assert!(!pane.still_watching(&watched));
         let watched = pane.watch_targets();
 
         // Same count, same id, other kind: a different set.
-        pane.rows[0].kind = pane.rows[1].kind.clone();
+        let other = pane.rows[1].kind.clone();
+        pane.rows.get_mut(0).expect("a row").kind = other;
         assert!(!pane.still_watching(&watched));
+    }
+
+    #[test]
+    fn the_index_follows_every_change() {
+        let mut pane = LivePane::default();
+        pane.push(row("a", Some("x-1"), false, pending()));
+        pane.push(row("b", Some("o-1"), true, pending()));
+        pane.rows.push_back(row("c", None, false, Phase::Sending));
+        // Newest first: b, a, c.
+        assert_eq!(pane.rows.position_of_key("b"), Some(0));
+        assert_eq!(pane.rows.position_of_key("c"), Some(2));
+        assert_eq!(pane.rows.position_of_remote("x-1", false), Some(1));
+        assert_eq!(
+            pane.rows.position_of_remote("x-1", true),
+            None,
+            "kinds never mix"
+        );
+        assert_eq!(pane.in_flight(), 3);
+
+        // c gets the id a holds: a shared id, held twice.
+        pane.find_by_key_mut("c").expect("c").remote_id = Some("x-1".into());
+        assert_eq!(pane.rows_holding("x-1"), 2);
+        pane.find_by_key_mut("a").expect("a").phase = Phase::Completed;
+        assert_eq!(pane.in_flight(), 2);
+
+        // A dismiss in the middle renumbers; every lookup still lands on its row.
+        pane.selection.select("a", 1);
+        assert!(pane.dismiss_selected());
+        assert_eq!(pane.rows.position_of_key("a"), None);
+        assert_eq!(pane.rows.position_of_key("c"), Some(1));
+        assert_eq!(pane.rows.position_of_remote("x-1", false), Some(1));
+        assert_eq!(pane.rows_holding("x-1"), 1);
+        pane.rows.insert(0, row("d", Some("x-2"), false, pending()));
+        pane.push(row("e", None, false, Phase::Sending));
+        for (index, key) in ["e", "d", "b", "c"].iter().enumerate() {
+            assert_eq!(pane.rows.position_of_key(key), Some(index), "{key}");
+        }
+        assert_eq!(pane.rows.position_of_remote("x-2", false), Some(1));
+        assert_eq!(pane.in_flight(), 4);
     }
 }

@@ -99,6 +99,8 @@ pub enum Msg {
     Throttle {
         until: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// Which kinds of request wait for the desk's own budget now (empty: none).
+    OwnBudget(crate::api::budget::Waiting),
     /// The export `Cmd::Export` asked for: its file and row count, or why it failed.
     Exported(Result<(std::path::PathBuf, usize), String>),
     /// A journal line could not be written (after the request: the outcome is still shown).

@@ -227,7 +227,7 @@ impl App {
                 self.records.mark_final(intent);
             }
         }
-        if let Some(row) = self.live.find_by_key_mut(intent) {
+        if let Some(mut row) = self.live.find_by_key_mut(intent) {
             row.updated_at = now;
             match &remote_id {
                 Some(id) => {
@@ -265,7 +265,7 @@ impl App {
              applied as that id, n to mark it not applied"
         );
         self.records.note_row(intent, text.clone());
-        if let Some(row) = self.live.find_by_key_mut(intent) {
+        if let Some(mut row) = self.live.find_by_key_mut(intent) {
             row.updated_at = self.now;
             row.phase = Phase::Ambiguous {
                 candidates,
@@ -299,10 +299,11 @@ impl App {
         let Some(key) = self.resolution_target() else {
             return Vec::new();
         };
-        if let Some(LiveRow {
-            phase: Phase::Ambiguous { candidates, chosen },
-            ..
-        }) = self.live.find_by_key_mut(&key)
+        if let Some(mut row) = self.live.find_by_key_mut(&key)
+            && let LiveRow {
+                phase: Phase::Ambiguous { candidates, chosen },
+                ..
+            } = &mut *row
         {
             *chosen = (*chosen + 1) % candidates.len().max(1);
         } else {
@@ -354,7 +355,7 @@ impl App {
         );
         self.records.claim(&key, &candidate.id);
         let now = self.now;
-        if let Some(row) = self.live.find_by_key_mut(&key) {
+        if let Some(mut row) = self.live.find_by_key_mut(&key) {
             row.remote_id = Some(candidate.id.clone());
             row.updated_at = now;
             row.phase = Phase::Pending {
@@ -400,7 +401,7 @@ impl App {
         );
         self.records.mark_final(&key);
         let now = self.now;
-        if let Some(row) = self.live.find_by_key_mut(&key) {
+        if let Some(mut row) = self.live.find_by_key_mut(&key) {
             row.updated_at = now;
             row.phase = Phase::Failed {
                 reason: format!("Not applied: {note}"),
@@ -438,7 +439,7 @@ impl App {
             for note in &record.notes {
                 self.records.note_row(&record.intent, note.clone());
             }
-            self.live.rows.push(row);
+            self.live.rows.push_back(row);
             if unknown {
                 self.reconciling
                     .insert(record.intent.clone(), Reconciling::default());

@@ -81,7 +81,7 @@ impl App {
         what: &str,
     ) -> Vec<Cmd> {
         let now = self.now;
-        let Some(row) = self.live.find_by_key_mut(intent) else {
+        let Some(mut row) = self.live.find_by_key_mut(intent) else {
             return Vec::new();
         };
         row.updated_at = now;
@@ -92,6 +92,7 @@ impl App {
                 };
                 let text = format!("{what} {} queued; watching it", short_id(&remote_id));
                 row.remote_id = Some(remote_id);
+                drop(row);
                 self.ticket = None;
                 self.focus = Pane::Live;
                 self.note(Level::Info, text);
@@ -101,6 +102,7 @@ impl App {
                 row.phase = Phase::Unknown {
                     reason: error.user_message(),
                 };
+                drop(row);
                 self.ticket = None;
                 self.focus = Pane::Live;
                 self.note(
@@ -130,6 +132,7 @@ impl App {
                 row.phase = Phase::Failed {
                     reason: message.clone(),
                 };
+                drop(row);
                 let relockable =
                     matches!(&failure, SubmitError::Api(error) if error.is_lock_problem());
                 let stage_message = if relockable {

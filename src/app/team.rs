@@ -334,7 +334,7 @@ impl App {
         match event.kind.as_str() {
             "status" => {
                 let status = event.status.clone().unwrap_or_default();
-                let Some(row) = self.live.find_by_remote_mut(&event.id) else {
+                let Some(mut row) = self.live.find_by_remote_mut(&event.id) else {
                     // A row this desk does not show yet (placed elsewhere): read the team's.
                     return self.team.wants_pending().into_iter().collect();
                 };
@@ -344,7 +344,7 @@ impl App {
                 let is_order = matches!(row.kind, LiveKind::Order(_));
                 if is_final_status(is_order, &status) {
                     // A final goes through the details answer (journal, refresh, amounts).
-                    return target_of(row).map(Cmd::CheckNow).into_iter().collect();
+                    return target_of(&row).map(Cmd::CheckNow).into_iter().collect();
                 }
                 if !status.is_empty() {
                     row.phase = Phase::Pending { status };
@@ -424,7 +424,7 @@ impl App {
     fn merge_team_row(&mut self, team_row: &TeamRow, cmds: &mut Vec<Cmd>) {
         let now = self.now;
         if let Some(id) = &team_row.id {
-            if let Some(row) = self.live.find_by_remote_mut(id) {
+            if let Some(mut row) = self.live.find_by_remote_mut(id) {
                 let is_order = matches!(row.kind, LiveKind::Order(_));
                 if !row.phase.is_final()
                     && !is_final_status(is_order, &team_row.status)
@@ -461,7 +461,7 @@ impl App {
             .placed_by
             .insert(row.key.clone(), team_row.operator.clone());
         // Added below the rows already there: the user's selection stays where it was.
-        self.live.rows.push(row);
+        self.live.rows.push_back(row);
         if self.live.rows.len() == 1 {
             let key = self.live.rows[0].key.clone();
             self.live.selection.select(&key, 0);

@@ -172,7 +172,7 @@ fn result(row: &LiveRow, lock: &ExchangeLock) -> ExchangeResult {
 }
 
 pub async fn run(args: &ExchangeArgs, globals: &Globals) -> Result<(), CliError> {
-    let mut desk = Desk::open(globals).await?;
+    let mut desk = Box::pin(Desk::open(globals)).await?;
     let outcome = exchange(&mut desk, args).await;
     desk.close().await;
     outcome

@@ -163,7 +163,7 @@ fn min_deposit(app: &App, currency: &Currency, network: &str) -> Option<Decimal>
 }
 
 pub async fn run(args: &OrderArgs, globals: &Globals) -> Result<(), CliError> {
-    let mut desk = Desk::open(globals).await?;
+    let mut desk = Box::pin(Desk::open(globals)).await?;
     let outcome = order(&mut desk, args).await;
     desk.close().await;
     outcome

@@ -127,8 +127,9 @@ async fn follow(
     let (to_app, mut answers) = mpsc::unbounded_channel::<Msg>();
     // The dashboard's poller, as the runtime runs it: one attempt per check, its own budget.
     let poller_task = tokio::spawn(poller::run(
-        client.single_attempt(),
+        client.single_attempt().without_budget(),
         settings,
+        crate::api::RequestBudget::new(settings.max_requests_per_second),
         watch_rx,
         to_app,
     ));

@@ -7,6 +7,7 @@ use tokio::time::Instant;
 
 use super::{Executor, JOURNAL_FLUSH_WAIT, JournalWriter, RecordedEffects};
 use crate::api::ApiClient;
+use crate::api::RequestBudget;
 use crate::app::App;
 use crate::app::cmd::Cmd;
 use crate::app::live::WatchTarget;
@@ -28,8 +29,12 @@ pub async fn run_headless(
     let (to_app, mut from_tasks) = mpsc::unbounded_channel::<Msg>();
     let (watch_tx, watch_rx) = watch::channel(Vec::<WatchTarget>::new());
     let poller_task = tokio::spawn(poller::run(
-        client.single_attempt(),
+        client.single_attempt().without_budget(),
         poll,
+        client
+            .budget()
+            .cloned()
+            .unwrap_or_else(|| RequestBudget::new(poll.max_requests_per_second)),
         watch_rx,
         to_app.clone(),
     ));

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use super::journal_writer::JournalWriter;
-use crate::api::ApiClient;
 use crate::api::error::ApiError;
 use crate::api::models::{ExchangeRequest, Transaction};
+use crate::api::{ApiClient, Priority};
 use crate::app::cmd::ReconcileQuery;
 use crate::app::live::usable_remote_id;
 use crate::app::msg::{Msg, SubmitError};
@@ -152,6 +152,8 @@ fn instant_at(at: DateTime<Utc>) -> Instant {
 
 /// Searches the newest history pages for rows that could be the attempt described by `query`.
 pub async fn reconcile(client: ApiClient, intent: String, query: ReconcileQuery, to_app: ToApp) {
+    // Reading back what happened to money in flight is as urgent as checking a row.
+    let client = client.at_priority(Priority::Check);
     let result = find_in_history(&client, &query).await;
     let _ = to_app.send(Msg::Reconciled { intent, result });
 }

@@ -50,6 +50,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
             },
         ));
     }
+    // Our own budget binding is not P100's doing: said apart, so nobody calls P100 about it.
+    if let Some(waits) = app.budget_waiting.describe() {
+        left.push(Span::styled("  ·  ", theme.muted));
+        left.push(Span::styled(
+            format!("throttled by our own budget: {waits}"),
+            theme.warning,
+        ));
+    }
 
     // The date and the zone too: a desk open past midnight, or shared across zones, must not
     // read "11:30" as someone else's 11:30.

@@ -44,6 +44,12 @@ pub struct Probe {
     pub screen: String,
     pub balances: Vec<(String, Decimal)>,
     pub history_len: usize,
+    /// The page of the bottom history row held, and whether the last page came back short.
+    pub history_pages: u32,
+    pub history_exhausted: bool,
+    /// A history page is on its way; the API's total, when it sent one.
+    pub history_loading: bool,
+    pub history_total: Option<u64>,
     pub live: Vec<LiveRow>,
     pub ticket: Option<String>,
     pub notice: Option<String>,
@@ -79,7 +85,11 @@ impl Probe {
                 .map(|row| (row.currency.as_str().to_string(), row.amount))
                 .collect(),
             history_len: app.history.len(),
-            live: app.live.rows.clone(),
+            history_pages: app.history.pages_loaded,
+            history_exhausted: app.history.exhausted,
+            history_loading: app.history.loading_page.is_some(),
+            history_total: app.history.total,
+            live: app.live.rows.to_vec(),
             ticket: app.ticket.as_ref().map(|t| ticket_stage(t, app.now)),
             notice: app.notice.as_ref().map(|n| n.text.clone()),
             overlay: app.overlay.as_ref().map(|o| format!("{o:?}")),
@@ -338,6 +348,28 @@ impl Desk {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Marks every frame drawn so far as seen, for [`Desk::next_frame`].
+    pub fn seen(&mut self) {
+        self.probes.borrow_and_update();
+    }
+
+    /// The next frame drawn after [`Desk::seen`] (panics after `PATIENCE`).
+    pub async fn next_frame(&mut self) -> Probe {
+        let changed = tokio::time::timeout(PATIENCE, self.probes.changed()).await;
+        assert!(matches!(changed, Ok(Ok(()))), "no frame drawn in time");
+        self.probes.borrow_and_update().clone()
+    }
+
+    /// What the last frame showed.
+    pub fn probe(&self) -> Probe {
+        self.probes.borrow().clone()
+    }
+
+    /// The text of the last frame drawn.
+    pub fn screen(&self) -> String {
+        self.probes.borrow().screen.clone()
     }
 
     pub fn press(&self, code: KeyCode) {
