@@ -287,7 +287,7 @@ impl App {
         if let Some(watch) = self.watch_changes() {
             cmds.push(watch);
         }
-        self.screen.status.observe(&self.live.rows, now);
+        self.screen.status.observe_changed(&mut self.live.rows, now);
         cmds
     }
 
@@ -409,6 +409,8 @@ impl App {
         // While the relay pushes, its events move pending rows; only unknowns are polled.
         if self.team.push_live() {
             let targets = team::watched_while_pushed(&self.live.rows);
+            // When push goes down, the full set is compared again (not only changed rows).
+            self.live.rows.mark_watch_changed();
             if targets == self.watched {
                 return None;
             }

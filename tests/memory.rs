@@ -151,6 +151,16 @@ fn sizes(app: &App) -> Sizes {
 fn ten_thousand_updates_leave_the_heap_flat() {
     let mut app = live_load::desk_with_live_rows(LIVE_ROWS, false, HISTORY_TOTAL);
     add_unknown_rows(&mut app);
+    // The message log keeps the last `MAX_MESSAGES` notices (bounded on purpose: "every message
+    // since start" within that cap, the log file beyond it; tested in `app::message_log`).
+    // Filled first, so this measures whether anything *else* grows.
+    for n in 0..p100_desk::app::message_log::MAX_MESSAGES {
+        app.keyboard.log.push(p100_desk::app::Notice {
+            text: format!("{n:>6} a notice of a typical length, about as long as a poll note is"),
+            level: p100_desk::app::Level::Info,
+            at: at(0),
+        });
+    }
     for i in 0..WARM_UP {
         app.update(message(i), at(i));
     }

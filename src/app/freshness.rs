@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::App;
-use super::live::{LiveRow, Phase};
+use super::live::{LiveRow, LiveRows, Phase, Touched};
 
 /// A failed refresh: the pane keeps showing its last data, marked stale since the first failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,23 +83,48 @@ impl StatusKey {
 }
 
 impl StatusClock {
-    /// Notes the statuses of `rows` as of `now` (after every message; O(rows)).
+    /// Notes the statuses of every row in `rows` as of `now` (O(rows)).
     pub fn observe(&mut self, rows: &[LiveRow], now: DateTime<Utc>) {
         for row in rows {
-            match self.since.get_mut(&row.key) {
-                Some((key, _)) if key.is(&row.phase) => {}
-                Some(entry) => *entry = (StatusKey::of(&row.phase), now),
-                None => {
-                    let first = row.updated_at.min(now);
-                    self.since
-                        .insert(row.key.clone(), (StatusKey::of(&row.phase), first));
+            self.note(row, now);
+        }
+        self.forget_gone(rows.len(), |key| rows.iter().any(|row| row.key == key));
+    }
+
+    /// Notes the statuses of the rows added or changed since the last call (after every
+    /// message): O(changes), so a poll answer costs the same with 100 or 10,000 rows.
+    pub fn observe_changed(&mut self, rows: &mut LiveRows, now: DateTime<Utc>) {
+        match rows.take_touched() {
+            Touched::All => {}
+            Touched::Rows(changed) => {
+                for row in changed {
+                    self.note(row, now);
                 }
+                return;
             }
         }
-        // Dismissed rows may come back (`u`): forget them only when many are gone.
-        if self.since.len() > 2 * rows.len() + 64 {
-            self.since
-                .retain(|key, _| rows.iter().any(|row| &row.key == key));
+        for row in rows.iter() {
+            self.note(row, now);
+        }
+        self.forget_gone(rows.len(), |key| rows.position_of_key(key).is_some());
+    }
+
+    fn note(&mut self, row: &LiveRow, now: DateTime<Utc>) {
+        match self.since.get_mut(&row.key) {
+            Some((key, _)) if key.is(&row.phase) => {}
+            Some(entry) => *entry = (StatusKey::of(&row.phase), now),
+            None => {
+                let first = row.updated_at.min(now);
+                self.since
+                    .insert(row.key.clone(), (StatusKey::of(&row.phase), first));
+            }
+        }
+    }
+
+    /// Dismissed rows may come back (`u`): forget them only when many are gone.
+    fn forget_gone(&mut self, rows: usize, holds: impl Fn(&str) -> bool) {
+        if self.since.len() > 2 * rows + 64 {
+            self.since.retain(|key, _| holds(key));
         }
     }
 

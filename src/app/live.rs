@@ -295,6 +295,17 @@ pub struct LiveRows {
     in_flight: usize,
     /// Set when a row's watch key may have changed; [`LiveRows::take_watch_changed`] clears it.
     watch_changed: bool,
+    /// Rows added or changed since [`LiveRows::take_touched`] last ran (sequence numbers), so
+    /// that whoever follows statuses (the "N s ago" clock) looks at those rows only.
+    touched: Vec<i64>,
+    /// Everything was renumbered (or changed) since then: look at every row.
+    touched_all: bool,
+}
+
+/// What [`LiveRows::take_touched`] hands over.
+pub enum Touched<'a> {
+    All,
+    Rows(Vec<&'a LiveRow>),
 }
 
 impl std::ops::Deref for LiveRows {
@@ -337,10 +348,13 @@ impl LiveRows {
             self.in_flight += 1;
         }
         self.watch_changed = true;
+        self.touched.push(seq);
     }
 
     /// Renumbers every row from 0 (after a change in the middle): O(N), on a key press only.
     fn reindex(&mut self) {
+        self.touched.clear();
+        self.touched_all = true;
         self.first = 0;
         self.by_key.clear();
         self.by_remote.clear();
@@ -425,6 +439,28 @@ impl LiveRows {
         self.in_flight
     }
 
+    /// The rows added or changed since the last call (O(changes), not O(rows)).
+    pub fn take_touched(&mut self) -> Touched<'_> {
+        let all = std::mem::take(&mut self.touched_all);
+        let seqs = std::mem::take(&mut self.touched);
+        if all {
+            // reindex() ran after the seqs were taken: `index_row` refilled them; drop them.
+            return Touched::All;
+        }
+        Touched::Rows(
+            seqs.into_iter()
+                .filter_map(|seq| self.position(seq))
+                .map(|index| &self.rows[index])
+                .collect(),
+        )
+    }
+
+    /// The watch set was chosen by other rules meanwhile (push from a team relay): the next
+    /// [`LivePane::still_watching`] compares in full.
+    pub fn mark_watch_changed(&mut self) {
+        self.watch_changed = true;
+    }
+
     /// Whether some row's watch key may have changed since the last call (then the watch set
     /// is compared; otherwise a poll answer that changed nothing costs nothing here).
     pub fn take_watch_changed(&mut self) -> bool {
@@ -457,6 +493,7 @@ impl std::ops::DerefMut for RowMut<'_> {
 impl Drop for RowMut<'_> {
     fn drop(&mut self) {
         let seq = seq_at(self.rows.first, self.index);
+        self.rows.touched.push(seq);
         let row = &self.rows.rows[self.index];
         let (old_remote, was_final, old_watch) = &self.before;
         if row.remote_id != *old_remote {

@@ -273,7 +273,9 @@ fn row_of(team: &TeamRow, now: DateTime<Utc>) -> Option<LiveRow> {
         kind,
         phase,
         created_at: at,
-        updated_at: now,
+        // The relay's list does not say when the status last changed: the row's age counts
+        // from when it was placed (never less than it is), not from when this desk saw it.
+        updated_at: at,
         check_failed: None,
     })
 }
