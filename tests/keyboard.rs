@@ -485,6 +485,15 @@ fn quitting_with_rows_in_flight_asks_once() {
     assert!(app.should_quit, "a second press quits");
 }
 
+#[test]
+fn the_quit_question_says_when_nothing_is_in_flight_any_more() {
+    // The question stays open while the last row settles: "0 rows in flight: … forgets them"
+    // was shown in tmux once the exchange completed behind it.
+    let app = fixtures::loaded_app();
+    assert_eq!(app.in_flight(), 0);
+    assert_eq!(app.quit_question(), "Nothing is in flight any more. Quit?");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Through the real loop: scripted keys, TestBackend, the sandbox over loopback.
 

@@ -308,6 +308,10 @@ impl App {
     /// The question shown while quitting waits for a second press.
     pub fn quit_question(&self) -> String {
         let rows = self.in_flight();
+        // The question stays open while rows settle: once none is left, say so.
+        if rows == 0 {
+            return "Nothing is in flight any more. Quit?".to_owned();
+        }
         let noun = if rows == 1 { "row" } else { "rows" };
         let fate = match (
             self.session.environment == super::EnvBadge::Sandbox,
