@@ -147,6 +147,9 @@ impl App {
             Condition::LockConfirmable => self.confirm_counts(),
             Condition::LockExpired => !self.lock_confirmable(),
             Condition::HasAddress => self.selected_address().is_some(),
+            Condition::SelectedFinal => {
+                self.live.selected().is_some_and(|row| row.phase.is_final())
+            }
             // Offered only where it fills something (not on an order, paid by its payer).
             Condition::AmountFocused => {
                 self.ticket_amount_focused()

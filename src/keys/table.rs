@@ -29,6 +29,9 @@ pub enum Condition {
     AmountFocused,
     /// The selected live row is an ambiguous reconciliation waiting for the user's word.
     SelectedAmbiguous,
+    /// The selected live row is final, so it may be dismissed (pressed on a row in flight, the
+    /// key says why not).
+    SelectedFinal,
     /// The desk's server is a team relay.
     OnRelay,
     /// The highlighted proposal can be approved by this desk's operator (pending, not their
@@ -271,7 +274,7 @@ const DEFAULTS: &[Row] = &[
         &[KeyPress::ch('d')],
         Action::Dismiss,
         "dismiss a final row",
-        None,
+        Some(Condition::SelectedFinal),
         true,
     ),
     Row(
