@@ -558,3 +558,91 @@ async fn the_desk_client_sends_its_intent_id_as_the_key() {
     relay.shutdown().await;
     sandbox.shutdown().await;
 }
+
+/// The canary scan extended to a desk binary on the relay: `balances`, `history` and a guarded
+/// `exchange --watch` at TRACE with alice's operator token. Nothing the desk wrote (stdout,
+/// stderr, its log file, its journal) holds the P100 key. Its memory cannot either: every
+/// answer the relay gives a desk is checked for the key above, and the desk is started with
+/// nothing else that could carry it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_binary_on_the_relay_writes_no_p100_key() {
+    let Some(db) = fresh_database().await else {
+        return;
+    };
+    let sandbox = start_sandbox().await;
+    let relay = start_relay(&db, &sandbox, test_settings()).await;
+    let token = operator(&relay, "alice", Role::Trader).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let data = home.path().join("data");
+    let run = |args: &'static [&'static str]| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_p100-desk"));
+        command
+            .arg("--base-url")
+            .arg(relay.base_url())
+            .args(args)
+            .env_clear()
+            .env("HOME", home.path())
+            .env("P100_DATA_DIR", &data)
+            .env("P100_API_KEY", &token)
+            .env("P100_LOG", "trace")
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null());
+        async move { command.output().await.expect("run the desk binary") }
+    };
+    let mut written = Vec::new();
+    for (args, expected) in [
+        (&["balances", "--format", "json"][..], 0),
+        (&["history", "--format", "ndjson", "--limit", "20"][..], 0),
+        (
+            &[
+                "exchange",
+                "--from",
+                "eur",
+                "--to",
+                "eth",
+                "--amount",
+                "10",
+                "--min-rate",
+                "0.00000001",
+                "--watch",
+                "--format",
+                "json",
+            ][..],
+            0,
+        ),
+    ] {
+        let output = run(args).await;
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(expected), "{args:?}: {stderr}");
+        written.extend_from_slice(&output.stdout);
+        written.extend_from_slice(&output.stderr);
+    }
+    assert_eq!(sandbox.executions().exchanges, 1, "the exchange went once");
+    let mut files = 0;
+    let mut stack = vec![data.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read the data dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files += 1;
+                written.extend(std::fs::read(&path).expect("read a written file"));
+            }
+        }
+    }
+    assert!(files >= 2, "the journal and the log file were written");
+    let text = String::from_utf8_lossy(&written);
+    assert!(text.contains("exchange_intent"), "the journal was scanned");
+    assert!(!text.contains(UPSTREAM_KEY), "the P100 key reached a desk");
+    assert!(
+        text.contains(&token[..8]) || !text.contains(&token),
+        "(the operator token is the desk's own key: kept from its files as well)"
+    );
+    assert!(
+        !text.contains(&token),
+        "the desk's own key is in its output or files"
+    );
+    relay.shutdown().await;
+    sandbox.shutdown().await;
+}
