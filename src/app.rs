@@ -15,6 +15,7 @@ pub mod keyboard;
 pub mod keymap;
 pub mod live;
 pub mod message_log;
+pub mod money_actions;
 pub mod msg;
 pub mod reconcile;
 pub mod records;
@@ -44,7 +45,7 @@ use self::msg::Msg;
 use self::reconcile::{ReconcilePolicy, Reconciling};
 use self::records::Records;
 use self::stale_retry::{RetryState, StaleRetry};
-use self::ticket::{ExchangeTicket, OrderTicket, Ticket};
+use self::ticket::Ticket;
 use crate::api::error::ApiError;
 use crate::journal;
 
@@ -237,23 +238,13 @@ impl App {
             Msg::HistoryLoaded { page, result } => self.on_history(page, result),
             Msg::ExchangePolled { id, result } => self.on_exchange_polled(&id, result),
             Msg::OrderPolled { id, result } => self.on_order_polled(&id, result),
-            Msg::QuoteDue { seq } => self.on_quote_due(seq),
-            Msg::ExchangeQuoted { seq, result } => {
-                self.on_quoted(seq, result);
+            Msg::PriceDue { seq } => self.on_price_due(seq),
+            Msg::Priced { seq, result } => {
+                self.on_priced(seq, result);
                 Vec::new()
             }
-            Msg::ExchangeLocked { seq, result } => self.on_locked::<ExchangeTicket>(seq, result),
-            Msg::ExchangeSubmitted { intent, result } => {
-                self.on_submitted_of::<ExchangeTicket>(&intent, result)
-            }
-            Msg::OrderRatesLoaded(result) => {
-                self.on_order_rates(result);
-                Vec::new()
-            }
-            Msg::OrderLocked { seq, result } => self.on_locked::<OrderTicket>(seq, result),
-            Msg::OrderSubmitted { intent, result } => {
-                self.on_submitted_of::<OrderTicket>(&intent, result)
-            }
+            Msg::Locked { seq, result } => self.on_locked(seq, result),
+            Msg::Submitted { intent, result } => self.on_submitted_answer(&intent, result),
             Msg::ReconcileDue { intent } => self.on_reconcile_due(&intent),
             Msg::Reconciled { intent, result } => self.on_reconciled(&intent, result),
             Msg::JournalFailed { error } => self.on_journal_failed(&error),

@@ -110,6 +110,78 @@ pub enum Event {
     },
 }
 
+/// The terms of an intent line in the same columns for every kind: what `p100-desk journal
+/// --summary` and the CSV export show of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntentTerms<'a> {
+    /// The line's `event` name (`exchange_intent`, `order_intent`).
+    pub event: &'static str,
+    /// `exchange` or `order`.
+    pub kind: &'static str,
+    /// Exchange: the amount sold; order: the crypto the payer sends.
+    pub amount: Decimal,
+    pub currency: &'a str,
+    /// Exchange: the amount received; order: the fiat it settles.
+    pub amount_to: Decimal,
+    pub currency_to: &'a str,
+    /// Orders only.
+    pub network: Option<&'a str>,
+    pub rate: Decimal,
+    pub lock_id: &'a str,
+}
+
+impl Event {
+    /// The terms of an intent line (`None` for every other line): the one place that reads
+    /// the kinds' intent events as columns.
+    pub fn terms(&self) -> Option<IntentTerms<'_>> {
+        match self {
+            Event::ExchangeIntent {
+                from,
+                to,
+                amount,
+                amount_to,
+                rate,
+                lock_id,
+            } => Some(IntentTerms {
+                event: "exchange_intent",
+                kind: "exchange",
+                amount: *amount,
+                currency: from,
+                amount_to: *amount_to,
+                currency_to: to,
+                network: None,
+                rate: *rate,
+                lock_id,
+            }),
+            Event::OrderIntent {
+                currency,
+                network,
+                fiat_amount,
+                fiat_currency,
+                crypto_amount,
+                rate,
+                lock_id,
+            } => Some(IntentTerms {
+                event: "order_intent",
+                kind: "order",
+                amount: *crypto_amount,
+                currency,
+                amount_to: *fiat_amount,
+                currency_to: fiat_currency,
+                network: Some(network),
+                rate: *rate,
+                lock_id,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether this line opens an attempt (an intent line, of any kind).
+    pub fn is_intent(&self) -> bool {
+        self.terms().is_some()
+    }
+}
+
 /// What an attempt sent, repeated on its `accepted` line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -581,7 +653,7 @@ impl<T: Fold> Folder<T> {
     /// Folds line `number` in. A write check and a refused lock belong to no attempt: passed over.
     pub fn push(&mut self, entry: Entry, number: usize) {
         match &entry.event {
-            Event::ExchangeIntent { .. } | Event::OrderIntent { .. } => {
+            event if event.is_intent() => {
                 let intent = entry.intent.clone();
                 match T::open(entry, None) {
                     Some(opened) => {
@@ -662,11 +734,8 @@ impl Fold for IntentRecord {
                     None => self.standing = Standing::Finished,
                 }
             }
-            Event::ExchangeIntent { .. }
-            | Event::OrderIntent { .. }
-            | Event::Check { .. }
-            | Event::LockRefused { .. }
-            | Event::Approval { .. } => {}
+            // A second intent line under the same id, and lines that belong to no attempt.
+            _ => {}
         }
     }
 }
@@ -719,47 +788,24 @@ pub const CSV_HEADER: &str = "at,profile,environment,intent,event,kind,amount,cu
 currency_to,network,rate,lock_id,remote_id,status,by,reason";
 
 impl CsvRow {
-    #[allow(clippy::too_many_lines)] // one arm per journal event, each a few fields
+    /// An intent line's row: its terms, the same columns for every kind.
+    fn of_terms(terms: IntentTerms<'_>) -> Self {
+        Self {
+            event: terms.event,
+            kind: terms.kind.into(),
+            amount: terms.amount.to_string(),
+            currency: terms.currency.to_owned(),
+            amount_to: terms.amount_to.to_string(),
+            currency_to: terms.currency_to.to_owned(),
+            network: terms.network.unwrap_or_default().to_owned(),
+            rate: terms.rate.to_string(),
+            lock_id: terms.lock_id.to_owned(),
+            ..Self::default()
+        }
+    }
+
     fn of(event: &Event) -> Self {
         match event {
-            Event::ExchangeIntent {
-                from,
-                to,
-                amount,
-                amount_to,
-                rate,
-                lock_id,
-            } => Self {
-                event: "exchange_intent",
-                kind: "exchange".into(),
-                amount: amount.to_string(),
-                currency: from.clone(),
-                amount_to: amount_to.to_string(),
-                currency_to: to.clone(),
-                rate: rate.to_string(),
-                lock_id: lock_id.clone(),
-                ..Self::default()
-            },
-            Event::OrderIntent {
-                currency,
-                network,
-                fiat_amount,
-                fiat_currency,
-                crypto_amount,
-                rate,
-                lock_id,
-            } => Self {
-                event: "order_intent",
-                kind: "order".into(),
-                amount: crypto_amount.to_string(),
-                currency: currency.clone(),
-                amount_to: fiat_amount.to_string(),
-                currency_to: fiat_currency.clone(),
-                network: network.clone(),
-                rate: rate.to_string(),
-                lock_id: lock_id.clone(),
-                ..Self::default()
-            },
             Event::Accepted { remote_id, .. } => Self {
                 event: "accepted",
                 remote_id: remote_id.clone(),
@@ -826,6 +872,8 @@ impl CsvRow {
                 reason: reason.clone().unwrap_or_default(),
                 ..Self::default()
             },
+            // The intent lines, of every kind.
+            other => other.terms().map(Self::of_terms).unwrap_or_default(),
         }
     }
 }

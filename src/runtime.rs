@@ -10,6 +10,7 @@ mod journal_writer;
 mod tasks;
 mod team_push;
 mod throttle_watch;
+mod trade_calls;
 
 pub use clock::Clock;
 
@@ -350,48 +351,23 @@ impl Executor {
                     tokio::time::sleep(after).await;
                     Msg::FinalRefreshDue
                 }
-                Cmd::ScheduleQuote { seq, after } => {
+                Cmd::SchedulePrice { seq, after } => {
                     tokio::time::sleep(after).await;
-                    Msg::QuoteDue { seq }
+                    Msg::PriceDue { seq }
                 }
-                Cmd::QuoteExchange {
+                Cmd::LoadPrice { seq, request } => Msg::Priced {
                     seq,
-                    from,
-                    to,
-                    amount,
-                } => Msg::ExchangeQuoted {
-                    seq,
-                    result: client.exchange_rate(&from, &to, amount).await,
+                    result: request.send(&client).await,
                 },
-                Cmd::LockExchange {
+                Cmd::Lock { seq, request } => Msg::Locked {
                     seq,
-                    from,
-                    to,
-                    amount,
-                } => Msg::ExchangeLocked {
-                    seq,
-                    result: client.exchange_lock(&from, &to, amount).await,
+                    result: request.send(&client).await,
                 },
-                Cmd::LoadOrderRates => Msg::OrderRatesLoaded(client.order_rates().await),
-                Cmd::LockOrder { seq, request } => Msg::OrderLocked {
-                    seq,
-                    result: client.order_lock(&request).await,
-                },
-                Cmd::SubmitExchange {
+                Cmd::Submit {
                     intent,
-                    request,
+                    post,
                     deadline,
                 } => {
-                    let post = tasks::MoneyPost::Exchange(request);
-                    tasks::submit(client, journal, intent, post, deadline, to_app).await;
-                    return;
-                }
-                Cmd::SubmitOrder {
-                    intent,
-                    lock_id,
-                    deadline,
-                } => {
-                    let post = tasks::MoneyPost::Order { lock_id };
                     tasks::submit(client, journal, intent, post, deadline, to_app).await;
                     return;
                 }

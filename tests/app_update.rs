@@ -14,6 +14,7 @@ use p100_desk::api::models::{
 use p100_desk::app::cmd::Cmd;
 use p100_desk::app::keymap::Pane;
 use p100_desk::app::live::{Phase, WatchTarget};
+use p100_desk::app::money_actions::{LockRequest, PriceRequest, TradeAccepted, TradeLock};
 use p100_desk::app::msg::{Msg, SubmitError};
 use p100_desk::app::ticket::{Stage, Ticket};
 use p100_desk::app::{App, Overlay};
@@ -68,23 +69,21 @@ fn locked_exchange(app: &mut App, expires_in: i64) {
     app.update(key('x'), at(0));
     type_text(app, "100", at(0));
     let cmds = app.update(code(KeyCode::Enter), at(0));
-    let Some(Cmd::LockExchange {
+    let Some(Cmd::Lock {
         seq,
-        from,
-        to,
-        amount,
+        request: LockRequest::Exchange(asked),
     }) = cmds.first().cloned()
     else {
         panic!("expected a lock request, got {cmds:?}");
     };
     assert_eq!(
-        (from.as_str(), to.as_str(), amount),
+        (asked.from.as_str(), asked.to.as_str(), asked.amount),
         ("usdc", "eur", dec("100"))
     );
     app.update(
-        Msg::ExchangeLocked {
+        Msg::Locked {
             seq,
-            result: Ok(exchange_lock(expires_in)),
+            result: Ok(TradeLock::Exchange(exchange_lock(expires_in))),
         },
         at(0),
     );
@@ -95,11 +94,11 @@ fn locked_exchange(app: &mut App, expires_in: i64) {
 fn submitted_intent(cmds: &[Cmd]) -> journal::Entry {
     let submits: Vec<&Cmd> = cmds
         .iter()
-        .filter(|cmd| matches!(cmd, Cmd::SubmitExchange { .. } | Cmd::SubmitOrder { .. }))
+        .filter(|cmd| matches!(cmd, Cmd::Submit { .. }))
         .collect();
     assert_eq!(submits.len(), 1, "exactly one submit: {cmds:?}");
     match submits[0] {
-        Cmd::SubmitExchange { intent, .. } | Cmd::SubmitOrder { intent, .. } => intent.clone(),
+        Cmd::Submit { intent, .. } => intent.clone(),
         _ => unreachable!(),
     }
 }
@@ -329,11 +328,11 @@ fn exchange_happy_path_sends_once_and_watches_to_completion() {
     // A second `y` while the POST is in flight sends nothing.
     assert!(app.update(key('y'), at(1)).is_empty());
     let cmds = app.update(
-        Msg::ExchangeSubmitted {
+        Msg::Submitted {
             intent: intent.intent.clone(),
-            result: Ok(ExchangeAccepted {
+            result: Ok(TradeAccepted::Exchange(ExchangeAccepted {
                 exchange_id: "ex-42".into(),
-            }),
+            })),
         },
         at(2),
     );
@@ -401,7 +400,13 @@ fn expired_lock_cannot_be_confirmed_and_l_relocks() {
     );
     let cmds = app.update(key('l'), at(9));
     assert!(
-        matches!(cmds.as_slice(), [Cmd::LockExchange { .. }]),
+        matches!(
+            cmds.as_slice(),
+            [Cmd::Lock {
+                request: LockRequest::Exchange(_),
+                ..
+            }]
+        ),
         "{cmds:?}"
     );
     let Some(Ticket::Exchange(ticket)) = &app.ticket else {
@@ -410,9 +415,9 @@ fn expired_lock_cannot_be_confirmed_and_l_relocks() {
     assert_eq!(ticket.stage, Stage::Locking);
     // The answer to the old lock request is dropped after a re-lock.
     app.update(
-        Msg::ExchangeLocked {
+        Msg::Locked {
             seq: 1,
-            result: Ok(exchange_lock(100)),
+            result: Ok(TradeLock::Exchange(exchange_lock(100))),
         },
         at(9),
     );
@@ -429,7 +434,7 @@ fn a_clear_refusal_shows_why_and_nothing_is_pending() {
     locked_exchange(&mut app, 30);
     let intent = submitted_intent(&app.update(key('y'), at(1)));
     let cmds = app.update(
-        Msg::ExchangeSubmitted {
+        Msg::Submitted {
             intent: intent.intent,
             result: Err(SubmitError::Api(fixtures::business_error(
                 "P433",
@@ -456,7 +461,7 @@ fn unknown_outcome_is_reconciled_from_history_never_resent() {
     locked_exchange(&mut app, 30);
     let intent = submitted_intent(&app.update(key('y'), at(1)));
     let cmds = app.update(
-        Msg::ExchangeSubmitted {
+        Msg::Submitted {
             intent: intent.intent.clone(),
             result: Err(SubmitError::Api(fixtures::unknown_error())),
         },
@@ -496,7 +501,7 @@ fn unknown_outcome_is_reconciled_from_history_never_resent() {
     );
     assert!(cmds.iter().any(|c| matches!(c, Cmd::Journal(e) if matches!(&e.event, Event::Reconciled { remote_id: Some(id), .. } if id == "ex-77"))));
     assert!(cmds.contains(&Cmd::Watch(vec![WatchTarget::Exchange("ex-77".into())])));
-    assert!(!cmds.iter().any(|c| matches!(c, Cmd::SubmitExchange { .. })));
+    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Submit { .. })));
 }
 
 #[test]
@@ -506,7 +511,7 @@ fn unknown_that_never_shows_up_is_declared_not_applied_after_several_reads() {
     locked_exchange(&mut app, 30);
     let intent = submitted_intent(&app.update(key('y'), at(1))).intent;
     app.update(
-        Msg::ExchangeSubmitted {
+        Msg::Submitted {
             intent: intent.clone(),
             result: Err(SubmitError::Api(fixtures::unknown_error())),
         },
@@ -579,10 +584,25 @@ fn above_the_limit_the_amount_must_be_typed_again() {
 fn order_flow_creates_once_and_follows_every_status() {
     let mut app = fixtures::loaded_app();
     let cmds = app.update(key('o'), at(0));
-    assert_eq!(cmds, vec![Cmd::LoadOrderRates]);
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Cmd::LoadPrice {
+                request: PriceRequest::Order(_),
+                ..
+            }]
+        ),
+        "the order rates are asked for as the ticket opens: {cmds:?}"
+    );
     type_text(&mut app, "346.59", at(0));
     let cmds = app.update(code(KeyCode::Enter), at(0));
-    let [Cmd::LockOrder { seq, request }] = cmds.as_slice() else {
+    let [
+        Cmd::Lock {
+            seq,
+            request: LockRequest::Order(request),
+        },
+    ] = cmds.as_slice()
+    else {
         panic!("{cmds:?}")
     };
     assert_eq!(request.amount, dec("346.59"));
@@ -601,20 +621,20 @@ fn order_flow_creates_once_and_follows_every_status() {
         network: Some("ethereum".into()),
     };
     app.update(
-        Msg::OrderLocked {
+        Msg::Locked {
             seq: *seq,
-            result: Ok(lock),
+            result: Ok(TradeLock::Order(lock)),
         },
         at(0),
     );
     app.frame_drawn(at(0), true);
     let intent = submitted_intent(&app.update(key('y'), at(1)));
     let cmds = app.update(
-        Msg::OrderSubmitted {
+        Msg::Submitted {
             intent: intent.intent,
-            result: Ok(OrderCreated {
+            result: Ok(TradeAccepted::Order(OrderCreated {
                 order_id: "ord-1".into(),
-            }),
+            })),
         },
         at(2),
     );
@@ -666,7 +686,13 @@ fn p462_on_order_create_explains_and_offers_a_relock() {
     app.update(key('o'), at(0));
     type_text(&mut app, "10", at(0));
     let cmds = app.update(code(KeyCode::Enter), at(0));
-    let [Cmd::LockOrder { seq, .. }] = cmds.as_slice() else {
+    let [
+        Cmd::Lock {
+            seq,
+            request: LockRequest::Order(_),
+        },
+    ] = cmds.as_slice()
+    else {
         panic!("{cmds:?}")
     };
     let lock = OrderLock {
@@ -679,16 +705,16 @@ fn p462_on_order_create_explains_and_offers_a_relock() {
         network: None,
     };
     app.update(
-        Msg::OrderLocked {
+        Msg::Locked {
             seq: *seq,
-            result: Ok(lock),
+            result: Ok(TradeLock::Order(lock)),
         },
         at(0),
     );
     app.frame_drawn(at(0), true);
     let intent = submitted_intent(&app.update(key('y'), at(1)));
     app.update(
-        Msg::OrderSubmitted {
+        Msg::Submitted {
             intent: intent.intent,
             result: Err(SubmitError::Api(fixtures::business_error(
                 "P462",
@@ -709,7 +735,10 @@ fn p462_on_order_create_explains_and_offers_a_relock() {
     );
     assert!(matches!(
         app.update(key('l'), at(2)).as_slice(),
-        [Cmd::LockOrder { .. }]
+        [Cmd::Lock {
+            request: LockRequest::Order(_),
+            ..
+        }]
     ));
 }
 

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use harness::{Desk, DeskConfig};
 use p100_desk::api::models::{Currency, ExchangeLock};
+use p100_desk::app::money_actions::TradeLock;
 use p100_desk::app::msg::Msg;
 use p100_desk::app::{App, Overlay};
 use p100_desk::keys::readme;
@@ -71,12 +72,10 @@ fn app_in(mode: Mode) -> App {
         let (seq, asked) = cmds
             .iter()
             .find_map(|cmd| match cmd {
-                p100_desk::app::cmd::Cmd::LockExchange {
+                p100_desk::app::cmd::Cmd::Lock {
                     seq,
-                    from,
-                    to,
-                    amount,
-                } => Some((*seq, (from.clone(), to.clone(), *amount))),
+                    request: p100_desk::app::money_actions::LockRequest::Exchange(asked),
+                } => Some((*seq, (asked.from.clone(), asked.to.clone(), asked.amount))),
                 _ => None,
             })
             .expect("a lock request");
@@ -84,7 +83,7 @@ fn app_in(mode: Mode) -> App {
             StageKind::Locking => {}
             StageKind::Rejected => {
                 app.update(
-                    Msg::ExchangeLocked {
+                    Msg::Locked {
                         seq,
                         result: Err(fixtures::business_error("P410", "invalid-currency")),
                     },
@@ -103,9 +102,9 @@ fn app_in(mode: Mode) -> App {
                     ..lock()
                 };
                 app.update(
-                    Msg::ExchangeLocked {
+                    Msg::Locked {
                         seq,
-                        result: Ok(answered),
+                        result: Ok(TradeLock::Exchange(answered)),
                     },
                     at(0),
                 );
@@ -387,8 +386,7 @@ fn the_command_line_prefills_a_ticket_and_never_locks() {
     assert!(
         cmds.iter().all(|cmd| !matches!(
             cmd,
-            p100_desk::app::cmd::Cmd::LockExchange { .. }
-                | p100_desk::app::cmd::Cmd::SubmitExchange { .. }
+            p100_desk::app::cmd::Cmd::Lock { .. } | p100_desk::app::cmd::Cmd::Submit { .. }
         )),
         "{cmds:?}"
     );

@@ -80,7 +80,7 @@ fn add_unknown_rows(app: &mut App) {
         });
         let now = app.now;
         app.update(
-            Msg::ExchangeSubmitted {
+            Msg::Submitted {
                 intent: unknown_key(k),
                 result: Err(SubmitError::Api(ApiError::OutcomeUnknown {
                     cause: Box::new(ApiError::Timeout),

@@ -11,6 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use p100_desk::api::models::{Currency, ExchangeLock};
 use p100_desk::app::App;
 use p100_desk::app::cmd::Cmd;
+use p100_desk::app::money_actions::{LockRequest, TradeLock};
 use p100_desk::app::msg::Msg;
 use p100_desk::app::ticket::{Stage, Ticket};
 use p100_desk::ui::{self, RenderOptions, Theme};
@@ -47,7 +48,7 @@ fn key(app: &mut App, c: char, now: DateTime<Utc>) -> Vec<Cmd> {
 
 fn submits(cmds: &[Cmd]) -> usize {
     cmds.iter()
-        .filter(|cmd| matches!(cmd, Cmd::SubmitExchange { .. } | Cmd::SubmitOrder { .. }))
+        .filter(|cmd| matches!(cmd, Cmd::Submit { .. }))
         .count()
 }
 
@@ -67,13 +68,13 @@ fn locked(app: &mut App) {
         key(app, c, at_ms(0));
     }
     let cmds = press(app, KeyCode::Enter, at_ms(0));
-    let Some(Cmd::LockExchange { seq, .. }) = cmds.first().cloned() else {
+    let Some(Cmd::Lock { seq, .. }) = cmds.first().cloned() else {
         panic!("a lock request: {cmds:?}");
     };
     app.update(
-        Msg::ExchangeLocked {
+        Msg::Locked {
             seq,
-            result: Ok(ExchangeLock {
+            result: Ok(TradeLock::Exchange(ExchangeLock {
                 lock_id: "lk-1".into(),
                 currency_from: Currency::new("usdc"),
                 currency_to: Currency::new("eur"),
@@ -81,7 +82,7 @@ fn locked(app: &mut App) {
                 rate: dec("0.9"),
                 amount_to: dec("90.00"),
                 expires_at: at_ms(30_000),
-            }),
+            })),
         },
         at_ms(0),
     );
@@ -129,7 +130,7 @@ fn e_goes_back_to_editing_with_the_fields_kept() {
         ("USDC", "EUR", "100")
     );
     assert!(
-        matches!(cmds.as_slice(), [Cmd::ScheduleQuote { .. }]),
+        matches!(cmds.as_slice(), [Cmd::SchedulePrice { .. }]),
         "a fresh quote: {cmds:?}"
     );
     // The old lock is gone: `y` sends nothing (in the form it is only a typed character, shown
@@ -137,7 +138,9 @@ fn e_goes_back_to_editing_with_the_fields_kept() {
     assert_eq!(submits(&key(&mut app, 'y', at_ms(2_000))), 0);
     press(&mut app, KeyCode::Backspace, at_ms(2_000));
     let cmds = press(&mut app, KeyCode::Enter, at_ms(2_000));
-    assert!(matches!(cmds.as_slice(), [Cmd::LockExchange { amount, .. }] if *amount == dec("100")));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Lock { request: LockRequest::Exchange(asked), .. }] if asked.amount == dec("100"))
+    );
 }
 
 #[test]
@@ -156,7 +159,7 @@ fn max_fills_the_whole_available_balance() {
     );
     let cmds = press(&mut app, KeyCode::Enter, at_ms(0));
     assert!(
-        matches!(cmds.as_slice(), [Cmd::LockExchange { amount, .. }] if *amount == dec("48250.5")),
+        matches!(cmds.as_slice(), [Cmd::Lock { request: LockRequest::Exchange(asked), .. }] if asked.amount == dec("48250.5")),
         "{cmds:?}"
     );
     // In a currency field `m` is a letter, and Max (Ctrl-A) leaves the field alone.

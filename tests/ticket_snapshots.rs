@@ -13,6 +13,7 @@ use p100_desk::api::models::{
 };
 use p100_desk::app::App;
 use p100_desk::app::cmd::Cmd;
+use p100_desk::app::money_actions::{MoneyPost, TradeAccepted, TradeLock, TradePrice};
 use p100_desk::app::msg::{Msg, SubmitError};
 use p100_desk::keys::KeyPress;
 use p100_desk::ui::{self, RenderOptions, Theme};
@@ -81,9 +82,7 @@ fn exchange_ticket(amount: &str, change: impl FnOnce(&mut p100_desk::app::Sessio
 fn seq_of(cmds: &[Cmd]) -> u64 {
     cmds.iter()
         .find_map(|cmd| match cmd {
-            Cmd::LockExchange { seq, .. }
-            | Cmd::LockOrder { seq, .. }
-            | Cmd::ScheduleQuote { seq, .. } => Some(*seq),
+            Cmd::Lock { seq, .. } | Cmd::SchedulePrice { seq, .. } => Some(*seq),
             _ => None,
         })
         .expect("a command with a seq")
@@ -93,9 +92,9 @@ fn locked_exchange(change: impl FnOnce(&mut p100_desk::app::SessionInfo)) -> App
     let mut app = exchange_ticket("1000", change);
     let seq = seq_of(&enter(&mut app));
     app.update(
-        Msg::ExchangeLocked {
+        Msg::Locked {
             seq,
-            result: Ok(ExchangeLock {
+            result: Ok(TradeLock::Exchange(ExchangeLock {
                 lock_id: "ee7b2f0f-5d1c-4a8e-9b3f-2c7d1e0a9f44".into(),
                 currency_from: Currency::new("usdc"),
                 currency_to: Currency::new("eur"),
@@ -103,7 +102,7 @@ fn locked_exchange(change: impl FnOnce(&mut p100_desk::app::SessionInfo)) -> App
                 rate: dec("0.8563"),
                 amount_to: dec("856.30"),
                 expires_at: at(30),
-            }),
+            })),
         },
         at(0),
     );
@@ -120,15 +119,15 @@ fn exchange_ticket_editing_with_a_quote() {
         .map(p100_desk::app::ticket::Ticket::seq)
         .expect("ticket");
     app.update(
-        Msg::ExchangeQuoted {
+        Msg::Priced {
             seq,
-            result: Ok(ExchangeRate {
+            result: Ok(TradePrice::Exchange(ExchangeRate {
                 currency_from: Currency::new("usdc"),
                 currency_to: Currency::new("eur"),
                 rate: dec("0.8563"),
                 amount: Some(dec("1000")),
                 amount_to: Some(dec("856.30")),
-            }),
+            })),
         },
         at(0),
     );
@@ -174,12 +173,16 @@ fn exchange_ticket_refused_explains_the_code() {
     let intent = cmds
         .iter()
         .find_map(|cmd| match cmd {
-            Cmd::SubmitExchange { intent, .. } => Some(intent.intent.clone()),
+            Cmd::Submit {
+                intent,
+                post: MoneyPost::Exchange(_),
+                ..
+            } => Some(intent.intent.clone()),
             _ => None,
         })
         .expect("submitted");
     app.update(
-        Msg::ExchangeSubmitted {
+        Msg::Submitted {
             intent,
             result: Err(SubmitError::Api(fixtures::business_error(
                 "P433",
@@ -200,9 +203,9 @@ fn locked_order() -> App {
     }
     let seq = seq_of(&enter(&mut app));
     app.update(
-        Msg::OrderLocked {
+        Msg::Locked {
             seq,
-            result: Ok(OrderLock {
+            result: Ok(TradeLock::Order(OrderLock {
                 lock_id: "36e19a53-1c2d-4e5f-8a9b-0c1d2e3f4a5b".into(),
                 amount: dec("412.607142"),
                 rate: dec("0.84"),
@@ -210,7 +213,7 @@ fn locked_order() -> App {
                 currency: Currency::new("usdc"),
                 destination_currency: Some(Currency::new("eur")),
                 network: Some("ethereum".into()),
-            }),
+            })),
         },
         at(3),
     );
@@ -238,16 +241,20 @@ fn order_detail_shows_the_wallet_as_text_and_qr_when_it_fits() {
     let intent = cmds
         .iter()
         .find_map(|cmd| match cmd {
-            Cmd::SubmitOrder { intent, .. } => Some(intent.intent.clone()),
+            Cmd::Submit {
+                intent,
+                post: MoneyPost::Order(_),
+                ..
+            } => Some(intent.intent.clone()),
             _ => None,
         })
         .expect("submitted");
     app.update(
-        Msg::OrderSubmitted {
+        Msg::Submitted {
             intent,
-            result: Ok(OrderCreated {
+            result: Ok(TradeAccepted::Order(OrderCreated {
                 order_id: "663318af-1111-4000-8000-000000000001".into(),
-            }),
+            })),
         },
         at(5),
     );
@@ -324,9 +331,9 @@ fn exchange_ticket_locked_with_warnings_and_a_fee() {
     // Locked 5 % below the last quote would be warned; here no quote, but the fee is above the
     // documented 1.49 % and the lock claims to hold for an hour.
     app.update(
-        Msg::ExchangeLocked {
+        Msg::Locked {
             seq,
-            result: Ok(ExchangeLock {
+            result: Ok(TradeLock::Exchange(ExchangeLock {
                 lock_id: "ee7b2f0f-5d1c-4a8e-9b3f-2c7d1e0a9f44".into(),
                 currency_from: Currency::new("usdc"),
                 currency_to: Currency::new("eur"),
@@ -334,7 +341,7 @@ fn exchange_ticket_locked_with_warnings_and_a_fee() {
                 rate: dec("0.8563"),
                 amount_to: dec("830.00"),
                 expires_at: at(3_600),
-            }),
+            })),
         },
         at(0),
     );

@@ -488,14 +488,17 @@ fn an_order_below_the_networks_minimum_deposit_is_warned_before_it_is_confirmed(
     let seq = cmds
         .iter()
         .find_map(|cmd| match cmd {
-            Cmd::LockOrder { seq, .. } => Some(*seq),
+            Cmd::Lock {
+                seq,
+                request: p100_desk::app::money_actions::LockRequest::Order(_),
+            } => Some(*seq),
             _ => None,
         })
         .expect("a lock request");
     app.update(
-        Msg::OrderLocked {
+        Msg::Locked {
             seq,
-            result: Ok(OrderLock {
+            result: Ok(p100_desk::app::money_actions::TradeLock::Order(OrderLock {
                 lock_id: "36e19a53-1c2d-4e5f-8a9b-0c1d2e3f4a5b".into(),
                 amount: fixtures::dec("3.571428"),
                 rate: fixtures::dec("0.84"),
@@ -503,7 +506,7 @@ fn an_order_below_the_networks_minimum_deposit_is_warned_before_it_is_confirmed(
                 currency: Currency::new("usdc"),
                 destination_currency: Some(Currency::new("eur")),
                 network: Some("ethereum".into()),
-            }),
+            })),
         },
         now,
     );

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::live::WatchTarget;
-use crate::api::models::{Currency, ExchangeRequest, OrderLockRequest, TransactionType};
+use super::money_actions::{LockRequest, MoneyPost, PriceRequest};
+use crate::api::models::{Currency, TransactionType};
 use crate::journal::Entry;
 
 /// How to recognise an attempt in the transaction history when its POST outcome is unknown.
@@ -49,39 +50,27 @@ pub enum Cmd {
     ScheduleFinalRefresh {
         after: Duration,
     },
-    /// Send `Msg::QuoteDue { seq }` after `after` (debounce).
-    ScheduleQuote {
+    /// Send `Msg::PriceDue { seq }` after `after` (the debounce of an indicative price).
+    SchedulePrice {
         seq: u64,
         after: Duration,
     },
-    QuoteExchange {
+    /// Ask for an indicative price; answers `Msg::Priced`.
+    LoadPrice {
         seq: u64,
-        from: Currency,
-        to: Currency,
-        amount: Decimal,
+        request: PriceRequest,
     },
-    LockExchange {
+    /// Ask for a rate lock; answers `Msg::Locked`.
+    Lock {
         seq: u64,
-        from: Currency,
-        to: Currency,
-        amount: Decimal,
+        request: LockRequest,
     },
-    /// Journal `intent` (fsync), then send the exchange ONCE, then journal the outcome. Sent
-    /// before `deadline` (the lock's expiry less the safety margin) or not at all.
-    SubmitExchange {
+    /// Journal `intent` (fsync), then send `post` ONCE, then journal the outcome; answers
+    /// `Msg::Submitted`. Sent before `deadline` (the lock's expiry less the safety margin) or
+    /// not at all.
+    Submit {
         intent: Entry,
-        request: ExchangeRequest,
-        deadline: DateTime<Utc>,
-    },
-    LoadOrderRates,
-    LockOrder {
-        seq: u64,
-        request: OrderLockRequest,
-    },
-    /// Journal `intent` (fsync), then create the order ONCE, then journal the outcome.
-    SubmitOrder {
-        intent: Entry,
-        lock_id: String,
+        post: MoneyPost,
         deadline: DateTime<Utc>,
     },
     /// Send `Msg::ReconcileDue { intent }` after `after`.

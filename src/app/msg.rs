@@ -2,13 +2,11 @@
 
 use crate::keys::KeyPress;
 
+use super::money_actions::{TradeAccepted, TradeLock, TradePrice};
 use super::reconcile::Candidate;
 use super::team::PushLink;
 use crate::api::error::ApiError;
-use crate::api::models::{
-    Balances, ExchangeAccepted, ExchangeDetails, ExchangeLock, ExchangeRate, OrderCreated,
-    OrderDetails, OrderLock, OrderRates, TransactionPage,
-};
+use crate::api::models::{Balances, ExchangeDetails, OrderDetails, TransactionPage};
 use crate::api::team::{Proposal, PushedEvent, TeamIdentity, TeamRow};
 
 /// Why a money-moving request did not get an answer from the API.
@@ -57,32 +55,24 @@ pub enum Msg {
         id: String,
         result: Result<OrderDetails, ApiError>,
     },
-    /// The debounce for an indicative quote ran out.
-    QuoteDue {
+    /// The debounce for an indicative price ran out (`Cmd::SchedulePrice`).
+    PriceDue {
         seq: u64,
     },
-    ExchangeQuoted {
+    /// The indicative price the ticket asked for at `seq` (`Cmd::LoadPrice`).
+    Priced {
         seq: u64,
-        result: Result<ExchangeRate, ApiError>,
+        result: Result<TradePrice, ApiError>,
     },
-    ExchangeLocked {
+    /// The rate lock the ticket asked for at `seq` (`Cmd::Lock`).
+    Locked {
         seq: u64,
-        result: Result<ExchangeLock, ApiError>,
+        result: Result<TradeLock, ApiError>,
     },
-    /// The answer to `POST /v1/partner/exchange` for the attempt `intent`.
-    ExchangeSubmitted {
+    /// The answer to the money-moving POST of the attempt `intent` (`Cmd::Submit`).
+    Submitted {
         intent: String,
-        result: Result<ExchangeAccepted, SubmitError>,
-    },
-    OrderRatesLoaded(Result<OrderRates, ApiError>),
-    OrderLocked {
-        seq: u64,
-        result: Result<OrderLock, ApiError>,
-    },
-    /// The answer to `POST /v1/order` for the attempt `intent`.
-    OrderSubmitted {
-        intent: String,
-        result: Result<OrderCreated, SubmitError>,
+        result: Result<TradeAccepted, SubmitError>,
     },
     /// Time to look for an attempt whose outcome is unknown.
     ReconcileDue {

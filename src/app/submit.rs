@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::cmd::Cmd;
 use super::keymap::Pane;
 use super::live::{LiveRow, Phase};
+use super::money_actions::TradeAccepted;
 use super::msg::SubmitError;
 use super::reconcile::Reconciling;
 use super::ticket::{Stage, each_kind};
@@ -53,38 +54,40 @@ impl App {
         let key = self.new_intent(K::INTENT_PREFIX);
         let entry = self.journal_entry(&key, K::intent_event(intent, lock));
         self.push_sending_row(&entry);
-        vec![K::submit_cmd(entry, intent, lock, deadline)]
+        vec![Cmd::Submit {
+            intent: entry,
+            post: K::wrap_post(K::post(intent, lock)),
+            deadline,
+        }]
     }
 
-    /// P100's answer to a POST of kind `K`: the remote id is claimed for the intent (its
+    /// P100's answer to a money-moving POST: the remote id is claimed for the intent (its
     /// record) and the row follows it.
-    pub(super) fn on_submitted_of<K: TradeKind>(
+    pub(super) fn on_submitted_answer(
         &mut self,
         intent: &str,
-        result: Result<K::Accepted, SubmitError>,
+        result: Result<TradeAccepted, SubmitError>,
     ) -> Vec<Cmd> {
-        let result = result.map(|accepted| K::remote_id(&accepted).to_string());
+        let result = result.map(|accepted| accepted.remote_id().to_string());
         if let Ok(remote_id) = &result {
             self.records.claim(intent, remote_id);
             // On a relay the team's copy of this row may have arrived first: ours replaces it.
             self.forget_team_copy(remote_id);
         }
-        self.on_submitted(intent, result, K::TITLE)
+        self.on_submitted(intent, result)
     }
 
     /// The one answer to a money-moving POST. Queued: watch it. Refused: say why, nothing is
     /// pending. Unknown: say so and reconcile by reading back; never re-send.
-    fn on_submitted(
-        &mut self,
-        intent: &str,
-        result: Result<String, SubmitError>,
-        what: &str,
-    ) -> Vec<Cmd> {
+    fn on_submitted(&mut self, intent: &str, result: Result<String, SubmitError>) -> Vec<Cmd> {
         let now = self.now;
         let Some(mut row) = self.live.find_by_key_mut(intent) else {
             return Vec::new();
         };
         row.updated_at = now;
+        // "Exchange", "Order": the row was built from the attempt's own intent line.
+        let what = title_case(row.kind_label());
+        let what = what.as_str();
         match result {
             Ok(remote_id) => {
                 row.phase = Phase::Pending {
@@ -170,6 +173,15 @@ impl App {
             }
         }
     }
+}
+
+/// "EXCHANGE" as "Exchange", for the start of a message.
+fn title_case(label: &str) -> String {
+    let lower = label.to_lowercase();
+    let mut chars = lower.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// The stage of a ticket whose POST was refused: throttled (until when) or rejected (why).

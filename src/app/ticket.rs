@@ -337,6 +337,8 @@ pub enum OrderField {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderTicket {
     pub seq: u64,
+    /// The `seq` it opened with: the rates list asked for then answers with it.
+    pub opened_seq: u64,
     /// The crypto the payer will send.
     pub currency: String,
     pub network: String,
@@ -362,6 +364,7 @@ impl OrderTicket {
     pub fn new(currency: &str, network: &str, seq: u64) -> Self {
         Self {
             seq,
+            opened_seq: seq,
             currency: currency.to_ascii_uppercase(),
             network: network.to_string(),
             amount: String::new(),
@@ -457,31 +460,9 @@ impl OrderTicket {
     }
 }
 
-/// Either ticket.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Ticket {
-    Exchange(ExchangeTicket),
-    Order(OrderTicket),
-}
-
-/// Runs `$body` with `$t` bound to the open ticket's form, whatever its kind; the body is
-/// compiled once per kind, so it may call [`TradeKind`](super::trade_kind::TradeKind) methods.
-/// The one list of kinds outside the enum: a third money action adds its arm here.
-macro_rules! each_kind {
-    ($ticket:expr, mut $t:ident => $body:expr) => {
-        match $ticket {
-            $crate::app::ticket::Ticket::Exchange(mut $t) => $body,
-            $crate::app::ticket::Ticket::Order(mut $t) => $body,
-        }
-    };
-    ($ticket:expr, $t:ident => $body:expr) => {
-        match $ticket {
-            $crate::app::ticket::Ticket::Exchange($t) => $body,
-            $crate::app::ticket::Ticket::Order($t) => $body,
-        }
-    };
-}
-pub(crate) use each_kind;
+// The open ticket and `each_kind!` are generated from the one list of kinds.
+pub use super::money_actions::Ticket;
+pub(crate) use super::money_actions::each_kind;
 
 impl Ticket {
     pub fn seq(&self) -> u64 {

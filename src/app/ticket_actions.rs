@@ -5,13 +5,10 @@
 use chrono::{DateTime, Utc};
 
 use super::cmd::Cmd;
-use super::ticket::{ExchangeField, Stage, StageKind, Ticket, each_kind};
+use super::ticket::{Stage, StageKind, each_kind};
 use super::trade_kind::TradeKind;
 use super::{App, Level};
-use crate::api::models::Currency;
 use crate::keys::{Action, Mode};
-use crate::money;
-use crate::number_format::NumberFormat;
 
 impl App {
     /// Confirms the locked terms (see `confirm`): at most one POST per confirm.
@@ -50,24 +47,17 @@ impl App {
         }
         let format = self.keyboard.number_format;
         let balances = &self.balances;
-        let filled = match self.ticket.as_mut() {
-            Some(Ticket::Exchange(t)) if t.stage == Stage::Editing => {
-                let from = Currency::new(&t.from);
-                balances.find(&from).map(|row| {
-                    t.amount = plain_amount(row.amount, from.as_str(), format);
-                    t.field = ExchangeField::Amount;
-                })
-            }
-            Some(Ticket::Order(_)) => {
-                self.note(
-                    Level::Info,
-                    "An order is paid by its payer: there is no balance to fill it from",
-                );
+        let Some(ticket) = self.ticket.as_mut() else {
+            return Vec::new();
+        };
+        let filled = match each_kind!(ticket, t => t.fill_max(balances, format)) {
+            Ok(filled) => filled,
+            Err(why) => {
+                self.note(Level::Info, why);
                 return Vec::new();
             }
-            _ => None,
         };
-        if filled.is_some() {
+        if filled {
             self.ticket_changed()
         } else {
             Vec::new()
@@ -99,13 +89,4 @@ impl App {
             .as_ref()
             .is_some_and(|ticket| each_kind!(ticket, t => t.amount_focused()))
     }
-}
-
-/// An amount as a user would type it: no grouping, every decimal the balance has (up to the
-/// currency's scale; more cannot be typed, so they are cut, never rounded up past the balance).
-fn plain_amount(amount: rust_decimal::Decimal, currency: &str, format: NumberFormat) -> String {
-    let scale = money::scale_of(currency).unwrap_or(money::MAX_SCALE);
-    let text = amount.trunc_with_scale(scale).normalize().to_string();
-    // Typed back in the user's own number format, so it parses as what is shown.
-    text.replace('.', &format.decimal_separator().to_string())
 }

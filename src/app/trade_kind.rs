@@ -1,32 +1,51 @@
-//! What makes one money-moving action differ from another, as a trait: its form's intent, lock
-//! request, lock check, journal line and POST. The flow (edit -> lock -> check -> confirm ->
-//! journal -> send once) is written once over it in `trading.rs` and `submit.rs`; a third
-//! action (a withdrawal) implements this trait for its form and adds a `Ticket` variant (and its
-//! arm in `ticket::each_kind!`); README's "Adding a money action" lists the rest.
+//! What makes one money-moving action differ from another, as a trait: its form's fields and
+//! validation, indicative price, lock request, lock check, journal line and POST. The flow
+//! (edit -> price -> lock -> check -> confirm -> journal -> send once -> answer) is written once
+//! over it in `trading.rs`, `ticket_actions.rs` and `submit.rs`, the `Cmd`s and `Msg`s carry
+//! the kinds through the enums of `money_actions.rs`, and the dialog is drawn once over
+//! `ui::ticket::TicketView`. A third action (a withdrawal) implements this trait for its form
+//! and is added to the one list, `money_actions!`; README's "Adding a money action" lists the
+//! rest.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::balances::BalancesPane;
-use super::cmd::Cmd;
 use super::keyboard::FieldId;
-use super::ticket::{ExchangeField, ExchangeTicket, OrderField, OrderTicket, Stage, Ticket};
-use crate::api::models::{
-    Currency, ExchangeAccepted, ExchangeLock, OrderCreated, OrderLock, OrderLockRequest,
+use super::money_actions::{
+    LockRequest, MoneyPost, PriceRequest, Ticket, TradeAccepted, TradeLock, TradePrice,
+    kind_variants,
 };
-use crate::journal::{Entry, Event};
+use super::ticket::{
+    ExchangeField, ExchangeTicket, OrderField, OrderTicket, Stage, cycle, cycle_currency,
+};
+use crate::api::error::ApiError;
+use crate::api::models::{
+    Currency, ExchangeAccepted, ExchangeLock, ExchangeRate, ExchangeRequest, OrderCreateRequest,
+    OrderCreated, OrderLock, OrderLockRequest, OrderRates,
+};
+use crate::journal::Event;
 use crate::lock_check::{
     ExchangeIntent, LockPolicy, LockVerdict, OrderIntent, check_exchange_lock, check_order_lock,
 };
+use crate::money;
+use crate::number_format::NumberFormat;
 
 /// A ticket form for one kind of money-moving action.
 pub trait TradeKind {
     /// What the user asked for, validated.
     type Intent: Clone;
     /// The server's rate lock for it.
-    type Lock: Clone;
+    type Lock: Clone + std::fmt::Debug + PartialEq;
     /// P100's answer to the POST, holding the new remote id.
-    type Accepted;
+    type Accepted: Clone + std::fmt::Debug + PartialEq;
+    /// What the lock is asked with.
+    type LockRequest: Clone + std::fmt::Debug + PartialEq;
+    /// The body of the money-moving POST.
+    type Post: Clone + std::fmt::Debug + PartialEq;
+    /// What the indicative price is asked with, and what answers.
+    type PriceRequest: Clone + std::fmt::Debug + PartialEq;
+    type Price: Clone + std::fmt::Debug + PartialEq;
     /// `exchange`, `order`: in the journal and in messages.
     const KIND: &'static str;
     /// `Exchange`, `Order`: at the start of a message.
@@ -35,11 +54,19 @@ pub trait TradeKind {
     const INTENT_PREFIX: &'static str;
 
     /// The open-ticket enum holding this form, and back (a ticket of another kind is handed
-    /// back boxed: the rare case, and it keeps the result small).
+    /// back boxed: the rare case, and it keeps the result small). This and the other
+    /// wrap/unwrap methods below come from `money_actions::kind_variants!`.
     fn into_ticket(self) -> Ticket;
     fn from_ticket(ticket: Ticket) -> Result<Self, Box<Ticket>>
     where
         Self: Sized;
+    fn wrap_lock_request(request: Self::LockRequest) -> LockRequest;
+    fn wrap_post(post: Self::Post) -> MoneyPost;
+    fn wrap_price_request(request: Self::PriceRequest) -> PriceRequest;
+    /// This kind's lock, answer or price out of the enums (`None`: another kind's).
+    fn lock_of(lock: TradeLock) -> Option<Self::Lock>;
+    fn accepted_of(accepted: TradeAccepted) -> Option<Self::Accepted>;
+    fn price_of(price: TradePrice) -> Option<Self::Price>;
     /// The id P100 gave the accepted POST.
     fn remote_id(accepted: &Self::Accepted) -> &str;
 
@@ -51,8 +78,19 @@ pub trait TradeKind {
     fn field_id(&self) -> FieldId;
     fn field_text_mut(&mut self) -> &mut String;
     fn amount_focused(&self) -> bool;
+    /// Up/Down in a choice field (currency, network): the next option we hold; whether the
+    /// form changed.
+    fn choose(&mut self, balances: &BalancesPane, step: isize) -> bool;
     /// Whether Max can fill the amount from a balance (an order is paid by its payer: no).
     fn has_max(&self) -> bool;
+    /// Max in the editing form: the amount filled with the whole balance it is paid from
+    /// (typed in `format`); `Err` says why this form has no maximum, `Ok(false)` that there
+    /// was nothing to fill from.
+    fn fill_max(
+        &mut self,
+        balances: &BalancesPane,
+        format: NumberFormat,
+    ) -> Result<bool, &'static str>;
     fn stage(&self) -> &Stage<Self::Lock>;
     fn stage_mut(&mut self) -> &mut Stage<Self::Lock>;
     /// What the last lock request asked for.
@@ -61,8 +99,21 @@ pub trait TradeKind {
 
     /// The form checked against what we hold: the intent, or every problem in field order.
     fn validate(&self, balances: &BalancesPane) -> Result<Self::Intent, Vec<String>>;
-    /// The command that asks for a lock of `intent`.
-    fn lock_cmd(seq: u64, intent: &Self::Intent) -> Cmd;
+    /// The indicative price asked for as the form opens (`None`: it depends on the fields,
+    /// see [`price_request`](Self::price_request)).
+    fn price_on_open(&self) -> Option<Self::PriceRequest>;
+    /// The indicative price for what the form says now, asked for (debounced) after an edit;
+    /// `None` when the fields are not valid or the price does not depend on them.
+    fn price_request(&self, balances: &BalancesPane) -> Option<Self::PriceRequest>;
+    /// The fields changed: the price shown for the old values is dropped (if it depended on
+    /// them).
+    fn forget_price(&mut self);
+    /// Whether a price asked for at ticket `seq` still fits the form.
+    fn price_fits(&self, seq: u64) -> bool;
+    /// The indicative price arrived, or why it did not.
+    fn set_price(&mut self, result: Result<Self::Price, ApiError>);
+    /// What a lock of `intent` is asked with.
+    fn lock_request(intent: &Self::Intent) -> Self::LockRequest;
     /// The lock checked against the intent (see `lock_check`), with this form's last
     /// indicative quote.
     fn check(
@@ -80,34 +131,24 @@ pub trait TradeKind {
     fn expires_at(lock: &Self::Lock) -> DateTime<Utc>;
     /// The journal line written (synced) before the POST: the intent and the terms shown.
     fn intent_event(intent: &Self::Intent, lock: &Self::Lock) -> Event;
-    /// The command that journals `entry` and sends the POST once, before `deadline`.
-    fn submit_cmd(
-        entry: Entry,
-        intent: &Self::Intent,
-        lock: &Self::Lock,
-        deadline: DateTime<Utc>,
-    ) -> Cmd;
+    /// The POST sent once on `lock` for `intent`: built from what the user typed plus the
+    /// lock's id, never from the lock's echo.
+    fn post(intent: &Self::Intent, lock: &Self::Lock) -> Self::Post;
 }
 
 impl TradeKind for ExchangeTicket {
     type Intent = ExchangeIntent;
     type Lock = ExchangeLock;
     type Accepted = ExchangeAccepted;
+    type LockRequest = ExchangeIntent;
+    type Post = ExchangeRequest;
+    type PriceRequest = ExchangeIntent;
+    type Price = ExchangeRate;
     const KIND: &'static str = "exchange";
     const TITLE: &'static str = "Exchange";
     const INTENT_PREFIX: &'static str = "ex";
 
-    fn into_ticket(self) -> Ticket {
-        Ticket::Exchange(self)
-    }
-    // Any other kind, today's and a future one's, is not this form.
-    #[allow(clippy::match_wildcard_for_single_variants)]
-    fn from_ticket(ticket: Ticket) -> Result<Self, Box<Ticket>> {
-        match ticket {
-            Ticket::Exchange(t) => Ok(t),
-            other => Err(Box::new(other)),
-        }
-    }
+    kind_variants!(Exchange);
     fn remote_id(accepted: &ExchangeAccepted) -> &str {
         &accepted.exchange_id
     }
@@ -126,8 +167,33 @@ impl TradeKind for ExchangeTicket {
     fn amount_focused(&self) -> bool {
         self.field == ExchangeField::Amount
     }
+    fn choose(&mut self, balances: &BalancesPane, step: isize) -> bool {
+        if self.field == ExchangeField::Amount {
+            return false;
+        }
+        let next = cycle_currency(ExchangeTicket::field_text_mut(self), balances, step, false);
+        next.map(|next| *ExchangeTicket::field_text_mut(self) = next)
+            .is_some()
+    }
     fn has_max(&self) -> bool {
         true
+    }
+    fn fill_max(
+        &mut self,
+        balances: &BalancesPane,
+        format: NumberFormat,
+    ) -> Result<bool, &'static str> {
+        if self.stage != Stage::Editing {
+            return Ok(false);
+        }
+        let from = Currency::new(&self.from);
+        Ok(balances
+            .find(&from)
+            .map(|row| {
+                self.amount = plain_amount(row.amount, from.as_str(), format);
+                self.field = ExchangeField::Amount;
+            })
+            .is_some())
     }
 
     fn seq(&self) -> u64 {
@@ -151,13 +217,28 @@ impl TradeKind for ExchangeTicket {
     fn validate(&self, balances: &BalancesPane) -> Result<ExchangeIntent, Vec<String>> {
         ExchangeTicket::validate(self, balances)
     }
-    fn lock_cmd(seq: u64, intent: &ExchangeIntent) -> Cmd {
-        Cmd::LockExchange {
-            seq,
-            from: intent.from.clone(),
-            to: intent.to.clone(),
-            amount: intent.amount,
+    fn price_on_open(&self) -> Option<ExchangeIntent> {
+        None
+    }
+    fn price_request(&self, balances: &BalancesPane) -> Option<ExchangeIntent> {
+        ExchangeTicket::validate(self, balances).ok()
+    }
+    fn forget_price(&mut self) {
+        self.quote = None;
+        self.quote_error = None;
+    }
+    // A quote is for the pair and amount typed when it was asked: an older one is dropped.
+    fn price_fits(&self, seq: u64) -> bool {
+        self.seq == seq
+    }
+    fn set_price(&mut self, result: Result<ExchangeRate, ApiError>) {
+        match result {
+            Ok(quote) => self.quote = Some(quote),
+            Err(error) => self.quote_error = Some(error.user_message()),
         }
+    }
+    fn lock_request(intent: &ExchangeIntent) -> ExchangeIntent {
+        intent.clone()
     }
     fn check(
         &self,
@@ -190,17 +271,8 @@ impl TradeKind for ExchangeTicket {
             lock_id: lock.lock_id.clone(),
         }
     }
-    fn submit_cmd(
-        entry: Entry,
-        intent: &ExchangeIntent,
-        lock: &ExchangeLock,
-        deadline: DateTime<Utc>,
-    ) -> Cmd {
-        Cmd::SubmitExchange {
-            intent: entry,
-            request: intent.request(&lock.lock_id),
-            deadline,
-        }
+    fn post(intent: &ExchangeIntent, lock: &ExchangeLock) -> ExchangeRequest {
+        intent.request(&lock.lock_id)
     }
 }
 
@@ -208,21 +280,17 @@ impl TradeKind for OrderTicket {
     type Intent = OrderIntent;
     type Lock = OrderLock;
     type Accepted = OrderCreated;
+    type LockRequest = OrderLockRequest;
+    /// `POST /v1/order` carries only the lock id.
+    type Post = OrderCreateRequest;
+    /// The rates list does not depend on the fields: it is asked for once, as the form opens.
+    type PriceRequest = OrderRatesRequest;
+    type Price = OrderRates;
     const KIND: &'static str = "order";
     const TITLE: &'static str = "Order";
     const INTENT_PREFIX: &'static str = "or";
 
-    fn into_ticket(self) -> Ticket {
-        Ticket::Order(self)
-    }
-    // Any other kind, today's and a future one's, is not this form.
-    #[allow(clippy::match_wildcard_for_single_variants)]
-    fn from_ticket(ticket: Ticket) -> Result<Self, Box<Ticket>> {
-        match ticket {
-            Ticket::Order(t) => Ok(t),
-            other => Err(Box::new(other)),
-        }
-    }
+    kind_variants!(Order);
     fn remote_id(created: &OrderCreated) -> &str {
         &created.order_id
     }
@@ -241,8 +309,35 @@ impl TradeKind for OrderTicket {
     fn amount_focused(&self) -> bool {
         self.field == OrderField::Amount
     }
+    fn choose(&mut self, balances: &BalancesPane, step: isize) -> bool {
+        let networks = |currency: &str| {
+            balances
+                .find(&Currency::new(currency))
+                .map(super::balances::BalanceRow::networks)
+                .unwrap_or_default()
+        };
+        match self.field {
+            OrderField::Currency => {
+                let next = cycle_currency(&self.currency, balances, step, true);
+                let changed = next.map(|next| self.currency = next).is_some();
+                // A new currency: preselect its first network.
+                self.network = networks(&self.currency)
+                    .first()
+                    .cloned()
+                    .unwrap_or_default();
+                changed
+            }
+            OrderField::Network => cycle(&networks(&self.currency), &self.network, step)
+                .map(|next| self.network = next)
+                .is_some(),
+            OrderField::Amount => false,
+        }
+    }
     fn has_max(&self) -> bool {
         false
+    }
+    fn fill_max(&mut self, _: &BalancesPane, _: NumberFormat) -> Result<bool, &'static str> {
+        Err("An order is paid by its payer: there is no balance to fill it from")
     }
 
     fn seq(&self) -> u64 {
@@ -266,14 +361,30 @@ impl TradeKind for OrderTicket {
     fn validate(&self, balances: &BalancesPane) -> Result<OrderIntent, Vec<String>> {
         OrderTicket::validate(self, balances)
     }
-    fn lock_cmd(seq: u64, intent: &OrderIntent) -> Cmd {
-        Cmd::LockOrder {
-            seq,
-            request: OrderLockRequest {
-                currency: intent.currency.clone(),
-                amount: intent.fiat_amount,
-                network: intent.network.clone(),
-            },
+    fn price_on_open(&self) -> Option<OrderRatesRequest> {
+        Some(OrderRatesRequest)
+    }
+    fn price_request(&self, _balances: &BalancesPane) -> Option<OrderRatesRequest> {
+        None
+    }
+    // The rates list stays right whatever is typed.
+    fn forget_price(&mut self) {}
+    // The rates list stays right whatever is typed: the answer to the request made as the
+    // form opened fits it all along.
+    fn price_fits(&self, seq: u64) -> bool {
+        self.opened_seq == seq
+    }
+    fn set_price(&mut self, result: Result<OrderRates, ApiError>) {
+        match result {
+            Ok(rates) => self.rates = Some(rates),
+            Err(error) => self.rates_error = Some(error.user_message()),
+        }
+    }
+    fn lock_request(intent: &OrderIntent) -> OrderLockRequest {
+        OrderLockRequest {
+            currency: intent.currency.clone(),
+            amount: intent.fiat_amount,
+            network: intent.network.clone(),
         }
     }
     fn check(
@@ -311,17 +422,22 @@ impl TradeKind for OrderTicket {
             lock_id: lock.lock_id.clone(),
         }
     }
-    fn submit_cmd(
-        entry: Entry,
-        _intent: &OrderIntent,
-        lock: &OrderLock,
-        deadline: DateTime<Utc>,
-    ) -> Cmd {
-        // `POST /v1/order` carries only the lock id.
-        Cmd::SubmitOrder {
-            intent: entry,
+    fn post(_intent: &OrderIntent, lock: &OrderLock) -> OrderCreateRequest {
+        OrderCreateRequest {
             lock_id: lock.lock_id.clone(),
-            deadline,
         }
     }
+}
+
+/// The order form's price request: the whole rates list, nothing to ask it with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderRatesRequest;
+
+/// An amount as a user would type it: no grouping, every decimal the balance has (up to the
+/// currency's scale; more cannot be typed, so they are cut, never rounded up past the balance).
+fn plain_amount(amount: Decimal, currency: &str, format: NumberFormat) -> String {
+    let scale = money::scale_of(currency).unwrap_or(money::MAX_SCALE);
+    let text = amount.trunc_with_scale(scale).normalize().to_string();
+    // Typed back in the user's own number format, so it parses as what is shown.
+    text.replace('.', &format.decimal_separator().to_string())
 }

@@ -8,15 +8,16 @@ use rust_decimal::Decimal;
 use super::balances::{BalanceKind, BalanceRow};
 use super::cmd::Cmd;
 use super::keyboard::FieldId;
+use super::money_actions::{TradeLock, TradePrice};
 use super::text_fields::edit_field;
 use super::ticket::{
-    ExchangeField, ExchangeTicket, LOCK_SAFETY_MARGIN_MS, LockClock, OrderField, OrderTicket,
-    Stage, StageKind, Ticket, cycle, cycle_currency, each_kind, lock_clock,
+    ExchangeTicket, LOCK_SAFETY_MARGIN_MS, LockClock, OrderTicket, Stage, StageKind, Ticket,
+    each_kind, lock_clock,
 };
 use super::trade_kind::TradeKind;
 use super::{App, Level};
 use crate::api::error::ApiError;
-use crate::api::models::{Currency, ExchangeRate, OrderRates};
+use crate::api::models::Currency;
 use crate::input::{Applied, TextEdit};
 use crate::journal::Event;
 use crate::keys::{Action, Mode};
@@ -24,8 +25,8 @@ use crate::lock_check::LockVerdict;
 use crate::money;
 use crate::number_format::NumberFormat;
 
-/// Wait after the last keystroke before asking for an indicative quote.
-pub const QUOTE_DEBOUNCE: Duration = Duration::from_millis(400);
+/// Wait after the last keystroke before asking for an indicative price.
+pub const PRICE_DEBOUNCE: Duration = Duration::from_millis(400);
 
 impl App {
     /// Why trading keys are refused right now, if they are.
@@ -63,8 +64,7 @@ impl App {
         self.ticket_seq += 1;
         let mut ticket = ExchangeTicket::new(&from, to, self.ticket_seq);
         ticket.number_format = self.keyboard.number_format;
-        self.ticket = Some(Ticket::Exchange(ticket));
-        Vec::new()
+        self.open_ticket(ticket)
     }
 
     pub(super) fn open_order_ticket(&mut self) -> Vec<Cmd> {
@@ -91,8 +91,21 @@ impl App {
         self.ticket_seq += 1;
         let mut ticket = OrderTicket::new(&currency, &network, self.ticket_seq);
         ticket.number_format = self.keyboard.number_format;
-        self.ticket = Some(Ticket::Order(ticket));
-        vec![Cmd::LoadOrderRates]
+        self.open_ticket(ticket)
+    }
+
+    /// Opens `form` as the ticket, asking for the indicative price it shows from the start.
+    fn open_ticket<K: TradeKind>(&mut self, form: K) -> Vec<Cmd> {
+        let cmds = form
+            .price_on_open()
+            .map(|request| Cmd::LoadPrice {
+                seq: form.seq(),
+                request: K::wrap_price_request(request),
+            })
+            .into_iter()
+            .collect();
+        self.ticket = Some(form.into_ticket());
+        cmds
     }
 
     /// Esc (or `n` on a locked rate): closes the ticket. A ticket being sent has no cancel key:
@@ -145,33 +158,7 @@ impl App {
         let Some(ticket) = self.ticket.as_mut() else {
             return Vec::new();
         };
-        let changed = match ticket {
-            Ticket::Exchange(t) if t.field != ExchangeField::Amount => {
-                let next = cycle_currency(t.field_text_mut(), balances, step, false);
-                next.map(|next| *t.field_text_mut() = next).is_some()
-            }
-            Ticket::Order(t) if t.field == OrderField::Currency => {
-                let next = cycle_currency(&t.currency, balances, step, true);
-                let changed = next.map(|next| t.currency = next).is_some();
-                // A new currency: preselect its first network.
-                let networks = balances
-                    .find(&Currency::new(&t.currency))
-                    .map(super::balances::BalanceRow::networks)
-                    .unwrap_or_default();
-                t.network = networks.first().cloned().unwrap_or_default();
-                changed
-            }
-            Ticket::Order(t) if t.field == OrderField::Network => {
-                let networks = balances
-                    .find(&Currency::new(&t.currency))
-                    .map(super::balances::BalanceRow::networks)
-                    .unwrap_or_default();
-                cycle(&networks, &t.network, step)
-                    .map(|next| t.network = next)
-                    .is_some()
-            }
-            _ => false,
-        };
+        let changed = each_kind!(ticket, t => t.choose(balances, step));
         if changed {
             self.ticket_changed()
         } else {
@@ -186,11 +173,8 @@ impl App {
         let Some(ticket) = self.ticket.as_mut() else {
             return Vec::new();
         };
+        let choice = !each_kind!(&*ticket, t => t.amount_focused());
         let (field, text) = each_kind!(ticket, t => (t.field_id(), TradeKind::field_text_mut(t)));
-        let choice = !matches!(
-            field,
-            FieldId::Exchange(ExchangeField::Amount) | FieldId::Order(OrderField::Amount)
-        );
         let edit = match edit {
             TextEdit::Insert(c) if choice => TextEdit::Insert(c.to_ascii_uppercase()),
             TextEdit::Paste(p) if choice => TextEdit::Paste(p.to_ascii_uppercase()),
@@ -207,62 +191,44 @@ impl App {
     }
 
     /// A field changed: bump `seq` (dropping answers for the old values) and schedule a
-    /// debounced indicative quote.
+    /// debounced indicative price when it depends on the fields.
     pub(super) fn ticket_changed(&mut self) -> Vec<Cmd> {
         self.ticket_seq += 1;
         let seq = self.ticket_seq;
-        match self.ticket.as_mut() {
-            Some(Ticket::Exchange(t)) => {
-                t.seq = seq;
-                t.quote = None;
-                t.quote_error = None;
-                if t.validate(&self.balances).is_ok() {
-                    return vec![Cmd::ScheduleQuote {
-                        seq,
-                        after: QUOTE_DEBOUNCE,
-                    }];
-                }
-            }
-            Some(Ticket::Order(t)) => t.seq = seq,
-            None => {}
-        }
-        Vec::new()
-    }
-
-    pub(super) fn on_quote_due(&mut self, seq: u64) -> Vec<Cmd> {
-        match &self.ticket {
-            Some(Ticket::Exchange(t)) if t.seq == seq && t.stage == Stage::Editing => {
-                match t.validate(&self.balances) {
-                    Ok(valid) => vec![Cmd::QuoteExchange {
-                        seq,
-                        from: valid.from,
-                        to: valid.to,
-                        amount: valid.amount,
-                    }],
-                    Err(_) => Vec::new(),
-                }
-            }
-            _ => Vec::new(),
+        let balances = &self.balances;
+        let Some(ticket) = self.ticket.as_mut() else {
+            return Vec::new();
+        };
+        let wanted = each_kind!(ticket, t => {
+            t.set_seq(seq);
+            t.forget_price();
+            t.price_request(balances).is_some()
+        });
+        if wanted {
+            vec![Cmd::SchedulePrice {
+                seq,
+                after: PRICE_DEBOUNCE,
+            }]
+        } else {
+            Vec::new()
         }
     }
 
-    pub(super) fn on_quoted(&mut self, seq: u64, result: Result<ExchangeRate, ApiError>) {
-        if let Some(Ticket::Exchange(t)) = &mut self.ticket
-            && t.seq == seq
-        {
-            match result {
-                Ok(quote) => t.quote = Some(quote),
-                Err(error) => t.quote_error = Some(error.user_message()),
-            }
-        }
+    /// The debounce ran out: ask for the price of what the form says now, if it still is what
+    /// was typed then.
+    pub(super) fn on_price_due(&mut self, seq: u64) -> Vec<Cmd> {
+        let Some(ticket) = &self.ticket else {
+            return Vec::new();
+        };
+        each_kind!(ticket, t => price_cmd(t, seq, &self.balances))
+            .into_iter()
+            .collect()
     }
 
-    pub(super) fn on_order_rates(&mut self, result: Result<OrderRates, ApiError>) {
-        if let Some(Ticket::Order(t)) = &mut self.ticket {
-            match result {
-                Ok(rates) => t.rates = Some(rates),
-                Err(error) => t.rates_error = Some(error.user_message()),
-            }
+    /// An indicative price: shown on a form of its kind that it still fits.
+    pub(super) fn on_priced(&mut self, seq: u64, result: Result<TradePrice, ApiError>) {
+        if let Some(ticket) = self.ticket.as_mut() {
+            each_kind!(ticket, t => take_price(t, seq, result));
         }
     }
 
@@ -286,7 +252,10 @@ impl App {
             Ok(intent) => {
                 t.set_seq(seq);
                 *t.stage_mut() = Stage::Locking;
-                let cmd = K::lock_cmd(seq, &intent);
+                let cmd = Cmd::Lock {
+                    seq,
+                    request: K::wrap_lock_request(K::lock_request(&intent)),
+                };
                 t.set_requested(Some(intent));
                 vec![cmd]
             }
@@ -313,23 +282,29 @@ impl App {
         }
     }
 
-    /// A lock answer of kind `K`: for the open ticket only if it is of that kind.
-    pub(super) fn on_locked<K: TradeKind>(
+    /// A lock answer: for the open ticket only if it is of the lock's kind.
+    pub(super) fn on_locked(&mut self, seq: u64, result: Result<TradeLock, ApiError>) -> Vec<Cmd> {
+        let Some(ticket) = self.ticket.take() else {
+            return Vec::new();
+        };
+        each_kind!(ticket, mut t => {
+            let cmds = self.on_lock_answer(&mut t, seq, result);
+            self.ticket = Some(t.into_ticket());
+            cmds
+        })
+    }
+
+    /// A lock answer for form `t`: another kind's lock is no answer for it.
+    fn on_lock_answer<K: TradeKind>(
         &mut self,
+        t: &mut K,
         seq: u64,
-        result: Result<K::Lock, ApiError>,
+        result: Result<TradeLock, ApiError>,
     ) -> Vec<Cmd> {
-        match self.ticket.take().map(K::from_ticket) {
-            Some(Ok(mut t)) => {
-                let cmds = self.on_locked_of(&mut t, seq, result);
-                self.ticket = Some(t.into_ticket());
-                cmds
-            }
-            Some(Err(other)) => {
-                self.ticket = Some(*other);
-                Vec::new()
-            }
-            None => Vec::new(),
+        match result.map(K::lock_of) {
+            Ok(Some(lock)) => self.on_locked_of(t, seq, Ok(lock)),
+            Err(error) => self.on_locked_of(t, seq, Err(error)),
+            Ok(None) => Vec::new(),
         }
     }
 
@@ -471,6 +446,33 @@ impl App {
         }
         *t.stage_mut() = Stage::Submitting { deadline };
         self.submit::<K>(&intent, &lock, deadline)
+    }
+}
+
+/// The price request `t` wants at `seq`: only while it is edited and `seq` is its current one.
+fn price_cmd<K: TradeKind>(
+    t: &K,
+    seq: u64,
+    balances: &super::balances::BalancesPane,
+) -> Option<Cmd> {
+    if t.seq() != seq || *t.stage() != Stage::Editing {
+        return None;
+    }
+    t.price_request(balances).map(|request| Cmd::LoadPrice {
+        seq,
+        request: K::wrap_price_request(request),
+    })
+}
+
+/// A price answer for `t`, if it is of its kind and still fits it.
+fn take_price<K: TradeKind>(t: &mut K, seq: u64, result: Result<TradePrice, ApiError>) {
+    if !t.price_fits(seq) {
+        return;
+    }
+    match result.map(K::price_of) {
+        Ok(Some(price)) => t.set_price(Ok(price)),
+        Err(error) => t.set_price(Err(error)),
+        Ok(None) => {}
     }
 }
 

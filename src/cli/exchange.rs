@@ -17,6 +17,7 @@ use super::text::printable;
 use super::trade::{self, ANSWER_WAIT, Desk};
 use crate::api::models::ExchangeLock;
 use crate::app::live::{LiveKind, LiveRow, Phase};
+use crate::app::money_actions::TradeLock;
 use crate::app::msg::Msg;
 use crate::app::ticket::{ExchangeTicket, Stage, Ticket};
 use crate::lock_check::exchange_fee;
@@ -206,9 +207,9 @@ async fn exchange(desk: &mut Desk, args: &ExchangeArgs) -> Result<(), CliError> 
         return Err(CliError::api("the rate could not be locked", error));
     }
     // The lock is checked, the limit applied and a refusal journaled by the ticket itself.
-    desk.update(Msg::ExchangeLocked {
+    desk.update(Msg::Locked {
         seq: 1,
-        result: lock,
+        result: lock.map(TradeLock::Exchange),
     });
     let Some(Ticket::Exchange(ticket)) = &mut desk.app.ticket else {
         return Err(CliError::new(Exit::Failure, "the ticket was lost"));

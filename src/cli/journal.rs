@@ -137,64 +137,27 @@ impl journal::Fold for IntentSummary {
 impl IntentSummary {
     /// The summary an intent line opens; `None` for other lines.
     fn opened(entry: &Entry) -> Option<Self> {
-        let base = |kind,
-                    amount,
-                    currency: &str,
-                    amount_to,
-                    currency_to: &str,
-                    network,
-                    rate,
-                    lock_id: &str| Self {
+        let terms = entry.event.terms()?;
+        Some(Self {
             intent: printable(&entry.intent),
             profile: printable(&entry.profile),
             environment: printable(&entry.environment),
-            kind,
+            kind: terms.kind,
             opened_at: iso(entry.at),
-            amount: number(amount),
-            currency: printable(currency),
-            amount_to: number(amount_to),
-            currency_to: printable(currency_to),
-            network,
-            rate: number(rate),
-            lock_id: printable(lock_id),
+            amount: number(terms.amount),
+            currency: printable(terms.currency),
+            amount_to: number(terms.amount_to),
+            currency_to: printable(terms.currency_to),
+            network: terms.network.map(printable),
+            rate: number(terms.rate),
+            lock_id: printable(terms.lock_id),
             remote_id: None,
             outcome: "unanswered",
             final_status: None,
             reason: None,
             last_at: iso(entry.at),
             final_at: None,
-        };
-        match &entry.event {
-            Event::ExchangeIntent {
-                from,
-                to,
-                amount,
-                amount_to,
-                rate,
-                lock_id,
-            } => Some(base(
-                "exchange", *amount, from, *amount_to, to, None, *rate, lock_id,
-            )),
-            Event::OrderIntent {
-                currency,
-                network,
-                fiat_amount,
-                fiat_currency,
-                crypto_amount,
-                rate,
-                lock_id,
-            } => Some(base(
-                "order",
-                *crypto_amount,
-                currency,
-                *fiat_amount,
-                fiat_currency,
-                Some(printable(network)),
-                *rate,
-                lock_id,
-            )),
-            _ => None,
-        }
+        })
     }
 
     /// Folds a later line about the same intent in.
@@ -245,11 +208,9 @@ impl IntentSummary {
                     None => self.outcome = "resolved_not_applied",
                 }
             }
-            Event::ExchangeIntent { .. }
-            | Event::OrderIntent { .. }
-            | Event::LockRefused { .. }
-            | Event::Approval { .. }
-            | Event::Check { .. } => {}
+            // A second intent line under the same id (of any kind), and lines that belong to
+            // no attempt.
+            _ => {}
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::api::models::{Currency, OrderLock};
 use crate::app::App;
 use crate::app::balances::BalanceKind;
 use crate::app::live::{LiveKind, LiveRow, Phase};
+use crate::app::money_actions::TradeLock;
 use crate::app::msg::Msg;
 use crate::app::ticket::{OrderTicket, Stage, Ticket};
 use crate::ui::qr;
@@ -193,9 +194,9 @@ async fn order(desk: &mut Desk, args: &OrderArgs) -> Result<(), CliError> {
     if let Err(error) = &lock {
         return Err(CliError::api("the order rate could not be locked", error));
     }
-    desk.update(Msg::OrderLocked {
+    desk.update(Msg::Locked {
         seq: 1,
-        result: lock,
+        result: lock.map(TradeLock::Order),
     });
     let minimum = min_deposit(&desk.app, &intent.currency, &intent.network);
     let Some(Ticket::Order(ticket)) = &mut desk.app.ticket else {

@@ -140,9 +140,7 @@ impl Desk {
 /// The intent key of the submit command `App::confirm` produced.
 pub fn submitted_key(cmds: &[Cmd]) -> Option<String> {
     cmds.iter().find_map(|cmd| match cmd {
-        Cmd::SubmitExchange { intent, .. } | Cmd::SubmitOrder { intent, .. } => {
-            Some(intent.intent.clone())
-        }
+        Cmd::Submit { intent, .. } => Some(intent.intent.clone()),
         _ => None,
     })
 }

@@ -9,10 +9,11 @@ use tokio::sync::mpsc;
 
 use super::journal_writer::JournalWriter;
 use crate::api::error::ApiError;
-use crate::api::models::{ExchangeRequest, Transaction};
+use crate::api::models::Transaction;
 use crate::api::{ApiClient, Priority};
 use crate::app::cmd::ReconcileQuery;
 use crate::app::live::usable_remote_id;
+use crate::app::money_actions::{MoneyPost, TradeAccepted};
 use crate::app::msg::{Msg, SubmitError};
 use crate::app::reconcile::Candidate;
 use crate::journal::{Attempt, Entry, Event};
@@ -99,14 +100,6 @@ fn unusable_id(id: &str) -> ApiError {
     }
 }
 
-/// A money-moving POST, built from the confirmed intent.
-pub enum MoneyPost {
-    /// `POST /v1/partner/exchange`: the intent plus the lock id.
-    Exchange(ExchangeRequest),
-    /// `POST /v1/order`: the lock id only.
-    Order { lock_id: String },
-}
-
 /// Journals the intent, sends the POST exactly once before `deadline` (or not at all: a pause
 /// P100 asked for that outlasts it refuses without sending), journals the outcome, reports.
 pub async fn submit(
@@ -118,28 +111,20 @@ pub async fn submit(
     to_app: ToApp,
 ) {
     let key = intent.intent.clone();
-    let deadline = instant_at(deadline);
     // An async fn's future sends nothing until awaited: after the intent is on disk.
-    let msg = match post {
-        MoneyPost::Exchange(request) => {
-            let post = client.execute_exchange_keyed_before(&request, &key, deadline);
-            let result =
-                submit_once(journal, intent, post, |a| a.exchange_id.clone(), &to_app).await;
-            Msg::ExchangeSubmitted {
-                intent: key,
-                result,
-            }
-        }
-        MoneyPost::Order { lock_id } => {
-            let post = client.create_order_keyed_before(&lock_id, &key, deadline);
-            let result = submit_once(journal, intent, post, |c| c.order_id.clone(), &to_app).await;
-            Msg::OrderSubmitted {
-                intent: key,
-                result,
-            }
-        }
-    };
-    let _ = to_app.send(msg);
+    let post = post.send(&client, &key, instant_at(deadline));
+    let result = submit_once(
+        journal,
+        intent,
+        post,
+        |accepted: &TradeAccepted| accepted.remote_id().to_owned(),
+        &to_app,
+    )
+    .await;
+    let _ = to_app.send(Msg::Submitted {
+        intent: key,
+        result,
+    });
 }
 
 /// The monotonic instant of a wall-clock time (now, if it has passed).

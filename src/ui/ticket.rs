@@ -1,5 +1,9 @@
-//! The exchange and order ticket dialogs: the form with live validation and an indicative rate,
-//! then the locked rate with its countdown and the explicit `y` to confirm.
+//! The ticket dialog, drawn once for every kind of money action: the form with live validation
+//! and an indicative rate, then the locked rate with its countdown and the explicit `y` to
+//! confirm. What differs per kind (its fields, price, warnings and locked terms) comes from its
+//! [`TicketView`] in `ticket/forms.rs`.
+
+mod forms;
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -9,19 +13,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use rust_decimal::Decimal;
 
+use self::forms::TicketView;
 use super::RenderOptions;
-use super::format::{self, amount_with_currency};
+use super::format;
 use super::theme::Theme;
-use crate::api::models::{Currency, ExchangeLock, OrderLock};
 use crate::app::App;
 use crate::app::keyboard::FieldId;
-use crate::app::ticket::{
-    ExchangeField, ExchangeTicket, LockClock, ORDER_FIAT, OrderField, OrderTicket, Stage, Ticket,
-    lock_clock, throttled_message,
-};
+use crate::app::ticket::{LockClock, Stage, Ticket, each_kind, lock_clock, throttled_message};
 use crate::input::with_cursor;
-use crate::lock_check::{LockWarning, exchange_fee};
-use crate::money::{self, format_amount, format_rate};
+use crate::lock_check::LockWarning;
+use crate::money;
 
 const WIDTH: u16 = 66;
 // Two lines more than the exchange needs: the order's minimum-deposit warning and payment window.
@@ -30,10 +31,7 @@ const HEIGHT: u16 = 19;
 /// Draws the open ticket centered over the dashboard.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, ticket: &Ticket, options: &RenderOptions) {
     let theme = &options.theme;
-    let (title, lines) = match ticket {
-        Ticket::Exchange(t) => (" New exchange ", exchange_lines(app, t, options)),
-        Ticket::Order(t) => (" New order ", order_lines(app, t, options)),
-    };
+    let (title, lines) = each_kind!(ticket, t => (t.dialog_title(), form_lines(app, t, options)));
     // Warnings make the locked view taller (and wrap): it grows rather than cut them off.
     let inner = usize::from(WIDTH - 2);
     let rows: usize = lines
@@ -144,62 +142,36 @@ fn problem_lines<'a>(problems: Vec<String>, theme: &Theme) -> Vec<Line<'a>> {
         .collect()
 }
 
-fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) -> Vec<Line<'a>> {
+/// The dialog's lines for form `t` of any kind: its fields, the line under them, then its
+/// stage, drawn the same way for every kind from what the kind's view provides.
+fn form_lines<'a, K: TicketView>(app: &App, t: &K, options: &RenderOptions) -> Vec<Line<'a>> {
     let theme = &options.theme;
-    let editing = t.stage == Stage::Editing;
-    let from = Currency::new(&t.from);
-    let available = app
-        .balances
-        .find(&from)
-        .map(|row| format!("available {}", format_amount(row.amount, from.as_str())));
-    let available = [available, limit_text(app, "exchange")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ");
-    let cursor = |field: ExchangeField| {
-        let text = match field {
-            ExchangeField::From => &t.from,
-            ExchangeField::To => &t.to,
-            ExchangeField::Amount => &t.amount,
-        };
-        (t.field == field).then(|| app.cursor_of(FieldId::Exchange(field), text))
-    };
-    let mut lines = vec![
-        Line::default(),
-        field("Sell", &t.from, cursor(ExchangeField::From), editing, theme),
-        field("Buy", &t.to, cursor(ExchangeField::To), editing, theme),
-        field(
-            "Amount",
-            &t.amount,
-            cursor(ExchangeField::Amount),
-            editing,
-            theme,
-        ),
-        Line::from(Span::styled(format!("  {available}"), theme.muted)),
-        Line::default(),
-    ];
-    match &t.stage {
+    let stage = t.stage();
+    let editing = *stage == Stage::Editing;
+    let focused = t.field_id();
+    let mut lines = vec![Line::default()];
+    for (label, text, id) in t.field_rows() {
+        let cursor = (id == focused).then(|| app.cursor_of(id, text));
+        lines.push(field(label, text, cursor, editing, theme));
+    }
+    lines.push(Line::from(Span::styled(
+        format!("  {}", t.under_fields(app)),
+        theme.muted,
+    )));
+    lines.push(Line::default());
+    match stage {
         Stage::Editing => {
             match t.validate(&app.balances) {
                 Ok(valid) => {
-                    let quote = t.quote.as_ref().map(|quote| {
-                        let to = quote.amount_to.map_or_else(String::new, |to| {
-                            format!("  → {} {}", format_amount(to, valid.to.as_str()), valid.to)
-                        });
-                        vec![
-                            Span::raw(format!(
-                                "1 {} = {} {}",
-                                valid.from,
-                                format_rate(quote.rate),
-                                valid.to
-                            )),
-                            Span::styled(to, theme.muted),
-                        ]
-                    });
-                    lines.push(indicative(quote, t.quote_error.as_deref(), theme));
-                    if app.needs_retype(&valid.from, valid.amount) {
-                        lines.push(above_limit_line(app, "exchange", theme));
+                    lines.push(indicative(
+                        t.indicative(&valid, theme),
+                        t.price_error(),
+                        theme,
+                    ));
+                    lines.extend(t.editing_warnings(app, theme));
+                    let (currency, amount) = K::limited_amount(&valid);
+                    if app.needs_retype(currency, amount) {
+                        lines.push(above_limit_line(app, K::KIND, theme));
                     }
                 }
                 Err(problems) => lines.extend(problem_lines(problems, theme)),
@@ -214,23 +186,19 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
             warnings,
             ..
         } => {
-            lines.extend(exchange_lock_lines(lock, theme));
-            let asked = t
-                .requested
-                .as_ref()
-                .map_or(lock.amount, |intent| intent.amount);
+            lines.extend(t.locked_terms(app, lock, theme));
             lines.extend(confirm_lines(
                 app,
                 &Confirm {
-                    expires_at: lock.expires_at,
+                    expires_at: K::expires_at(lock),
                     now: app.now,
                     retype: retype.as_deref(),
                     warnings,
-                    amount: asked,
+                    amount: t.asked_amount(lock),
                     cursor: retype
                         .as_deref()
                         .map_or(0, |typed| app.cursor_of(FieldId::Retype, typed)),
-                    wait: t.stage.confirm_wait(app.now).unwrap_or_default(),
+                    wait: stage.confirm_wait(app.now).unwrap_or_default(),
                 },
                 theme,
             ));
@@ -239,45 +207,6 @@ fn exchange_lines<'a>(app: &App, t: &ExchangeTicket, options: &RenderOptions) ->
         Stage::Rejected { message } => lines.extend(rejected_lines(app, message, theme)),
         Stage::Throttled { until } => lines.extend(throttled_lines(app, *until, options)),
     }
-    lines
-}
-
-fn exchange_lock_lines<'a>(lock: &ExchangeLock, theme: &Theme) -> Vec<Line<'a>> {
-    let mut lines = vec![
-        detail(
-            "You sell",
-            amount_with_currency(lock.amount, &lock.currency_from),
-            theme,
-        ),
-        detail(
-            "You receive",
-            amount_with_currency(lock.amount_to, &lock.currency_to),
-            theme,
-        ),
-        detail(
-            "Rate",
-            format!(
-                "1 {} = {} {}",
-                lock.currency_from,
-                format_rate(lock.rate),
-                lock.currency_to
-            ),
-            theme,
-        ),
-    ];
-    // What is received is the server's amountTo; where it differs from amount x rate, the
-    // difference is the fee (P100 deducts it from what is received).
-    if let Some(fee) = exchange_fee(lock).filter(|fee| *fee > Decimal::ZERO) {
-        lines.push(detail(
-            "Fee",
-            format!(
-                "{} (amount x rate - what you receive)",
-                amount_with_currency(fee, &lock.currency_to)
-            ),
-            theme,
-        ));
-    }
-    lines.push(detail("Lock", lock.lock_id.clone(), theme));
     lines
 }
 
@@ -387,161 +316,4 @@ fn rejected_lines<'a>(app: &App, message: &str, theme: &Theme) -> Vec<Line<'a>> 
     lines.push(Line::default());
     lines.extend(stage_keys(app, theme));
     lines
-}
-
-// One stage after another, top to bottom as drawn; splitting it would scatter the dialog.
-#[allow(clippy::too_many_lines)]
-fn order_lines<'a>(app: &App, t: &OrderTicket, options: &RenderOptions) -> Vec<Line<'a>> {
-    let theme = &options.theme;
-    let editing = t.stage == Stage::Editing;
-    let networks = app
-        .balances
-        .find(&Currency::new(&t.currency))
-        .map(crate::app::balances::BalanceRow::networks)
-        .unwrap_or_default();
-    let cursor = |field: OrderField| {
-        let text = match field {
-            OrderField::Currency => &t.currency,
-            OrderField::Network => &t.network,
-            OrderField::Amount => &t.amount,
-        };
-        (t.field == field).then(|| app.cursor_of(FieldId::Order(field), text))
-    };
-    let mut lines = vec![
-        Line::default(),
-        field(
-            "Crypto",
-            &t.currency,
-            cursor(OrderField::Currency),
-            editing,
-            theme,
-        ),
-        field(
-            "Network",
-            &t.network,
-            cursor(OrderField::Network),
-            editing,
-            theme,
-        ),
-        field(
-            "Settle EUR",
-            &t.amount,
-            cursor(OrderField::Amount),
-            editing,
-            theme,
-        ),
-        Line::from(Span::styled(
-            format!(
-                "  networks: {}{}",
-                if networks.is_empty() {
-                    "-".into()
-                } else {
-                    networks.join(", ")
-                },
-                limit_text(app, "order").map_or_else(String::new, |limit| format!(" · {limit}"))
-            ),
-            theme.muted,
-        )),
-        Line::default(),
-    ];
-    match &t.stage {
-        Stage::Editing => {
-            match t.validate(&app.balances) {
-                Ok(valid) => {
-                    let quote = t.indicative_rate().map(|rate| {
-                        vec![Span::raw(format!(
-                            "1 {} = {} EUR",
-                            t.currency,
-                            format_rate(rate)
-                        ))]
-                    });
-                    lines.push(indicative(quote, t.rates_error.as_deref(), theme));
-                    lines.extend(super::order_checks::indicative_warning(app, t, theme));
-                    if app.needs_retype(&valid.fiat, valid.fiat_amount) {
-                        lines.push(above_limit_line(app, "order", theme));
-                    }
-                }
-                Err(problems) => lines.extend(problem_lines(problems, theme)),
-            }
-            lines.push(Line::default());
-            lines.extend(stage_keys(app, theme));
-        }
-        Stage::Locking => lines.extend(locking_lines(app, options)),
-        Stage::Locked {
-            lock,
-            retype,
-            warnings,
-            ..
-        } => {
-            let fiat = t
-                .requested
-                .as_ref()
-                .map_or(Decimal::ZERO, |intent| intent.fiat_amount);
-            lines.extend(order_lock_lines(lock, fiat, theme));
-            lines.extend(super::order_checks::min_deposit_warning(
-                &app.balances,
-                &lock.currency,
-                lock.network.as_deref().unwrap_or(&t.network),
-                lock.amount,
-                false,
-                theme,
-            ));
-            lines.push(super::order_checks::payment_window_line(theme));
-            lines.extend(confirm_lines(
-                app,
-                &Confirm {
-                    expires_at: lock.expires_at,
-                    now: app.now,
-                    retype: retype.as_deref(),
-                    warnings,
-                    amount: fiat,
-                    cursor: retype
-                        .as_deref()
-                        .map_or(0, |typed| app.cursor_of(FieldId::Retype, typed)),
-                    wait: t.stage.confirm_wait(app.now).unwrap_or_default(),
-                },
-                theme,
-            ));
-        }
-        Stage::Submitting { .. } => lines.extend(submitting_lines(theme)),
-        Stage::Rejected { message } => lines.extend(rejected_lines(app, message, theme)),
-        Stage::Throttled { until } => lines.extend(throttled_lines(app, *until, options)),
-    }
-    lines
-}
-
-fn order_lock_lines<'a>(lock: &OrderLock, fiat: Decimal, theme: &Theme) -> Vec<Line<'a>> {
-    let destination = lock
-        .destination_currency
-        .clone()
-        .unwrap_or_else(|| Currency::new(ORDER_FIAT));
-    let network = lock
-        .network
-        .as_deref()
-        .map_or_else(String::new, |n| format!(" on {n}"));
-    vec![
-        detail(
-            "Payer sends",
-            format!(
-                "{}{network}",
-                amount_with_currency(lock.amount, &lock.currency)
-            ),
-            theme,
-        ),
-        detail(
-            "You receive",
-            amount_with_currency(fiat, &destination),
-            theme,
-        ),
-        detail(
-            "Rate",
-            format!(
-                "1 {} = {} {destination}",
-                lock.currency,
-                format_rate(lock.rate)
-            ),
-            theme,
-        ),
-        detail("Lock", lock.lock_id.clone(), theme),
-    ]
 }
