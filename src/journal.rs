@@ -1196,4 +1196,75 @@ mod tests {
             lines[2]
         );
     }
+
+    /// Lines exactly as earlier versions wrote them (one intent of each kind, then their
+    /// outcomes): they still replay, and read as the same terms, CSV rows and summary rows.
+    #[test]
+    fn old_intent_lines_of_both_kinds_still_replay_and_read_as_terms() {
+        let old = concat!(
+            r#"{"at":"2026-02-13T11:00:00Z","profile":"main","environment":"stage","intent":"ex-1","event":"exchange_intent","from":"usdc","to":"eur","amount":"100","amount_to":"90.00","rate":"0.9","lock_id":"lk-e"}"#,
+            "\n",
+            r#"{"at":"2026-02-13T11:00:01Z","profile":"main","environment":"stage","intent":"or-2","event":"order_intent","currency":"usdc","network":"polygon","fiat_amount":"346.59","fiat_currency":"eur","crypto_amount":"412.607142","rate":"0.84","lock_id":"lk-o"}"#,
+            "\n",
+            r#"{"at":"2026-02-13T11:00:02Z","profile":"main","environment":"stage","intent":"ex-1","event":"accepted","remote_id":"x-1"}"#,
+            "\n",
+            r#"{"at":"2026-02-13T11:00:03Z","profile":"main","environment":"stage","intent":"or-2","event":"unknown","reason":"timed out"}"#,
+            "\n",
+        );
+        let replayed = replay(old.as_bytes()).expect("replay");
+        assert!(replayed.damaged_lines.is_empty());
+        let standings: Vec<(&str, &Standing)> = replayed
+            .records
+            .iter()
+            .map(|record| (record.intent.as_str(), &record.standing))
+            .collect();
+        assert_eq!(
+            standings,
+            vec![("ex-1", &Standing::Pending), ("or-2", &Standing::Unknown)]
+        );
+        let (entries, damaged) = read_lines(old.as_bytes()).expect("read");
+        assert!(damaged.is_empty());
+        let terms: Vec<IntentTerms<'_>> = entries.iter().filter_map(|e| e.event.terms()).collect();
+        assert_eq!(
+            terms,
+            vec![
+                IntentTerms {
+                    event: "exchange_intent",
+                    kind: "exchange",
+                    amount: Decimal::new(100, 0),
+                    currency: "usdc",
+                    amount_to: Decimal::new(9000, 2),
+                    currency_to: "eur",
+                    network: None,
+                    rate: Decimal::new(9, 1),
+                    lock_id: "lk-e",
+                },
+                IntentTerms {
+                    event: "order_intent",
+                    kind: "order",
+                    amount: Decimal::new(412_607_142, 6),
+                    currency: "usdc",
+                    amount_to: Decimal::new(34659, 2),
+                    currency_to: "eur",
+                    network: Some("polygon"),
+                    rate: Decimal::new(84, 2),
+                    lock_id: "lk-o",
+                },
+            ]
+        );
+        let csv = to_csv(&entries);
+        let rows: Vec<&str> = csv.lines().collect();
+        assert!(
+            rows[1].ends_with("ex-1,exchange_intent,exchange,100,usdc,90.00,eur,,0.9,lk-e,,,,"),
+            "{}",
+            rows[1]
+        );
+        assert!(
+            rows[2].ends_with(
+                "or-2,order_intent,order,412.607142,usdc,346.59,eur,polygon,0.84,lk-o,,,,"
+            ),
+            "{}",
+            rows[2]
+        );
+    }
 }

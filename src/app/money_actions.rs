@@ -138,6 +138,15 @@ macro_rules! kind_variants {
         ) -> $crate::app::money_actions::PriceRequest {
             $crate::app::money_actions::PriceRequest::$kind(request)
         }
+        fn wrap_lock(lock: Self::Lock) -> $crate::app::money_actions::TradeLock {
+            $crate::app::money_actions::TradeLock::$kind(lock)
+        }
+        fn wrap_accepted(accepted: Self::Accepted) -> $crate::app::money_actions::TradeAccepted {
+            $crate::app::money_actions::TradeAccepted::$kind(accepted)
+        }
+        fn wrap_price(price: Self::Price) -> $crate::app::money_actions::TradePrice {
+            $crate::app::money_actions::TradePrice::$kind(price)
+        }
         #[allow(clippy::match_wildcard_for_single_variants)]
         fn lock_of(lock: $crate::app::money_actions::TradeLock) -> Option<Self::Lock> {
             match lock {

@@ -63,6 +63,11 @@ pub trait TradeKind {
     fn wrap_lock_request(request: Self::LockRequest) -> LockRequest;
     fn wrap_post(post: Self::Post) -> MoneyPost;
     fn wrap_price_request(request: Self::PriceRequest) -> PriceRequest;
+    /// This kind's lock, answer or price as the answers' enums carry them (the API calls of
+    /// `runtime::trade_calls` wrap them by hand; tests and other callers use these).
+    fn wrap_lock(lock: Self::Lock) -> TradeLock;
+    fn wrap_accepted(accepted: Self::Accepted) -> TradeAccepted;
+    fn wrap_price(price: Self::Price) -> TradePrice;
     /// This kind's lock, answer or price out of the enums (`None`: another kind's).
     fn lock_of(lock: TradeLock) -> Option<Self::Lock>;
     fn accepted_of(accepted: TradeAccepted) -> Option<Self::Accepted>;
@@ -441,3 +446,7 @@ fn plain_amount(amount: Decimal, currency: &str, format: NumberFormat) -> String
     // Typed back in the user's own number format, so it parses as what is shown.
     text.replace('.', &format.decimal_separator().to_string())
 }
+
+#[cfg(test)]
+#[path = "trade_kind_tests.rs"]
+mod tests;

@@ -1,0 +1,286 @@
+//! The money-action flow run by one generic test over every kind: open -> price -> lock (a
+//! stale or foreign answer dropped) -> confirm -> one `Cmd::Submit` -> answer -> Live row. What
+//! a kind supplies is only its fixture; the flow and its checks are the same code, so a third
+//! kind gets them by one more instantiation.
+
+use chrono::{DateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use super::TradeKind;
+use crate::api::models::{
+    Balances, CryptoBalance, Currency, ExchangeAccepted, ExchangeLock, FiatBalance, FiatStatus,
+    NetworkConfig, OrderCreated, OrderLock,
+};
+use crate::app::cmd::Cmd;
+use crate::app::live::Phase;
+use crate::app::msg::Msg;
+use crate::app::ticket::{ExchangeTicket, LOCK_SAFETY_MARGIN_MS, OrderTicket, Stage, StageKind};
+use crate::app::{App, EnvBadge, SessionInfo};
+use crate::lock_check::{ExchangeIntent, OrderIntent};
+
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).expect("decimal")
+}
+
+fn at(millis: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(1_770_982_200_000 + millis)
+        .single()
+        .expect("valid time")
+}
+
+/// An app holding EUR and USDC (receivable on ethereum and polygon), nothing else loaded.
+fn loaded_app() -> App {
+    let session = SessionInfo {
+        environment: EnvBadge::Sandbox,
+        profile: "treasury".into(),
+        read_only: false,
+        bell: false,
+        max_exchange_eur: None,
+    };
+    let mut app = App::new(session, at(0));
+    let mut networks = BTreeMap::new();
+    networks.insert("ethereum".to_string(), NetworkConfig::default());
+    networks.insert("polygon".to_string(), NetworkConfig::default());
+    let balances = Balances {
+        fiat_balances: vec![FiatBalance {
+            id: "f".into(),
+            amount: dec("1000.00"),
+            name: Currency::new("eur"),
+            rate: Some(Decimal::ONE),
+            iban: None,
+            status: FiatStatus::Active,
+        }],
+        crypto_balances: vec![CryptoBalance {
+            id: "c".into(),
+            amount: dec("50.000000"),
+            name: Currency::new("usdc"),
+            wallet: None,
+            rate: Some(dec("0.9")),
+            network_config: networks,
+        }],
+        unreadable: Vec::new(),
+    };
+    app.update(Msg::BalancesLoaded(Ok(balances)), at(0));
+    app
+}
+
+/// What the generic flow needs of a kind in a test, and nothing of the flow itself.
+trait Fixture: TradeKind + Sized {
+    /// Opens this kind's ticket the way its key does.
+    fn open(app: &mut App) -> Vec<Cmd>;
+    /// Types a valid amount into the form.
+    fn fill(&mut self);
+    /// A lock that grants exactly what `intent` asked for.
+    fn honest_lock(intent: &Self::Intent, expires_at: DateTime<Utc>) -> Self::Lock;
+    fn accepted(remote_id: &str) -> Self::Accepted;
+}
+
+impl Fixture for ExchangeTicket {
+    fn open(app: &mut App) -> Vec<Cmd> {
+        app.open_exchange_ticket()
+    }
+    fn fill(&mut self) {
+        self.amount = "10".into();
+    }
+    fn honest_lock(intent: &ExchangeIntent, expires_at: DateTime<Utc>) -> ExchangeLock {
+        ExchangeLock {
+            lock_id: "lock-ex".into(),
+            currency_from: intent.from.clone(),
+            currency_to: intent.to.clone(),
+            amount: intent.amount,
+            rate: dec("0.9"),
+            amount_to: intent.amount * dec("0.9"),
+            expires_at,
+        }
+    }
+    fn accepted(remote_id: &str) -> ExchangeAccepted {
+        ExchangeAccepted {
+            exchange_id: remote_id.into(),
+        }
+    }
+}
+
+impl Fixture for OrderTicket {
+    fn open(app: &mut App) -> Vec<Cmd> {
+        app.open_order_ticket()
+    }
+    fn fill(&mut self) {
+        self.amount = "346.59".into();
+    }
+    fn honest_lock(intent: &OrderIntent, expires_at: DateTime<Utc>) -> OrderLock {
+        OrderLock {
+            lock_id: "lock-or".into(),
+            amount: dec("412.607142"),
+            rate: dec("0.84"),
+            expires_at,
+            currency: intent.currency.clone(),
+            destination_currency: Some(intent.fiat.clone()),
+            network: Some(intent.network.clone()),
+        }
+    }
+    fn accepted(remote_id: &str) -> OrderCreated {
+        OrderCreated {
+            order_id: remote_id.into(),
+        }
+    }
+}
+
+/// The open form, as kind `K`.
+fn form<K: TradeKind>(app: &App) -> K {
+    let ticket = app.ticket.clone().expect("a ticket is open");
+    K::from_ticket(ticket).unwrap_or_else(|_| panic!("a {} ticket", K::KIND))
+}
+
+/// The whole flow for kind `K`; `O` is another kind, whose answers must never reach `K`'s form.
+fn full_flow<K: Fixture, O: Fixture>() {
+    let mut app = loaded_app();
+    // Opening asks for the price the form shows from the start, if the kind has one.
+    let opened = K::open(&mut app);
+    let mut ticket: K = form(&app);
+    let on_open = ticket.price_on_open().map(|request| Cmd::LoadPrice {
+        seq: ticket.seq(),
+        request: K::wrap_price_request(request),
+    });
+    assert_eq!(
+        opened,
+        on_open.into_iter().collect::<Vec<_>>(),
+        "{}",
+        K::KIND
+    );
+
+    // Typing: a debounced price when it depends on the fields, and it is asked for once due.
+    ticket.fill();
+    app.ticket = Some(ticket.into_ticket());
+    let edited = app.ticket_changed();
+    let ticket: K = form(&app);
+    let intent = ticket
+        .validate(&app.balances)
+        .expect("the filled form is valid");
+    match ticket.price_request(&app.balances) {
+        Some(request) => {
+            let [Cmd::SchedulePrice { seq, .. }] = edited.as_slice() else {
+                panic!("{}: a debounced price: {edited:?}", K::KIND);
+            };
+            assert_eq!(
+                app.update(Msg::PriceDue { seq: *seq }, at(0)),
+                vec![Cmd::LoadPrice {
+                    seq: *seq,
+                    request: K::wrap_price_request(request),
+                }]
+            );
+            // An older debounce asks for nothing.
+            assert!(app.update(Msg::PriceDue { seq: seq - 1 }, at(0)).is_empty());
+        }
+        None => assert!(edited.is_empty(), "{}: {edited:?}", K::KIND),
+    }
+
+    // Locking asks for exactly what was typed.
+    let cmds = app.ticket_relock();
+    let [Cmd::Lock { seq, request }] = cmds.as_slice() else {
+        panic!("{}: one lock request: {cmds:?}", K::KIND);
+    };
+    let seq = *seq;
+    assert_eq!(*request, K::wrap_lock_request(K::lock_request(&intent)));
+    let lock = K::honest_lock(&intent, at(30_000));
+    // A stale answer, and another kind's lock under the right seq, leave it locking.
+    app.update(
+        Msg::Locked {
+            seq: seq - 1,
+            result: Ok(K::wrap_lock(lock.clone())),
+        },
+        at(0),
+    );
+    let other: O::Intent = {
+        let mut probe = loaded_app();
+        O::open(&mut probe);
+        let mut other: O = form(&probe);
+        other.fill();
+        other.validate(&probe.balances).expect("valid")
+    };
+    app.update(
+        Msg::Locked {
+            seq,
+            result: Ok(O::wrap_lock(O::honest_lock(&other, at(30_000)))),
+        },
+        at(0),
+    );
+    assert_eq!(
+        app.ticket
+            .as_ref()
+            .map(super::super::ticket::Ticket::stage_kind),
+        Some(StageKind::Locking),
+        "{}",
+        K::KIND
+    );
+    app.update(
+        Msg::Locked {
+            seq,
+            result: Ok(K::wrap_lock(lock.clone())),
+        },
+        at(0),
+    );
+    assert_eq!(form::<K>(&app).stage().lock(), Some(&lock));
+
+    // Confirm counts once the terms were on screen: one POST, journaled as the intent.
+    app.frame_drawn(at(0), true);
+    app.update(Msg::Tick, at(1_000));
+    let cmds = app.ticket_confirm();
+    let [
+        Cmd::Submit {
+            intent: entry,
+            post,
+            deadline,
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{}: one submit: {cmds:?}", K::KIND);
+    };
+    assert_eq!(*post, K::wrap_post(K::post(&intent, &lock)));
+    assert_eq!(entry.event, K::intent_event(&intent, &lock));
+    assert_eq!(entry.event.terms().map(|terms| terms.kind), Some(K::KIND));
+    assert!(
+        entry.intent.starts_with(K::INTENT_PREFIX),
+        "{}",
+        entry.intent
+    );
+    assert_eq!(
+        *deadline,
+        K::expires_at(&lock) - chrono::Duration::milliseconds(LOCK_SAFETY_MARGIN_MS)
+    );
+    assert_eq!(app.live.rows[0].phase, Phase::Sending);
+    assert!(
+        app.ticket_confirm().is_empty(),
+        "a second confirm sends nothing"
+    );
+    assert!(matches!(form::<K>(&app).stage(), Stage::Submitting { .. }));
+
+    // The answer: the row is queued under the id P100 gave, the ticket closes.
+    app.update(
+        Msg::Submitted {
+            intent: entry.intent.clone(),
+            result: Ok(K::wrap_accepted(K::accepted("rid-1"))),
+        },
+        at(1_100),
+    );
+    assert!(app.ticket.is_none());
+    assert_eq!(app.live.rows[0].remote_id.as_deref(), Some("rid-1"));
+    assert!(matches!(app.live.rows[0].phase, Phase::Pending { .. }));
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.starts_with(K::TITLE), "{notice}");
+}
+
+#[test]
+fn the_exchange_runs_the_one_flow() {
+    full_flow::<ExchangeTicket, OrderTicket>();
+}
+
+#[test]
+fn the_order_runs_the_one_flow() {
+    full_flow::<OrderTicket, ExchangeTicket>();
+}
