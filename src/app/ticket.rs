@@ -1,14 +1,18 @@
-//! The exchange and order tickets: form fields, validation as the user types, and the stages
-//! from editing to a locked rate with its countdown.
+//! What every ticket shares: the stages from editing to a locked rate with its countdown, the
+//! lock clock and the choice helpers. Each kind's form is a file of its own (`ticket/*.rs`),
+//! listed once in `money_actions!`.
+
+mod exchange;
+mod order;
+
+pub use exchange::{ExchangeField, ExchangeTicket, ValidExchange};
+pub use order::{ORDER_FIAT, OrderField, OrderRatesRequest, OrderTicket, ValidOrder};
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 
 use super::balances::{BalanceKind, BalancesPane};
-use crate::api::models::{Currency, ExchangeLock, ExchangeRate, OrderLock, OrderRates};
-use crate::lock_check::{ExchangeIntent, LockWarning, OrderIntent};
-use crate::money;
-use crate::number_format::NumberFormat;
+use crate::api::models::Currency;
+use crate::lock_check::LockWarning;
 
 /// Confirm is refused this long before `expiresAt`: the POST must reach P100 while the lock
 /// still holds, allowing for latency and clock skew.
@@ -163,136 +167,6 @@ pub fn lock_clock(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> LockClock {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExchangeField {
-    From,
-    To,
-    Amount,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExchangeTicket {
-    /// Bumped on every edit and lock; answers for an older `seq` are dropped.
-    pub seq: u64,
-    pub from: String,
-    pub to: String,
-    pub amount: String,
-    pub field: ExchangeField,
-    pub quote: Option<ExchangeRate>,
-    pub quote_error: Option<String>,
-    pub stage: Stage<ExchangeLock>,
-    /// What the last lock request asked for: the lock is checked against it and the POST is
-    /// built from it (never from the lock's echo).
-    pub requested: Option<ExchangeIntent>,
-    /// How the amount is typed (the `number_format` setting).
-    pub number_format: NumberFormat,
-}
-
-/// A validated exchange, ready to quote or lock: what the user asked for.
-pub type ValidExchange = ExchangeIntent;
-
-impl ExchangeTicket {
-    pub fn new(from: &str, to: &str, seq: u64) -> Self {
-        Self {
-            seq,
-            from: from.to_ascii_uppercase(),
-            to: to.to_ascii_uppercase(),
-            amount: String::new(),
-            field: ExchangeField::Amount,
-            quote: None,
-            quote_error: None,
-            stage: Stage::Editing,
-            requested: None,
-            number_format: NumberFormat::default(),
-        }
-    }
-
-    /// The indicative rate last quoted for exactly this pair, if one arrived.
-    pub fn quoted_rate(&self, intent: &ExchangeIntent) -> Option<Decimal> {
-        self.quote
-            .as_ref()
-            .filter(|quote| quote.currency_from == intent.from && quote.currency_to == intent.to)
-            .map(|quote| quote.rate)
-    }
-
-    pub fn next_field(&mut self) {
-        self.field = match self.field {
-            ExchangeField::From => ExchangeField::To,
-            ExchangeField::To => ExchangeField::Amount,
-            ExchangeField::Amount => ExchangeField::From,
-        };
-    }
-
-    pub fn prev_field(&mut self) {
-        self.field = match self.field {
-            ExchangeField::From => ExchangeField::Amount,
-            ExchangeField::To => ExchangeField::From,
-            ExchangeField::Amount => ExchangeField::To,
-        };
-    }
-
-    pub fn field_text_mut(&mut self) -> &mut String {
-        match self.field {
-            ExchangeField::From => &mut self.from,
-            ExchangeField::To => &mut self.to,
-            ExchangeField::Amount => &mut self.amount,
-        }
-    }
-
-    /// Checks the form against what we hold. Every problem, in field order.
-    pub fn validate(&self, balances: &BalancesPane) -> Result<ValidExchange, Vec<String>> {
-        let mut problems = Vec::new();
-        let from = known_currency(&self.from, balances, "From", &mut problems);
-        let to = known_currency(&self.to, balances, "To", &mut problems);
-        if let (Some(from), Some(to)) = (&from, &to)
-            && from == to
-        {
-            problems.push("From and To must differ".into());
-        }
-        let currency = from.as_ref().map_or("", Currency::as_str);
-        let amount = match self.number_format.parse_amount(&self.amount, currency) {
-            Ok(amount) => Some(amount),
-            Err(error) => {
-                problems.push(format!("Amount: {error}"));
-                None
-            }
-        };
-        if let (Some(from), Some(amount)) = (&from, amount)
-            && let Some(balance) = balances.find(from)
-            && amount > balance.amount
-        {
-            problems.push(format!(
-                "Amount is above the available {} {from}",
-                money::format_amount(balance.amount, from.as_str())
-            ));
-        }
-        match (from, to, amount) {
-            (Some(from), Some(to), Some(amount)) if problems.is_empty() => {
-                Ok(ValidExchange { from, to, amount })
-            }
-            _ => Err(problems),
-        }
-    }
-}
-
-fn known_currency(
-    text: &str,
-    balances: &BalancesPane,
-    field: &str,
-    problems: &mut Vec<String>,
-) -> Option<Currency> {
-    let currency = Currency::new(text);
-    if currency.as_str().is_empty() {
-        problems.push(format!("{field}: enter a currency"));
-        return None;
-    }
-    if balances.find(&currency).is_none() {
-        problems.push(format!("{field}: {currency} is not one of your balances"));
-        return None;
-    }
-    Some(currency)
-}
-
 /// The next currency we hold after (or before) `current`, for Up/Down in a currency field.
 pub fn cycle_currency(
     current: &str,
@@ -325,139 +199,6 @@ pub fn cycle(options: &[String], current: &str, step: isize) -> Option<String> {
         .and_then(|index| isize::try_from(index).ok())
         .map_or(0, |index| (index + step).rem_euclid(len));
     options.get(usize::try_from(index).ok()?).cloned()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderField {
-    Currency,
-    Network,
-    Amount,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct OrderTicket {
-    pub seq: u64,
-    /// The `seq` it opened with: the rates list asked for then answers with it.
-    pub opened_seq: u64,
-    /// The crypto the payer will send.
-    pub currency: String,
-    pub network: String,
-    /// The fiat (EUR) to settle.
-    pub amount: String,
-    pub field: OrderField,
-    pub rates: Option<OrderRates>,
-    pub rates_error: Option<String>,
-    pub stage: Stage<OrderLock>,
-    /// What the last lock request asked for (see `ExchangeTicket::requested`).
-    pub requested: Option<OrderIntent>,
-    /// How the amount is typed (the `number_format` setting).
-    pub number_format: NumberFormat,
-}
-
-/// A validated order, ready to lock: what the user asked for.
-pub type ValidOrder = OrderIntent;
-
-/// The fiat currency orders settle into (P100 documents EUR as the destination).
-pub const ORDER_FIAT: &str = "eur";
-
-impl OrderTicket {
-    pub fn new(currency: &str, network: &str, seq: u64) -> Self {
-        Self {
-            seq,
-            opened_seq: seq,
-            currency: currency.to_ascii_uppercase(),
-            network: network.to_string(),
-            amount: String::new(),
-            field: OrderField::Amount,
-            rates: None,
-            rates_error: None,
-            stage: Stage::Editing,
-            requested: None,
-            number_format: NumberFormat::default(),
-        }
-    }
-
-    pub fn next_field(&mut self) {
-        self.field = match self.field {
-            OrderField::Currency => OrderField::Network,
-            OrderField::Network => OrderField::Amount,
-            OrderField::Amount => OrderField::Currency,
-        };
-    }
-
-    pub fn prev_field(&mut self) {
-        self.field = match self.field {
-            OrderField::Currency => OrderField::Amount,
-            OrderField::Network => OrderField::Currency,
-            OrderField::Amount => OrderField::Network,
-        };
-    }
-
-    pub fn field_text_mut(&mut self) -> &mut String {
-        match self.field {
-            OrderField::Currency => &mut self.currency,
-            OrderField::Network => &mut self.network,
-            OrderField::Amount => &mut self.amount,
-        }
-    }
-
-    /// The indicative rate for the chosen currency and network, if the rates list has it.
-    pub fn indicative_rate(&self) -> Option<Decimal> {
-        let currency = Currency::new(&self.currency);
-        self.rates
-            .as_ref()?
-            .rates
-            .iter()
-            .find(|rate| {
-                rate.currency == currency && rate.network.eq_ignore_ascii_case(self.network.trim())
-            })
-            .map(|rate| rate.rate)
-    }
-
-    pub fn validate(&self, balances: &BalancesPane) -> Result<ValidOrder, Vec<String>> {
-        let mut problems = Vec::new();
-        let currency = Currency::new(&self.currency);
-        let networks = balances
-            .find(&currency)
-            .map(super::balances::BalanceRow::networks);
-        let currency = match networks {
-            _ if currency.as_str().is_empty() => {
-                problems.push("Crypto: enter a currency".into());
-                None
-            }
-            None => {
-                problems.push(format!("Crypto: {currency} is not one of your balances"));
-                None
-            }
-            Some(ref list) if list.is_empty() => {
-                problems.push(format!("Crypto: {currency} has no networks to receive on"));
-                None
-            }
-            Some(_) => Some(currency),
-        };
-        let network = self.network.trim().to_ascii_lowercase();
-        if let Some(list) = networks.as_ref().filter(|_| currency.is_some())
-            && !list.iter().any(|n| n.eq_ignore_ascii_case(&network))
-        {
-            problems.push(format!("Network: choose one of {}", list.join(", ")));
-        }
-        let amount = match self.number_format.parse_amount(&self.amount, ORDER_FIAT) {
-            Ok(amount) => Some(amount),
-            Err(error) => {
-                problems.push(format!("Amount (EUR): {error}"));
-                None
-            }
-        };
-        match (currency, amount) {
-            (Some(currency), Some(fiat_amount)) if problems.is_empty() => Ok(OrderIntent {
-                currency,
-                network,
-                fiat_amount,
-                fiat: Currency::new(ORDER_FIAT),
-            }),
-            _ => Err(problems),
-        }
-    }
 }
 
 // The open ticket and `each_kind!` are generated from the one list of kinds.
@@ -503,6 +244,7 @@ fn trade_expiry<K: super::trade_kind::TradeKind>(_: &K, lock: &K::Lock) -> DateT
 mod tests {
     use super::*;
     use crate::api::models::{Balances, CryptoBalance, FiatBalance, FiatStatus, NetworkConfig};
+    use rust_decimal::Decimal;
     use std::collections::BTreeMap;
     use std::str::FromStr;
 
