@@ -22,6 +22,32 @@ use crate::journal::Event;
 use crate::lock_check::{LockPolicy, LockVerdict};
 use crate::number_format::NumberFormat;
 
+/// The `TradeKind` methods every form writes the same way, over its `seq`, `stage` and
+/// `requested` fields: invoked inside each `impl TradeKind`.
+macro_rules! form_state {
+    () => {
+        fn seq(&self) -> u64 {
+            self.seq
+        }
+        fn set_seq(&mut self, seq: u64) {
+            self.seq = seq;
+        }
+        fn stage(&self) -> &$crate::app::ticket::Stage<Self::Lock> {
+            &self.stage
+        }
+        fn stage_mut(&mut self) -> &mut $crate::app::ticket::Stage<Self::Lock> {
+            &mut self.stage
+        }
+        fn requested(&self) -> Option<&Self::Intent> {
+            self.requested.as_ref()
+        }
+        fn set_requested(&mut self, intent: Option<Self::Intent>) {
+            self.requested = intent;
+        }
+    };
+}
+pub(crate) use form_state;
+
 /// A ticket form for one kind of money-moving action.
 pub trait TradeKind {
     /// What the user asked for, validated.

@@ -135,6 +135,13 @@ fn form<K: TradeKind>(app: &App) -> K {
 
 /// The whole flow for kind `K`; `O` is another kind, whose answers must never reach `K`'s form.
 fn full_flow<K: Fixture, O: Fixture>() {
+    let (mut app, intent) = opened_and_priced::<K>();
+    let lock = locked::<K, O>(&mut app, &intent);
+    confirmed_and_answered::<K>(&mut app, &intent, &lock);
+}
+
+/// Opening and typing: the price asked for as the kind wants it; the valid intent typed.
+fn opened_and_priced<K: Fixture>() -> (App, K::Intent) {
     let mut app = loaded_app();
     // Opening asks for the price the form shows from the start, if the kind has one.
     let opened = K::open(&mut app);
@@ -175,15 +182,18 @@ fn full_flow<K: Fixture, O: Fixture>() {
         }
         None => assert!(edited.is_empty(), "{}: {edited:?}", K::KIND),
     }
+    (app, intent)
+}
 
-    // Locking asks for exactly what was typed.
+/// Locking asks for exactly what was typed; only the current answer of this kind counts.
+fn locked<K: Fixture, O: Fixture>(app: &mut App, intent: &K::Intent) -> K::Lock {
     let cmds = app.ticket_relock();
     let [Cmd::Lock { seq, request }] = cmds.as_slice() else {
         panic!("{}: one lock request: {cmds:?}", K::KIND);
     };
     let seq = *seq;
-    assert_eq!(*request, K::wrap_lock_request(K::lock_request(&intent)));
-    let lock = K::honest_lock(&intent, at(30_000));
+    assert_eq!(*request, K::wrap_lock_request(K::lock_request(intent)));
+    let lock = K::honest_lock(intent, at(30_000));
     // A stale answer, and another kind's lock under the right seq, leave it locking.
     app.update(
         Msg::Locked {
@@ -221,9 +231,13 @@ fn full_flow<K: Fixture, O: Fixture>() {
         },
         at(0),
     );
-    assert_eq!(form::<K>(&app).stage().lock(), Some(&lock));
+    assert_eq!(form::<K>(app).stage().lock(), Some(&lock));
+    lock
+}
 
-    // Confirm counts once the terms were on screen: one POST, journaled as the intent.
+/// Confirm counts once the terms were on screen: one POST, journaled as the intent; its
+/// answer queues the Live row under the id P100 gave.
+fn confirmed_and_answered<K: Fixture>(app: &mut App, intent: &K::Intent, lock: &K::Lock) {
     app.frame_drawn(at(0), true);
     app.update(Msg::Tick, at(1_000));
     let cmds = app.ticket_confirm();
@@ -237,8 +251,8 @@ fn full_flow<K: Fixture, O: Fixture>() {
     else {
         panic!("{}: one submit: {cmds:?}", K::KIND);
     };
-    assert_eq!(*post, K::wrap_post(K::post(&intent, &lock)));
-    assert_eq!(entry.event, K::intent_event(&intent, &lock));
+    assert_eq!(*post, K::wrap_post(K::post(intent, lock)));
+    assert_eq!(entry.event, K::intent_event(intent, lock));
     assert_eq!(entry.event.terms().map(|terms| terms.kind), Some(K::KIND));
     assert!(
         entry.intent.starts_with(K::INTENT_PREFIX),
@@ -247,14 +261,14 @@ fn full_flow<K: Fixture, O: Fixture>() {
     );
     assert_eq!(
         *deadline,
-        K::expires_at(&lock) - chrono::Duration::milliseconds(LOCK_SAFETY_MARGIN_MS)
+        K::expires_at(lock) - chrono::Duration::milliseconds(LOCK_SAFETY_MARGIN_MS)
     );
     assert_eq!(app.live.rows[0].phase, Phase::Sending);
     assert!(
         app.ticket_confirm().is_empty(),
         "a second confirm sends nothing"
     );
-    assert!(matches!(form::<K>(&app).stage(), Stage::Submitting { .. }));
+    assert!(matches!(form::<K>(app).stage(), Stage::Submitting { .. }));
 
     // The answer: the row is queued under the id P100 gave, the ticket closes.
     app.update(

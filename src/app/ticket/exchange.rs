@@ -12,7 +12,7 @@ use crate::app::balances::BalancesPane;
 use crate::app::keyboard::FieldId;
 use crate::app::money_actions::kind_variants;
 use crate::app::ticket::cycle_currency;
-use crate::app::trade_kind::TradeKind;
+use crate::app::trade_kind::{TradeKind, form_state};
 use crate::journal::Event;
 use crate::lock_check::{ExchangeIntent, LockPolicy, LockVerdict, check_exchange_lock};
 use crate::money;
@@ -161,6 +161,7 @@ impl TradeKind for ExchangeTicket {
     const INTENT_PREFIX: &'static str = "ex";
 
     kind_variants!(Exchange);
+    form_state!();
     fn remote_id(accepted: &ExchangeAccepted) -> &str {
         &accepted.exchange_id
     }
@@ -208,24 +209,6 @@ impl TradeKind for ExchangeTicket {
             .is_some())
     }
 
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-    fn set_seq(&mut self, seq: u64) {
-        self.seq = seq;
-    }
-    fn stage(&self) -> &Stage<ExchangeLock> {
-        &self.stage
-    }
-    fn stage_mut(&mut self) -> &mut Stage<ExchangeLock> {
-        &mut self.stage
-    }
-    fn requested(&self) -> Option<&ExchangeIntent> {
-        self.requested.as_ref()
-    }
-    fn set_requested(&mut self, intent: Option<ExchangeIntent>) {
-        self.requested = intent;
-    }
     fn validate(&self, balances: &BalancesPane) -> Result<ExchangeIntent, Vec<String>> {
         ExchangeTicket::validate(self, balances)
     }

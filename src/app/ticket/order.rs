@@ -14,7 +14,7 @@ use crate::app::balances::BalancesPane;
 use crate::app::keyboard::FieldId;
 use crate::app::money_actions::kind_variants;
 use crate::app::ticket::{cycle, cycle_currency};
-use crate::app::trade_kind::TradeKind;
+use crate::app::trade_kind::{TradeKind, form_state};
 use crate::journal::Event;
 use crate::lock_check::{LockPolicy, LockVerdict, OrderIntent, check_order_lock};
 use crate::number_format::NumberFormat;
@@ -167,6 +167,7 @@ impl TradeKind for OrderTicket {
     const INTENT_PREFIX: &'static str = "or";
 
     kind_variants!(Order);
+    form_state!();
     fn remote_id(created: &OrderCreated) -> &str {
         &created.order_id
     }
@@ -216,24 +217,6 @@ impl TradeKind for OrderTicket {
         Err("An order is paid by its payer: there is no balance to fill it from")
     }
 
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-    fn set_seq(&mut self, seq: u64) {
-        self.seq = seq;
-    }
-    fn stage(&self) -> &Stage<OrderLock> {
-        &self.stage
-    }
-    fn stage_mut(&mut self) -> &mut Stage<OrderLock> {
-        &mut self.stage
-    }
-    fn requested(&self) -> Option<&OrderIntent> {
-        self.requested.as_ref()
-    }
-    fn set_requested(&mut self, intent: Option<OrderIntent>) {
-        self.requested = intent;
-    }
     fn validate(&self, balances: &BalancesPane) -> Result<OrderIntent, Vec<String>> {
         OrderTicket::validate(self, balances)
     }
