@@ -915,31 +915,6 @@ pub fn to_csv(entries: &[Entry]) -> String {
 /// One readable line for `p100-desk journal`.
 pub fn describe(entry: &Entry) -> String {
     let what = match &entry.event {
-        Event::ExchangeIntent {
-            from,
-            to,
-            amount,
-            amount_to,
-            rate,
-            lock_id,
-        } => format!(
-            "exchange intent {amount} {} -> {amount_to} {} at {rate} (lock {lock_id})",
-            from.to_uppercase(),
-            to.to_uppercase()
-        ),
-        Event::OrderIntent {
-            currency,
-            network,
-            fiat_amount,
-            fiat_currency,
-            crypto_amount,
-            rate,
-            lock_id,
-        } => format!(
-            "order intent {fiat_amount} {} for {crypto_amount} {} on {network} at {rate} (lock {lock_id})",
-            fiat_currency.to_uppercase(),
-            currency.to_uppercase()
-        ),
         Event::Accepted { remote_id, .. } => format!("accepted as {remote_id}"),
         Event::Resolved {
             remote_id: Some(id),
@@ -981,6 +956,8 @@ pub fn describe(entry: &Entry) -> String {
             lock_id,
             reason,
         } => format!("{kind} lock {lock_id} refused, nothing sent: {reason}"),
+        // The intent lines, of every kind.
+        intent => intent.terms().map_or_else(String::new, describe_terms),
     };
     // Journal text holds what the server sent (ids, reasons): printable before it is printed.
     crate::printable::printable_owned(format!(
@@ -990,6 +967,31 @@ pub fn describe(entry: &Entry) -> String {
         entry.environment,
         entry.intent
     ))
+}
+
+/// An intent's terms in words: a swap as "sold -> received", a payment on a network as "settled
+/// for what is paid on it".
+fn describe_terms(terms: IntentTerms<'_>) -> String {
+    let IntentTerms {
+        kind,
+        amount,
+        amount_to,
+        rate,
+        lock_id,
+        ..
+    } = terms;
+    let (currency, currency_to) = (
+        terms.currency.to_uppercase(),
+        terms.currency_to.to_uppercase(),
+    );
+    match terms.network {
+        None => format!(
+            "{kind} intent {amount} {currency} -> {amount_to} {currency_to} at {rate} (lock {lock_id})"
+        ),
+        Some(network) => format!(
+            "{kind} intent {amount_to} {currency_to} for {amount} {currency} on {network} at {rate} (lock {lock_id})"
+        ),
+    }
 }
 
 /// A CSV field: printable, defused against spreadsheet formulas, quoted when needed.
@@ -1251,6 +1253,19 @@ mod tests {
                     lock_id: "lk-o",
                 },
             ]
+        );
+        assert!(
+            describe(&entries[0])
+                .ends_with("ex-1  exchange intent 100 USDC -> 90.00 EUR at 0.9 (lock lk-e)"),
+            "{}",
+            describe(&entries[0])
+        );
+        assert!(
+            describe(&entries[1]).ends_with(
+                "or-2  order intent 346.59 EUR for 412.607142 USDC on polygon at 0.84 (lock lk-o)"
+            ),
+            "{}",
+            describe(&entries[1])
         );
         let csv = to_csv(&entries);
         let rows: Vec<&str> = csv.lines().collect();
