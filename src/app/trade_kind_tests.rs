@@ -10,8 +10,8 @@ use std::str::FromStr;
 
 use super::TradeKind;
 use crate::api::models::{
-    Balances, CryptoBalance, Currency, ExchangeAccepted, ExchangeLock, FiatBalance, FiatStatus,
-    NetworkConfig, OrderCreated, OrderLock,
+    Balances, CryptoBalance, Currency, ExchangeAccepted, ExchangeLock, ExchangeRate, FiatBalance,
+    FiatStatus, NetworkConfig, OrderCreated, OrderLock, OrderRates,
 };
 use crate::app::cmd::Cmd;
 use crate::app::live::Phase;
@@ -67,7 +67,7 @@ fn loaded_app() -> App {
 }
 
 /// What the generic flow needs of a kind in a test, and nothing of the flow itself.
-trait Fixture: TradeKind + Sized {
+trait Fixture: TradeKind + Sized + Clone + PartialEq + std::fmt::Debug {
     /// Opens this kind's ticket the way its key does.
     fn open(app: &mut App) -> Vec<Cmd>;
     /// Types a valid amount into the form.
@@ -75,6 +75,8 @@ trait Fixture: TradeKind + Sized {
     /// A lock that grants exactly what `intent` asked for.
     fn honest_lock(intent: &Self::Intent, expires_at: DateTime<Utc>) -> Self::Lock;
     fn accepted(remote_id: &str) -> Self::Accepted;
+    /// An indicative price P100 could send for this kind.
+    fn price() -> Self::Price;
 }
 
 impl Fixture for ExchangeTicket {
@@ -98,6 +100,15 @@ impl Fixture for ExchangeTicket {
     fn accepted(remote_id: &str) -> ExchangeAccepted {
         ExchangeAccepted {
             exchange_id: remote_id.into(),
+        }
+    }
+    fn price() -> ExchangeRate {
+        ExchangeRate {
+            currency_from: Currency::new("usdc"),
+            currency_to: Currency::new("eur"),
+            rate: dec("0.9"),
+            amount: Some(dec("10")),
+            amount_to: Some(dec("9.00")),
         }
     }
 }
@@ -125,6 +136,9 @@ impl Fixture for OrderTicket {
             order_id: remote_id.into(),
         }
     }
+    fn price() -> OrderRates {
+        OrderRates::default()
+    }
 }
 
 /// The open form, as kind `K`.
@@ -135,13 +149,14 @@ fn form<K: TradeKind>(app: &App) -> K {
 
 /// The whole flow for kind `K`; `O` is another kind, whose answers must never reach `K`'s form.
 fn full_flow<K: Fixture, O: Fixture>() {
-    let (mut app, intent) = opened_and_priced::<K>();
+    let (mut app, intent, _) = opened_and_priced::<K>();
     let lock = locked::<K, O>(&mut app, &intent);
     confirmed_and_answered::<K>(&mut app, &intent, &lock);
 }
 
-/// Opening and typing: the price asked for as the kind wants it; the valid intent typed.
-fn opened_and_priced<K: Fixture>() -> (App, K::Intent) {
+/// Opening and typing: the price asked for as the kind wants it; the valid intent typed and
+/// the `seq` the price was asked for at.
+fn opened_and_priced<K: Fixture>() -> (App, K::Intent, u64) {
     let mut app = loaded_app();
     // Opening asks for the price the form shows from the start, if the kind has one.
     let opened = K::open(&mut app);
@@ -150,6 +165,7 @@ fn opened_and_priced<K: Fixture>() -> (App, K::Intent) {
         seq: ticket.seq(),
         request: K::wrap_price_request(request),
     });
+    let mut asked = on_open.as_ref().map(|_| ticket.seq());
     assert_eq!(
         opened,
         on_open.into_iter().collect::<Vec<_>>(),
@@ -179,10 +195,62 @@ fn opened_and_priced<K: Fixture>() -> (App, K::Intent) {
             );
             // An older debounce asks for nothing.
             assert!(app.update(Msg::PriceDue { seq: seq - 1 }, at(0)).is_empty());
+            asked = Some(*seq);
         }
         None => assert!(edited.is_empty(), "{}: {edited:?}", K::KIND),
     }
-    (app, intent)
+    let asked = asked.unwrap_or_else(|| panic!("{}: no price was asked for", K::KIND));
+    (app, intent, asked)
+}
+
+/// A price reaches the form only when it is of its kind and answers what it asked.
+fn priced_only_when_it_fits<K: Fixture, O: Fixture>() {
+    let (mut app, _, asked) = opened_and_priced::<K>();
+    let before: K = form(&app);
+    let failed = || Err(crate::api::error::ApiError::Timeout);
+    app.update(
+        Msg::Priced {
+            seq: asked + 100,
+            result: failed(),
+        },
+        at(0),
+    );
+    assert_eq!(
+        form::<K>(&app),
+        before,
+        "{}: an answer nobody asked for",
+        K::KIND
+    );
+    app.update(
+        Msg::Priced {
+            seq: asked,
+            result: Ok(O::wrap_price(O::price())),
+        },
+        at(0),
+    );
+    assert_eq!(form::<K>(&app), before, "{}: another kind's price", K::KIND);
+    app.update(
+        Msg::Priced {
+            seq: asked,
+            result: Ok(K::wrap_price(K::price())),
+        },
+        at(0),
+    );
+    let priced: K = form(&app);
+    assert_ne!(priced, before, "{}: its own price is shown", K::KIND);
+    app.update(
+        Msg::Priced {
+            seq: asked,
+            result: failed(),
+        },
+        at(0),
+    );
+    assert_ne!(
+        form::<K>(&app),
+        priced,
+        "{}: why it failed is shown",
+        K::KIND
+    );
 }
 
 /// Locking asks for exactly what was typed; only the current answer of this kind counts.
@@ -297,4 +365,10 @@ fn the_exchange_runs_the_one_flow() {
 #[test]
 fn the_order_runs_the_one_flow() {
     full_flow::<OrderTicket, ExchangeTicket>();
+}
+
+#[test]
+fn prices_reach_only_the_form_that_asked() {
+    priced_only_when_it_fits::<ExchangeTicket, OrderTicket>();
+    priced_only_when_it_fits::<OrderTicket, ExchangeTicket>();
 }
