@@ -31,7 +31,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Entry, Event, Journal, Standing, each_line, read_lines, replay_file};
+use super::{
+    Entry, Event, Journal, Replay, ReplayFold, Standing, each_line, read_lines, replay_file,
+};
 
 /// How old (its last line) a finished intent must be before it is archived, when the config
 /// does not say (`[journal] archive_after_days`).
@@ -237,11 +239,25 @@ impl Journal {
     /// unknown and unanswered intents, and lines that cannot be read, stay live. Nothing
     /// happens on a journal opened through a test's store, or off Unix.
     pub fn compact(&mut self, older_than: DateTime<Utc>) -> io::Result<Compaction> {
-        self.compact_until(older_than, None)
+        let mut replay = replay_file(&self.path)?;
+        self.compact_replayed(&mut replay, older_than)
+    }
+
+    /// [`Journal::compact`], planned from `replay`: this journal as just read, after it was
+    /// opened (start-up reads the live journal once, for the plan and the desk alike). When
+    /// intents move, `replay` becomes the rewritten journal's, folded from the lines as they
+    /// were copied, so the desk resumes from what a fresh read would give without one.
+    pub fn compact_replayed(
+        &mut self,
+        replay: &mut Replay,
+        older_than: DateTime<Utc>,
+    ) -> io::Result<Compaction> {
+        self.compact_until(replay, older_than, None)
     }
 
     fn compact_until(
         &mut self,
+        replay: &mut Replay,
         older_than: DateTime<Utc>,
         stop_after: Option<Step>,
     ) -> io::Result<Compaction> {
@@ -254,8 +270,7 @@ impl Journal {
         let path = self.path.clone();
         let archive = archive_path(&path);
 
-        let replay = replay_file(&path)?;
-        let moving = moving_intents(&replay, older_than);
+        let moving = moving_intents(replay, older_than);
         let plan = Plan { moving, older_than };
         // Old checks and refused locks go along with intents, never alone: they are rare, and
         // looking for them would read the journal once more at every start.
@@ -273,7 +288,7 @@ impl Journal {
                 "the compaction's temporary file is locked by another process",
             ));
         }
-        let (mut report, newly) =
+        let (mut report, newly, rewritten) =
             plan.split(&path, &archive, &index, &mut archive_file, &temp_file)?;
         archive_file.sync_data()?;
         let archive_len = archive_file.metadata()?.len();
@@ -284,7 +299,7 @@ impl Journal {
         report.intents = newly.len();
         commit_batch(
             &path,
-            &replay,
+            replay,
             Batch {
                 archive_from: index.committed,
                 archive_len,
@@ -300,6 +315,8 @@ impl Journal {
             return Ok(report);
         }
         std::fs::rename(&temp, &path)?;
+        // The live journal is the rewritten one from here on, and so is the desk's replay.
+        *replay = rewritten;
         if stop_after == Some(Step::Renamed) {
             return Ok(report);
         }
@@ -400,7 +417,8 @@ impl Plan {
 
     /// Streams the live journal at `path` into the archive (lines that move and were not
     /// archived by an interrupted run already) and `temp` (every other line, unreadable ones
-    /// included), and names the intents newly archived.
+    /// included), names the intents newly archived, and folds the lines kept into the replay
+    /// of the rewritten journal.
     fn split(
         &self,
         path: &Path,
@@ -408,7 +426,7 @@ impl Plan {
         index: &Index,
         archive_file: &mut File,
         temp: &File,
-    ) -> io::Result<(Compaction, Vec<ArchivedIntent>)> {
+    ) -> io::Result<(Compaction, Vec<ArchivedIntent>, Replay)> {
         let already: HashSet<&str> = index.intents.iter().map(|a| a.intent.as_str()).collect();
         // Checks and refused locks are no intent the index names: those the last compaction
         // archived (still live if it stopped before its rename) are found by their lines.
@@ -427,6 +445,7 @@ impl Plan {
         let mut to_archive = BufWriter::new(archive_file);
         let mut to_live = BufWriter::new(temp);
         let mut seen_new = HashSet::new();
+        let mut rewritten = ReplayFold::default();
         each_line(BufReader::new(File::open(path)?), |_, line| {
             match serde_json::from_slice::<Entry>(line) {
                 Ok(entry) if self.moves(&entry) => {
@@ -451,16 +470,19 @@ impl Plan {
                     to_archive.write_all(b"\n")
                 }
                 // Unreadable lines stay where they are: nothing can say whose they are.
-                _ => {
+                read => {
                     report.kept += 1;
                     to_live.write_all(line)?;
-                    to_live.write_all(b"\n")
+                    to_live.write_all(b"\n")?;
+                    // The rewritten file has no blank lines: this is its line `kept`.
+                    rewritten.line(report.kept, read.ok());
+                    Ok(())
                 }
             }
         })?;
         to_archive.flush()?;
         to_live.flush()?;
-        Ok((report, newly))
+        Ok((report, newly, rewritten.finish()))
     }
 }
 
@@ -768,6 +790,57 @@ mod tests {
     }
 
     #[test]
+    fn the_replay_handed_back_is_what_reading_the_compacted_journal_gives() {
+        let (_dir, path) = written();
+        // A blank line, and an accepted line whose intent line was lost (replay resumes the
+        // attempt from it and names its line): numbered as in the rewritten file.
+        let lost = opened("lost", 3);
+        let recovered = Entry {
+            event: Event::Accepted {
+                remote_id: "ex-lost".into(),
+                attempt: crate::journal::Attempt::of_intent(&lost.event),
+            },
+            ..lost
+        };
+        let mut file = OpenOptions::new().append(true).open(&path).expect("append");
+        let line = serde_json::to_string(&recovered).expect("json");
+        write!(file, "\n{line}\n").expect("write");
+        drop(file);
+        let mut journal = Journal::open(&path).expect("open");
+        let mut replay = replay_file(&path).expect("replay");
+        assert_eq!(replay.records.len(), 8, "{:#?}", replay.records);
+        let report = journal
+            .compact_replayed(&mut replay, cutoff())
+            .expect("compact");
+        assert_eq!(report.intents, 3);
+        let fresh = replay_file(&path).expect("fresh replay");
+        assert_eq!(replay.records, fresh.records);
+        assert_eq!(replay.damaged_lines, fresh.damaged_lines);
+        assert_eq!(replay.damaged_lines, vec![1]);
+        let lost = replay
+            .records
+            .iter()
+            .find(|record| record.intent == "lost")
+            .expect("resumed from its accepted line");
+        assert!(
+            lost.notes
+                .iter()
+                .any(|note| note.starts_with("journal line 10:")),
+            "{:?}",
+            lost.notes
+        );
+        // Nothing to move: the replay is left as it was read.
+        let before = replay.records.clone();
+        assert_eq!(
+            journal
+                .compact_replayed(&mut replay, cutoff())
+                .expect("again"),
+            Compaction::default()
+        );
+        assert_eq!(replay.records, before);
+    }
+
+    #[test]
     fn a_crash_after_any_step_loses_nothing_and_the_next_run_finishes_it() {
         for step in [
             Step::ArchiveSynced,
@@ -777,10 +850,15 @@ mod tests {
         ] {
             let (_dir, path) = written();
             let mut journal = Journal::open(&path).expect("open");
+            let mut replay = replay_file(&path).expect("replay");
             journal
-                .compact_until(cutoff(), Some(step))
+                .compact_until(&mut replay, cutoff(), Some(step))
                 .expect("stopped");
             drop(journal);
+            // The replay handed back is the live journal's, renamed or not.
+            let fresh = replay_file(&path).expect("fresh replay");
+            assert_eq!(replay.records, fresh.records, "{step:?}");
+            assert_eq!(replay.damaged_lines, fresh.damaged_lines, "{step:?}");
             // Between the crash and the next run, everything is readable exactly once.
             let mut all = history();
             all.sort_by_key(|entry| entry.at);
