@@ -10,7 +10,7 @@ use std::process::Stdio;
 
 use rust_decimal::Decimal;
 use serde_json::Value;
-use support::{Home, run, run_async, sandbox};
+use support::{Home, eur_to_eth, run, run_async, sandbox};
 
 fn text<'a>(value: &'a Value, field: &str) -> &'a str {
     value[field]
@@ -224,19 +224,7 @@ async fn status_of_an_exchange_and_an_unknown_id() {
     let home = Home::new();
     let exchanged = run_async(home.against(
         &sandbox,
-        &[
-            "exchange",
-            "--from",
-            "eur",
-            "--to",
-            "eth",
-            "--amount",
-            "10",
-            "--min-rate",
-            "0",
-            "--format",
-            "json",
-        ],
+        &eur_to_eth("10", &["--min-rate", "0", "--format", "json"]),
     ))
     .await;
     exchanged.expect_code(0);
