@@ -32,7 +32,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Entry, Event, Journal, Replay, ReplayFold, Standing, each_line, read_lines, replay_file,
+    Entry, Event, Journal, JournalStore, Replay, ReplayFold, Standing, each_line, read_lines,
+    replay_file,
 };
 
 /// How old (its last line) a finished intent must be before it is archived, when the config
@@ -223,13 +224,45 @@ pub struct Compaction {
     pub kept: usize,
 }
 
-/// The points a compaction passes; tests stop after each one, as a crash would.
+/// The points a compaction passes; tests stop after each one, as a crash would (or, with
+/// `ReopenFails`, make the reopening of the renamed journal fail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     ArchiveSynced,
     IndexSynced,
     TempSynced,
     Renamed,
+    ReopenFails,
+}
+
+/// Where appends go when the compacted journal replaced the old file but could not be opened
+/// for appending: nowhere. Every append fails, so trading stops with the journal's banner,
+/// instead of writing on to the replaced file, which no replay reads again.
+#[derive(Debug)]
+struct Replaced;
+
+impl Replaced {
+    fn error() -> io::Error {
+        io::Error::other("the journal was compacted but could not be reopened: restart the desk")
+    }
+}
+
+impl JournalStore for Replaced {
+    fn append_bytes(&mut self, _bytes: &[u8]) -> io::Result<()> {
+        Err(Self::error())
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        Err(Self::error())
+    }
+
+    fn truncate(&mut self, _len: u64) -> io::Result<()> {
+        Err(Self::error())
+    }
+
+    fn size(&mut self) -> io::Result<u64> {
+        Err(Self::error())
+    }
 }
 
 impl Journal {
@@ -315,19 +348,37 @@ impl Journal {
             return Ok(report);
         }
         std::fs::rename(&temp, &path)?;
-        // The live journal is the rewritten one from here on, and so is the desk's replay.
+        // The live journal is the rewritten one from here on, and so is the desk's replay. The
+        // lock moves to it at once (the old file, unlocked now, is gone from the directory: a
+        // desk that locks it sees that and tries again).
         *replay = rewritten;
+        self.lock.file = temp_file;
         if stop_after == Some(Step::Renamed) {
             return Ok(report);
         }
+        // Appends go to the new file, or nowhere: never on to the old one, which no replay
+        // will read again. Before anything else can fail (a directory sync).
+        let reopened = if stop_after == Some(Step::ReopenFails) {
+            Err(io::Error::other(
+                "the compacted journal could not be reopened",
+            ))
+        } else {
+            super::journal_file(&path).and_then(|mut store| {
+                let len = JournalStore::size(&mut store)?;
+                Ok((store, len))
+            })
+        };
+        match reopened {
+            Ok((store, len)) => {
+                self.store = Box::new(store);
+                self.whole_len = len;
+            }
+            Err(error) => {
+                self.store = Box::new(Replaced);
+                return Err(error);
+            }
+        }
         sync_dir(&path)?;
-
-        // Appends go to the new file; the lock moves to it (the old file, unlocked now, is
-        // gone from the directory: a desk that locks it sees that and tries again).
-        let mut store = super::journal_file(&path)?;
-        self.whole_len = super::JournalStore::size(&mut store)?;
-        self.store = Box::new(store);
-        self.lock.file = temp_file;
         tracing::info!(
             intents = report.intents,
             lines = report.lines,
@@ -880,6 +931,29 @@ mod tests {
             journal.compact(cutoff()).expect("finish");
             assert_compacted(&path);
         }
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_reopened_after_its_rename_refuses_every_append() {
+        let (_dir, path) = written();
+        let mut journal = Journal::open(&path).expect("open");
+        let mut replay = replay_file(&path).expect("replay");
+        journal
+            .compact_until(&mut replay, cutoff(), Some(Step::ReopenFails))
+            .expect_err("the reopen fails");
+        // Refused, not written to the replaced file where no replay would find it.
+        journal
+            .append(&completed("pending", 0))
+            .expect_err("nowhere to append");
+        assert_compacted(&path);
+        let fresh = replay_file(&path).expect("fresh replay");
+        assert_eq!(replay.records, fresh.records);
+        // The new file is still this desk's: a second desk is refused.
+        let error = Journal::open(&path).expect_err("held");
+        assert!(
+            crate::journal::JournalLocked::of(&error).is_some(),
+            "{error}"
+        );
     }
 
     #[test]
