@@ -107,7 +107,9 @@ pub fn attach_journal_archiving(
         }
     };
     if let (Ok(journal), Some(after)) = (&mut opened, archive_after) {
-        // A compaction that fails leaves the journal as it was (see journal/archive.rs).
+        // A compaction that fails before its rename leaves the journal as it was; one that
+        // fails after it has handed back the new file's replay, and a journal it could not
+        // reopen refuses every append (trading stops at the first; see journal/archive.rs).
         if let Err(error) = journal.compact_replayed(&mut replay, chrono::Utc::now() - after) {
             tracing::warn!(%error, path = %path.display(), "journal not compacted");
         }
