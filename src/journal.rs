@@ -743,21 +743,40 @@ impl Fold for IntentRecord {
 /// Folds journal lines into one record per intent, in the order intents were opened. Lines
 /// are read one at a time into one buffer; only what each intent keeps is allocated.
 pub fn replay(reader: impl BufRead) -> io::Result<Replay> {
-    let mut folder = Folder::<IntentRecord>::default();
-    let mut damaged = Vec::new();
+    let mut fold = ReplayFold::default();
     each_line(reader, |number, line| {
-        match serde_json::from_slice::<Entry>(line) {
-            Ok(entry) => folder.push(entry, number),
-            Err(_) => damaged.push(number),
-        }
+        fold.line(number, serde_json::from_slice::<Entry>(line).ok());
         Ok(())
     })?;
-    damaged.extend(folder.orphans);
-    damaged.sort_unstable();
-    Ok(Replay {
-        records: folder.intents,
-        damaged_lines: damaged,
-    })
+    Ok(fold.finish())
+}
+
+/// A [`Replay`] built one line at a time: the start-up replay, and a compaction that folds
+/// the lines it keeps while it rewrites the journal (so the rewritten file is not read again).
+#[derive(Default)]
+pub(crate) struct ReplayFold {
+    folder: Folder<IntentRecord>,
+    damaged: Vec<usize>,
+}
+
+impl ReplayFold {
+    /// Line `number`, as read (`None`: it could not be read).
+    pub(crate) fn line(&mut self, number: usize, entry: Option<Entry>) {
+        match entry {
+            Some(entry) => self.folder.push(entry, number),
+            None => self.damaged.push(number),
+        }
+    }
+
+    pub(crate) fn finish(self) -> Replay {
+        let mut damaged = self.damaged;
+        damaged.extend(self.folder.orphans);
+        damaged.sort_unstable();
+        Replay {
+            records: self.folder.intents,
+            damaged_lines: damaged,
+        }
+    }
 }
 
 /// The columns of the CSV export that depend on the event. Amounts and rates are numbers

@@ -96,9 +96,21 @@ pub fn attach_journal_archiving(
 ) -> (Vec<Cmd>, Option<JournalWriter>) {
     // Locked before it is read, so no other desk appends while this one replays.
     let mut opened = Journal::open(path);
+    // Read once: the compaction plans from this replay and hands back the rewritten
+    // journal's when it moved anything.
+    let mut replay = match journal::replay_file(path) {
+        Ok(replay) => replay,
+        Err(error) => {
+            tracing::error!(%error, path = %path.display(), "journal cannot be read");
+            app.trading_blocked = Some(format!("the journal cannot be read ({error})"));
+            return (Vec::new(), None);
+        }
+    };
     if let (Ok(journal), Some(after)) = (&mut opened, archive_after) {
-        // A compaction that fails leaves the journal as it was (see journal/archive.rs).
-        if let Err(error) = journal.compact(chrono::Utc::now() - after) {
+        // A compaction that fails before its rename leaves the journal as it was; one that
+        // fails after it has handed back the new file's replay, and a journal it could not
+        // reopen refuses every append (trading stops at the first; see journal/archive.rs).
+        if let Err(error) = journal.compact_replayed(&mut replay, chrono::Utc::now() - after) {
             tracing::warn!(%error, path = %path.display(), "journal not compacted");
         }
     }
@@ -112,14 +124,6 @@ pub fn attach_journal_archiving(
             return (Vec::new(), None);
         }
     }
-    let replay = match journal::replay_file(path) {
-        Ok(replay) => replay,
-        Err(error) => {
-            tracing::error!(%error, path = %path.display(), "journal cannot be read");
-            app.trading_blocked = Some(format!("the journal cannot be read ({error})"));
-            return (Vec::new(), None);
-        }
-    };
     let journal = match opened {
         Ok(journal) => journal,
         Err(error) => {

@@ -10,7 +10,7 @@ use std::process::Stdio;
 
 use rust_decimal::Decimal;
 use serde_json::Value;
-use support::{Home, run, run_async, sandbox};
+use support::{Home, eur_to_eth, run, run_async, sandbox};
 
 fn text<'a>(value: &'a Value, field: &str) -> &'a str {
     value[field]
@@ -224,19 +224,7 @@ async fn status_of_an_exchange_and_an_unknown_id() {
     let home = Home::new();
     let exchanged = run_async(home.against(
         &sandbox,
-        &[
-            "exchange",
-            "--from",
-            "eur",
-            "--to",
-            "eth",
-            "--amount",
-            "10",
-            "--min-rate",
-            "0",
-            "--format",
-            "json",
-        ],
+        &eur_to_eth("10", &["--min-rate", "0", "--format", "json"]),
     ))
     .await;
     exchanged.expect_code(0);
@@ -315,6 +303,8 @@ fn paths_and_config_check_never_show_the_key() {
             "data_dir",
             "journal_dir",
             "journal",
+            "journal_archive",
+            "archive_index",
             "log_file"
         ]
     );
@@ -346,6 +336,88 @@ fn paths_and_config_check_never_show_the_key() {
     assert_eq!(report["paths"]["balances"], "/v1/partner/balances");
     for output in [&paths.stdout, &paths.stderr, &check.stdout, &check.stderr] {
         assert!(!output.contains(key), "{output}");
+    }
+}
+
+/// The archive and its index are listed beside the journal they belong to, and say when a
+/// compaction has written them.
+#[test]
+fn paths_lists_the_journal_archive_and_its_index() {
+    use p100_desk::journal::{Entry, Event, Journal};
+    let home = Home::new();
+    let paths = || {
+        let mut command = home.command(&[
+            "--base-url",
+            "http://127.0.0.1:9",
+            "paths",
+            "--format",
+            "json",
+        ]);
+        command.env("P100_API_KEY", "paths-archive-test-key");
+        let run = run(command);
+        run.expect_code(0);
+        let rows = run.json();
+        let row = |name: &str| {
+            rows.as_array()
+                .and_then(|rows| rows.iter().find(|row| row["name"] == name))
+                .cloned()
+                .unwrap_or_else(|| panic!("{name} in {rows}"))
+        };
+        (row("journal"), row("journal_archive"), row("archive_index"))
+    };
+    let (journal, archive, index) = paths();
+    let journal_path = std::path::PathBuf::from(text(&journal, "path"));
+    assert_eq!(
+        text(&archive, "path"),
+        journal_path
+            .with_file_name("env-custom.archive.jsonl")
+            .display()
+            .to_string()
+    );
+    assert_eq!(
+        text(&index, "path"),
+        journal_path
+            .with_file_name("env-custom.archive.index")
+            .display()
+            .to_string()
+    );
+    // Nothing compacted yet: neither is there.
+    assert_eq!(archive["exists"], false, "{archive}");
+    assert_eq!(index["exists"], false, "{index}");
+
+    // A finished intent a year old, compacted the way a desk does at start-up.
+    let year_ago = chrono::Utc::now() - chrono::Duration::days(365);
+    let line = |event: Event| Entry {
+        at: year_ago,
+        profile: "env".into(),
+        environment: "custom".into(),
+        intent: "ex-old".into(),
+        event,
+    };
+    let mut journal = Journal::open(&journal_path).expect("journal");
+    for event in [
+        Event::ExchangeIntent {
+            from: "eth".into(),
+            to: "eur".into(),
+            amount: Decimal::ONE,
+            amount_to: Decimal::new(2_500, 0),
+            rate: Decimal::new(2_500, 0),
+            lock_id: "lock-old".into(),
+        },
+        Event::Rejected {
+            reason: "P433".into(),
+        },
+    ] {
+        journal.append(&line(event)).expect("append");
+    }
+    let compacted = journal
+        .compact(chrono::Utc::now() - chrono::Duration::days(90))
+        .expect("compact");
+    assert_eq!(compacted.intents, 1);
+    drop(journal);
+    let (journal, archive, index) = paths();
+    for row in [&journal, &archive, &index] {
+        assert_eq!(row["exists"], true, "{row}");
     }
 }
 

@@ -215,16 +215,7 @@ async fn a_wrong_amount_or_a_bare_enter_sends_nothing() {
 async fn above_the_profile_limit_typing_the_amount_is_what_allows_it() {
     let sandbox = sandbox(0).await;
     let home = Home::new();
-    let config = home.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "profile = \"desk\"\n[profiles.desk]\nbase_url = \"{}\"\nmax_exchange_eur = 50\n",
-            sandbox.base_url()
-        ),
-    )
-    .expect("config");
-    let config = config.display().to_string();
+    let config = home.config(&sandbox, "max_exchange_eur = 50\n");
     let mut args = vec!["--config", &config];
     args.extend_from_slice(EXCHANGE);
     // `interactive` adds --base-url: the same server as the profile's.

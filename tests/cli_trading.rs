@@ -9,7 +9,7 @@ mod support;
 
 use p100_desk::sandbox::PayerScript;
 use rust_decimal::Decimal;
-use support::{Home, requests, run_async, sandbox};
+use support::{Home, eur_to_eth, requests, run_async, sandbox};
 
 const EXCHANGE_POST: &str = "/v1/partner/exchange";
 const ORDER_POST: &str = "/v1/order";
@@ -29,21 +29,8 @@ fn journal_text(home: &Home) -> String {
 async fn an_unmet_guard_sends_nothing() {
     let sandbox = sandbox(0).await;
     let home = Home::new();
-    let run = run_async(home.against(
-        &sandbox,
-        &[
-            "exchange",
-            "--from",
-            "eur",
-            "--to",
-            "eth",
-            "--amount",
-            "100",
-            "--min-rate",
-            "1000000",
-        ],
-    ))
-    .await;
+    let run =
+        run_async(home.against(&sandbox, &eur_to_eth("100", &["--min-rate", "1000000"]))).await;
     run.expect_code(8);
     assert!(run.stderr.contains("nothing was sent"), "{}", run.stderr);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
@@ -51,21 +38,8 @@ async fn an_unmet_guard_sends_nothing() {
     assert_eq!(requests(&sandbox, "POST", EXCHANGE_POST), 0);
     assert!(!journal_text(&home).contains("exchange_intent"));
 
-    let max = run_async(home.against(
-        &sandbox,
-        &[
-            "exchange",
-            "--from",
-            "eur",
-            "--to",
-            "eth",
-            "--amount",
-            "100",
-            "--max-rate",
-            "0.0000001",
-        ],
-    ))
-    .await;
+    let max =
+        run_async(home.against(&sandbox, &eur_to_eth("100", &["--max-rate", "0.0000001"]))).await;
     max.expect_code(8);
 
     let order = run_async(home.against(
@@ -88,20 +62,8 @@ async fn an_unmet_guard_sends_nothing() {
     assert_eq!(requests(&sandbox, "POST", ORDER_POST), 0);
 
     // --interactive without a terminal to type on: nothing is sent.
-    let interactive = run_async(home.against(
-        &sandbox,
-        &[
-            "exchange",
-            "--from",
-            "eur",
-            "--to",
-            "eth",
-            "--amount",
-            "100",
-            "--interactive",
-        ],
-    ))
-    .await;
+    let interactive =
+        run_async(home.against(&sandbox, &eur_to_eth("100", &["--interactive"]))).await;
     interactive.expect_code(8);
     assert_eq!(sandbox.executions().exchanges, 0);
     sandbox.shutdown().await;
@@ -113,20 +75,10 @@ async fn a_met_guard_sends_one_post_and_watch_reports_completed() {
     let home = Home::new();
     let run = run_async(home.against(
         &sandbox,
-        &[
-            "exchange",
-            "--from",
-            "eur",
-            "--to",
-            "eth",
-            "--amount",
+        &eur_to_eth(
             "100",
-            "--min-rate",
-            "0.0001",
-            "--watch",
-            "--format",
-            "json",
-        ],
+            &["--min-rate", "0.0001", "--watch", "--format", "json"],
+        ),
     ))
     .await;
     run.expect_code(0);
@@ -208,33 +160,19 @@ async fn a_met_guard_sends_one_post_and_watch_reports_completed() {
     sandbox.shutdown().await;
 }
 
-/// A config whose profile points at `sandbox` and polls every few milliseconds, as fast as the
-/// fast sandbox moves an order along.
-fn fast_polling_config(home: &Home, sandbox: &p100_desk::sandbox::SandboxHandle) -> String {
-    let path = home.path().join("fast.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "profile = \"desk\"\n[profiles.desk]\nbase_url = \"{}\"\n[polling]\n\
-             first_check_ms = 20\nmax_interval_ms = 100\nmax_requests_per_second = 50\n",
-            sandbox.base_url()
-        ),
-    )
-    .expect("config");
-    path.display().to_string()
-}
+/// Polling every few milliseconds, as fast as the fast sandbox moves an order along.
+const FAST_POLLING: &str =
+    "[polling]\nfirst_check_ms = 20\nmax_interval_ms = 100\nmax_requests_per_second = 50\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_prints_its_wallet_and_watch_follows_it() {
     let sandbox = sandbox(0).await;
     let home = Home::new();
-    let config = fast_polling_config(&home, &sandbox);
+    let config = home.config(&sandbox, FAST_POLLING);
     let order = |args: &[&str]| {
-        let mut full = vec!["--config", config.as_str(), "order"];
+        let mut full = vec!["order"];
         full.extend_from_slice(args);
-        let mut command = home.command(&full);
-        command.env("P100_API_KEY", sandbox.api_key());
-        command
+        home.configured(&config, &sandbox, &full)
     };
     sandbox.set_next_order_payer(PayerScript::NeverPay);
     let run = run_async(order(&[
@@ -274,8 +212,7 @@ async fn an_order_prints_its_wallet_and_watch_follows_it() {
     );
 
     // Never paid: it expires, and watch says so with exit 3.
-    let mut watch = home.command(&["--config", &config, "watch", &id, "--kind", "order"]);
-    watch.env("P100_API_KEY", sandbox.api_key());
+    let watch = home.configured(&config, &sandbox, &["watch", &id, "--kind", "order"]);
     let watched = run_async(watch).await;
     watched.expect_code(3);
     assert!(watched.stdout.contains("EXPIRED"), "{}", watched.stdout);
@@ -314,19 +251,7 @@ async fn watch_exits_3_on_a_failure_and_4_on_timeout() {
     sandbox.pause_processing(true);
     let queued = run_async(home.against(
         &sandbox,
-        &[
-            "exchange",
-            "--from",
-            "eur",
-            "--to",
-            "eth",
-            "--amount",
-            "100",
-            "--min-rate",
-            "0",
-            "--format",
-            "json",
-        ],
+        &eur_to_eth("100", &["--min-rate", "0", "--format", "json"]),
     ))
     .await;
     queued.expect_code(0);
@@ -362,30 +287,8 @@ async fn watch_exits_3_on_a_failure_and_4_on_timeout() {
 async fn above_the_profile_limit_is_refused_without_interactive() {
     let sandbox = sandbox(0).await;
     let home = Home::new();
-    let config = home.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "profile = \"desk\"\n[profiles.desk]\nbase_url = \"{}\"\nmax_exchange_eur = 50\n",
-            sandbox.base_url()
-        ),
-    )
-    .expect("config");
-    let config = config.display().to_string();
-    let mut command = home.command(&[
-        "--config",
-        &config,
-        "exchange",
-        "--from",
-        "eur",
-        "--to",
-        "eth",
-        "--amount",
-        "100",
-        "--min-rate",
-        "0",
-    ]);
-    command.env("P100_API_KEY", sandbox.api_key());
+    let config = home.config(&sandbox, "max_exchange_eur = 50\n");
+    let command = home.configured(&config, &sandbox, &eur_to_eth("100", &["--min-rate", "0"]));
     let run = run_async(command).await;
     run.expect_code(9);
     assert!(run.stderr.contains("max_exchange_eur"), "{}", run.stderr);
@@ -407,20 +310,7 @@ async fn a_lost_answer_is_reconciled_from_the_history_never_resent() {
     let home = Home::new();
     let run = run_async(home.against(
         &sandbox,
-        &[
-            "exchange",
-            "--from",
-            "eur",
-            "--to",
-            "eth",
-            "--amount",
-            "100",
-            "--min-rate",
-            "0",
-            "--watch",
-            "--format",
-            "json",
-        ],
+        &eur_to_eth("100", &["--min-rate", "0", "--watch", "--format", "json"]),
     ))
     .await;
     run.expect_code(0);
@@ -464,19 +354,7 @@ async fn an_outcome_still_unknown_at_the_timeout_exits_10_and_is_not_resent() {
     let home = Home::new();
     let run = run_async(home.against(
         &sandbox,
-        &[
-            "exchange",
-            "--from",
-            "eur",
-            "--to",
-            "eth",
-            "--amount",
-            "100",
-            "--min-rate",
-            "0",
-            "--timeout",
-            "3s",
-        ],
+        &eur_to_eth("100", &["--min-rate", "0", "--timeout", "3s"]),
     ))
     .await;
     run.expect_code(10);
@@ -501,32 +379,12 @@ async fn an_unknown_outcome_proven_not_applied_exits_6_and_is_not_resent() {
         .faults()
         .push(FaultRule::next(Some(Endpoint::Exchange), Fault::Garbage, 1));
     let home = Home::new();
-    let config = home.path().join("config.toml");
-    std::fs::write(
+    let config = home.config(&sandbox, "[timeouts]\nrequest_ms = 2000\n");
+    let command = home.configured(
         &config,
-        format!(
-            "profile = \"desk\"\n[profiles.desk]\nbase_url = \"{}\"\n[timeouts]\nrequest_ms = 2000\n",
-            sandbox.base_url()
-        ),
-    )
-    .expect("config");
-    let config = config.display().to_string();
-    let mut command = home.command(&[
-        "--config",
-        &config,
-        "exchange",
-        "--from",
-        "eur",
-        "--to",
-        "eth",
-        "--amount",
-        "100",
-        "--min-rate",
-        "0",
-        "--timeout",
-        "50s",
-    ]);
-    command.env("P100_API_KEY", sandbox.api_key());
+        &sandbox,
+        &eur_to_eth("100", &["--min-rate", "0", "--timeout", "50s"]),
+    );
     let run = run_async(command).await;
     run.expect_code(6);
     assert!(run.stderr.contains("nothing moved"), "{}", run.stderr);

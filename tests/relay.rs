@@ -6,13 +6,13 @@ mod relay_support;
 
 use std::time::Duration;
 
-use p100_desk::relay::{self, RelaySettings, Role};
+use p100_desk::relay::{self, Role};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use relay_support::{
-    Desk, UPSTREAM_KEY, WEBHOOK_TOKEN, eventually, fresh_database, operator, start_relay,
-    start_sandbox, test_settings,
+    Desk, Team, UPSTREAM_KEY, WEBHOOK_TOKEN, eventually, four_eyes_above, fresh_database, operator,
+    start_relay, start_sandbox, test_settings,
 };
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -30,14 +30,13 @@ async fn count(database_url: &str, sql: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_tokens_and_revocation() {
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(test_settings()).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
-    let relay = start_relay(&db, &sandbox, test_settings()).await;
-    let viewer = Desk::new(&relay, &operator(&relay, "vic", Role::Viewer).await);
-    let trader_token = operator(&relay, "tom", Role::Trader).await;
-    let trader = Desk::new(&relay, &trader_token);
+    let (db, relay) = (&team.db, &team.relay);
+    let viewer = team.desk("vic", Role::Viewer).await;
+    let trader_token = team.operator("tom", Role::Trader).await;
+    let trader = Desk::new(relay, &trader_token);
 
     let (status, balances) = viewer.get("/v1/partner/balances").await;
     assert_eq!(status, 200, "{balances}");
@@ -78,7 +77,7 @@ async fn roles_tokens_and_revocation() {
 
     // Only a hash is stored: the token appears nowhere in the database.
     let leaks = count(
-        &db,
+        db,
         &format!(
             "SELECT count(*) FROM operators WHERE encode(token_hash, 'escape') LIKE '%{}%'
                   OR name LIKE '%{trader_token}%'",
@@ -87,8 +86,7 @@ async fn roles_tokens_and_revocation() {
     )
     .await;
     assert_eq!(leaks, 0);
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,14 +219,13 @@ async fn one_key_is_one_upstream_post_across_desks_and_replicas() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn desks_see_each_others_pending_rows_within_two_seconds() {
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(test_settings()).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
+    let sandbox = &team.sandbox;
     sandbox.pause_processing(true);
-    let relay = start_relay(&db, &sandbox, test_settings()).await;
-    let alice = Desk::new(&relay, &operator(&relay, "alice", Role::Trader).await);
-    let bob = Desk::new(&relay, &operator(&relay, "bob", Role::Viewer).await);
+    let alice = team.desk("alice", Role::Trader).await;
+    let bob = team.desk("bob", Role::Viewer).await;
     let events = bob
         .http
         .get(format!("{}/relay/v1/events", bob.base))
@@ -260,8 +257,7 @@ async fn desks_see_each_others_pending_rows_within_two_seconds() {
         "{pending}"
     );
     assert!(started.elapsed() < Duration::from_secs(2));
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,16 +305,15 @@ async fn the_poll_moves_to_the_other_replica_when_the_leader_dies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_need_the_token_and_are_stored_once() {
-    let Some(db) = fresh_database().await else {
-        return;
-    };
-    let sandbox = start_sandbox().await;
-    sandbox.pause_processing(true);
     let mut settings = test_settings();
     // The poller stays out of the way: the webhook is what finalizes the row here.
     settings.recheck_every = Duration::from_secs(3600);
-    let relay = start_relay(&db, &sandbox, settings).await;
-    let alice = Desk::new(&relay, &operator(&relay, "alice", Role::Trader).await);
+    let Some(team) = Team::start(settings).await else {
+        return;
+    };
+    let (db, sandbox, relay) = (&team.db, &team.sandbox, &team.relay);
+    sandbox.pause_processing(true);
+    let alice = team.desk("alice", Role::Trader).await;
     let (status, accepted) = alice.exchange("0.1", "webhook-intent").await;
     assert_eq!(status, 201);
     let id = accepted["exchangeId"].as_str().expect("id").to_owned();
@@ -333,7 +328,7 @@ async fn webhooks_need_the_token_and_are_stored_once() {
         }
         assert_eq!(request.send().await.expect("answer").status().as_u16(), 401);
     }
-    assert_eq!(count(&db, "SELECT count(*) FROM webhook_events").await, 0);
+    assert_eq!(count(db, "SELECT count(*) FROM webhook_events").await, 0);
     for _ in 0..5 {
         let response = http
             .post(&url)
@@ -345,9 +340,9 @@ async fn webhooks_need_the_token_and_are_stored_once() {
         assert_eq!(response.status().as_u16(), 200);
         assert_eq!(response.json::<Value>().await.expect("json"), json!({}));
     }
-    assert_eq!(count(&db, "SELECT count(*) FROM webhook_events").await, 1);
+    assert_eq!(count(db, "SELECT count(*) FROM webhook_events").await, 1);
     assert_eq!(
-        count(&db, "SELECT max(deliveries)::int8 FROM webhook_events").await,
+        count(db, "SELECT max(deliveries)::int8 FROM webhook_events").await,
         5
     );
     eventually(WAIT, "the webhook finalizes the watched row", || {
@@ -367,7 +362,7 @@ async fn webhooks_need_the_token_and_are_stored_once() {
         .await
         .expect("answer");
     assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(count(&db, "SELECT count(*) FROM webhook_events").await, 2);
+    assert_eq!(count(db, "SELECT count(*) FROM webhook_events").await, 2);
     let health = http
         .get(format!("{}/webhook/health", relay.base_url()))
         .send()
@@ -376,30 +371,24 @@ async fn webhooks_need_the_token_and_are_stored_once() {
     assert_eq!(health.status().as_u16(), 200);
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT count(*) FROM team_journal WHERE event = 'status'"
         )
         .await,
         1
     );
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_eyes_above_the_limit() {
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(four_eyes_above(100)).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
-    let settings = RelaySettings {
-        approval_above_eur: Some(Decimal::new(100, 0)),
-        ..test_settings()
-    };
-    let relay = start_relay(&db, &sandbox, settings).await;
-    let ann = Desk::new(&relay, &operator(&relay, "ann", Role::Approver).await);
-    let carol = Desk::new(&relay, &operator(&relay, "carol", Role::Approver).await);
-    let tom = Desk::new(&relay, &operator(&relay, "tom", Role::Trader).await);
+    let (db, sandbox) = (&team.db, &team.sandbox);
+    let ann = team.desk("ann", Role::Approver).await;
+    let carol = team.desk("carol", Role::Approver).await;
+    let tom = team.desk("tom", Role::Trader).await;
 
     // Small trades need nobody.
     assert_eq!(ann.exchange("0.01", "small").await.0, 201);
@@ -447,23 +436,21 @@ async fn four_eyes_above_the_limit() {
     assert_eq!((status, again["errorCode"].as_str()), (409, Some("R409")));
     assert_eq!(sandbox.executions().exchanges, 2);
     let approvals = count(
-        &db,
+        db,
         "SELECT count(*) FROM team_journal WHERE event = 'approval' AND operator = 'carol'",
     )
     .await;
     assert_eq!(approvals, 1);
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_p100_key_reaches_no_desk_and_no_table() {
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(test_settings()).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
-    let relay = start_relay(&db, &sandbox, test_settings()).await;
-    let alice = Desk::new(&relay, &operator(&relay, "alice", Role::Trader).await);
+    let db = &team.db;
+    let alice = team.desk("alice", Role::Trader).await;
     let mut seen = String::new();
     for path in [
         "/v1/partner/balances",
@@ -485,7 +472,7 @@ async fn the_p100_key_reaches_no_desk_and_no_table() {
     );
     seen.push_str(&alice.get("/relay/v1/journal").await.1.to_string());
     assert!(!seen.contains(UPSTREAM_KEY), "a desk saw the P100 key");
-    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
+    let (client, connection) = tokio_postgres::connect(db, tokio_postgres::NoTls)
         .await
         .expect("connect");
     let driver = tokio::spawn(connection);
@@ -513,20 +500,18 @@ async fn the_p100_key_reaches_no_desk_and_no_table() {
     }
     drop(client);
     let _ = driver.await;
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desk_client_sends_its_intent_id_as_the_key() {
     use p100_desk::api::models::{Currency, ExchangeRequest};
     use p100_desk::api::{ApiClient, ApiSettings};
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(test_settings()).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
-    let relay = start_relay(&db, &sandbox, test_settings()).await;
-    let token = operator(&relay, "alice", Role::Trader).await;
+    let (sandbox, relay) = (&team.sandbox, &team.relay);
+    let token = team.operator("alice", Role::Trader).await;
     let client = ApiClient::new(ApiSettings::new(
         relay.base_url(),
         secrecy::SecretString::from(token),
@@ -555,8 +540,7 @@ async fn the_desk_client_sends_its_intent_id_as_the_key() {
         .expect("stored answer");
     assert_eq!(first.exchange_id, again.exchange_id);
     assert_eq!(sandbox.executions().exchanges, 1);
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }
 
 /// The canary scan extended to a desk binary on the relay: `balances`, `history` and a guarded
@@ -566,12 +550,11 @@ async fn the_desk_client_sends_its_intent_id_as_the_key() {
 /// nothing else that could carry it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_desk_binary_on_the_relay_writes_no_p100_key() {
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(test_settings()).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
-    let relay = start_relay(&db, &sandbox, test_settings()).await;
-    let token = operator(&relay, "alice", Role::Trader).await;
+    let (sandbox, relay) = (&team.sandbox, &team.relay);
+    let token = team.operator("alice", Role::Trader).await;
     let home = tempfile::tempdir().expect("tempdir");
     let data = home.path().join("data");
     let run = |args: &'static [&'static str]| {
@@ -643,6 +626,5 @@ async fn a_desk_binary_on_the_relay_writes_no_p100_key() {
         !text.contains(&token),
         "the desk's own key is in its output or files"
     );
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }

@@ -9,7 +9,7 @@ use futures::StreamExt as _;
 use p100_desk::relay::{RelaySettings, Role};
 use p100_desk::sandbox::Endpoint;
 
-use relay_support::{Desk, fresh_database, operator, start_relay, start_sandbox, test_settings};
+use relay_support::{Team, test_settings};
 
 const DESKS: usize = 10;
 const ROWS_PER_DESK: usize = 100;
@@ -17,11 +17,6 @@ const BUDGET: u32 = 20;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_desks_of_a_hundred_rows_cost_p100_one_budget() {
-    let Some(db) = fresh_database().await else {
-        return;
-    };
-    let sandbox = start_sandbox().await;
-    sandbox.pause_processing(true);
     let settings = RelaySettings {
         budget_per_second: BUDGET,
         // Longer than the window below: desks' reads of rows the poller has not refreshed
@@ -30,11 +25,14 @@ async fn ten_desks_of_a_hundred_rows_cost_p100_one_budget() {
         recheck_every: Duration::from_millis(500),
         ..test_settings()
     };
-    let relay = start_relay(&db, &sandbox, settings).await;
+    let Some(team) = Team::start(settings).await else {
+        return;
+    };
+    let sandbox = &team.sandbox;
+    sandbox.pause_processing(true);
     let mut desks = Vec::new();
     for index in 0..DESKS {
-        let token = operator(&relay, &format!("desk{index}"), Role::Trader).await;
-        desks.push(Desk::new(&relay, &token));
+        desks.push(team.desk(&format!("desk{index}"), Role::Trader).await);
     }
     // 1,000 pending exchanges, each placed by its desk through the relay.
     let placing_started = tokio::time::Instant::now();
@@ -95,6 +93,5 @@ async fn ten_desks_of_a_hundred_rows_cost_p100_one_budget() {
         desk_requests as usize > 5 * upstream.max(1),
         "desks asked {desk_requests} times, P100 was asked {upstream} times"
     );
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }

@@ -12,7 +12,7 @@ use p100_desk::relay::{self, RelaySettings, Role};
 use p100_desk::sandbox::{Endpoint, Fault, FaultRule};
 use serde_json::Value;
 
-use relay_support::{Desk, eventually, fresh_database, operator, start_relay, start_sandbox};
+use relay_support::{Desk, Team, eventually};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -59,12 +59,11 @@ fn exchange_body(lock: &Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_dropped_after_applying_is_found_in_the_history() {
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(settings()).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
-    let relay = start_relay(&db, &sandbox, settings()).await;
-    let desk = Desk::new(&relay, &operator(&relay, "dora", Role::Trader).await);
+    let (sandbox, relay) = (&team.sandbox, &team.relay);
+    let desk = team.desk("dora", Role::Trader).await;
 
     // A lookalike the team already holds: same pair and amount, answered normally.
     let (status, first) = desk.exchange("0.37", "k-clear").await;
@@ -115,7 +114,7 @@ async fn an_answer_dropped_after_applying_is_found_in_the_history() {
         (status, details["exchangeId"].as_str()),
         (200, Some(found.as_str()))
     );
-    let reconciled = journal_rows(&relay, "k-dropped", "reconciled").await;
+    let reconciled = journal_rows(relay, "k-dropped", "reconciled").await;
     assert_eq!(reconciled.len(), 1, "{reconciled:?}");
     assert_eq!(
         reconciled[0]["transactionId"].as_str(),
@@ -130,18 +129,16 @@ async fn an_answer_dropped_after_applying_is_found_in_the_history() {
     );
     assert_eq!(sandbox.executions().exchanges, 2);
 
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_that_failed_before_applying_is_marked_not_applied() {
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(settings()).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
-    let relay = start_relay(&db, &sandbox, settings()).await;
-    let desk = Desk::new(&relay, &operator(&relay, "nils", Role::Trader).await);
+    let (sandbox, relay) = (&team.sandbox, &team.relay);
+    let desk = team.desk("nils", Role::Trader).await;
 
     // A gateway error: P100 (the sandbox) did not apply it, but the relay cannot know that.
     sandbox.faults().push(FaultRule::next(
@@ -185,7 +182,7 @@ async fn a_post_that_failed_before_applying_is_marked_not_applied() {
         0,
         "nothing was ever re-sent"
     );
-    let reconciled = journal_rows(&relay, "k-failed", "reconciled").await;
+    let reconciled = journal_rows(relay, "k-failed", "reconciled").await;
     assert_eq!(reconciled.len(), 1, "{reconciled:?}");
     assert!(reconciled[0]["transactionId"].is_null(), "{reconciled:?}");
     assert!(
@@ -200,27 +197,22 @@ async fn a_post_that_failed_before_applying_is_marked_not_applied() {
         "{pending}"
     );
 
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_lookalikes_are_ambiguous_and_nothing_is_claimed() {
-    let Some(db) = fresh_database().await else {
+    // The first look waits long enough for both POSTs to have been made.
+    let Some(team) = Team::start(RelaySettings {
+        reconcile_every: Duration::from_secs(3),
+        ..settings()
+    })
+    .await
+    else {
         return;
     };
-    let sandbox = start_sandbox().await;
-    // The first look waits long enough for both POSTs to have been made.
-    let relay = start_relay(
-        &db,
-        &sandbox,
-        RelaySettings {
-            reconcile_every: Duration::from_secs(3),
-            ..settings()
-        },
-    )
-    .await;
-    let desk = Desk::new(&relay, &operator(&relay, "amy", Role::Trader).await);
+    let (sandbox, relay) = (&team.sandbox, &team.relay);
+    let desk = team.desk("amy", Role::Trader).await;
     // Both applied, both answers dropped: the history holds two rows for either intent.
     sandbox.faults().push(FaultRule::next(
         Some(Endpoint::Exchange),
@@ -233,11 +225,11 @@ async fn two_lookalikes_are_ambiguous_and_nothing_is_claimed() {
     assert_eq!(desk.post_exchange(&second, "k-twin-2").await.0, 502);
     assert_eq!(sandbox.executions().exchanges, 2);
     eventually(WAIT, "both to be found ambiguous", || async {
-        journal_rows(&relay, "k-twin-1", "reconcile-ambiguous")
+        journal_rows(relay, "k-twin-1", "reconcile-ambiguous")
             .await
             .len()
             == 1
-            && journal_rows(&relay, "k-twin-2", "reconcile-ambiguous")
+            && journal_rows(relay, "k-twin-2", "reconcile-ambiguous")
                 .await
                 .len()
                 == 1
@@ -249,27 +241,25 @@ async fn two_lookalikes_are_ambiguous_and_nothing_is_claimed() {
         (502, Some("outcome-ambiguous")),
         "{answer}"
     );
-    let candidates = &journal_rows(&relay, "k-twin-1", "reconcile-ambiguous").await[0];
+    let candidates = &journal_rows(relay, "k-twin-1", "reconcile-ambiguous").await[0];
     assert_eq!(candidates["candidates"].as_array().map(Vec::len), Some(2));
     assert!(
-        journal_rows(&relay, "k-twin-1", "reconciled")
+        journal_rows(relay, "k-twin-1", "reconciled")
             .await
             .is_empty()
     );
     assert_eq!(sandbox.executions().exchanges, 2);
 
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_whose_answer_was_dropped_is_found_by_its_fiat_amount() {
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(settings()).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
-    let relay = start_relay(&db, &sandbox, settings()).await;
-    let desk = Desk::new(&relay, &operator(&relay, "otto", Role::Trader).await);
+    let sandbox = &team.sandbox;
+    let desk = team.desk("otto", Role::Trader).await;
     let (status, lock) = desk
         .post(
             "/v1/order/lock-rate",
@@ -294,6 +284,5 @@ async fn an_order_whose_answer_was_dropped_is_found_by_its_fiat_amount() {
     assert_eq!((status, details["orderId"].as_str()), (200, Some(id)));
     assert_eq!(sandbox.executions().orders, 1, "never re-sent");
 
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }

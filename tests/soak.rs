@@ -2,8 +2,10 @@
 //! against fast sandboxes that inject random faults on every endpoint. Then the faults stop,
 //! and the invariants that make the desk trustworthy with money are checked:
 //!
-//! - every confirmation reached the server exactly once (one POST each), and the sandbox
-//!   executed exactly the attempts the desk ended up knowing an id for: none lost, none twice;
+//! - every confirmation was sent at most once (one POST carrying its intent id, never two),
+//!   every POST the server received carries one, a POST that never arrived is journaled as
+//!   moving nothing, and the sandbox executed exactly the attempts the desk ended up knowing
+//!   an id for: none lost, none twice;
 //! - every journal intent has exactly one send outcome (accepted, rejected or unknown), every
 //!   unknown exactly one reconciliation, and every intent a final status: nothing left open;
 //! - no row is left Unknown once the faults stop (a row the history cannot decide is left
@@ -130,6 +132,9 @@ struct Tally {
     lock_failures: u64,
     faults: BTreeMap<&'static str, u64>,
     posts: u64,
+    /// Confirmations whose POST the sandbox never saw (see `check_posts`): each journaled as
+    /// refused or unknown-then-absent, never as queued.
+    posts_never_arrived: u64,
     executions: u64,
     accepted: u64,
     rejected: u64,
@@ -160,6 +165,7 @@ impl Tally {
             *self.faults.entry(name).or_default() += count;
         }
         self.posts += other.posts;
+        self.posts_never_arrived += other.posts_never_arrived;
         self.executions += other.executions;
         self.accepted += other.accepted;
         self.rejected += other.rejected;
@@ -271,8 +277,9 @@ async fn soak_one_desk(seed: u64, attempts: u64) -> Tally {
     // Read after the desk stopped, so no refresh lands between the two reads.
     let shown = desk.balances_seen_after_quit().await;
     check_balances(seed, &sandbox, shown, &mut tally);
-    let claims = check_journal(seed, &journal_path, &ambiguous, &mut tally);
-    check_executions(seed, &sandbox, &claims, &mut tally);
+    let journal = check_journal(seed, &journal_path, &ambiguous, &mut tally);
+    check_posts(seed, &sandbox, &journal, &mut tally);
+    check_executions(seed, &sandbox, &journal.ids, &mut tally);
     check_no_lie_got_through(seed, &sandbox, &journal_path, &mut tally);
     sandbox.shutdown().await;
     tally
@@ -368,15 +375,63 @@ async fn dismiss_a_final_row(desk: &mut Desk, tally: &mut Tally, context: &str) 
         .await;
 }
 
-/// One confirmation, one POST; the sandbox ran exactly what the journal holds an id for (and
-/// perhaps the ambiguous ones, which the operator decides).
-fn check_executions(seed: u64, sandbox: &SandboxHandle, claims: &[String], tally: &mut Tally) {
-    tally.posts = sandbox
+/// At most one POST per confirmation, and none without one: every money POST the sandbox
+/// received carries the journal intent id of a confirmation as its `Idempotency-Key` (the
+/// desk sends it with each), and no key arrived twice.
+///
+/// A confirmation whose POST never arrived is allowed only where the journal says it moved
+/// nothing: refused before it left (`rejected`, e.g. no connection within the 300 ms
+/// timeout) or left and lost (`unknown`, then reconciled as absent, or left ambiguous for the
+/// operator); the sandbox executed none of those (checked by `check_executions`). The sandbox
+/// logs a request when its middleware runs, not when the desk writes it: on a starved machine
+/// (8 desks and 8 sandboxes on 2 runtime threads, under a loaded CI) the desk's client can
+/// time out and drop the connection before the sandbox reads the request, and the sandbox
+/// then never sees it (or the connection is never made). The old comparison of the two counts
+/// failed once under heavy load with seed 24303 ("113 POSTs for 114 confirmations"); reruns
+/// did not repeat it, and this check says which intent and what its journal holds if it does.
+fn check_posts(seed: u64, sandbox: &SandboxHandle, journal: &JournalView, tally: &mut Tally) {
+    let mut posts_per_intent: HashMap<String, u64> = HashMap::new();
+    for post in sandbox
         .request_log()
-        .iter()
+        .into_iter()
         .filter(|r| r.endpoint.is_some_and(Endpoint::moves_money))
-        .count() as u64;
-    assert_eq!(tally.posts, tally.confirmations, "seed {seed}: POSTs");
+    {
+        tally.posts += 1;
+        let key = post.idempotency_key.clone().unwrap_or_default();
+        assert!(
+            journal.events.contains_key(&key),
+            "seed {seed}: a money POST that no confirmation sent: {post:?}"
+        );
+        *posts_per_intent.entry(key).or_default() += 1;
+    }
+    for (intent, events) in &journal.events {
+        match posts_per_intent.get(intent).copied().unwrap_or_default() {
+            1 => {}
+            0 => {
+                let sent_nothing = events.iter().any(|e| e == "rejected")
+                    || (events.iter().any(|e| e == "unknown")
+                        && !events.iter().any(|e| e == "final"));
+                assert!(
+                    sent_nothing,
+                    "seed {seed}: {intent} never reached the sandbox, yet its journal says \
+                     it was queued: {events:?}"
+                );
+                tally.posts_never_arrived += 1;
+                println!("seed {seed}: {intent}: its POST never reached the sandbox: {events:?}");
+            }
+            twice => panic!("seed {seed}: {intent} was POSTed {twice} times: {events:?}"),
+        }
+    }
+    assert_eq!(
+        tally.posts + tally.posts_never_arrived,
+        tally.confirmations,
+        "seed {seed}: POSTs"
+    );
+}
+
+/// The sandbox ran exactly what the journal holds an id for (and perhaps the ambiguous ones,
+/// which the operator decides).
+fn check_executions(seed: u64, sandbox: &SandboxHandle, claims: &[String], tally: &mut Tally) {
     let executions = sandbox.executions();
     tally.executions = u64::from(executions.exchanges + executions.orders);
     let desk_ids = claims;
@@ -426,15 +481,22 @@ fn check_balances(seed: u64, sandbox: &SandboxHandle, shown: Vec<BalanceSet>, ta
     }
 }
 
+/// What the journal says of the desk's intents, for the checks against the sandbox.
+struct JournalView {
+    /// Every remote id the journal holds, one per intent that holds one.
+    ids: Vec<String>,
+    /// Each intent's events, in order.
+    events: HashMap<String, Vec<String>>,
+}
+
 /// Every intent: exactly one send outcome, one reconciliation per unknown, and a final status
 /// exactly when P100 queued it (accepted, or found by reconciliation).
-/// Returns every remote id the journal holds, one per intent that holds one.
 fn check_journal(
     seed: u64,
     path: &std::path::Path,
     ambiguous: &HashSet<String>,
     tally: &mut Tally,
-) -> Vec<String> {
+) -> JournalView {
     #[derive(Debug, Default)]
     struct Lines {
         events: Vec<String>,
@@ -515,7 +577,13 @@ fn check_journal(
     );
     let mut ids: Vec<String> = holders.keys().map(|id| (*id).to_string()).collect();
     ids.sort();
-    ids
+    JournalView {
+        ids,
+        events: intents
+            .into_iter()
+            .map(|(intent, lines)| (intent, lines.events))
+            .collect(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

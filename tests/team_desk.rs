@@ -18,9 +18,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use harness::{Desk, DeskConfig, Probe};
-use p100_desk::relay::{RelayHandle, RelaySettings, Role};
-use relay_support::{fresh_database, operator, start_relay, start_sandbox, test_settings};
-use rust_decimal::Decimal;
+use p100_desk::relay::{RelayHandle, Role};
+use relay_support::{Team, four_eyes_above, test_settings};
 use tokio::sync::watch;
 
 /// A desk whose profile says its server is a relay, speaking to `base_url` as `token`.
@@ -37,6 +36,19 @@ fn row_with_id<'a>(probe: &'a Probe, id: &str) -> Option<&'a p100_desk::app::liv
         .live
         .iter()
         .find(|row| row.remote_id.as_deref() == Some(id))
+}
+
+/// Alice's and Bob's desks on `team`'s relay with `role`, once each shows `push: live`.
+async fn alice_and_bob(team: &Team, role: Role, dir: &Path) -> (Desk, Desk) {
+    let alice_token = team.operator("alice", role).await;
+    let bob_token = team.operator("bob", role).await;
+    let mut alice = relay_desk(team.relay.base_url(), &alice_token, dir, "alice");
+    let mut bob = relay_desk(team.relay.base_url(), &bob_token, dir, "bob");
+    for desk in [&mut alice, &mut bob] {
+        desk.wait_for("push: live", |p| p.screen.contains("push: live"))
+            .await;
+    }
+    (alice, bob)
 }
 
 /// The id of the desk's own row once the relay accepted it (it may be final already).
@@ -58,22 +70,14 @@ async fn own_pending_id(desk: &mut Desk) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_desks_on_one_relay_see_each_others_pending_rows_within_two_seconds() {
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(test_settings()).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
+    let sandbox = &team.sandbox;
     // The queue holds still, so both trades stay pending while the desks look.
     sandbox.pause_processing(true);
-    let relay = start_relay(&db, &sandbox, test_settings()).await;
-    let alice_token = operator(&relay, "alice", Role::Trader).await;
-    let bob_token = operator(&relay, "bob", Role::Trader).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut alice = relay_desk(relay.base_url(), &alice_token, dir.path(), "alice");
-    let mut bob = relay_desk(relay.base_url(), &bob_token, dir.path(), "bob");
-    for desk in [&mut alice, &mut bob] {
-        desk.wait_for("push: live", |p| p.screen.contains("push: live"))
-            .await;
-    }
+    let (mut alice, mut bob) = alice_and_bob(&team, Role::Trader, dir.path()).await;
 
     alice.lock_exchange("eth", "0.01").await;
     alice.key('y');
@@ -134,8 +138,7 @@ async fn two_desks_on_one_relay_see_each_others_pending_rows_within_two_seconds(
     let journal = std::fs::read_to_string(dir.path().join("alice.jsonl")).expect("journal");
     assert!(!journal.contains(&bob_id), "{journal}");
     assert!(journal.contains(&alice_id));
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }
 
 /// A loopback front for the relay that can cut its event stream (open streams end, new ones
@@ -217,13 +220,11 @@ async fn start_cutter(relay: &RelayHandle) -> (String, Arc<StreamCutter>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_stream_shows_push_down_and_rows_still_reach_final_by_polling() {
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(test_settings()).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
-    let relay = start_relay(&db, &sandbox, test_settings()).await;
-    let token = operator(&relay, "alice", Role::Trader).await;
-    let (front_url, front) = start_cutter(&relay).await;
+    let token = team.operator("alice", Role::Trader).await;
+    let (front_url, front) = start_cutter(&team.relay).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut desk = relay_desk(&front_url, &token, dir.path(), "alice");
     desk.wait_for("push: live", |p| p.screen.contains("push: live"))
@@ -246,38 +247,25 @@ async fn a_dropped_stream_shows_push_down_and_rows_still_reach_final_by_polling(
         })
         .await;
     assert!(done.screen.contains("push: down, polling"));
-    assert_eq!(sandbox.executions().exchanges, 1);
+    assert_eq!(team.sandbox.executions().exchanges, 1);
 
     // The stream comes back by itself (reconnect with backoff).
     front.cut.send_replace(false);
     desk.wait_for("push: live again", |p| p.screen.contains("push: live"))
         .await;
     desk.quit().await;
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approver_approves_through_the_approvals_view_and_the_post_then_goes_once() {
-    let Some(db) = fresh_database().await else {
+    let Some(team) = Team::start(four_eyes_above(100)).await else {
         return;
     };
-    let sandbox = start_sandbox().await;
-    let settings = RelaySettings {
-        approval_above_eur: Some(Decimal::new(100, 0)),
-        ..test_settings()
-    };
-    let relay = start_relay(&db, &sandbox, settings).await;
+    let sandbox = &team.sandbox;
     // Alice may approve too, but never her own proposal.
-    let alice_token = operator(&relay, "alice", Role::Approver).await;
-    let bob_token = operator(&relay, "bob", Role::Approver).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut alice = relay_desk(relay.base_url(), &alice_token, dir.path(), "alice");
-    let mut bob = relay_desk(relay.base_url(), &bob_token, dir.path(), "bob");
-    for desk in [&mut alice, &mut bob] {
-        desk.wait_for("push: live", |p| p.screen.contains("push: live"))
-            .await;
-    }
+    let (mut alice, mut bob) = alice_and_bob(&team, Role::Approver, dir.path()).await;
 
     // Above the limit: refused by the relay, told plainly, nothing reaches P100.
     alice.lock_exchange("eth", "1").await;
@@ -365,6 +353,5 @@ async fn an_approver_approves_through_the_approvals_view_and_the_post_then_goes_
     assert_eq!(steps.len(), 2, "{journal}");
     assert!(steps[0].contains("\"step\":\"sending\""), "{journal}");
     assert!(steps[1].contains("\"step\":\"approved\""), "{journal}");
-    relay.shutdown().await;
-    sandbox.shutdown().await;
+    team.shutdown().await;
 }

@@ -188,3 +188,45 @@ fn the_review_counts_after_half_a_second() {
     assert!(app.approval_counts());
     at_every_size("approval_review_ready", &app);
 }
+
+#[test]
+fn the_quit_question_counts_only_this_desks_rows_as_resuming() {
+    // Bob's own exchange resumes from his journal; alice's, carol's and dave's rows are the
+    // relay's to watch, whether or not this desk runs.
+    let mut app = team_app();
+    assert_eq!((app.in_flight(), app.team_in_flight()), (1, 3));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(
+        !app.should_quit,
+        "this desk's own row in flight: asked first"
+    );
+    assert_eq!(
+        app.quit_question(),
+        "1 row in flight: it resumes on next start; 3 team rows are watched by the relay. \
+         Quit anyway?"
+    );
+    at_every_size("team_quit_question", &app);
+
+    // Once bob's own row is final, only team rows are in flight: the question says so.
+    let own = app.live.rows[0].key.clone();
+    if let Some(mut row) = app.live.find_by_key_mut(&own) {
+        row.phase = Phase::Completed;
+    }
+    assert_eq!(
+        app.quit_question(),
+        "Nothing of this desk is in flight any more (3 team rows are watched by the relay). \
+         Quit?"
+    );
+
+    // And a desk with only other desks' rows in flight quits at the first press.
+    let mut others_only = team_app();
+    let own = others_only.live.rows[0].key.clone();
+    if let Some(mut row) = others_only.live.find_by_key_mut(&own) {
+        row.phase = Phase::Completed;
+    }
+    press(&mut others_only, KeyCode::Char('q'));
+    assert!(
+        others_only.should_quit,
+        "nothing of this desk's would be left behind"
+    );
+}

@@ -56,9 +56,18 @@ async fn pauses_are_capped_by_default_and_by_setting() {
     let stub = Stub::start(vec![with_headers(429, &[("retry-after", "45")], "")]).await;
     let api = client(single_shot(&stub.base_url));
     api.set_max_throttle_pause(Duration::from_secs(2));
-    let _ = get_value(&api).await;
+    let error = get_value(&api).await.expect_err("throttled");
     let until = api.throttled_until().expect("paused");
     assert!(until <= Instant::now() + Duration::from_secs(2));
+    // The error says the wait the client holds, not the 45 s asked: the poller pauses every
+    // row for what an error says, and once paused 45 s behind a 2 s cap (the soak's rows sat
+    // QUEUED for 40 s after the header's "throttled" had long ended).
+    assert_eq!(
+        error.retry_after(),
+        Some(Duration::from_secs(2)),
+        "{error:?}"
+    );
+    assert!(error.user_message().contains("waiting 2 s"), "{error}");
 }
 
 #[tokio::test]

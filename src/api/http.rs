@@ -195,7 +195,10 @@ impl Transport {
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| parse_retry_after(value, SystemTime::now()));
-        self.note_throttling(status, retry_after);
+        // A pause the server asked for is told on as the wait the client holds (capped):
+        // whoever honours it (the poller pauses every row) never waits past the cap.
+        let held = self.note_throttling(status, retry_after);
+        let retry_after = retry_after.map(|asked| held.unwrap_or(asked));
 
         let body = match read_capped(response, body_limit).await {
             Ok(body) => self.key_echoes.scrub(&body),
@@ -233,8 +236,12 @@ impl Transport {
     /// `Retry-After`, or a growing backoff without one) or a 503 with `Retry-After`. Only those
     /// two pause the client: a `Retry-After` on any other answer is not a request to slow down
     /// (and a hostile one on a details poll must not hold a confirmed POST). Every pause is
-    /// capped by the gate.
-    fn note_throttling(&self, status: StatusCode, retry_after: Option<Duration>) {
+    /// capped by the gate. Returns the pause held, if one is.
+    fn note_throttling(
+        &self,
+        status: StatusCode,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
         let now = Instant::now();
         let wait = if status == StatusCode::TOO_MANY_REQUESTS {
             Some(match retry_after {
@@ -256,6 +263,7 @@ impl Transport {
                 "P100 asked for a pause; holding requests"
             );
         }
+        wait
     }
 
     /// Opens a long-lived `GET` (a relay's server-sent events) with the key, past the gate.

@@ -303,17 +303,43 @@ impl App {
         Vec::new()
     }
 
-    /// Rows whose outcome is still open (a ticket being sent already has its live row).
+    /// This desk's own rows whose outcome is still open (a ticket being sent already has its
+    /// live row): the ones its journal resumes. Other desks' rows on a relay are not counted:
+    /// quitting leaves them to the relay (see [`App::team_in_flight`]).
     pub fn in_flight(&self) -> usize {
-        self.live.in_flight()
+        self.live.in_flight().saturating_sub(self.team_in_flight())
+    }
+
+    /// Other desks' rows still in flight on a team relay, which watches them whether or not
+    /// this desk runs. O(rows), asked on a quit key and while the question shows, never per
+    /// answer; 0 at once off a relay.
+    pub fn team_in_flight(&self) -> usize {
+        if !self.team.relay {
+            return 0;
+        }
+        self.live
+            .rows
+            .iter()
+            .filter(|row| super::team::is_team_key(&row.key) && !row.phase.is_final())
+            .count()
     }
 
     /// The question shown while quitting waits for a second press.
     pub fn quit_question(&self) -> String {
-        let rows = self.in_flight();
+        let team_rows = self.team_in_flight();
+        let rows = self.live.in_flight().saturating_sub(team_rows);
+        let team = match team_rows {
+            0 => String::new(),
+            1 => "1 team row is watched by the relay".to_owned(),
+            others => format!("{others} team rows are watched by the relay"),
+        };
         // The question stays open while rows settle: once none is left, say so.
         if rows == 0 {
-            return "Nothing is in flight any more. Quit?".to_owned();
+            return if team.is_empty() {
+                "Nothing is in flight any more. Quit?".to_owned()
+            } else {
+                format!("Nothing of this desk is in flight any more ({team}). Quit?")
+            };
         }
         let noun = if rows == 1 { "row" } else { "rows" };
         let fate = match (
@@ -325,6 +351,11 @@ impl App {
             (false, true) => "it resumes on next start",
             (false, false) => "they resume on next start",
         };
-        format!("{rows} {noun} in flight: {fate}. Quit anyway?")
+        let team = if team.is_empty() {
+            team
+        } else {
+            format!("; {team}")
+        };
+        format!("{rows} {noun} in flight: {fate}{team}. Quit anyway?")
     }
 }

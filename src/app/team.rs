@@ -472,14 +472,17 @@ impl App {
 
     /// This desk's own POST was accepted as `remote_id`: a team row for the same id (read
     /// from the relay before the answer arrived here) is the same trade, shown once.
+    /// Found through the rows' key index: O(1) on every own POST answer; only when a copy is
+    /// there (rare: the relay's push beat the answer) does removing it renumber the rows.
     pub(super) fn forget_team_copy(&mut self, remote_id: &str) {
         let key = format!("{TEAM_ROW_PREFIX}{remote_id}");
-        if self.live.rows.iter().any(|row| row.key == key) {
-            self.live.rows.retain(|row| row.key != key);
-            self.team.placed_by.remove(&key);
-            let ids: Vec<&str> = self.live.rows.iter().map(|row| row.key.as_str()).collect();
-            self.live.selection.follow(&ids);
-        }
+        let Some(index) = self.live.rows.position_of_key(&key) else {
+            return;
+        };
+        self.live.rows.remove(index);
+        self.team.placed_by.remove(&key);
+        let ids: Vec<&str> = self.live.rows.iter().map(|row| row.key.as_str()).collect();
+        self.live.selection.follow(&ids);
     }
 
     pub(super) fn on_proposals(&mut self, result: Result<Vec<Proposal>, ApiError>) {
@@ -850,6 +853,49 @@ mod tests {
         app.live.push(own_row("own-1", "ex-1", pending("QUEUED")));
         let cmds = app.update(Msg::TeamPending(Ok(Vec::new())), t(1));
         assert!(cmds.contains(&Cmd::CheckNow(WatchTarget::Exchange("ex-1".into()))));
+    }
+
+    #[test]
+    fn an_own_post_answer_replaces_the_team_copy_the_relay_listed_first() {
+        let mut app = relay_app("bob", "trader");
+        // Bob's own POST is still on its way when the relay lists it as a team row.
+        let mut sending = own_row("own-1", "ex-1", Phase::Sending);
+        sending.remote_id = None;
+        app.live.push(sending);
+        let rows = vec![team_row("ex-1", "bob"), team_row("ex-2", "alice")];
+        app.update(Msg::TeamPending(Ok(rows)), t(1));
+        let keys = |app: &App| -> Vec<String> {
+            app.live.rows.iter().map(|row| row.key.clone()).collect()
+        };
+        assert_eq!(keys(&app), ["own-1", "team:ex-1", "team:ex-2"]);
+        let accepted = |id: &str| crate::api::models::ExchangeAccepted {
+            exchange_id: id.into(),
+        };
+        app.update(
+            Msg::ExchangeSubmitted {
+                intent: "own-1".into(),
+                result: Ok(accepted("ex-1")),
+            },
+            t(2),
+        );
+        // Shown once, as this desk's own; the index still finds every row that is left.
+        assert_eq!(keys(&app), ["own-1", "team:ex-2"]);
+        assert_eq!(app.team.placed_by("team:ex-1"), None);
+        assert_eq!(app.live.rows.position_of_key("team:ex-2"), Some(1));
+        assert_eq!(app.live.rows[0].remote_id.as_deref(), Some("ex-1"));
+        assert_eq!(app.live.in_flight(), 2);
+        // An answer with no team copy leaves the team's rows alone.
+        let mut second = own_row("own-2", "ex-3", Phase::Sending);
+        second.remote_id = None;
+        app.live.push(second);
+        app.update(
+            Msg::ExchangeSubmitted {
+                intent: "own-2".into(),
+                result: Ok(accepted("ex-3")),
+            },
+            t(3),
+        );
+        assert_eq!(keys(&app), ["own-2", "own-1", "team:ex-2"]);
     }
 
     #[test]

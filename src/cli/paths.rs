@@ -1,5 +1,5 @@
-//! `p100-desk paths`: where the config, data, journal and log files are (like `k9s info`),
-//! resolved for this machine and these flags.
+//! `p100-desk paths`: where the config, data, journal (live, archive and its index) and log
+//! files are (like `k9s info`), resolved for this machine and these flags.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +10,7 @@ use super::context::Globals;
 use super::exit::CliError;
 use super::output::{self, Align, Column, Format, Record, StreamFormat, col};
 use crate::config::{self, Target};
+use crate::journal::archive;
 use crate::logging;
 use crate::session;
 
@@ -30,7 +31,7 @@ pub struct PathRecord {
 impl Record for PathRecord {
     fn columns() -> &'static [Column] {
         const COLUMNS: &[Column] = &[
-            col("name", 12, Align::Left),
+            col("name", 15, Align::Left),
             col("exists", 6, Align::Left),
             col("path", 0, Align::Left),
         ];
@@ -96,6 +97,20 @@ pub fn run(args: &PathsArgs, globals: &Globals) -> Result<(), CliError> {
             data_dir.as_ref().map(|d| d.join("journal")).as_deref(),
         ),
         record("journal", journal_file.as_deref()),
+        // Finished intents move here at start-up (`[journal] archive_after_days`); the index
+        // names every archived intent and its id. `p100-desk journal` reads both with the
+        // live file.
+        record(
+            "journal_archive",
+            journal_file
+                .as_deref()
+                .map(archive::archive_path)
+                .as_deref(),
+        ),
+        record(
+            "archive_index",
+            journal_file.as_deref().map(archive::index_path).as_deref(),
+        ),
         record(
             "log_file",
             data_dir.as_deref().map(logging::log_file_path).as_deref(),

@@ -31,7 +31,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Entry, Event, Journal, Standing, each_line, read_lines, replay_file};
+use super::{
+    Entry, Event, Journal, JournalStore, Replay, ReplayFold, Standing, each_line, read_lines,
+    replay_file,
+};
 
 /// How old (its last line) a finished intent must be before it is archived, when the config
 /// does not say (`[journal] archive_after_days`).
@@ -221,13 +224,45 @@ pub struct Compaction {
     pub kept: usize,
 }
 
-/// The points a compaction passes; tests stop after each one, as a crash would.
+/// The points a compaction passes; tests stop after each one, as a crash would (or, with
+/// `ReopenFails`, make the reopening of the renamed journal fail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     ArchiveSynced,
     IndexSynced,
     TempSynced,
     Renamed,
+    ReopenFails,
+}
+
+/// Where appends go when the compacted journal replaced the old file but could not be opened
+/// for appending: nowhere. Every append fails, so trading stops with the journal's banner,
+/// instead of writing on to the replaced file, which no replay reads again.
+#[derive(Debug)]
+struct Replaced;
+
+impl Replaced {
+    fn error() -> io::Error {
+        io::Error::other("the journal was compacted but could not be reopened: restart the desk")
+    }
+}
+
+impl JournalStore for Replaced {
+    fn append_bytes(&mut self, _bytes: &[u8]) -> io::Result<()> {
+        Err(Self::error())
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        Err(Self::error())
+    }
+
+    fn truncate(&mut self, _len: u64) -> io::Result<()> {
+        Err(Self::error())
+    }
+
+    fn size(&mut self) -> io::Result<u64> {
+        Err(Self::error())
+    }
 }
 
 impl Journal {
@@ -237,11 +272,25 @@ impl Journal {
     /// unknown and unanswered intents, and lines that cannot be read, stay live. Nothing
     /// happens on a journal opened through a test's store, or off Unix.
     pub fn compact(&mut self, older_than: DateTime<Utc>) -> io::Result<Compaction> {
-        self.compact_until(older_than, None)
+        let mut replay = replay_file(&self.path)?;
+        self.compact_replayed(&mut replay, older_than)
+    }
+
+    /// [`Journal::compact`], planned from `replay`: this journal as just read, after it was
+    /// opened (start-up reads the live journal once, for the plan and the desk alike). When
+    /// intents move, `replay` becomes the rewritten journal's, folded from the lines as they
+    /// were copied, so the desk resumes from what a fresh read would give without one.
+    pub fn compact_replayed(
+        &mut self,
+        replay: &mut Replay,
+        older_than: DateTime<Utc>,
+    ) -> io::Result<Compaction> {
+        self.compact_until(replay, older_than, None)
     }
 
     fn compact_until(
         &mut self,
+        replay: &mut Replay,
         older_than: DateTime<Utc>,
         stop_after: Option<Step>,
     ) -> io::Result<Compaction> {
@@ -254,8 +303,7 @@ impl Journal {
         let path = self.path.clone();
         let archive = archive_path(&path);
 
-        let replay = replay_file(&path)?;
-        let moving = moving_intents(&replay, older_than);
+        let moving = moving_intents(replay, older_than);
         let plan = Plan { moving, older_than };
         // Old checks and refused locks go along with intents, never alone: they are rare, and
         // looking for them would read the journal once more at every start.
@@ -273,7 +321,7 @@ impl Journal {
                 "the compaction's temporary file is locked by another process",
             ));
         }
-        let (mut report, newly) =
+        let (mut report, newly, rewritten) =
             plan.split(&path, &archive, &index, &mut archive_file, &temp_file)?;
         archive_file.sync_data()?;
         let archive_len = archive_file.metadata()?.len();
@@ -284,7 +332,7 @@ impl Journal {
         report.intents = newly.len();
         commit_batch(
             &path,
-            &replay,
+            replay,
             Batch {
                 archive_from: index.committed,
                 archive_len,
@@ -300,17 +348,37 @@ impl Journal {
             return Ok(report);
         }
         std::fs::rename(&temp, &path)?;
+        // The live journal is the rewritten one from here on, and so is the desk's replay. The
+        // lock moves to it at once (the old file, unlocked now, is gone from the directory: a
+        // desk that locks it sees that and tries again).
+        *replay = rewritten;
+        self.lock.file = temp_file;
         if stop_after == Some(Step::Renamed) {
             return Ok(report);
         }
+        // Appends go to the new file, or nowhere: never on to the old one, which no replay
+        // will read again. Before anything else can fail (a directory sync).
+        let reopened = if stop_after == Some(Step::ReopenFails) {
+            Err(io::Error::other(
+                "the compacted journal could not be reopened",
+            ))
+        } else {
+            super::journal_file(&path).and_then(|mut store| {
+                let len = JournalStore::size(&mut store)?;
+                Ok((store, len))
+            })
+        };
+        match reopened {
+            Ok((store, len)) => {
+                self.store = Box::new(store);
+                self.whole_len = len;
+            }
+            Err(error) => {
+                self.store = Box::new(Replaced);
+                return Err(error);
+            }
+        }
         sync_dir(&path)?;
-
-        // Appends go to the new file; the lock moves to it (the old file, unlocked now, is
-        // gone from the directory: a desk that locks it sees that and tries again).
-        let mut store = super::journal_file(&path)?;
-        self.whole_len = super::JournalStore::size(&mut store)?;
-        self.store = Box::new(store);
-        self.lock.file = temp_file;
         tracing::info!(
             intents = report.intents,
             lines = report.lines,
@@ -400,7 +468,8 @@ impl Plan {
 
     /// Streams the live journal at `path` into the archive (lines that move and were not
     /// archived by an interrupted run already) and `temp` (every other line, unreadable ones
-    /// included), and names the intents newly archived.
+    /// included), names the intents newly archived, and folds the lines kept into the replay
+    /// of the rewritten journal.
     fn split(
         &self,
         path: &Path,
@@ -408,7 +477,7 @@ impl Plan {
         index: &Index,
         archive_file: &mut File,
         temp: &File,
-    ) -> io::Result<(Compaction, Vec<ArchivedIntent>)> {
+    ) -> io::Result<(Compaction, Vec<ArchivedIntent>, Replay)> {
         let already: HashSet<&str> = index.intents.iter().map(|a| a.intent.as_str()).collect();
         // Checks and refused locks are no intent the index names: those the last compaction
         // archived (still live if it stopped before its rename) are found by their lines.
@@ -427,6 +496,7 @@ impl Plan {
         let mut to_archive = BufWriter::new(archive_file);
         let mut to_live = BufWriter::new(temp);
         let mut seen_new = HashSet::new();
+        let mut rewritten = ReplayFold::default();
         each_line(BufReader::new(File::open(path)?), |_, line| {
             match serde_json::from_slice::<Entry>(line) {
                 Ok(entry) if self.moves(&entry) => {
@@ -451,16 +521,19 @@ impl Plan {
                     to_archive.write_all(b"\n")
                 }
                 // Unreadable lines stay where they are: nothing can say whose they are.
-                _ => {
+                read => {
                     report.kept += 1;
                     to_live.write_all(line)?;
-                    to_live.write_all(b"\n")
+                    to_live.write_all(b"\n")?;
+                    // The rewritten file has no blank lines: this is its line `kept`.
+                    rewritten.line(report.kept, read.ok());
+                    Ok(())
                 }
             }
         })?;
         to_archive.flush()?;
         to_live.flush()?;
-        Ok((report, newly))
+        Ok((report, newly, rewritten.finish()))
     }
 }
 
@@ -768,6 +841,57 @@ mod tests {
     }
 
     #[test]
+    fn the_replay_handed_back_is_what_reading_the_compacted_journal_gives() {
+        let (_dir, path) = written();
+        // A blank line, and an accepted line whose intent line was lost (replay resumes the
+        // attempt from it and names its line): numbered as in the rewritten file.
+        let lost = opened("lost", 3);
+        let recovered = Entry {
+            event: Event::Accepted {
+                remote_id: "ex-lost".into(),
+                attempt: crate::journal::Attempt::of_intent(&lost.event),
+            },
+            ..lost
+        };
+        let mut file = OpenOptions::new().append(true).open(&path).expect("append");
+        let line = serde_json::to_string(&recovered).expect("json");
+        write!(file, "\n{line}\n").expect("write");
+        drop(file);
+        let mut journal = Journal::open(&path).expect("open");
+        let mut replay = replay_file(&path).expect("replay");
+        assert_eq!(replay.records.len(), 8, "{:#?}", replay.records);
+        let report = journal
+            .compact_replayed(&mut replay, cutoff())
+            .expect("compact");
+        assert_eq!(report.intents, 3);
+        let fresh = replay_file(&path).expect("fresh replay");
+        assert_eq!(replay.records, fresh.records);
+        assert_eq!(replay.damaged_lines, fresh.damaged_lines);
+        assert_eq!(replay.damaged_lines, vec![1]);
+        let lost = replay
+            .records
+            .iter()
+            .find(|record| record.intent == "lost")
+            .expect("resumed from its accepted line");
+        assert!(
+            lost.notes
+                .iter()
+                .any(|note| note.starts_with("journal line 10:")),
+            "{:?}",
+            lost.notes
+        );
+        // Nothing to move: the replay is left as it was read.
+        let before = replay.records.clone();
+        assert_eq!(
+            journal
+                .compact_replayed(&mut replay, cutoff())
+                .expect("again"),
+            Compaction::default()
+        );
+        assert_eq!(replay.records, before);
+    }
+
+    #[test]
     fn a_crash_after_any_step_loses_nothing_and_the_next_run_finishes_it() {
         for step in [
             Step::ArchiveSynced,
@@ -777,10 +901,15 @@ mod tests {
         ] {
             let (_dir, path) = written();
             let mut journal = Journal::open(&path).expect("open");
+            let mut replay = replay_file(&path).expect("replay");
             journal
-                .compact_until(cutoff(), Some(step))
+                .compact_until(&mut replay, cutoff(), Some(step))
                 .expect("stopped");
             drop(journal);
+            // The replay handed back is the live journal's, renamed or not.
+            let fresh = replay_file(&path).expect("fresh replay");
+            assert_eq!(replay.records, fresh.records, "{step:?}");
+            assert_eq!(replay.damaged_lines, fresh.damaged_lines, "{step:?}");
             // Between the crash and the next run, everything is readable exactly once.
             let mut all = history();
             all.sort_by_key(|entry| entry.at);
@@ -802,6 +931,29 @@ mod tests {
             journal.compact(cutoff()).expect("finish");
             assert_compacted(&path);
         }
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_reopened_after_its_rename_refuses_every_append() {
+        let (_dir, path) = written();
+        let mut journal = Journal::open(&path).expect("open");
+        let mut replay = replay_file(&path).expect("replay");
+        journal
+            .compact_until(&mut replay, cutoff(), Some(Step::ReopenFails))
+            .expect_err("the reopen fails");
+        // Refused, not written to the replaced file where no replay would find it.
+        journal
+            .append(&completed("pending", 0))
+            .expect_err("nowhere to append");
+        assert_compacted(&path);
+        let fresh = replay_file(&path).expect("fresh replay");
+        assert_eq!(replay.records, fresh.records);
+        // The new file is still this desk's: a second desk is refused.
+        let error = Journal::open(&path).expect_err("held");
+        assert!(
+            crate::journal::JournalLocked::of(&error).is_some(),
+            "{error}"
+        );
     }
 
     #[test]

@@ -31,7 +31,13 @@ pub async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Nex
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let endpoint = Endpoint::classify(&method, &path);
-    let ticket = shared.log.begin(method.as_str(), &path, endpoint);
+    let idempotency_key = request
+        .headers()
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok());
+    let ticket = shared
+        .log
+        .begin(method.as_str(), &path, endpoint, idempotency_key);
     let (response, status) = admit(&shared, endpoint, request, next).await;
     shared.log.finish(ticket, status);
     response

@@ -20,6 +20,9 @@ pub struct RequestRecord {
     pub path: String,
     /// `None` for paths the sandbox does not serve.
     pub endpoint: Option<Endpoint>,
+    /// The `Idempotency-Key` header, when one came (the desk sends its journal intent id with
+    /// every money POST): tests tie each POST to the confirmation it carries.
+    pub idempotency_key: Option<String>,
     /// The HTTP status sent; `None` while unanswered, and for a dropped connection
     /// ([`Fault::ApplyThenDrop`](super::faults::Fault::ApplyThenDrop)) or a hang.
     pub status: Option<u16>,
@@ -51,7 +54,13 @@ impl RequestLog {
     }
 
     /// Records an arriving request; returns the ticket to [`finish`](Self::finish) it with.
-    pub fn begin(&self, method: &str, path: &str, endpoint: Option<Endpoint>) -> u64 {
+    pub fn begin(
+        &self,
+        method: &str,
+        path: &str,
+        endpoint: Option<Endpoint>,
+        idempotency_key: Option<&str>,
+    ) -> u64 {
         let at = Instant::now();
         let mut inner = self.inner();
         inner.next_seq += 1;
@@ -64,6 +73,7 @@ impl RequestLog {
                 method: method.to_owned(),
                 path: path.to_owned(),
                 endpoint,
+                idempotency_key: idempotency_key.map(str::to_owned),
                 status: None,
                 answered_at: None,
             },
@@ -106,8 +116,13 @@ mod tests {
     #[test]
     fn requests_are_logged_in_order_with_their_status() {
         let log = RequestLog::new(Instant::now());
-        let first = log.begin("GET", "/v1/partner/balances", Some(Endpoint::Balances));
-        let second = log.begin("POST", "/nope", None);
+        let first = log.begin(
+            "GET",
+            "/v1/partner/balances",
+            Some(Endpoint::Balances),
+            None,
+        );
+        let second = log.begin("POST", "/nope", None, Some("intent-1"));
         log.finish(second, Some(404));
         log.finish(first, Some(200));
         let records = log.snapshot();
@@ -115,6 +130,7 @@ mod tests {
         assert_eq!(records[0].status, Some(200));
         assert_eq!(records[1].path, "/nope");
         assert_eq!(records[1].status, Some(404));
+        assert_eq!(records[1].idempotency_key.as_deref(), Some("intent-1"));
         log.clear();
         log.finish(first, Some(500));
         assert!(log.snapshot().is_empty());

@@ -51,6 +51,32 @@ impl Home {
         command
     }
 
+    /// Writes `config.toml` in this home: profile `desk`, the default, whose server is
+    /// `sandbox`, followed by `settings` (TOML: bare keys belong to the profile, such as
+    /// `max_exchange_eur = 50`; `[sections]` may follow). Returns its path for `--config`.
+    pub fn config(&self, sandbox: &SandboxHandle, settings: &str) -> String {
+        let path = self.path().join("config.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "profile = \"desk\"\n[profiles.desk]\nbase_url = \"{}\"\n{settings}",
+                sandbox.base_url()
+            ),
+        )
+        .expect("config");
+        path.display().to_string()
+    }
+
+    /// `p100-desk --config CONFIG ARGS` (a config from [`Home::config`]) with the sandbox's key
+    /// in `P100_API_KEY`: the server comes from the profile, not from `--base-url`.
+    pub fn configured(&self, config: &str, sandbox: &SandboxHandle, args: &[&str]) -> Command {
+        let mut full = vec!["--config", config];
+        full.extend_from_slice(args);
+        let mut command = self.command(&full);
+        command.env("P100_API_KEY", sandbox.api_key());
+        command
+    }
+
     /// `p100-desk --base-url SANDBOX ARGS` with the sandbox's key in `P100_API_KEY`.
     pub fn against(&self, sandbox: &SandboxHandle, args: &[&str]) -> Command {
         let mut full = vec!["--base-url", sandbox.base_url()];
@@ -59,6 +85,16 @@ impl Home {
         command.env("P100_API_KEY", sandbox.api_key());
         command
     }
+}
+
+/// `exchange --from eur --to eth --amount AMOUNT`, then `rest` (a guard, a format, `--watch`):
+/// the trade most CLI tests place.
+pub fn eur_to_eth<'a>(amount: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "exchange", "--from", "eur", "--to", "eth", "--amount", amount,
+    ];
+    args.extend_from_slice(rest);
+    args
 }
 
 /// A finished run.

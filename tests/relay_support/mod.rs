@@ -103,6 +103,47 @@ pub async fn operator(relay: &RelayHandle, name: &str, role: Role) -> String {
         .expect("operator added")
 }
 
+/// Settings under which a money POST above `limit_eur` needs another approver's approval.
+pub fn four_eyes_above(limit_eur: i64) -> RelaySettings {
+    RelaySettings {
+        approval_above_eur: Some(rust_decimal::Decimal::new(limit_eur, 0)),
+        ..test_settings()
+    }
+}
+
+/// What most relay tests start from: a fresh database, the fast sandbox as P100, and one relay
+/// on them.
+pub struct Team {
+    pub db: String,
+    pub sandbox: SandboxHandle,
+    pub relay: RelayHandle,
+}
+
+impl Team {
+    /// `None` where [`fresh_database`] has none (outside CI, with the reason printed).
+    pub async fn start(settings: RelaySettings) -> Option<Self> {
+        let db = fresh_database().await?;
+        let sandbox = start_sandbox().await;
+        let relay = start_relay(&db, &sandbox, settings).await;
+        Some(Self { db, sandbox, relay })
+    }
+
+    /// A new operator's token.
+    pub async fn operator(&self, name: &str, role: Role) -> String {
+        operator(&self.relay, name, role).await
+    }
+
+    /// A desk's HTTP view of the relay as a new operator.
+    pub async fn desk(&self, name: &str, role: Role) -> Desk {
+        Desk::new(&self.relay, &self.operator(name, role).await)
+    }
+
+    pub async fn shutdown(self) {
+        self.relay.shutdown().await;
+        self.sandbox.shutdown().await;
+    }
+}
+
 /// Waits for `condition` up to `timeout`, checking every 20 ms.
 pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut condition: F)
 where
