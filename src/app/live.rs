@@ -304,8 +304,9 @@ pub struct LiveRows {
     in_flight: usize,
     /// Set when a row's watch key may have changed; [`LiveRows::take_watch_changed`] clears it.
     watch_changed: bool,
-    /// Rows added or changed since [`LiveRows::take_touched`] last ran (sequence numbers), so
-    /// that whoever follows statuses (the "N s ago" clock) looks at those rows only.
+    /// Rows added, or whose status changed, since [`LiveRows::take_touched`] last ran
+    /// (sequence numbers), so that whoever follows statuses (the "N s ago" clock) looks at
+    /// those rows only: an answer that repeats a row's status touches nothing there.
     touched: Vec<i64>,
     /// Everything was renumbered (or changed) since then: look at every row.
     touched_all: bool,
@@ -581,6 +582,7 @@ impl LiveRows {
             remote: row.remote_id.as_deref().map(RemoteKey::of),
             was_final: row.phase.is_final(),
             watched_as: row.watch_key().map(|(is_order, _)| is_order),
+            status: StatusWord::of(&row.phase),
         };
         Some(RowMut {
             rows: self,
@@ -663,6 +665,34 @@ struct Before {
     was_final: bool,
     /// `Some(is_order)` while the poller watches it.
     watched_as: Option<bool>,
+    status: StatusWord,
+}
+
+/// A phase as the "since when" clock compares it: the API's word for pending rows, the phase
+/// itself otherwise.
+#[derive(Debug, PartialEq, Eq)]
+enum StatusWord {
+    Pending(String),
+    Other(std::mem::Discriminant<Phase>),
+}
+
+impl StatusWord {
+    fn of(phase: &Phase) -> Self {
+        match phase {
+            Phase::Pending { status } => Self::Pending(status.clone()),
+            other => Self::Other(std::mem::discriminant(other)),
+        }
+    }
+
+    fn is(&self, phase: &Phase) -> bool {
+        match (self, phase) {
+            (Self::Pending(word), Phase::Pending { status }) => word == status,
+            (Self::Other(kind), other) => {
+                !matches!(other, Phase::Pending { .. }) && *kind == std::mem::discriminant(other)
+            }
+            _ => false,
+        }
+    }
 }
 
 impl std::ops::Deref for RowMut<'_> {
@@ -682,13 +712,16 @@ impl std::ops::DerefMut for RowMut<'_> {
 impl Drop for RowMut<'_> {
     fn drop(&mut self) {
         let seq = seq_at(self.rows.first, self.index);
-        self.rows.touched.push(seq);
         let row = &self.rows.rows[self.index];
         let Before {
             remote: old_remote,
             was_final,
             watched_as,
+            status,
         } = &self.before;
+        if !status.is(&row.phase) {
+            self.rows.touched.push(seq);
+        }
         let remote = row.remote_id.as_deref().map(RemoteKey::of);
         let remote_changed = remote != *old_remote;
         if remote_changed {
