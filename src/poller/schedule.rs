@@ -131,19 +131,18 @@ impl PollSchedule {
         if let Some(&slot) = self.by_target.get(target) {
             return self.handle(slot);
         }
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            None => {
-                self.slots.push(Slot {
-                    target: None,
-                    generation: 0,
-                    queued: None,
-                    interval: Duration::ZERO,
-                    last_status: None,
-                    wanted_in: 0,
-                });
-                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
-            }
+        let slot = if let Some(slot) = self.free.pop() {
+            slot
+        } else {
+            self.slots.push(Slot {
+                target: None,
+                generation: 0,
+                queued: None,
+                interval: Duration::ZERO,
+                last_status: None,
+                wanted_in: 0,
+            });
+            u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
         };
         let queued = self
             .queue
