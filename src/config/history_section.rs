@@ -29,7 +29,8 @@ impl Default for HistorySection {
 }
 
 fn page_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
-    let value = u64::deserialize(deserializer)?;
+    // Signed, so that a negative size gets the same message as any other size out of range.
+    let value = i64::deserialize(deserializer)?;
     match u32::try_from(value) {
         Ok(rows) if (MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&rows) => Ok(rows),
         _ => Err(de::Error::custom(format!(
