@@ -77,23 +77,25 @@ pub struct DueQueue {
 }
 
 impl DueQueue {
-    /// Queues `slot` to be due at `at`, `wait` after now.
-    pub fn push(&mut self, slot: u32, at: Instant, wait: Duration) -> Queued {
+    /// Queues `slot` to be due at `at`, `wait` after now. `wait` is a backoff length (it gets
+    /// a lane), or `None` for a one-off wait (a Retry-After), which goes to the ordered map so
+    /// that odd lengths never take the lanes.
+    pub fn push(&mut self, slot: u32, at: Instant, wait: Option<Duration>) -> Queued {
         self.queued_count += 1;
         self.len += 1;
         let seq = self.queued_count;
         let entry = Entry { at, seq, slot };
-        let lane = match self.lanes.iter().position(|lane| lane.wait == wait) {
-            Some(index) => Some(index),
-            None if self.lanes.len() < MAX_LANES => {
+        let lane = wait.and_then(|wait| {
+            let found = self.lanes.iter().position(|lane| lane.wait == wait);
+            if found.is_none() && self.lanes.len() < MAX_LANES {
                 self.lanes.push(Lane {
                     wait,
                     entries: VecDeque::new(),
                 });
-                Some(self.lanes.len() - 1)
+                return Some(self.lanes.len() - 1);
             }
-            None => None,
-        };
+            found
+        });
         if let Some(index) = lane
             && let Ok(number) = u8::try_from(index)
         {
@@ -195,6 +197,12 @@ impl DueQueue {
     pub fn len(&self) -> usize {
         self.len
     }
+
+    /// Lanes made so far (one per backoff length seen).
+    #[cfg(test)]
+    pub fn lanes(&self) -> usize {
+        self.lanes.len()
+    }
 }
 
 #[cfg(test)]
@@ -206,13 +214,13 @@ mod tests {
         let mut queue = DueQueue::default();
         let start = Instant::now();
         let s = Duration::from_secs;
-        // Lanes of 1 s and 4 s, a long Retry-After (its own lane), a clock that went back.
-        queue.push(0, start + s(4), s(4));
-        queue.push(1, start + s(1), s(1));
-        queue.push(2, start + s(1), s(1));
-        queue.push(3, start + s(100), s(100));
-        queue.push(4, start + s(3), s(4)); // before its lane's back: the ordered map
-        queue.push(5, start + s(2), s(1));
+        // Lanes of 1 s and 4 s, a long Retry-After, a clock that went back.
+        queue.push(0, start + s(4), Some(s(4)));
+        queue.push(1, start + s(1), Some(s(1)));
+        queue.push(2, start + s(1), Some(s(1)));
+        queue.push(3, start + s(100), None); // a Retry-After: the ordered map
+        queue.push(4, start + s(3), Some(s(4))); // before its lane's back: the map too
+        queue.push(5, start + s(2), Some(s(1)));
         assert_eq!(queue.len(), 6);
         assert_eq!(queue.next_due(), Some(start + s(1)));
         let mut order = Vec::new();
@@ -230,7 +238,7 @@ mod tests {
         let start = Instant::now();
         let wait = Duration::from_secs(1);
         let places: Vec<Queued> = (0..1_000)
-            .map(|n| queue.push(n, start + Duration::from_millis(u64::from(n)), wait))
+            .map(|n| queue.push(n, start + Duration::from_millis(u64::from(n)), Some(wait)))
             .collect();
         // Every other row leaves while it waits, the first and the last among them.
         for place in places.iter().step_by(2) {
@@ -248,7 +256,7 @@ mod tests {
         assert_eq!(out, expected);
         // A row joining and leaving at once, many times: nothing is left behind.
         for n in 0..10_000 {
-            let place = queue.push(n, start + wait, wait);
+            let place = queue.push(n, start + wait, Some(wait));
             queue.remove(place);
         }
         assert_eq!(queue.len(), 0);
@@ -261,7 +269,7 @@ mod tests {
         let start = Instant::now();
         let wait = Duration::from_secs(1);
         let places: Vec<Queued> = (0..1_000)
-            .map(|n| queue.push(n, start + Duration::from_millis(u64::from(n)), wait))
+            .map(|n| queue.push(n, start + Duration::from_millis(u64::from(n)), Some(wait)))
             .collect();
         // All but the first and the last leave: the sweep keeps the lane small.
         for place in &places[1..999] {

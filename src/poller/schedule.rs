@@ -146,7 +146,7 @@ impl PollSchedule {
         };
         let queued = self
             .queue
-            .push(slot, now + settings.first_check, settings.first_check);
+            .push(slot, now + settings.first_check, Some(settings.first_check));
         let row = &mut self.slots[slot as usize];
         row.target = Some(target.clone());
         row.queued = Some(queued);
@@ -319,10 +319,12 @@ impl PollSchedule {
             row.last_status = Some(self.statuses.intern(status));
         }
         let wait = retry_after.map_or(row.interval, |after| after.max(row.interval));
+        // A wait longer than the backoff (a Retry-After) is a one-off: no lane of its own.
+        let lane = (wait == row.interval).then_some(wait);
         if let Some(old) = row.queued.take() {
             self.queue.remove(old);
         }
-        let queued = self.queue.push(slot, now + wait, wait);
+        let queued = self.queue.push(slot, now + wait, lane);
         self.slots[slot as usize].queued = Some(queued);
     }
 
@@ -458,6 +460,24 @@ mod tests {
         assert_eq!(schedule.next_wake(), Some(now + settings.first_check));
         let b = schedule.take_next(now + settings.first_check).expect("b");
         assert_eq!(schedule.target(b), Some(&exchange("b")));
+    }
+
+    #[test]
+    fn retry_after_waits_of_every_length_leave_the_lanes_to_the_backoff() {
+        let settings = settings();
+        let mut schedule = PollSchedule::default();
+        let start = Instant::now();
+        let rows: Vec<WatchTarget> = (0..40).map(|n| exchange(&format!("r{n}"))).collect();
+        schedule.set_targets(&rows, start, &settings);
+        // Forty rows told forty different Retry-Afters, all past the backoff.
+        for (n, row) in rows.iter().enumerate() {
+            let after = Duration::from_secs(31 + u64::try_from(n).expect("small"));
+            schedule.record(row, None, Some(after), start, &settings);
+        }
+        assert_eq!(schedule.queue.lanes(), 1, "the first check's lane only");
+        // They come due in order of their waits, r0 first.
+        let later = start + Duration::from_secs(100);
+        assert_eq!(schedule.take_due(later, 100), rows);
     }
 
     #[test]
