@@ -161,8 +161,8 @@ fn poller(c: &mut Criterion) {
         group.bench_function(format!("answer/{watched}"), |b| {
             b.iter(|| {
                 clock += Duration::from_millis(200);
-                if let Some(target) = schedule.take_due(clock, 1).pop() {
-                    schedule.record(&target, Some("PENDING".into()), None, clock, &settings);
+                if let Some(row) = schedule.take_next(clock) {
+                    schedule.record_answer(row, Some("PENDING"), None, clock, &settings);
                 }
                 black_box(schedule.next_wake());
             });

@@ -37,7 +37,7 @@ use chrono::{DateTime, Utc};
 use self::balances::BalancesPane;
 use self::cmd::Cmd;
 use self::final_refresh::FinalRefresh;
-use self::history::{HistoryPane, PAGE_LIMIT};
+use self::history::{HistoryPane, PageWhy};
 use self::keyboard::Keyboard;
 use self::keymap::Pane;
 use self::live::{LiveKind, LivePane, WatchTarget};
@@ -290,10 +290,7 @@ impl App {
             cmds.push(Cmd::LoadBalances);
         }
         if let Some(page) = self.history.request_page(1) {
-            cmds.push(Cmd::LoadHistory {
-                page,
-                limit: PAGE_LIMIT,
-            });
+            cmds.push(self.history.load(page, PageWhy::Refresh));
         }
         cmds
     }
@@ -424,10 +421,7 @@ impl App {
             }
             Pane::History => {
                 if let Some(page) = self.history.navigate(nav) {
-                    return vec![Cmd::LoadHistory {
-                        page,
-                        limit: PAGE_LIMIT,
-                    }];
+                    return vec![self.history.load(page, PageWhy::Asked)];
                 }
             }
             Pane::Live => {

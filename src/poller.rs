@@ -5,7 +5,12 @@
 //! The schedule ([`PollSchedule`]) is plain data driven by `Instant`s so it is unit-tested
 //! without a runtime; [`run`] is the task that executes it against a [`DetailsSource`].
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod due_queue;
+mod schedule;
+
+pub use schedule::{PollSchedule, WatchHandle};
+
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -57,176 +62,6 @@ impl Default for PollSettings {
     }
 }
 
-#[derive(Debug, Clone)]
-struct Watched {
-    /// Its place in the queue while waiting; `None` while its request is in flight.
-    queued: Option<QueueKey>,
-    interval: Duration,
-    /// The last status seen, to reset the backoff when it changes.
-    last_status: Option<String>,
-}
-
-/// When a row is due, then the order it was queued in (ties: first queued, first asked).
-type QueueKey = (Instant, u64);
-
-/// Which watched row is due when; pure bookkeeping. The rows waiting are kept in a queue
-/// ordered by due time, so taking the next due row, the next wake-up and recording an answer
-/// cost O(log N) with N rows watched, not a scan of all of them.
-#[derive(Debug, Default)]
-pub struct PollSchedule {
-    rows: HashMap<WatchTarget, Watched>,
-    queue: BTreeMap<QueueKey, WatchTarget>,
-    /// Tie-breaker for equal due times.
-    queued_count: u64,
-    /// Nobody is asked anything before this (Retry-After from any reply).
-    paused_until: Option<Instant>,
-}
-
-impl PollSchedule {
-    /// Replaces the watched set: new rows are first checked after `first_check`, rows that
-    /// stay keep their timing, rows that left are forgotten (their late replies are dropped).
-    /// O(N) for the set as a whole (the watch channel carries whole sets); each row added or
-    /// removed costs O(log N).
-    pub fn set_targets(&mut self, targets: &[WatchTarget], now: Instant, settings: &PollSettings) {
-        let wanted: HashSet<&WatchTarget> = targets.iter().collect();
-        let leaving: Vec<WatchTarget> = self
-            .rows
-            .keys()
-            .filter(|target| !wanted.contains(target))
-            .cloned()
-            .collect();
-        for target in &leaving {
-            self.remove(target);
-        }
-        for target in targets {
-            self.add(target, now, settings);
-        }
-    }
-
-    /// Starts watching one row (no change if it is watched already).
-    pub fn add(&mut self, target: &WatchTarget, now: Instant, settings: &PollSettings) {
-        if self.rows.contains_key(target) {
-            return;
-        }
-        let key = self.enqueue(target.clone(), now + settings.first_check);
-        self.rows.insert(
-            target.clone(),
-            Watched {
-                queued: Some(key),
-                interval: settings.first_check,
-                last_status: None,
-            },
-        );
-    }
-
-    /// Stops watching one row.
-    pub fn remove(&mut self, target: &WatchTarget) {
-        if let Some(row) = self.rows.remove(target) {
-            if let Some(key) = row.queued {
-                self.queue.remove(&key);
-            }
-        }
-    }
-
-    fn enqueue(&mut self, target: WatchTarget, due: Instant) -> QueueKey {
-        self.queued_count += 1;
-        let key = (due, self.queued_count);
-        self.queue.insert(key, target);
-        key
-    }
-
-    pub fn is_watched(&self, target: &WatchTarget) -> bool {
-        self.rows.contains_key(target)
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// Whether a row could be taken at `now` (one is due and no pause holds).
-    pub fn has_due(&self, now: Instant) -> bool {
-        self.paused_until.is_none_or(|until| until <= now)
-            && self
-                .queue
-                .first_key_value()
-                .is_some_and(|(&(due, _), _)| due <= now)
-    }
-
-    /// The rows due at `now` that have no request in flight, most overdue first, at most
-    /// `limit`; they are marked in flight (taken out of the queue).
-    pub fn take_due(&mut self, now: Instant, limit: usize) -> Vec<WatchTarget> {
-        if self.paused_until.is_some_and(|until| until > now) {
-            return Vec::new();
-        }
-        let mut taken = Vec::new();
-        while taken.len() < limit {
-            let Some(entry) = self.queue.first_entry() else {
-                break;
-            };
-            if entry.key().0 > now {
-                break;
-            }
-            let target = entry.remove();
-            if let Some(row) = self.rows.get_mut(&target) {
-                row.queued = None;
-            }
-            taken.push(target);
-        }
-        taken
-    }
-
-    /// When the next row falls due (or the pause ends), for the task to sleep until.
-    pub fn next_wake(&self) -> Option<Instant> {
-        let (&(next_row, _), _) = self.queue.first_key_value()?;
-        Some(
-            self.paused_until
-                .map_or(next_row, |until| until.max(next_row)),
-        )
-    }
-
-    /// Records a reply. A status change resets the interval to `first_check`; no change
-    /// doubles it up to the cap; an error backs off the same way, and `retry_after` pauses
-    /// every row.
-    pub fn record(
-        &mut self,
-        target: &WatchTarget,
-        status: Option<String>,
-        retry_after: Option<Duration>,
-        now: Instant,
-        settings: &PollSettings,
-    ) {
-        if let Some(wait) = retry_after {
-            let until = now + wait;
-            self.paused_until = Some(self.paused_until.map_or(until, |old| old.max(until)));
-        }
-        let Some(row) = self.rows.get_mut(target) else {
-            return;
-        };
-        let changed = status.is_some() && status != row.last_status;
-        row.interval = if changed && row.last_status.is_some() {
-            settings.first_check
-        } else {
-            (row.interval * 2).min(settings.max_interval)
-        };
-        if status.is_some() {
-            row.last_status = status;
-        }
-        let wait = retry_after.map_or(row.interval, |after| after.max(row.interval));
-        let old = row.queued.take();
-        if let Some(key) = old {
-            self.queue.remove(&key);
-        }
-        let key = self.enqueue(target.clone(), now + wait);
-        if let Some(row) = self.rows.get_mut(target) {
-            row.queued = Some(key);
-        }
-    }
-}
-
 enum Reply {
     Exchange(String, Result<ExchangeDetails, ApiError>),
     Order(String, Result<OrderDetails, ApiError>),
@@ -252,9 +87,9 @@ pub async fn run<S: DetailsSource>(
     // The place in the budget's queue, kept across turns of the loop while a row is due.
     let mut slot: Option<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = None;
     let max_in_flight = settings.max_concurrent.max(1);
-    let mut in_flight: JoinSet<(WatchTarget, Reply)> = JoinSet::new();
+    let mut in_flight: JoinSet<(WatchHandle, Reply)> = JoinSet::new();
     // Which row each request task is for, so a task that panicked still frees its row.
-    let mut task_rows: HashMap<task::Id, WatchTarget> = HashMap::new();
+    let mut task_rows: HashMap<task::Id, WatchHandle> = HashMap::new();
     schedule.set_targets(&targets.borrow_and_update(), Instant::now(), &settings);
     loop {
         let wants = in_flight.len() < max_in_flight && schedule.has_due(Instant::now());
@@ -282,7 +117,7 @@ pub async fn run<S: DetailsSource>(
                 schedule.set_targets(&wanted, Instant::now(), &settings);
             }
             Some(joined) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
-                let (target, reply) = match joined {
+                let (handle, reply) = match joined {
                     Ok((id, answer)) => {
                         task_rows.remove(&id);
                         answer
@@ -290,39 +125,41 @@ pub async fn run<S: DetailsSource>(
                     // A request task that panicked frees its slot and its row, which is asked
                     // again after the usual backoff.
                     Err(error) => {
-                        if let Some(target) = task_rows.remove(&error.id()) {
-                            schedule.record(&target, None, None, Instant::now(), &settings);
+                        if let Some(handle) = task_rows.remove(&error.id()) {
+                            schedule.record_answer(handle, None, None, Instant::now(), &settings);
                         }
                         continue;
                     }
                 };
                 // A row that stopped being watched while its request ran: drop the reply.
-                if !schedule.is_watched(&target) {
+                if !schedule.is_current(handle) {
                     continue;
                 }
                 // A status counts for the backoff only when the answer is about the id asked
                 // for; the app ignores any other (with a warning).
-                let (status, retry_after, msg) = match reply {
-                    Reply::Exchange(id, result) => (
-                        result
+                let now = Instant::now();
+                let msg = match reply {
+                    Reply::Exchange(id, result) => {
+                        let status = result
                             .as_ref()
                             .ok()
                             .filter(|d| d.exchange_id == id)
-                            .map(|d| d.status.as_str().to_string()),
-                        result.as_ref().err().and_then(ApiError::retry_after),
-                        Msg::ExchangePolled { id, result },
-                    ),
-                    Reply::Order(id, result) => (
-                        result
+                            .map(|d| d.status.as_str());
+                        let retry_after = result.as_ref().err().and_then(ApiError::retry_after);
+                        schedule.record_answer(handle, status, retry_after, now, &settings);
+                        Msg::ExchangePolled { id, result }
+                    }
+                    Reply::Order(id, result) => {
+                        let status = result
                             .as_ref()
                             .ok()
                             .filter(|d| d.order_id == id)
-                            .map(|d| d.status.as_str().to_string()),
-                        result.as_ref().err().and_then(ApiError::retry_after),
-                        Msg::OrderPolled { id, result },
-                    ),
+                            .map(|d| d.status.as_str());
+                        let retry_after = result.as_ref().err().and_then(ApiError::retry_after);
+                        schedule.record_answer(handle, status, retry_after, now, &settings);
+                        Msg::OrderPolled { id, result }
+                    }
                 };
-                schedule.record(&target, status, retry_after, Instant::now(), &settings);
                 if to_app.send(msg).is_err() {
                     return;
                 }
@@ -330,9 +167,11 @@ pub async fn run<S: DetailsSource>(
             () = wait_for(slot.as_mut()) => {
                 slot = None;
                 // At most one start per slot; the row is chosen now, not when the wait began.
-                if let Some(target) = schedule.take_due(Instant::now(), 1).pop() {
-                    let handle = in_flight.spawn(fetch(source.clone(), target.clone()));
-                    task_rows.insert(handle.id(), target);
+                if let Some(handle) = schedule.take_next(Instant::now())
+                    && let Some(target) = schedule.target(handle)
+                {
+                    let task = in_flight.spawn(fetch(source.clone(), target.clone(), handle));
+                    task_rows.insert(task.id(), handle);
                 }
             }
             () = sleep_until_opt(wake) => {}
@@ -348,7 +187,11 @@ async fn wait_for(slot: Option<&mut Pin<Box<dyn Future<Output = ()> + Send + '_>
 }
 
 /// One details request; an id that cannot name a resource is never put into a path.
-async fn fetch<S: DetailsSource>(source: S, target: WatchTarget) -> (WatchTarget, Reply) {
+async fn fetch<S: DetailsSource>(
+    source: S,
+    target: WatchTarget,
+    handle: WatchHandle,
+) -> (WatchHandle, Reply) {
     let unusable = || ApiError::Request {
         message: "the id cannot be used in a request path".into(),
     };
@@ -364,7 +207,7 @@ async fn fetch<S: DetailsSource>(source: S, target: WatchTarget) -> (WatchTarget
         }
         WatchTarget::Order(id) => Reply::Order(id.clone(), source.order_details(id.clone()).await),
     };
-    (target, reply)
+    (handle, reply)
 }
 
 async fn sleep_until_opt(wake: Option<Instant>) {
@@ -386,107 +229,6 @@ mod tests {
 
     fn exchange(id: &str) -> WatchTarget {
         WatchTarget::Exchange(id.into())
-    }
-
-    #[test]
-    fn first_check_then_backoff_capped_and_reset_on_change() {
-        let settings = settings();
-        let mut schedule = PollSchedule::default();
-        let start = Instant::now();
-        schedule.set_targets(&[exchange("a")], start, &settings);
-        assert!(schedule.take_due(start, 10).is_empty());
-        let mut now = start + Duration::from_secs(1);
-        assert_eq!(schedule.take_due(now, 10), vec![exchange("a")]);
-        assert!(
-            schedule.take_due(now, 10).is_empty(),
-            "one request in flight per row"
-        );
-        let mut intervals = Vec::new();
-        for _ in 0..7 {
-            schedule.record(&exchange("a"), Some("PENDING".into()), None, now, &settings);
-            let due = schedule.next_wake().expect("still watched");
-            intervals.push((due - now).as_secs());
-            now = due;
-            assert_eq!(schedule.take_due(now, 10).len(), 1);
-        }
-        assert_eq!(intervals, vec![2, 4, 8, 16, 30, 30, 30]);
-        schedule.record(
-            &exchange("a"),
-            Some("PROCESSING".into()),
-            None,
-            now,
-            &settings,
-        );
-        assert_eq!(schedule.next_wake(), Some(now + Duration::from_secs(1)));
-    }
-
-    #[test]
-    fn retry_after_pauses_every_row() {
-        let settings = settings();
-        let mut schedule = PollSchedule::default();
-        let start = Instant::now();
-        schedule.set_targets(&[exchange("a"), exchange("b")], start, &settings);
-        let now = start + Duration::from_secs(1);
-        let due = schedule.take_due(now, 1);
-        assert_eq!(due.len(), 1, "concurrency limit");
-        schedule.record(&due[0], None, Some(Duration::from_secs(10)), now, &settings);
-        assert!(
-            schedule
-                .take_due(now + Duration::from_secs(9), 10)
-                .is_empty()
-        );
-        assert_eq!(
-            schedule.take_due(now + Duration::from_secs(10), 10).len(),
-            2
-        );
-    }
-
-    #[test]
-    fn the_queue_hands_out_the_most_overdue_first_and_forgets_removed_rows() {
-        let settings = settings();
-        let mut schedule = PollSchedule::default();
-        let start = Instant::now();
-        let rows: Vec<WatchTarget> = (0..1_000).map(|n| exchange(&format!("r{n}"))).collect();
-        schedule.set_targets(&rows, start, &settings);
-        let now = start + Duration::from_secs(1);
-        let first = schedule.take_due(now, 3);
-        assert_eq!(
-            first,
-            rows[..3].to_vec(),
-            "equal due times: first watched, first asked"
-        );
-        // r0 answers and is due again in 2 s; r1 leaves while in flight; r2 errs.
-        schedule.record(&rows[0], Some("PENDING".into()), None, now, &settings);
-        schedule.remove(&rows[1]);
-        schedule.record(&rows[1], Some("PENDING".into()), None, now, &settings);
-        assert!(
-            !schedule.is_watched(&rows[1]),
-            "a late answer does not bring it back"
-        );
-        let rest = schedule.take_due(now, 10_000);
-        assert_eq!(rest.len(), 997);
-        assert_eq!(rest[0], rows[3]);
-        assert_eq!(schedule.next_wake(), Some(now + Duration::from_secs(2)));
-        schedule.record(&rows[2], None, None, now, &settings);
-        assert_eq!(schedule.len(), 999);
-    }
-
-    #[test]
-    fn rows_that_leave_are_forgotten() {
-        let settings = settings();
-        let mut schedule = PollSchedule::default();
-        let now = Instant::now();
-        schedule.set_targets(&[exchange("a"), exchange("b")], now, &settings);
-        schedule.set_targets(&[exchange("b")], now, &settings);
-        assert!(!schedule.is_watched(&exchange("a")));
-        assert_eq!(schedule.len(), 1);
-        schedule.set_targets(&[], now, &settings);
-        assert!(schedule.is_empty());
-        assert_eq!(
-            schedule.next_wake(),
-            None,
-            "nothing watched: the task sleeps"
-        );
     }
 
     /// A details source that answers after `latency` (the first `stalled` requests after

@@ -339,9 +339,12 @@ impl Executor {
         tokio::spawn(async move {
             let msg = match cmd {
                 Cmd::LoadBalances => Msg::BalancesLoaded(client.balances().await),
-                Cmd::LoadHistory { page, limit } => Msg::HistoryLoaded {
+                Cmd::LoadHistory { page, limit, why } => Msg::HistoryLoaded {
                     page,
-                    result: client.transactions(page, limit).await,
+                    result: client
+                        .at_priority(why.priority())
+                        .transactions(page, limit)
+                        .await,
                 },
                 Cmd::ScheduleRefresh { seq, after } => {
                     tokio::time::sleep(after).await;

@@ -271,6 +271,7 @@ pub async fn start(
     }
     app.screen.theme = config.display.theme;
     app.history.max_loaded_rows = config.history.max_loaded_rows;
+    app.history.page_size = config.history.page_size;
     app.check_pace = crate::app::check_pace::CheckPace {
         max_requests_per_second: config.polling.max_requests_per_second.get(),
         max_interval: config.polling.max_interval,

@@ -12,6 +12,7 @@ use p100_desk::api::models::{
     OrderDetails, OrderLock, OrderStatus,
 };
 use p100_desk::app::cmd::Cmd;
+use p100_desk::app::history::PageWhy;
 use p100_desk::app::keymap::Pane;
 use p100_desk::app::live::{Phase, WatchTarget};
 use p100_desk::app::money_actions::{LockRequest, PriceRequest, TradeAccepted, TradeLock};
@@ -109,7 +110,14 @@ fn start_loads_both_panes_and_refresh_does_not_double_up() {
     let cmds = app.init();
     assert_eq!(
         cmds,
-        vec![Cmd::LoadBalances, Cmd::LoadHistory { page: 1, limit: 50 }]
+        vec![
+            Cmd::LoadBalances,
+            Cmd::LoadHistory {
+                page: 1,
+                limit: 50,
+                why: PageWhy::Refresh
+            }
+        ]
     );
     assert!(
         app.update(key('r'), at(1)).is_empty(),
@@ -125,7 +133,14 @@ fn start_loads_both_panes_and_refresh_does_not_double_up() {
     );
     assert_eq!(
         app.update(Msg::RefreshDue, at(60)),
-        vec![Cmd::LoadBalances, Cmd::LoadHistory { page: 1, limit: 50 }]
+        vec![
+            Cmd::LoadBalances,
+            Cmd::LoadHistory {
+                page: 1,
+                limit: 50,
+                why: PageWhy::Refresh
+            }
+        ]
     );
 }
 
@@ -174,7 +189,14 @@ fn failed_refresh_is_retried_soon_and_never_before_retry_after() {
     assert!(cmds.is_empty(), "{cmds:?}");
     assert_eq!(
         app.update(Msg::RetryRefreshDue { seq: *seq }, at(66)),
-        vec![Cmd::LoadBalances, Cmd::LoadHistory { page: 1, limit: 50 }]
+        vec![
+            Cmd::LoadBalances,
+            Cmd::LoadHistory {
+                page: 1,
+                limit: 50,
+                why: PageWhy::Refresh
+            }
+        ]
     );
     // Throttled again: the next retry waits for the server's Retry-After, not the backoff.
     let cmds = app.update(
@@ -235,7 +257,15 @@ fn scrolling_to_the_end_of_history_loads_the_next_page() {
     for _ in 0..45 {
         cmds.extend(app.update(key('j'), at(1)));
     }
-    assert_eq!(cmds, vec![Cmd::LoadHistory { page: 2, limit: 50 }]);
+    // The user scrolls toward it: a page asked for, at history priority (not a prefetch).
+    assert_eq!(
+        cmds,
+        vec![Cmd::LoadHistory {
+            page: 2,
+            limit: 50,
+            why: PageWhy::Asked
+        }]
+    );
     app.update(
         Msg::HistoryLoaded {
             page: 2,
@@ -244,6 +274,44 @@ fn scrolling_to_the_end_of_history_loads_the_next_page() {
         at(2),
     );
     assert_eq!(app.history.len(), 100);
+}
+
+#[test]
+fn a_tall_history_pane_fills_itself_at_prefetch_priority_and_the_page_size_is_asked_for() {
+    use p100_desk::api::budget::Priority;
+    let mut app = fixtures::loaded_app();
+    // A pane 120 rows tall holding 50: the next page is fetched ahead of the user.
+    app.history.selection.visible_offset(None, 0, 120);
+    let cmds = app.after_frame();
+    assert_eq!(
+        cmds,
+        vec![Cmd::LoadHistory {
+            page: 2,
+            limit: 50,
+            why: PageWhy::Prefetch
+        }]
+    );
+    assert_eq!(PageWhy::Prefetch.priority(), Priority::Prefetch);
+    assert_eq!(PageWhy::Asked.priority(), Priority::History);
+    assert_eq!(PageWhy::Refresh.priority(), Priority::History);
+    // `[history] page_size`: every page after is asked for at that size.
+    app.history.page_size = 1_000;
+    app.update(
+        Msg::HistoryLoaded {
+            page: 2,
+            result: Ok(fixtures::history_page(2, 50)),
+        },
+        at(2),
+    );
+    let cmds = app.update(Msg::RefreshDue, at(60));
+    assert!(
+        cmds.contains(&Cmd::LoadHistory {
+            page: 1,
+            limit: 1_000,
+            why: PageWhy::Refresh
+        }),
+        "{cmds:?}"
+    );
 }
 
 #[test]
@@ -256,7 +324,8 @@ fn g_asks_for_the_last_page_when_the_total_is_told() {
         cmds,
         vec![Cmd::LoadHistory {
             page: 25,
-            limit: 50
+            limit: 50,
+            why: PageWhy::Asked
         }]
     );
     let mut last = fixtures::history_page(25, 50);

@@ -395,6 +395,39 @@ fn bad_toml_names_the_file_line_and_column() {
 }
 
 #[test]
+fn history_page_size_is_read_and_a_bad_one_is_named_by_line_and_column() {
+    let good = "profile = \"sandbox\"\n[history]\npage_size = 1000\n";
+    let resolved = resolve_with(
+        Some(&file(good)),
+        &env(&[]),
+        &CliOverrides::default(),
+        &no_key_file,
+    )
+    .expect("valid");
+    assert_eq!(resolved.history.page_size, 1_000);
+    for bad in ["0", "5000", "-1"] {
+        let text = format!("profile = \"sandbox\"\n[history]\npage_size = {bad}\n");
+        let error = resolve_with(
+            Some(&file(&text)),
+            &env(&[]),
+            &CliOverrides::default(),
+            &no_key_file,
+        )
+        .expect_err(bad);
+        let ConfigError::Parse { line, column, .. } = &error else {
+            panic!("expected a parse error, got {error:?}");
+        };
+        assert_eq!((*line, *column), (3, 13), "{bad}: {error}");
+        assert!(
+            error
+                .to_string()
+                .contains("must be between 10 and 1000 rows"),
+            "{error}"
+        );
+    }
+}
+
+#[test]
 fn unknown_key_is_an_error_at_its_line() {
     let text = "[profiles.stage]\nenvironment = \"stage\"\nkey_fiel = \"x\"\n";
     let error = resolve_with(

@@ -5,9 +5,10 @@
 //! press to the page merged), and asserts that the `[history] max_loaded_rows` cap holds and
 //! the memory per held row stays bounded.
 //!
-//! The desk asks for pages of its own size (`PAGE_LIMIT`, 50 rows), not 1,000: the page size is
-//! the history pane's, and a server page larger than what was asked for would not be a P100
-//! page. The short form (20,000 rows, a cap of 5,000) runs in CI; the full form is ignored:
+//! The desk asks for pages of its own size, set here to 1,000 rows as `[history] page_size =
+//! 1000` would (the default is 50): the page size is the history pane's, and a server page
+//! larger than what was asked for would not be a P100 page. The short form (20,000 rows, a cap
+//! of 5,000) runs in CI; the full form is ignored:
 //!
 //! ```sh
 //! cargo test --release --test history_paging -- --ignored --nocapture
@@ -21,11 +22,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use harness::{Desk, DeskConfig};
-use p100_desk::app::history::PAGE_LIMIT;
 use p100_desk::poller::PollSettings;
 use tokio::time::Instant;
 
 const KEY: &str = "paging-test-key";
+
+/// Rows per page, as `[history] page_size = 1000` sets it (the largest the config allows).
+const PAGE_SIZE: u32 = 1_000;
 
 /// A `p100-desk sandbox` process with `rows` synthetic history rows, and its base URL.
 struct SandboxProcess {
@@ -102,7 +105,10 @@ async fn page_through(rows: usize, cap: usize) -> Run {
         max_requests_per_second: 1_000,
         ..PollSettings::default()
     };
-    config.setup = Some(Box::new(move |app| app.history.max_loaded_rows = cap));
+    config.setup = Some(Box::new(move |app| {
+        app.history.max_loaded_rows = cap;
+        app.history.page_size = PAGE_SIZE;
+    }));
     let mut desk = Desk::start(client, config);
     desk.wait_for("the first page", |p| p.history_pages == 1)
         .await;
@@ -116,7 +122,7 @@ async fn page_through(rows: usize, cap: usize) -> Run {
     let reached_end = |p: &harness::Probe| {
         p.history_exhausted
             || p.history_total
-                .is_some_and(|total| u64::from(p.history_pages) * u64::from(PAGE_LIMIT) >= total)
+                .is_some_and(|total| u64::from(p.history_pages) * u64::from(PAGE_SIZE) >= total)
     };
     let mut pages = 1;
     loop {
@@ -152,8 +158,8 @@ async fn page_through(rows: usize, cap: usize) -> Run {
     assert!(app.history.len() <= cap);
     let pages = usize::try_from(app.history.pages_loaded).expect("fits");
     assert!(
-        pages * PAGE_LIMIT as usize >= rows,
-        "{pages} pages of {PAGE_LIMIT} cover the {rows} rows"
+        pages * PAGE_SIZE as usize >= rows,
+        "{pages} pages of {PAGE_SIZE} cover the {rows} rows"
     );
     Run {
         pages,
@@ -199,7 +205,7 @@ fn report(what: &str, run: &mut Run, max_bytes_per_row: u64) {
     }
 }
 
-/// CI: 20,000 rows (400 pages), at most 5,000 held, so the far end is dropped on the way.
+/// CI: 20,000 rows (20 pages), at most 5,000 held, so the far end is dropped on the way.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desk_pages_through_twenty_thousand_rows_within_its_cap() {
     let mut run = page_through(20_000, 5_000).await;
@@ -210,7 +216,7 @@ async fn the_desk_pages_through_twenty_thousand_rows_within_its_cap() {
     report("history paging, 20,000 rows", &mut run, 2_000);
 }
 
-/// The full form: 1,000,000 rows (20,000 pages), the default cap of 200,000. Minutes in a
+/// The full form: 1,000,000 rows (1,000 pages), the default cap of 200,000. Minutes in a
 /// debug build; run it in release (see the module comment).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "pages 1,000,000 rows: minutes; run with --release -- --ignored"]

@@ -269,7 +269,7 @@ async fn history_pages_are_newest_first_and_bounded() {
     assert_eq!(beyond["transactions"], json!([]));
     let (_, defaults) = get(&handle, "/v1/partner/transactions").await;
     assert_eq!(defaults["limit"], 50);
-    for bad in ["limit=0", "limit=201", "page=0", "limit=ten"] {
+    for bad in ["limit=0", "limit=1001", "page=0", "limit=ten"] {
         let (status, body) = get(&handle, &format!("/v1/partner/transactions?{bad}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(body["errorCode"], "P403", "{bad}");

@@ -385,6 +385,28 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_prefetch_waits_behind_pages_the_user_asked_for_even_later() {
+        let budget = RequestBudget::new(5);
+        let got = order_of(
+            &budget,
+            &[
+                ("refresh", Priority::History),
+                ("prefetch 1", Priority::Prefetch),
+                ("prefetch 2", Priority::Prefetch),
+                ("asked", Priority::History),
+                ("balances", Priority::Balances),
+            ],
+        )
+        .await;
+        let labels: Vec<&str> = got.iter().map(|(label, _)| *label).collect();
+        assert_eq!(
+            labels,
+            ["refresh", "balances", "asked", "prefetch 1", "prefetch 2"],
+            "the pane filling itself goes last, oldest prefetch first"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn money_never_waits_but_takes_its_slot() {
         let budget = RequestBudget::new(5);
         budget.acquire(Priority::History).await;

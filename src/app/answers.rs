@@ -46,14 +46,14 @@ impl App {
     ) -> Vec<Cmd> {
         let now = self.now;
         let what = if is_order { "Order" } else { "Exchange" };
-        let Some(index) = self.live.rows.position_of_remote(id, is_order) else {
+        // One lookup finds the row and how many rows hold the id.
+        let Some((index, holding)) = self.live.rows.remote_row(id, is_order) else {
             return Vec::new(); // a stale reply, or one about the other kind: never cross-applied
         };
-        if self.records.is_shared(id) || self.live.rows_holding(id) > 1 {
+        if holding > 1 || self.records.is_shared(id) {
             self.flag_shared(id, what);
             return Vec::new();
         }
-        let key = self.live.rows[index].key.clone();
         if self.live.rows[index].phase.is_final() {
             return Vec::new(); // final is final: a late or contrary answer changes nothing
         }
@@ -61,6 +61,7 @@ impl App {
             Ok(details) => {
                 let answered = answered.unwrap_or_default();
                 if answered != id {
+                    let key = self.live.rows[index].key.clone();
                     let text = format!(
                         "{what} {}: {FOREIGN_ANSWER} ({}); answer ignored",
                         short_id(id),
@@ -79,7 +80,7 @@ impl App {
                     self.note(Level::Warning, text);
                     return Vec::new();
                 }
-                self.records.found(&key);
+                self.records.found(&self.live.rows[index].key);
                 let Some(mut row) = self.live.rows.get_mut(index) else {
                     return Vec::new();
                 };
@@ -87,6 +88,7 @@ impl App {
                 if apply(&mut row, &details, now) {
                     let text = format!("{what} {} is {}", short_id(id), row.phase.label());
                     let event = submit::final_event(&row.phase);
+                    let key = row.key.clone();
                     drop(row);
                     if super::team::is_team_key(&key) {
                         // Another desk's trade: its journal and the team's hold it, not ours.
@@ -101,6 +103,7 @@ impl App {
                 }
             }
             Err(error) => {
+                let key = self.live.rows[index].key.clone();
                 if matches!(error, ApiError::Business { status: 404, .. }) {
                     let since = self.records.not_found(&key, now);
                     if self.records.not_known_since(&key, now).is_some() {

@@ -34,6 +34,8 @@ pub enum Cmd {
     LoadHistory {
         page: u32,
         limit: u32,
+        /// Whether the user asked for it or it is fetched ahead (its place in the budget).
+        why: super::history::PageWhy,
     },
     /// The complete set the poller must watch now (it replaces the previous set).
     Watch(Vec<WatchTarget>),

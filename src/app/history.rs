@@ -13,12 +13,46 @@ use chrono::{DateTime, Utc};
 use self::filter::{FIRST_STEP_ROWS, STEP_ROWS, Search};
 use self::rows::{End, RowStore, RowView, Seq};
 pub use self::seek::{Seek, SeekProgress};
+use super::cmd::Cmd;
 use super::freshness::Freshness;
 use super::selection::{Nav, Selection};
+use crate::api::budget::Priority;
 use crate::api::models::{Transaction, TransactionPage, UnreadableRow};
 
-/// Rows per page requested from the API.
+/// Rows per page requested from the API unless `[history] page_size` says otherwise: 50,
+/// the `limit` of P100-API.md's one example of the (undocumented) history call, so the one
+/// page size a real server is known to accept. Bigger pages mean fewer requests against the
+/// budget when paging far (`[history] page_size` up to [`MAX_PAGE_SIZE`]).
 pub const PAGE_LIMIT: u32 = 50;
+
+/// The smallest `[history] page_size`: smaller pages than a pane is tall only cost requests.
+pub const MIN_PAGE_SIZE: u32 = 10;
+
+/// The largest `[history] page_size`: P100-API.md names no maximum for `limit`; 1,000 rows
+/// (a few hundred KB of JSON) stay far inside the response cap (8 MiB) and merge in about a
+/// millisecond, so a page never holds the loop up.
+pub const MAX_PAGE_SIZE: u32 = 1_000;
+
+/// Why a history page is wanted: it decides the page's place in the desk's request budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageWhy {
+    /// The user moved toward it: paging or scrolling near an end of the rows held, `G`, `g`.
+    Asked,
+    /// The newest page again: the periodic refresh, after rows went final, a retry.
+    Refresh,
+    /// Fetched ahead of the user: a pane taller than the rows held fills itself.
+    Prefetch,
+}
+
+impl PageWhy {
+    /// The budget class the page waits as: a prefetch goes after everything else.
+    pub fn priority(self) -> Priority {
+        match self {
+            Self::Prefetch => Priority::Prefetch,
+            Self::Asked | Self::Refresh => Priority::History,
+        }
+    }
+}
 
 /// The default cap on loaded rows (`[history] max_loaded_rows`).
 pub const DEFAULT_MAX_LOADED_ROWS: usize = 200_000;
@@ -66,8 +100,11 @@ pub struct HistoryPane {
     pub filter_editing: bool,
     /// Items of the loaded pages that could not be read (the pane says how many).
     pub unreadable: Vec<UnreadableRow>,
-    /// At most this many rows are held; the end far from the selection is dropped.
+    /// At most this many rows are held (two pages at least); the end far from the selection
+    /// is dropped.
     pub max_loaded_rows: usize,
+    /// Rows asked for per page (`[history] page_size`); page numbers count in these.
+    pub page_size: u32,
     /// `G` or `g` under way: pages load until that end is held (see `seek`).
     seek: Option<Seek>,
     /// A page asked for far from the rows held: they are replaced when it arrives.
@@ -99,11 +136,23 @@ impl HistoryPane {
             exhausted: false,
             filter: String::new(),
             filter_editing: false,
-            max_loaded_rows: max_loaded_rows.max(2 * PAGE_LIMIT as usize),
+            max_loaded_rows,
+            page_size: PAGE_LIMIT,
             unreadable: Vec::new(),
             seek: None,
             jump: None,
         }
+    }
+
+    /// The cap on rows held: `max_loaded_rows`, but never under two pages (a page merged at
+    /// the cap must not drop the rows it just added).
+    fn row_cap(&self) -> usize {
+        self.max_loaded_rows.max(2 * self.page_size as usize)
+    }
+
+    /// Rows above the top row held (pages dropped for the cap), from the page size.
+    pub fn rows_above(&self) -> u64 {
+        u64::from(self.first_page.saturating_sub(1)) * u64::from(self.page_size)
     }
 
     /// Rows held.
@@ -180,6 +229,15 @@ impl HistoryPane {
         self.selected_index().and_then(|n| self.visible_row(n))
     }
 
+    /// The command that loads `page` (at this pane's page size).
+    pub fn load(&self, page: u32, why: PageWhy) -> Cmd {
+        Cmd::LoadHistory {
+            page,
+            limit: self.page_size,
+            why,
+        }
+    }
+
     /// Asks for the page to load next, if it is needed and not already loading.
     pub fn request_page(&mut self, page: u32) -> Option<u32> {
         if self.loading_page.is_some() {
@@ -207,7 +265,7 @@ impl HistoryPane {
         if data.total.is_some() {
             self.total = data.total;
         }
-        let full_page = data.transactions.len() >= PAGE_LIMIT as usize;
+        let full_page = data.transactions.len() >= self.page_size as usize;
         let page = page.max(1);
         let end = if self.rows.is_empty() {
             self.first_page = page;
@@ -261,8 +319,7 @@ impl HistoryPane {
             None => None,
         };
         if let Some(total) = self.total {
-            let above = u64::from(self.first_page - 1) * u64::from(PAGE_LIMIT);
-            self.exhausted |= above + self.rows.len() as u64 >= total;
+            self.exhausted |= self.rows_above() + self.rows.len() as u64 >= total;
         }
         self.filter_after_merge(added, &updated);
         // Rows came in where the user is going: the other end is the far one.
@@ -343,7 +400,7 @@ impl HistoryPane {
     /// `max_loaded_rows` are held, never the selected row. A page cut in two is fetched again
     /// when scrolled back to: merging by id keeps what is still held and restores the rest.
     fn enforce_cap(&mut self, end: End) {
-        let excess = self.rows.len().saturating_sub(self.max_loaded_rows);
+        let excess = self.rows.len().saturating_sub(self.row_cap());
         if excess == 0 {
             return;
         }
@@ -462,7 +519,8 @@ impl HistoryPane {
             _ => self.cancel_seek(),
         }
         if self.seek.is_some() {
-            return self.wanted_page();
+            // `G` / `g` under way: the user asked for these pages.
+            return self.wanted_page().map(|(page, _)| page);
         }
         let upward = matches!(nav, Nav::Up | Nav::PageUp | Nav::Top);
         self.next_page_if_near_an_end(target, upward)
@@ -480,7 +538,7 @@ impl HistoryPane {
         }
         // Over the cap and the selected row in the way of dropping more (a filter whose last
         // match is far up): load no further than one page past the cap.
-        if self.rows.len() >= self.max_loaded_rows + PAGE_LIMIT as usize {
+        if self.rows.len() >= self.row_cap() + self.page_size as usize {
             return None;
         }
         if upward {

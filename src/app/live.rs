@@ -210,21 +210,30 @@ impl LiveRow {
         Some((matches!(self.kind, LiveKind::Order(_)), id))
     }
 
+    /// Pending with the API's word `status` (most answers repeat it: nothing is allocated then).
+    fn set_pending(&mut self, status: &str) {
+        if !matches!(&self.phase, Phase::Pending { status: held } if held == status) {
+            self.phase = Phase::Pending {
+                status: status.to_string(),
+            };
+        }
+    }
+
     /// Applies an exchange details answer. Returns true when the row just became final.
     pub fn apply_exchange(&mut self, details: &ExchangeDetails, now: DateTime<Utc>) -> bool {
         let was_final = self.phase.is_final();
-        self.phase = match &details.status {
-            status if status.is_success() => Phase::Completed,
-            status if status.is_failure() => Phase::Failed {
-                reason: failure_reason(
-                    details.error_code.as_deref(),
-                    details.error_message.as_deref(),
-                ),
-            },
-            other => Phase::Pending {
-                status: other.as_str().to_string(),
-            },
-        };
+        match &details.status {
+            status if status.is_success() => self.phase = Phase::Completed,
+            status if status.is_failure() => {
+                self.phase = Phase::Failed {
+                    reason: failure_reason(
+                        details.error_code.as_deref(),
+                        details.error_message.as_deref(),
+                    ),
+                };
+            }
+            other => self.set_pending(other.as_str()),
+        }
         if let LiveKind::Exchange(leg) = &mut self.kind
             && let Some(amount_to) = details.amount_to
         {
@@ -237,16 +246,16 @@ impl LiveRow {
     /// Applies an order details answer. Returns true when the row just became final.
     pub fn apply_order(&mut self, details: &OrderDetails, now: DateTime<Utc>) -> bool {
         let was_final = self.phase.is_final();
-        self.phase = match &details.status {
-            status if status.is_success() => Phase::Completed,
-            OrderStatus::Expired => Phase::Expired,
-            status if status.is_failure() => Phase::Failed {
-                reason: "the order failed".into(),
-            },
-            other => Phase::Pending {
-                status: other.as_str().to_string(),
-            },
-        };
+        match &details.status {
+            status if status.is_success() => self.phase = Phase::Completed,
+            OrderStatus::Expired => self.phase = Phase::Expired,
+            status if status.is_failure() => {
+                self.phase = Phase::Failed {
+                    reason: "the order failed".into(),
+                };
+            }
+            other => self.set_pending(other.as_str()),
+        }
         if let LiveKind::Order(leg) = &mut self.kind {
             leg.wallet_address.clone_from(&details.wallet_address);
             leg.confirmations = details.confirmations.zip(details.required_confirmations);
@@ -291,12 +300,13 @@ pub struct LiveRows {
     first: i64,
     by_key: HashMap<String, i64>,
     /// Every row holding a remote id, of either kind: more than one is a shared id.
-    by_remote: HashMap<String, Vec<i64>>,
+    by_remote: RemoteIndex,
     in_flight: usize,
     /// Set when a row's watch key may have changed; [`LiveRows::take_watch_changed`] clears it.
     watch_changed: bool,
-    /// Rows added or changed since [`LiveRows::take_touched`] last ran (sequence numbers), so
-    /// that whoever follows statuses (the "N s ago" clock) looks at those rows only.
+    /// Rows added, or whose status changed, since [`LiveRows::take_touched`] last ran
+    /// (sequence numbers), so that whoever follows statuses (the "N s ago" clock) looks at
+    /// those rows only: an answer that repeats a row's status touches nothing there.
     touched: Vec<i64>,
     /// Everything was renumbered (or changed) since then: look at every row.
     touched_all: bool,
@@ -305,7 +315,171 @@ pub struct LiveRows {
 /// What [`LiveRows::take_touched`] hands over.
 pub enum Touched<'a> {
     All,
-    Rows(Vec<&'a LiveRow>),
+    Rows(TouchedRows<'a>),
+}
+
+/// The rows added or changed, in the order they were touched (a row touched twice comes
+/// twice); the list's buffer is kept for the next message, so following them allocates nothing.
+pub struct TouchedRows<'a> {
+    rows: &'a [LiveRow],
+    first: i64,
+    seqs: std::vec::Drain<'a, i64>,
+}
+
+impl<'a> Iterator for TouchedRows<'a> {
+    type Item = &'a LiveRow;
+
+    fn next(&mut self) -> Option<&'a LiveRow> {
+        let rows = self.rows;
+        let first = self.first;
+        self.seqs.by_ref().find_map(|seq| {
+            usize::try_from(seq - first)
+                .ok()
+                .and_then(|index| rows.get(index))
+        })
+    }
+}
+
+/// A remote id as the index keys it: P100's ids are UUIDs, kept as their 128 bits (compared
+/// inline, no heap string to chase); any other id as its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RemoteKey {
+    Uuid(u128),
+    Text(Box<str>),
+}
+
+impl RemoteKey {
+    fn of(id: &str) -> Self {
+        canonical_uuid(id).map_or_else(|| Self::Text(id.into()), Self::Uuid)
+    }
+}
+
+/// The 128 bits of `id` when it is a UUID in canonical form (lower-case hex, hyphens at 8, 13,
+/// 18 and 23), so that the bits name exactly one text; anything else (upper case included)
+/// is kept as text.
+fn canonical_uuid(id: &str) -> Option<u128> {
+    let bytes = id.as_bytes();
+    if bytes.len() != 36 {
+        return None;
+    }
+    let mut bits: u128 = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        if matches!(at, 8 | 13 | 18 | 23) {
+            if byte != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let digit = match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'a'..=b'f' => byte - b'a' + 10,
+            _ => return None,
+        };
+        bits = (bits << 4) | u128::from(digit);
+    }
+    Some(bits)
+}
+
+/// The rows holding one remote id: nearly always one, kept inline.
+#[derive(Debug, Clone)]
+enum Holders {
+    One(i64),
+    Many(Vec<i64>),
+}
+
+impl Holders {
+    fn as_slice(&self) -> &[i64] {
+        match self {
+            Self::One(seq) => std::slice::from_ref(seq),
+            Self::Many(seqs) => seqs,
+        }
+    }
+
+    fn push(&mut self, seq: i64) {
+        match self {
+            Self::One(first) => *self = Self::Many(vec![*first, seq]),
+            Self::Many(seqs) => seqs.push(seq),
+        }
+    }
+
+    /// Removes `seq`; true when none is left.
+    fn remove(&mut self, seq: i64) -> bool {
+        match self {
+            Self::One(held) => *held == seq,
+            Self::Many(seqs) => {
+                seqs.retain(|&held| held != seq);
+                match *seqs.as_slice() {
+                    [] => true,
+                    [only] => {
+                        *self = Self::One(only);
+                        false
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+}
+
+/// Rows by remote id: UUIDs in one map keyed by their bits, other ids in one keyed by text, so
+/// one lookup of a UUID touches the table alone.
+#[derive(Debug, Default)]
+struct RemoteIndex {
+    uuids: HashMap<u128, Holders>,
+    texts: HashMap<Box<str>, Holders>,
+}
+
+impl RemoteIndex {
+    fn get(&self, id: &str) -> Option<&Holders> {
+        match canonical_uuid(id) {
+            Some(bits) => self.uuids.get(&bits),
+            None => self.texts.get(id),
+        }
+    }
+
+    fn get_key(&mut self, key: &RemoteKey) -> Option<&mut Holders> {
+        match key {
+            RemoteKey::Uuid(bits) => self.uuids.get_mut(bits),
+            RemoteKey::Text(text) => self.texts.get_mut(text),
+        }
+    }
+
+    fn add(&mut self, key: RemoteKey, seq: i64) {
+        let entry = match key {
+            RemoteKey::Uuid(bits) => self.uuids.entry(bits),
+            RemoteKey::Text(text) => {
+                match self.texts.get_mut(&text) {
+                    Some(holders) => holders.push(seq),
+                    None => {
+                        self.texts.insert(text, Holders::One(seq));
+                    }
+                }
+                return;
+            }
+        };
+        entry
+            .and_modify(|holders| holders.push(seq))
+            .or_insert(Holders::One(seq));
+    }
+
+    fn remove(&mut self, key: &RemoteKey, seq: i64) {
+        let empty = self.get_key(key).is_some_and(|holders| holders.remove(seq));
+        if empty {
+            match key {
+                RemoteKey::Uuid(bits) => {
+                    self.uuids.remove(bits);
+                }
+                RemoteKey::Text(text) => {
+                    self.texts.remove(text);
+                }
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.uuids.clear();
+        self.texts.clear();
+    }
 }
 
 impl std::ops::Deref for LiveRows {
@@ -342,7 +516,7 @@ impl LiveRows {
         let row = &self.rows[index];
         self.by_key.insert(row.key.clone(), seq);
         if let Some(id) = &row.remote_id {
-            self.by_remote.entry(id.clone()).or_default().push(seq);
+            self.by_remote.add(RemoteKey::of(id), seq);
         }
         if !row.phase.is_final() {
             self.in_flight += 1;
@@ -404,11 +578,12 @@ impl LiveRows {
     /// The row at `index`, to change; the index follows the change when it is dropped.
     pub fn get_mut(&mut self, index: usize) -> Option<RowMut<'_>> {
         let row = self.rows.get(index)?;
-        let before = (
-            row.remote_id.clone(),
-            row.phase.is_final(),
-            row.watch_key().map(|(order, id)| (order, id.to_string())),
-        );
+        let before = Before {
+            remote: row.remote_id.as_deref().map(RemoteKey::of),
+            was_final: row.phase.is_final(),
+            watched_as: row.watch_key().map(|(is_order, _)| is_order),
+            status: StatusWord::of(&row.phase),
+        };
         Some(RowMut {
             rows: self,
             index,
@@ -422,16 +597,26 @@ impl LiveRows {
 
     /// The first row (newest first) of this kind holding `remote_id`.
     pub fn position_of_remote(&self, remote_id: &str, is_order: bool) -> Option<usize> {
-        let seqs = self.by_remote.get(remote_id)?;
-        seqs.iter()
+        self.remote_row(remote_id, is_order).map(|(index, _)| index)
+    }
+
+    /// The first row (newest first) of this kind holding `remote_id`, and how many rows of any
+    /// kind hold it (more than one: a shared id): one lookup for a poll answer.
+    pub fn remote_row(&self, remote_id: &str, is_order: bool) -> Option<(usize, usize)> {
+        let seqs = self.by_remote.get(remote_id)?.as_slice();
+        let index = seqs
+            .iter()
             .filter_map(|&seq| self.position(seq))
             .filter(|&index| matches!(self.rows[index].kind, LiveKind::Order(_)) == is_order)
-            .min()
+            .min()?;
+        Some((index, seqs.len()))
     }
 
     /// How many rows (of any kind) carry `remote_id`.
     pub fn holding(&self, remote_id: &str) -> usize {
-        self.by_remote.get(remote_id).map_or(0, Vec::len)
+        self.by_remote
+            .get(remote_id)
+            .map_or(0, |holders| holders.as_slice().len())
     }
 
     /// Rows not final: kept as a count, not counted per frame.
@@ -441,18 +626,16 @@ impl LiveRows {
 
     /// The rows added or changed since the last call (O(changes), not O(rows)).
     pub fn take_touched(&mut self) -> Touched<'_> {
-        let all = std::mem::take(&mut self.touched_all);
-        let seqs = std::mem::take(&mut self.touched);
-        if all {
-            // reindex() ran after the seqs were taken: `index_row` refilled them; drop them.
+        if std::mem::take(&mut self.touched_all) {
+            // reindex() ran after the seqs were noted: `index_row` refilled them; drop them.
+            self.touched.clear();
             return Touched::All;
         }
-        Touched::Rows(
-            seqs.into_iter()
-                .filter_map(|seq| self.position(seq))
-                .map(|index| &self.rows[index])
-                .collect(),
-        )
+        Touched::Rows(TouchedRows {
+            rows: &self.rows,
+            first: self.first,
+            seqs: self.touched.drain(..),
+        })
     }
 
     /// The watch set was chosen by other rules meanwhile (push from a team relay): the next
@@ -473,7 +656,43 @@ impl LiveRows {
 pub struct RowMut<'a> {
     rows: &'a mut LiveRows,
     index: usize,
-    before: (Option<String>, bool, Option<(bool, String)>),
+    before: Before,
+}
+
+/// What the index holds about a row before a change (no copy of a UUID's text).
+struct Before {
+    remote: Option<RemoteKey>,
+    was_final: bool,
+    /// `Some(is_order)` while the poller watches it.
+    watched_as: Option<bool>,
+    status: StatusWord,
+}
+
+/// A phase as the "since when" clock compares it: the API's word for pending rows, the phase
+/// itself otherwise.
+#[derive(Debug, PartialEq, Eq)]
+enum StatusWord {
+    Pending(String),
+    Other(std::mem::Discriminant<Phase>),
+}
+
+impl StatusWord {
+    fn of(phase: &Phase) -> Self {
+        match phase {
+            Phase::Pending { status } => Self::Pending(status.clone()),
+            other => Self::Other(std::mem::discriminant(other)),
+        }
+    }
+
+    fn is(&self, phase: &Phase) -> bool {
+        match (self, phase) {
+            (Self::Pending(word), Phase::Pending { status }) => word == status,
+            (Self::Other(kind), other) => {
+                !matches!(other, Phase::Pending { .. }) && *kind == std::mem::discriminant(other)
+            }
+            _ => false,
+        }
+    }
 }
 
 impl std::ops::Deref for RowMut<'_> {
@@ -493,24 +712,24 @@ impl std::ops::DerefMut for RowMut<'_> {
 impl Drop for RowMut<'_> {
     fn drop(&mut self) {
         let seq = seq_at(self.rows.first, self.index);
-        self.rows.touched.push(seq);
         let row = &self.rows.rows[self.index];
-        let (old_remote, was_final, old_watch) = &self.before;
-        if row.remote_id != *old_remote {
-            if let Some(old) = old_remote
-                && let Some(seqs) = self.rows.by_remote.get_mut(old)
-            {
-                seqs.retain(|&held| held != seq);
-                if seqs.is_empty() {
-                    self.rows.by_remote.remove(old);
-                }
+        let Before {
+            remote: old_remote,
+            was_final,
+            watched_as,
+            status,
+        } = &self.before;
+        if !status.is(&row.phase) {
+            self.rows.touched.push(seq);
+        }
+        let remote = row.remote_id.as_deref().map(RemoteKey::of);
+        let remote_changed = remote != *old_remote;
+        if remote_changed {
+            if let Some(old) = old_remote {
+                self.rows.by_remote.remove(old, seq);
             }
-            if let Some(new) = &row.remote_id {
-                self.rows
-                    .by_remote
-                    .entry(new.clone())
-                    .or_default()
-                    .push(seq);
+            if let Some(new) = remote {
+                self.rows.by_remote.add(new, seq);
             }
         }
         let is_final = row.phase.is_final();
@@ -521,8 +740,8 @@ impl Drop for RowMut<'_> {
                 self.rows.in_flight += 1;
             }
         }
-        let watch = row.watch_key();
-        if watch != old_watch.as_ref().map(|(o, id)| (*o, id.as_str())) {
+        let watched = row.watch_key().map(|(is_order, _)| is_order);
+        if watched != *watched_as || (remote_changed && watched.is_some()) {
             self.rows.watch_changed = true;
         }
     }
@@ -755,6 +974,39 @@ mod tests {
         let other = pane.rows[1].kind.clone();
         pane.rows.get_mut(0).expect("a row").kind = other;
         assert!(!pane.still_watching(&watched));
+    }
+
+    #[test]
+    fn uuids_are_indexed_by_their_bits_and_other_ids_by_their_text() {
+        let lower = "3f0aeaa7-1c2d-4e5f-8a9b-0123456789ab";
+        assert_eq!(
+            canonical_uuid(lower),
+            Some(0x3f0a_eaa7_1c2d_4e5f_8a9b_0123_4567_89ab)
+        );
+        for other in [
+            "3F0AEAA7-1c2d-4e5f-8a9b-0123456789ab",
+            "3f0aeaa7-1c2d-4e5f-8a9b-0123456789a",
+            "3f0aeaa7x1c2d-4e5f-8a9b-0123456789ab",
+            "3f0aeaa7-1c2d-4e5f-8a9b-0123456789ag",
+            "ex_1",
+        ] {
+            assert_eq!(canonical_uuid(other), None, "{other}");
+        }
+        // Upper and lower case are two ids (P100's ids are opaque): two rows, not one shared.
+        let upper = lower.to_uppercase();
+        let mut pane = LivePane::default();
+        pane.push(row("a", Some(lower), false, pending()));
+        pane.push(row("b", Some(&upper), false, pending()));
+        assert_eq!(pane.rows_holding(lower), 1);
+        assert_eq!(pane.rows_holding(&upper), 1);
+        // A third row takes the lower-case id: shared; when it lets go, held once again.
+        pane.push(row("c", None, false, Phase::Sending));
+        pane.find_by_key_mut("c").expect("c").remote_id = Some(lower.into());
+        assert_eq!(pane.rows.remote_row(lower, false), Some((0, 2)));
+        assert_eq!(pane.rows.remote_row(lower, true), None, "kinds never mix");
+        pane.find_by_key_mut("c").expect("c").remote_id = None;
+        assert_eq!(pane.rows.remote_row(lower, false), Some((2, 1)));
+        assert_eq!(pane.rows.remote_row(&upper, false), Some((1, 1)));
     }
 
     #[test]

@@ -25,8 +25,9 @@ use super::exchanges::ExchangeRequest;
 use super::server::Shared;
 use super::wire;
 
-/// The largest page of history one request may ask for (sandbox choice).
-pub const MAX_PAGE_LIMIT: usize = 200;
+/// The largest page of history one request may ask for (sandbox choice): the desk's largest
+/// `[history] page_size`, so every page size the desk accepts can be tried here.
+pub const MAX_PAGE_LIMIT: usize = 1_000;
 const DEFAULT_PAGE_LIMIT: usize = 50;
 
 type Params = Result<Query<HashMap<String, String>>, QueryRejection>;

@@ -10,8 +10,8 @@ use ratatui::widgets::{Cell, Row, Table};
 use super::theme::Theme;
 use super::{RenderOptions, cells, format, pane};
 use crate::api::models::{TransactionStatus, unreadable_summary};
+use crate::app::history::Seek;
 use crate::app::history::rows::RowView;
-use crate::app::history::{PAGE_LIMIT, Seek};
 use crate::app::keymap::Pane;
 use crate::app::{App, short_id};
 use crate::keys::{Action, Mode};
@@ -105,7 +105,7 @@ fn count_text(app: &App) -> String {
     let loaded = format::count(history.len() as u64);
     let mut text = if history.first_page > 1 {
         // The top is not held (`G` jumped, or the cap dropped it): say which rows are.
-        let above = u64::from(history.first_page - 1) * u64::from(PAGE_LIMIT);
+        let above = history.rows_above();
         let range = format!(
             "{}–{}",
             format::count(above + 1),

@@ -37,7 +37,7 @@ impl Span {
     }
 }
 
-/// One row: 72 bytes, texts excluded.
+/// One row: 64 bytes (one cache line), texts excluded.
 #[derive(Debug, Clone)]
 struct CompactRow {
     amount: Decimal,
@@ -46,12 +46,25 @@ struct CompactRow {
     created_micros: i64,
     id: Span,
     description: Span,
-    kind: u16,
     status: u16,
     currency: u16,
     /// 0 when the row has no other leg; otherwise the code + 1.
     currency_to: u16,
+    /// A handful of types exist (see [`KIND_CODES`]): one byte, so the row fits 64.
+    kind: u8,
     has_amount_to: bool,
+}
+
+/// Distinct transaction types kept (the API has seven); past it, "(too many distinct values)".
+const KIND_CODES: usize = 1 << 8;
+/// Distinct statuses and currencies kept.
+const WIDE_CODES: usize = u16::MAX as usize;
+
+/// Room added when the rows or the text arena are full: an eighth of what they hold, so the
+/// slack is at most 12.5% (doubling would leave up to half of it unused) and a push stays O(1)
+/// amortized.
+fn growth(len: usize, at_least: usize) -> usize {
+    (len / 8).max(at_least)
 }
 
 /// Values interned to `u16` codes. A hostile server could send more distinct statuses than
@@ -72,19 +85,20 @@ impl<T> Default for Interned<T> {
 }
 
 impl<T: Clone + Eq + std::hash::Hash> Interned<T> {
-    fn code(&mut self, value: &T, overflow: impl FnOnce() -> T) -> u16 {
+    /// The value's code below `limit` (at most `u16::MAX`): codes up to `limit - 2` name
+    /// values, and `limit - 1` names the `overflow` value, which every further value gets.
+    fn code(&mut self, value: &T, limit: usize, overflow: impl FnOnce() -> T) -> u16 {
         if let Some(&code) = self.codes.get(value) {
             return code;
         }
-        if self.values.len() >= usize::from(u16::MAX) {
-            let last = u16::MAX - 1;
-            if self.values.len() == usize::from(u16::MAX) {
-                return last;
+        let last = limit.clamp(1, usize::from(u16::MAX)) - 1;
+        let code = u16::try_from(self.values.len().min(last)).unwrap_or(u16::MAX - 1);
+        if self.values.len() >= last {
+            if self.values.len() == last {
+                self.values.push(overflow());
             }
-            self.values.push(overflow());
-            return last;
+            return code;
         }
-        let code = u16::try_from(self.values.len()).unwrap_or(u16::MAX - 1);
         self.values.push(value.clone());
         self.codes.insert(value.clone(), code);
         code
@@ -117,7 +131,7 @@ impl<'a> RowView<'a> {
     }
 
     pub fn kind(&self) -> &'a TransactionType {
-        self.store.kinds.get(self.row.kind)
+        self.store.kinds.get(u16::from(self.row.kind))
     }
 
     pub fn status(&self) -> &'a TransactionStatus {
@@ -172,7 +186,7 @@ impl<'a> RowView<'a> {
     /// currencies, id and description; `codes` caches the verdict per interned value.
     pub(super) fn matches(&self, needle: &str, codes: &mut CodeVerdicts) -> bool {
         let store = self.store;
-        codes.kind(self.row.kind, store, needle)
+        codes.kind(u16::from(self.row.kind), store, needle)
             || codes.status(self.row.status, store, needle)
             || codes.currency(self.row.currency, store, needle)
             || self
@@ -343,6 +357,9 @@ impl RowStore {
     /// Stores `tx` at one end as a new row whose id is the `nth` with that id.
     pub fn push(&mut self, tx: &Transaction, end: End, nth: usize) -> Seq {
         let row = self.compact(tx);
+        if self.rows.len() == self.rows.capacity() {
+            self.rows.reserve_exact(growth(self.rows.len(), 64));
+        }
         let seq = match end {
             End::Front => {
                 self.front_seq = self.front_seq.wrapping_sub(1);
@@ -451,16 +468,17 @@ impl RowStore {
             created_micros: tx.created_at.map_or(i64::MIN, |at| at.timestamp_micros()),
             id: Span::NONE,
             description: Span::NONE,
-            kind: self.kinds.code(&tx.kind, || {
+            kind: u8::try_from(self.kinds.code(&tx.kind, KIND_CODES, || {
                 TransactionType::Other("(too many distinct values)".into())
-            }),
-            status: self.statuses.code(&tx.status, too_many),
+            }))
+            .unwrap_or(u8::MAX),
+            status: self.statuses.code(&tx.status, WIDE_CODES, too_many),
             currency: self
                 .currencies
-                .code(&tx.currency, || Currency::new("(too many)")),
+                .code(&tx.currency, WIDE_CODES, || Currency::new("(too many)")),
             currency_to: tx.currency_to.as_ref().map_or(0, |currency| {
                 self.currencies
-                    .code(currency, || Currency::new("(too many)"))
+                    .code(currency, WIDE_CODES, || Currency::new("(too many)"))
                     .saturating_add(1)
             }),
             has_amount_to: tx.amount_to.is_some(),
@@ -481,6 +499,10 @@ impl RowStore {
         };
         if u64::from(start) + u64::from(len) > u64::from(u32::MAX) || len == u32::MAX {
             return Span::NONE;
+        }
+        if self.text.capacity() - self.text.len() < text.len() {
+            self.text
+                .reserve_exact(growth(self.text.len(), 4_096).max(text.len()));
         }
         self.text.push_str(text);
         self.text_live += text.len();
@@ -545,8 +567,8 @@ mod tests {
     }
 
     #[test]
-    fn a_row_is_72_bytes_and_reads_back_as_sent() {
-        assert_eq!(std::mem::size_of::<CompactRow>(), 72);
+    fn a_row_is_64_bytes_and_reads_back_as_sent() {
+        assert_eq!(std::mem::size_of::<CompactRow>(), 64);
         let mut store = RowStore::default();
         let sent = tx("a1", Some("Exchange"));
         let seq = store.push(&sent, End::Back, 0);
@@ -609,6 +631,32 @@ mod tests {
                 .map(|r| r.id()),
             Some("r195")
         );
+    }
+
+    #[test]
+    fn past_its_codes_a_table_names_every_further_value_too_many() {
+        let mut store = RowStore::default();
+        for n in 0..300 {
+            let kind = TransactionType::Other(format!("KIND_{n}"));
+            store.push(
+                &Transaction {
+                    kind,
+                    ..tx(&format!("k{n}"), None)
+                },
+                End::Back,
+                0,
+            );
+        }
+        let kind_of = |id: &str| {
+            let seq = store.find(id).expect("held");
+            store.get(seq).map(|row| row.kind().as_str().to_string())
+        };
+        assert_eq!(kind_of("k0").as_deref(), Some("KIND_0"));
+        assert_eq!(kind_of("k254").as_deref(), Some("KIND_254"));
+        for late in ["k255", "k299"] {
+            assert_eq!(kind_of(late).as_deref(), Some("(too many distinct values)"));
+        }
+        assert_eq!(store.interned().0, KIND_CODES);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! never while the pane is stale: after an error the app's backed-off retry (or the user) moves
 //! first, and no failing page is asked for again in a loop.
 
-use super::{HistoryPane, PAGE_LIMIT};
+use super::{HistoryPane, PageWhy};
 
 /// Where `G` or `g` is taking the selection while pages load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +34,7 @@ impl HistoryPane {
     /// The last page, when the API told the total.
     fn last_page(&self) -> Option<u32> {
         let total = self.total?;
-        let pages = total.div_ceil(u64::from(PAGE_LIMIT)).max(1);
+        let pages = total.div_ceil(u64::from(self.page_size)).max(1);
         Some(u32::try_from(pages).unwrap_or(u32::MAX))
     }
 
@@ -52,11 +52,10 @@ impl HistoryPane {
     /// The seek under way, with how far it got.
     pub fn seek_progress(&self) -> Option<SeekProgress> {
         let seek = self.seek?;
-        let above = u64::from(self.first_page.saturating_sub(1)) * u64::from(PAGE_LIMIT);
         Some(SeekProgress {
             seek,
             page: self.loading_page,
-            through: above + self.rows.len() as u64,
+            through: self.rows_above() + self.rows.len() as u64,
             total: self.total,
         })
     }
@@ -66,19 +65,20 @@ impl HistoryPane {
         self.exhausted && self.pages_loaded > 0
     }
 
-    /// The page to ask for now, if any (it is then marked as loading): the one decision behind
-    /// filling a tall pane, `G` and `g`. `None` while a page is in flight, before the first
-    /// page, while the pane is stale, and once nothing more is wanted.
-    pub fn wanted_page(&mut self) -> Option<u32> {
+    /// The page to ask for now, if any (it is then marked as loading), and why: the one
+    /// decision behind filling a tall pane (a prefetch: nobody asked) and `G` and `g` (the
+    /// user asked). `None` while a page is in flight, before the first page, while the pane is
+    /// stale, and once nothing more is wanted.
+    pub fn wanted_page(&mut self) -> Option<(u32, PageWhy)> {
         if self.loading_page.is_some() || self.pages_loaded == 0 || self.freshness.stale.is_some() {
             return None;
         }
         match self.seek {
-            Some(Seek::End) => return self.seek_end(),
-            Some(Seek::Top) => return self.seek_top(),
+            Some(Seek::End) => return self.seek_end().map(|page| (page, PageWhy::Asked)),
+            Some(Seek::Top) => return self.seek_top().map(|page| (page, PageWhy::Asked)),
             None => {}
         }
-        self.fill_page()
+        self.fill_page().map(|page| (page, PageWhy::Prefetch))
     }
 
     fn seek_end(&mut self) -> Option<u32> {
@@ -117,7 +117,7 @@ impl HistoryPane {
     /// dropped top. Not with a filter set (filling the pane with matches could mean loading the
     /// whole history); the user's scrolling asks for more there.
     fn fill_page(&mut self) -> Option<u32> {
-        if self.filtered() || self.rows.len() >= self.max_loaded_rows {
+        if self.filtered() || self.rows.len() >= self.row_cap() {
             return None;
         }
         if self.rows.len() >= self.selection.page_rows() {
@@ -158,10 +158,7 @@ impl crate::app::App {
     pub(crate) fn wanted_history_page(&mut self) -> Vec<crate::app::cmd::Cmd> {
         self.history
             .wanted_page()
-            .map(|page| crate::app::cmd::Cmd::LoadHistory {
-                page,
-                limit: PAGE_LIMIT,
-            })
+            .map(|(page, why)| self.history.load(page, why))
             .into_iter()
             .collect()
     }

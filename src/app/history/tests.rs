@@ -253,12 +253,12 @@ fn new_rows_on_top_are_filtered_as_they_arrive() {
 /// Answers every page `pane` wants from a server of `total` rows; returns the pages asked for.
 fn answer_wanted(pane: &mut HistoryPane, total: u32, first: Option<u32>) -> Vec<u32> {
     let mut asked = Vec::new();
-    let mut next = first.or_else(|| pane.wanted_page());
+    let mut next = first.or_else(|| pane.wanted_page().map(|(page, _)| page));
     while let Some(page) = next {
         asked.push(page);
         assert!(asked.len() < 100, "asked for {asked:?}");
         pane.merge(page, server_page(total, page), Utc::now());
-        next = pane.wanted_page();
+        next = pane.wanted_page().map(|(page, _)| page);
     }
     asked
 }
@@ -269,7 +269,8 @@ fn a_pane_taller_than_the_rows_held_wants_the_next_page_until_filled() {
     assert_eq!(pane.wanted_page(), None, "nothing before the first page");
     pane.selection.visible_offset(None, 0, 120);
     pane.merge(1, server_page(1_000, 1), Utc::now());
-    assert_eq!(pane.wanted_page(), Some(2));
+    // Nobody asked for it: a prefetch, the last in the budget's queue.
+    assert_eq!(pane.wanted_page(), Some((2, PageWhy::Prefetch)));
     assert_eq!(pane.wanted_page(), None, "page 2 is in flight");
     pane.merge(2, server_page(1_000, 2), Utc::now());
     assert_eq!(answer_wanted(&mut pane, 1_000, None), vec![3]);
@@ -282,14 +283,18 @@ fn filling_stops_at_the_end_and_on_an_error_until_the_pane_recovers() {
     let mut pane = HistoryPane::default();
     pane.selection.visible_offset(None, 0, 60);
     pane.merge(1, page(20..70), Utc::now());
-    assert_eq!(pane.wanted_page(), Some(2));
+    assert_eq!(pane.wanted_page(), Some((2, PageWhy::Prefetch)));
     pane.failed(Utc::now(), "offline".into());
     // A failed page is not asked for again by the fill: the backed-off retry goes first.
     for _ in 0..5 {
         assert_eq!(pane.wanted_page(), None);
     }
     pane.merge(1, page(20..70), Utc::now());
-    assert_eq!(pane.wanted_page(), Some(2), "recovered: filling resumes");
+    assert_eq!(
+        pane.wanted_page(),
+        Some((2, PageWhy::Prefetch)),
+        "recovered: filling resumes"
+    );
     pane.merge(2, page(0..20), Utc::now());
     assert!(pane.at_end_of_history());
     assert_eq!(pane.wanted_page(), None, "the end of the history");
@@ -353,7 +358,10 @@ fn g_without_a_total_loads_until_the_end_and_marks_it() {
         assert_eq!(progress.total, None);
         asked.push(page);
         pane.merge(page, untold(page), Utc::now());
-        next = pane.wanted_page();
+        next = pane.wanted_page().map(|(page, why)| {
+            assert_eq!(why, PageWhy::Asked, "`G` asked for page {page}");
+            page
+        });
     }
     assert_eq!(asked, (2..=9).collect::<Vec<_>>());
     assert!(pane.at_end_of_history());
