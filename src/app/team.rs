@@ -868,11 +868,15 @@ mod tests {
             app.live.rows.iter().map(|row| row.key.clone()).collect()
         };
         assert_eq!(keys(&app), ["own-1", "team:ex-1", "team:ex-2"]);
-        let accepted = |id: &str| crate::api::models::ExchangeAccepted {
-            exchange_id: id.into(),
+        let accepted = |id: &str| {
+            crate::app::money_actions::TradeAccepted::Exchange(
+                crate::api::models::ExchangeAccepted {
+                    exchange_id: id.into(),
+                },
+            )
         };
         app.update(
-            Msg::ExchangeSubmitted {
+            Msg::Submitted {
                 intent: "own-1".into(),
                 result: Ok(accepted("ex-1")),
             },
@@ -889,7 +893,7 @@ mod tests {
         second.remote_id = None;
         app.live.push(second);
         app.update(
-            Msg::ExchangeSubmitted {
+            Msg::Submitted {
                 intent: "own-2".into(),
                 result: Ok(accepted("ex-3")),
             },
