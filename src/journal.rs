@@ -172,7 +172,16 @@ impl Event {
                 rate: *rate,
                 lock_id,
             }),
-            _ => None,
+            // Every other line, named so that a new event kind cannot be passed over silently.
+            Event::Accepted { .. }
+            | Event::Rejected { .. }
+            | Event::Unknown { .. }
+            | Event::Reconciled { .. }
+            | Event::Final { .. }
+            | Event::Resolved { .. }
+            | Event::Check { .. }
+            | Event::Approval { .. }
+            | Event::LockRefused { .. } => None,
         }
     }
 
@@ -237,7 +246,16 @@ impl Attempt {
                 crypto_amount: *crypto_amount,
                 rate: *rate,
             }),
-            _ => None,
+            // Every other line, named so that a new event kind cannot be passed over silently.
+            Event::Accepted { .. }
+            | Event::Rejected { .. }
+            | Event::Unknown { .. }
+            | Event::Reconciled { .. }
+            | Event::Final { .. }
+            | Event::Resolved { .. }
+            | Event::Check { .. }
+            | Event::Approval { .. }
+            | Event::LockRefused { .. } => None,
         }
     }
 
@@ -483,6 +501,9 @@ pub struct Journal {
     needs_repair: bool,
     /// Opened on the real file (not a test's store): only then can it be compacted.
     file_backed: bool,
+    /// A compaction replaced the file but could not reopen it: every append is refused until
+    /// the desk restarts (`journal/archive.rs`).
+    refuses_appends: bool,
     lock: JournalLock,
 }
 
@@ -521,12 +542,19 @@ impl Journal {
             whole_len,
             needs_repair: false,
             file_backed: false,
+            refuses_appends: false,
             lock,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether every append is refused for the rest of this process (a compaction replaced the
+    /// file and could not reopen it): the desk must not offer to trade on it.
+    pub fn refuses_appends(&self) -> bool {
+        self.refuses_appends
     }
 
     /// Appends one entry and waits until it is on disk (fsync). After a failure the journal
@@ -734,8 +762,13 @@ impl Fold for IntentRecord {
                     None => self.standing = Standing::Finished,
                 }
             }
-            // A second intent line under the same id, and lines that belong to no attempt.
-            _ => {}
+            // A second intent line under the same id, and lines that belong to no attempt; each
+            // named so that a new event kind cannot be passed over silently.
+            Event::ExchangeIntent { .. }
+            | Event::OrderIntent { .. }
+            | Event::Check { .. }
+            | Event::Approval { .. }
+            | Event::LockRefused { .. } => {}
         }
     }
 }

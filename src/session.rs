@@ -109,9 +109,18 @@ pub fn attach_journal_archiving(
     if let (Ok(journal), Some(after)) = (&mut opened, archive_after) {
         // A compaction that fails before its rename leaves the journal as it was; one that
         // fails after it has handed back the new file's replay, and a journal it could not
-        // reopen refuses every append (trading stops at the first; see journal/archive.rs).
+        // reopen refuses every append, so trading is blocked from the start (journal/archive.rs).
         if let Err(error) = journal.compact_replayed(&mut replay, chrono::Utc::now() - after) {
-            tracing::warn!(%error, path = %path.display(), "journal not compacted");
+            if journal.refuses_appends() {
+                // Told before the first confirm, not at it: nothing could be journaled.
+                tracing::error!(%error, path = %path.display(), "journal compacted, not reopened");
+                app.trading_blocked = Some(format!(
+                    "the journal was compacted but could not be reopened ({error}): restart \
+                     the desk to trade"
+                ));
+            } else {
+                tracing::warn!(%error, path = %path.display(), "journal compaction did not complete");
+            }
         }
     }
     match journal::archive::archived_intents(path) {

@@ -375,6 +375,7 @@ impl Journal {
             }
             Err(error) => {
                 self.store = Box::new(Replaced);
+                self.refuses_appends = true;
                 return Err(error);
             }
         }
@@ -945,6 +946,10 @@ mod tests {
         journal
             .append(&completed("pending", 0))
             .expect_err("nowhere to append");
+        assert!(
+            journal.refuses_appends(),
+            "the desk can tell, before any confirm"
+        );
         assert_compacted(&path);
         let fresh = replay_file(&path).expect("fresh replay");
         assert_eq!(replay.records, fresh.records);
