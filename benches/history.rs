@@ -8,11 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use rust_decimal::Decimal;
 
-use p100_desk::api::models::{
-    Currency, Transaction, TransactionPage, TransactionStatus, TransactionType,
-};
+use p100_desk::api::models::TransactionPage;
 use p100_desk::app::history::HistoryPane;
 use p100_desk::app::live::WatchTarget;
 use p100_desk::app::selection::Nav;
@@ -21,6 +18,10 @@ use p100_desk::poller::{PollSchedule, PollSettings};
 #[path = "../tests/support/live_load.rs"]
 mod live_load;
 
+#[path = "../tests/support/history_rows.rs"]
+mod history_rows;
+use history_rows::transaction;
+
 const SIZES: [u64; 3] = [1_000, 100_000, 1_000_000];
 const PAGE: u64 = 50;
 /// The newest row's number: far above every size, so older pages never run out.
@@ -28,31 +29,6 @@ const TOP: u64 = 1 << 40;
 
 fn now() -> DateTime<Utc> {
     DateTime::from_timestamp(1_780_000_000, 0).unwrap_or_default()
-}
-
-/// Row `n` of a server whose newest row has the highest number.
-fn transaction(n: u64) -> Transaction {
-    let (kind, currency, to) = match n % 4 {
-        0 => (TransactionType::Exchange, "usdc", Some("eur")),
-        1 => (TransactionType::SepaDeposit, "eur", None),
-        2 => (TransactionType::Order, "btc", None),
-        _ => (TransactionType::CryptoWithdrawal, "eth", None),
-    };
-    Transaction {
-        id: format!("{n:08x}-7d1c-4e2a-9b3f-{:012x}", n * 7_919),
-        kind,
-        status: if n % 9 == 0 {
-            TransactionStatus::Failed
-        } else {
-            TransactionStatus::Successful
-        },
-        amount: Decimal::new(i64::try_from(n % 100_000).unwrap_or(1) + 1, 2),
-        currency: Currency::new(currency),
-        created_at: DateTime::from_timestamp(1_700_000_000 + i64::try_from(n).unwrap_or(0), 0),
-        description: (n % 5 != 0).then(|| format!("Payment {}", n % 977)),
-        currency_to: to.map(Currency::new),
-        amount_to: to.map(|_| Decimal::new(12_345, 2)),
-    }
 }
 
 /// Rows `from..to` newest first.

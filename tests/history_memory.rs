@@ -9,13 +9,14 @@
 use std::alloc::System;
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
-use p100_desk::api::models::{
-    Currency, Transaction, TransactionPage, TransactionStatus, TransactionType,
-};
+use p100_desk::api::models::TransactionPage;
 use p100_desk::app::history::{HistoryPane, PAGE_LIMIT};
+
+#[path = "support/history_rows.rs"]
+mod history_rows;
+use history_rows::transaction;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -33,31 +34,6 @@ fn live_heap_bytes() -> u64 {
             .saturating_sub(stats.bytes_deallocated),
     )
     .expect("fits")
-}
-
-/// Row `n` of a server whose newest row has the highest number.
-fn transaction(n: u64) -> Transaction {
-    let (kind, currency, to) = match n % 4 {
-        0 => (TransactionType::Exchange, "usdc", Some("eur")),
-        1 => (TransactionType::SepaDeposit, "eur", None),
-        2 => (TransactionType::Order, "btc", None),
-        _ => (TransactionType::CryptoWithdrawal, "eth", None),
-    };
-    Transaction {
-        id: format!("{n:08x}-7d1c-4e2a-9b3f-{:012x}", n * 7_919),
-        kind,
-        status: if n % 9 == 0 {
-            TransactionStatus::Failed
-        } else {
-            TransactionStatus::Successful
-        },
-        amount: Decimal::new(i64::try_from(n % 100_000).expect("small") + 1, 2),
-        currency: Currency::new(currency),
-        created_at: DateTime::from_timestamp(1_700_000_000 + i64::try_from(n).expect("small"), 0),
-        description: (n % 5 != 0).then(|| format!("Payment {}", n % 977)),
-        currency_to: to.map(Currency::new),
-        amount_to: to.map(|_| Decimal::new(12_345, 2)),
-    }
 }
 
 /// Page `page` (from 1) of a history of `total` rows, newest first.

@@ -142,6 +142,8 @@ impl PollSchedule {
                 last_status: None,
                 wanted_in: 0,
             });
+            // Never u32::MAX (the queue's REMOVED mark) in practice: 4 billion rows watched at
+            // once would take hundreds of GiB for their targets before this point.
             u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
         };
         let queued = self
