@@ -99,7 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     table(frame, inner, app, focused, options);
 }
 
-/// "150/1,234", or with a filter "12 match · 150/1,234".
+/// "150/1,234", or with a filter "12 matches · 150/1,234".
 fn count_text(app: &App) -> String {
     let history = &app.history;
     let loaded = format::count(history.len() as u64);
@@ -126,10 +126,9 @@ fn count_text(app: &App) -> String {
         text
     };
     if !history.filter.is_empty() {
-        text = format!(
-            "{} match · {text}",
-            format::count(history.visible_len() as u64)
-        );
+        let matches = history.visible_len();
+        let word = if matches == 1 { "match" } else { "matches" };
+        text = format!("{} {word} · {text}", format::count(matches as u64));
     }
     format!(" {text} ")
 }
