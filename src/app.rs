@@ -305,6 +305,16 @@ impl App {
         self.notice = Some(notice);
     }
 
+    /// Into the message log only, for what a dialog on screen already says (a failed lock, a
+    /// refused POST): the log keeps it, with its time and full text, after the dialog is gone.
+    fn log_only(&mut self, level: Level, text: impl Into<String>) {
+        self.keyboard.log.push(Notice {
+            text: text.into(),
+            level,
+            at: self.now,
+        });
+    }
+
     /// A warning from before the dashboard ran (config, start-up): into the message log and
     /// the status bar.
     pub fn startup_warning(&mut self, text: impl Into<String>) {

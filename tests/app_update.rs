@@ -829,6 +829,15 @@ fn resume_from_the_journal_watches_pending_and_reconciles_unknown() {
             .as_ref()
             .is_some_and(|n| n.text.contains("unreadable"))
     );
+    // The replay warning stays in the message log (`L`) after the status bar moves on.
+    assert!(
+        app.keyboard
+            .log
+            .entries()
+            .any(|n| n.text.contains("unreadable line(s) skipped ([7])")),
+        "{:?}",
+        app.keyboard.log.entries().collect::<Vec<_>>()
+    );
 }
 
 #[test]

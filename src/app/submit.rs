@@ -136,6 +136,7 @@ impl App {
                     reason: message.clone(),
                 };
                 drop(row);
+                self.log_only(Level::Error, format!("{what} refused: {message}"));
                 let relockable =
                     matches!(&failure, SubmitError::Api(error) if error.is_lock_problem());
                 let stage_message = if relockable {

@@ -9,13 +9,14 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use super::TradeKind;
+use crate::api::error::ApiError;
 use crate::api::models::{
     Balances, CryptoBalance, Currency, ExchangeAccepted, ExchangeLock, ExchangeRate, FiatBalance,
     FiatStatus, NetworkConfig, OrderCreated, OrderLock, OrderRates,
 };
 use crate::app::cmd::Cmd;
 use crate::app::live::Phase;
-use crate::app::msg::Msg;
+use crate::app::msg::{Msg, SubmitError};
 use crate::app::ticket::{ExchangeTicket, LOCK_SAFETY_MARGIN_MS, OrderTicket, Stage, StageKind};
 use crate::app::{App, EnvBadge, SessionInfo};
 use crate::lock_check::{ExchangeIntent, OrderIntent};
@@ -371,4 +372,70 @@ fn the_order_runs_the_one_flow() {
 fn prices_reach_only_the_form_that_asked() {
     priced_only_when_it_fits::<ExchangeTicket, OrderTicket>();
     priced_only_when_it_fits::<OrderTicket, ExchangeTicket>();
+}
+
+/// A failed lock and a refused POST of kind `K`: each dialog says it, and the message log keeps
+/// it with its full text after the dialog is gone.
+fn failures_reach_the_message_log<K: Fixture, O: Fixture>() {
+    let (mut app, intent, _) = opened_and_priced::<K>();
+    let cmds = app.ticket_relock();
+    let [Cmd::Lock { seq, .. }] = cmds.as_slice() else {
+        panic!("{}: one lock request: {cmds:?}", K::KIND);
+    };
+    app.update(
+        Msg::Locked {
+            seq: *seq,
+            result: Err(ApiError::Timeout),
+        },
+        at(0),
+    );
+    assert!(matches!(form::<K>(&app).stage(), Stage::Rejected { .. }));
+    let logged = |app: &App, start: &str| {
+        app.keyboard
+            .log
+            .entries()
+            .any(|notice| notice.text.starts_with(start))
+    };
+    let lock_line = format!("{} ticket: The rate could not be locked", K::TITLE);
+    assert!(logged(&app, &lock_line), "{}: {lock_line}", K::KIND);
+
+    locked::<K, O>(&mut app, &intent);
+    app.frame_drawn(at(0), true);
+    app.update(Msg::Tick, at(1_000));
+    let cmds = app.ticket_confirm();
+    let [Cmd::Submit { intent: entry, .. }] = cmds.as_slice() else {
+        panic!("{}: one submit: {cmds:?}", K::KIND);
+    };
+    let refusal = ApiError::Business {
+        status: 400,
+        code: "P462".into(),
+        name: None,
+        message: "insufficient balance".into(),
+    };
+    app.update(
+        Msg::Submitted {
+            intent: entry.intent.clone(),
+            result: Err(SubmitError::Api(refusal)),
+        },
+        at(1_100),
+    );
+    assert!(matches!(app.live.rows[0].phase, Phase::Failed { .. }));
+    let refused_line = format!("{} refused: ", K::TITLE);
+    let entry = app
+        .keyboard
+        .log
+        .entries()
+        .find(|notice| notice.text.starts_with(&refused_line));
+    assert!(
+        entry.is_some_and(|notice| notice.text.contains("insufficient balance")),
+        "{}: {:?}",
+        K::KIND,
+        app.keyboard.log.entries().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn failures_of_every_kind_reach_the_message_log() {
+    failures_reach_the_message_log::<ExchangeTicket, OrderTicket>();
+    failures_reach_the_message_log::<OrderTicket, ExchangeTicket>();
 }

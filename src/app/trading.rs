@@ -322,9 +322,9 @@ impl App {
         let lock = match result {
             Ok(lock) => lock,
             Err(error) => {
-                *t.stage_mut() = Stage::Rejected {
-                    message: lock_failed(&error),
-                };
+                let message = lock_failed(&error);
+                self.log_only(Level::Warning, format!("{} ticket: {message}", K::TITLE));
+                *t.stage_mut() = Stage::Rejected { message };
                 return Vec::new();
             }
         };
