@@ -356,15 +356,44 @@ fn read_only_hides_x_and_o_and_says_why_when_pressed() {
         !help.contains("new exchange") && !help.contains("new order"),
         "{help}"
     );
+    // The commands that open a money ticket are hidden too, in help and in completion.
+    assert!(
+        !help.contains(":x FROM") && !help.contains(":o CRYPTO") && help.contains(":filter"),
+        "{help}"
+    );
     key(&mut app, 'q');
-    key(&mut app, 'x');
-    assert!(app.ticket.is_none());
-    let notice = app
-        .notice
-        .as_ref()
-        .map(|n| n.text.clone())
-        .unwrap_or_default();
-    assert!(notice.contains("Read-only"), "{notice}");
+    key(&mut app, ':');
+    typed(&mut app, "or");
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(
+        app.keyboard.command.as_deref(),
+        Some("or"),
+        "no :order offered"
+    );
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    let notice = |app: &App| {
+        app.notice
+            .as_ref()
+            .map(|n| n.text.clone())
+            .unwrap_or_default()
+    };
+    // Pressed or typed anyway, each says why and opens nothing.
+    for keys in ["x", "o", ":x usdc eur 1\n", ":o usdc polygon 250\n"] {
+        app.notice = None;
+        for c in keys.chars() {
+            if c == '\n' {
+                press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+            } else {
+                key(&mut app, c);
+            }
+        }
+        assert!(app.ticket.is_none(), "{keys}");
+        assert!(
+            notice(&app).contains("Read-only"),
+            "{keys}: {}",
+            notice(&app)
+        );
+    }
 }
 
 #[test]
@@ -414,6 +443,67 @@ fn the_command_line_prefills_a_ticket_and_never_locks() {
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     let line = app.keyboard.command.clone().unwrap_or_default();
     assert!(line.starts_with("x usd"), "{line}");
+}
+
+#[test]
+fn the_other_commands_do_what_help_says() {
+    use p100_desk::app::cmd::Cmd;
+    let run = |app: &mut App, line: &str| {
+        key(app, ':');
+        typed(app, line);
+        app.update(
+            Msg::Key(KeyPress::plain(p100_desk::keys::KeyCode::Enter)),
+            at(0),
+        )
+    };
+    // `:o CRYPTO NET EUR` fills the order ticket and, like `:x`, never locks.
+    let mut app = fixtures::loaded_app();
+    let cmds = run(&mut app, "o usdc polygon 250");
+    assert!(
+        cmds.iter()
+            .all(|cmd| !matches!(cmd, Cmd::Lock { .. } | Cmd::Submit { .. })),
+        "{cmds:?}"
+    );
+    let Some(p100_desk::app::ticket::Ticket::Order(t)) = &app.ticket else {
+        panic!("the order ticket is open");
+    };
+    assert_eq!(
+        (t.currency.as_str(), t.network.as_str(), t.amount.as_str()),
+        ("USDC", "polygon", "250")
+    );
+
+    // `:filter TEXT` focuses history and filters it; the words after it are the filter.
+    let mut app = fixtures::loaded_app();
+    run(&mut app, "filter sepa deposit");
+    assert_eq!(
+        app.mode(),
+        Mode::Dashboard(p100_desk::app::keymap::Pane::History)
+    );
+    assert_eq!(app.history.filter, "sepa deposit");
+
+    // `:help` opens help on the mode it was typed from, commands listed.
+    let mut app = fixtures::loaded_app();
+    run(&mut app, "help");
+    assert_eq!(app.mode(), Mode::Help);
+    let help = screen_text(&app, 200, 60);
+    assert!(
+        help.contains(":export") && help.contains(":theme NAME"),
+        "{help}"
+    );
+
+    // `:export` writes the focused view (here the filtered history) through the runtime.
+    let mut app = fixtures::loaded_app();
+    app.export_paths = Some(p100_desk::app::export::ExportPaths {
+        dir: "/data/exports".into(),
+        journal: "/data/journal.jsonl".into(),
+    });
+    run(&mut app, "filter eur");
+    let cmds = run(&mut app, "export");
+    let [Cmd::Export { path, what, .. }] = cmds.as_slice() else {
+        panic!("one export: {cmds:?}");
+    };
+    assert!(path.starts_with("/data/exports"), "{}", path.display());
+    assert_eq!(what, "history filtered by \"eur\"");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use super::ticket::{ExchangeField, OrderField, Ticket};
 use super::{App, Level, Overlay};
 use crate::api::models::Currency;
 use crate::keys::Mode;
-use crate::keys::commands::{self, Arg, COMMANDS, CommandKind};
+use crate::keys::commands::{self, Arg, CommandKind};
 
 impl App {
     /// Enter on the command line: runs it, or says what is wrong and keeps the text to fix.
@@ -22,7 +22,7 @@ impl App {
             return Vec::new();
         };
         let Some(command) = commands::find(word) else {
-            let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
+            let names: Vec<&str> = self.offered_commands().map(|c| c.name).collect();
             self.note(
                 Level::Warning,
                 format!("Unknown command :{word}; commands: {}", names.join(", ")),
@@ -140,8 +140,7 @@ impl App {
         };
         let partial = if ends_with_space { "" } else { words[index] };
         let candidates: Vec<String> = if index == 0 {
-            COMMANDS
-                .iter()
+            self.offered_commands()
                 .flat_map(|c| std::iter::once(c.name).chain(c.alias))
                 .filter(|name| name.starts_with(partial))
                 .map(str::to_string)

@@ -136,6 +136,16 @@ impl App {
             .map_or_else(|| action.name().to_string(), |key| key.to_string())
     }
 
+    /// The command-line commands offered now (in help and completion), by the same conditions
+    /// as the binding table's rows: `:x` and `:o` are absent on a read-only desk.
+    pub fn offered_commands(
+        &self,
+    ) -> impl Iterator<Item = &'static crate::keys::commands::Command> {
+        crate::keys::commands::COMMANDS
+            .iter()
+            .filter(|command| command.when.is_none_or(|c| self.condition_holds(c)))
+    }
+
     pub fn condition_holds(&self, condition: Condition) -> bool {
         match condition {
             Condition::TradingAllowed => !self.session.read_only,

@@ -1,6 +1,8 @@
 //! The command line's commands: actions with arguments, listed here once for dispatch,
 //! completion and the help overlay.
 
+use super::table::Condition;
+
 /// What a command does; the app runs it (`App::run_command_line`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommandKind {
@@ -37,6 +39,9 @@ pub struct Command {
     /// How it is written in help: `:x FROM TO AMOUNT`.
     pub usage: &'static str,
     pub help: &'static str,
+    /// Offered (in help and completion) only while this holds, as a binding row's condition:
+    /// the commands that open a money ticket are hidden on a read-only desk.
+    pub when: Option<Condition>,
 }
 
 pub const COMMANDS: &[Command] = &[
@@ -47,6 +52,7 @@ pub const COMMANDS: &[Command] = &[
         args: &[Arg::Currency, Arg::Currency, Arg::Amount],
         usage: ":x FROM TO AMOUNT",
         help: "exchange ticket, filled in",
+        when: Some(Condition::TradingAllowed),
     },
     Command {
         name: "order",
@@ -55,6 +61,7 @@ pub const COMMANDS: &[Command] = &[
         args: &[Arg::Crypto, Arg::Network, Arg::Amount],
         usage: ":o CRYPTO NET EUR",
         help: "order ticket, filled in",
+        when: Some(Condition::TradingAllowed),
     },
     Command {
         name: "filter",
@@ -63,6 +70,7 @@ pub const COMMANDS: &[Command] = &[
         args: &[Arg::Text],
         usage: ":filter TEXT",
         help: "filter history",
+        when: None,
     },
     Command {
         name: "log",
@@ -71,6 +79,7 @@ pub const COMMANDS: &[Command] = &[
         args: &[],
         usage: ":log",
         help: "message log",
+        when: None,
     },
     Command {
         name: "export",
@@ -79,6 +88,7 @@ pub const COMMANDS: &[Command] = &[
         args: &[],
         usage: ":export",
         help: "export this view (CSV)",
+        when: None,
     },
     Command {
         name: "theme",
@@ -87,6 +97,7 @@ pub const COMMANDS: &[Command] = &[
         args: &[Arg::Text],
         usage: ":theme NAME",
         help: "dark, light, high-contrast",
+        when: None,
     },
     Command {
         name: "refresh",
@@ -95,6 +106,7 @@ pub const COMMANDS: &[Command] = &[
         args: &[],
         usage: ":refresh",
         help: "refresh now",
+        when: None,
     },
     Command {
         name: "help",
@@ -103,6 +115,7 @@ pub const COMMANDS: &[Command] = &[
         args: &[],
         usage: ":help",
         help: "keys and commands",
+        when: None,
     },
     Command {
         name: "quit",
@@ -111,6 +124,7 @@ pub const COMMANDS: &[Command] = &[
         args: &[],
         usage: ":quit",
         help: "quit",
+        when: None,
     },
 ];
 

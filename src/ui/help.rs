@@ -10,7 +10,6 @@ use super::theme::Theme;
 use super::{RenderOptions, cells, centered, format};
 use crate::app::App;
 use crate::keys::Mode;
-use crate::keys::commands::COMMANDS;
 
 /// A titled group of entries (keys or commands, and what they do).
 pub struct Group {
@@ -31,8 +30,8 @@ pub fn groups(app: &App, mode: Mode) -> Vec<Group> {
     if matches!(mode, Mode::Dashboard(_)) {
         groups.push(Group {
             title: "Commands (after :)".into(),
-            entries: COMMANDS
-                .iter()
+            entries: app
+                .offered_commands()
                 .map(|command| (command.usage.to_string(), command.help.to_string()))
                 .collect(),
         });
