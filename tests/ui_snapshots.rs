@@ -206,6 +206,44 @@ fn history_focused_with_filter_being_typed() {
 }
 
 #[test]
+fn a_filter_over_many_rows_says_searching_until_its_result_is_complete() {
+    let mut app = populated_app();
+    // 60,000 rows held: more than the slice matched inside a key, so the search goes on
+    // across loop turns (one slice per `Tick`) and the pane says so meanwhile.
+    app.update(
+        p100_desk::app::msg::Msg::HistoryLoaded {
+            page: 1,
+            result: Ok(fixtures::page(0..60_000, Some(60_000))),
+        },
+        fixtures::t0(),
+    );
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "nothing like this");
+    assert!(app.history.searching());
+    let terminal = screen(&app, 120, 40);
+    let (x, y) = expect_at(terminal.backend().buffer(), "searching…");
+    assert!(
+        line_text(terminal.backend().buffer(), y).contains("[2] History"),
+        "in the pane's title, at {x},{y}"
+    );
+    // The loop wakes at once while a search runs, and each turn matches one more slice.
+    assert!(
+        app.animation_interval()
+            .is_some_and(|wait| wait.as_millis() <= 1)
+    );
+    let mut turns = 0;
+    while app.history.searching() && turns < 100 {
+        app.update(p100_desk::app::msg::Msg::Tick, fixtures::t0());
+        turns += 1;
+    }
+    assert!(!app.history.searching(), "finished in {turns} turns");
+    let terminal = screen(&app, 120, 40);
+    assert!(find(terminal.backend().buffer(), "searching…").is_none());
+    expect_at(terminal.backend().buffer(), "0 matches · 60,000/60,000");
+}
+
+#[test]
 fn history_loading_more_at_the_end() {
     let mut app = populated_app();
     press(&mut app, KeyCode::Char('2'));
