@@ -331,6 +331,14 @@ fn help_overlay() {
         expect_at(small.backend().buffer(), hint.help);
         expect_at(small.backend().buffer(), &hint.label);
     }
+    // And every command, by its usage at least (`:quit` fell off the bottom before).
+    for command in app.offered_commands() {
+        expect_at(small.backend().buffer(), command.usage);
+    }
+    let large = screen(&app, 200, 60);
+    for command in app.offered_commands() {
+        expect_at(large.backend().buffer(), command.help);
+    }
 }
 
 #[test]

@@ -56,11 +56,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let flowed = !two_columns
         && stacked + 2 > usize::from(area.height)
         && usize::from(area.width) >= 2 * left_width + 5;
+    // Too few rows left under the flowed keys for a command a line (80x24): every command
+    // still shows, by its usage alone, wrapped (what each does is in a taller help and in
+    // README).
+    let flowed_width = (2 * left_width + 5).max(right_width + 2);
+    let right_lines = if flowed && key_rows + right_lines.len() + 3 > usize::from(area.height) {
+        usages_wrapped(right, flowed_width.saturating_sub(2), theme)
+    } else {
+        right_lines
+    };
     let (width, height) = if flowed {
-        (
-            (2 * left_width + 5).max(right_width + 2),
-            key_rows + right_lines.len() + 3,
-        )
+        (flowed_width, key_rows + right_lines.len() + 3)
     } else if two_columns {
         (
             left_width + right_width + 5,
@@ -144,6 +150,32 @@ fn lines(groups: &[Group], label_width: usize, theme: &Theme) -> Vec<Line<'stati
                 Span::styled(format!("   {label:>label_width$}"), theme.key),
                 Span::raw(format!("  {help}")),
             ]));
+        }
+    }
+    out
+}
+
+/// The groups' entries by label alone, as many to a line as fit in `width`, under each title.
+fn usages_wrapped(groups: &[Group], width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for group in groups {
+        out.push(Line::styled(
+            format!(" {}", group.title),
+            theme.title_focused,
+        ));
+        let mut line: Vec<Span<'static>> = Vec::new();
+        let mut used = 0;
+        for (label, _) in &group.entries {
+            let cost = format::width(label) + 2;
+            if used > 0 && used + cost > width {
+                out.push(Line::from(std::mem::take(&mut line)));
+                used = 0;
+            }
+            line.push(Span::styled(format!("  {label}"), theme.key));
+            used += cost;
+        }
+        if !line.is_empty() {
+            out.push(Line::from(line));
         }
     }
     out
