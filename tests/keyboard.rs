@@ -639,6 +639,16 @@ async fn ticket_keys_paste_and_ctrl_c_in_the_filter_through_the_loop() {
         p.screen.contains("use . for decimals") && p.ticket.as_deref() == Some("editing")
     })
     .await;
+    // `1e3` is refused too, never read as 13; Enter locks nothing while the text is invalid.
+    desk.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    desk.type_text("1e3");
+    desk.press(KeyCode::Enter);
+    desk.wait_for("the exponent refused", |p| {
+        p.screen.contains("1e3▏")
+            && p.screen.contains("digits and one . only")
+            && p.ticket.as_deref() == Some("editing")
+    })
+    .await;
     // A bracketed paste lands whole in the amount (after clearing it with Ctrl-U).
     desk.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
     desk.paste("12.5");
