@@ -574,6 +574,26 @@ fn quitting_with_rows_in_flight_asks_once() {
 }
 
 #[test]
+fn on_a_real_server_the_quit_question_says_the_rows_resume() {
+    let mut app = fixtures::loaded_app_with(|session| {
+        session.environment = p100_desk::app::EnvBadge::Production;
+    });
+    let records = fixtures::journal_records();
+    app.resume(&records.records, &[]);
+    assert_eq!(app.live.in_flight(), 2);
+    key(&mut app, 'q');
+    assert_eq!(app.mode(), Mode::QuitConfirm);
+    assert!(!app.should_quit);
+    let question = app.quit_question();
+    assert!(
+        question.starts_with("2 rows in flight: they resume on next start"),
+        "{question}"
+    );
+    key(&mut app, 'q');
+    assert!(app.should_quit, "a second q quits");
+}
+
+#[test]
 fn the_quit_question_says_when_nothing_is_in_flight_any_more() {
     // The question stays open while the last row settles: "0 rows in flight: … forgets them"
     // was shown in tmux once the exchange completed behind it.
