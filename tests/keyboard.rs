@@ -683,7 +683,9 @@ async fn ticket_keys_paste_and_ctrl_c_in_the_filter_through_the_loop() {
     // Ctrl-C quits from the filter line (it did nothing there).
     desk.key('2');
     desk.key('/');
-    desk.type_text("usdc");
+    // Typed and pasted text meet in the filter as in the amount.
+    desk.type_text("us");
+    desk.paste("dc");
     desk.wait_for("the filter line", |p| p.screen.contains("/ usdc▏"))
         .await;
     let app = desk.stop().await;
