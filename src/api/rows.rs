@@ -22,6 +22,9 @@ const NUMBER_FIELDS: &[&str] = &[
     "totalAmountRequired",
 ];
 
+/// Money fields below an item's top level (a crypto balance's limits per network).
+const NESTED_NUMBER_FIELDS: &[&str] = &["feeWithdrawal", "minWithdrawal", "minDeposit"];
+
 /// An item of a list that could not be read. The rest of the answer is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnreadableRow {
@@ -79,21 +82,78 @@ impl<T> Default for Rows<T> {
 
 impl<T: DeserializeOwned> Rows<T> {
     /// Reads a list item by item. Each item is first read as a JSON value (so a bad one cannot
-    /// stop the list), then as `T`; serde_json hands numbers on exactly (see `money::json`).
+    /// stop the list), then as `T`, its money fields as their exact text (`numbers_as_text`).
     pub(crate) fn read_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
         let mut rows = Self {
             good: Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024)),
             bad: Vec::new(),
         };
         let mut index = 0;
-        while let Some(value) = seq.next_element::<Value>()? {
+        while let Some(mut value) = seq.next_element::<Value>()? {
+            let as_text = numbers_as_text(&mut value);
             match T::deserialize(&value) {
                 Ok(item) => rows.good.push(item),
-                Err(error) => rows.bad.push(note(index, &value, &error.to_string())),
+                Err(error) => {
+                    numbers_back(&mut value, &as_text);
+                    rows.bad.push(note(index, &value, &error.to_string()));
+                }
             }
             index += 1;
         }
         Ok(rows)
+    }
+}
+
+/// Hands the item's money fields on as their exact text. A buffered number whose text is also
+/// an `f64`'s own text (`-8608218243008215.0`) reaches a decimal field as that `f64`, whose
+/// text (`-8608218243008215`) has lost the scale the server wrote (decode_fuzz found it); a
+/// string is read digit for digit. Returns the top-level fields changed, so that a note about
+/// an unreadable item can say they were numbers.
+fn numbers_as_text(value: &mut Value) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    if let Value::Object(object) = value {
+        for &name in NUMBER_FIELDS {
+            if let Some(field @ Value::Number(_)) = object.get_mut(name) {
+                *field = Value::String(field.to_string());
+                changed.push(name);
+            }
+        }
+        // A balance's per-network limits sit one level down (`networkConfig.polygon.…`).
+        for nested in object.values_mut() {
+            nested_numbers_as_text(nested);
+        }
+    }
+    changed
+}
+
+fn nested_numbers_as_text(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            for (name, field) in object.iter_mut() {
+                if NESTED_NUMBER_FIELDS.contains(&name.as_str()) && field.is_number() {
+                    *field = Value::String(field.to_string());
+                } else {
+                    nested_numbers_as_text(field);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(nested_numbers_as_text),
+        _ => {}
+    }
+}
+
+/// Undoes [`numbers_as_text`] for an item that could not be read, so its note names a number.
+fn numbers_back(value: &mut Value, changed: &[&'static str]) {
+    if let Value::Object(object) = value {
+        for name in changed {
+            if let Some(field) = object.get_mut(*name) {
+                if let Value::String(text) = field {
+                    if let Ok(number) = text.parse::<serde_json::Number>() {
+                        *field = Value::Number(number);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -183,6 +243,55 @@ mod tests {
         id: String,
         #[serde(deserialize_with = "crate::money::json::decimal")]
         amount: Decimal,
+    }
+
+    #[test]
+    fn a_number_that_is_an_f64_s_own_text_keeps_the_scale_it_was_written_with() {
+        let rows: Rows<Item> = serde_json::from_str(
+            r#"[{"id":"a","amount":100.0},{"id":"b","amount":-8608218243008215.0},{"id":"c","amount":1e2}]"#,
+        )
+        .expect("the list is read");
+        let written: Vec<String> = rows
+            .good
+            .iter()
+            .map(|item| item.amount.to_string())
+            .collect();
+        assert_eq!(written, ["100.0", "-8608218243008215.0", "100"]);
+        assert!(rows.bad.is_empty());
+    }
+
+    #[test]
+    fn nested_limits_keep_their_scale_too() {
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Limits {
+            #[serde(deserialize_with = "crate::money::json::decimal")]
+            min_deposit: Decimal,
+        }
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Balance {
+            network_config: std::collections::BTreeMap<String, Limits>,
+        }
+        let rows: Rows<Balance> =
+            serde_json::from_str(r#"[{"networkConfig":{"polygon":{"minDeposit":25.0}}}]"#)
+                .expect("the list is read");
+        assert_eq!(
+            rows.good[0].network_config["polygon"]
+                .min_deposit
+                .to_string(),
+            "25.0"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_number_is_still_noted_as_a_number() {
+        let rows: Rows<Item> =
+            serde_json::from_str(r#"[{"id":"a","amount":1.00000000000000000000000000001}]"#)
+                .expect("the list is read");
+        assert_eq!(rows.bad.len(), 1);
+        assert_eq!(rows.bad[0].field.as_deref(), Some("amount"));
+        assert_eq!(rows.bad[0].json_type, "number");
     }
 
     #[test]
