@@ -386,6 +386,63 @@ mod tests {
     }
 
     #[test]
+    fn each_format_writes_negatives_zero_many_decimals_and_large_groups() {
+        // (value, EN, DE, FR, CH) through format_decimal (every digit, grouped).
+        let cases = [
+            ("0", "0", "0", "0", "0"),
+            ("-0.5", "-0.5", "-0,5", "-0,5", "-0.5"),
+            ("999", "999", "999", "999", "999"),
+            ("1000", "1,000", "1.000", "1 000", "1'000"),
+            (
+                "-1234567.891",
+                "-1,234,567.891",
+                "-1.234.567,891",
+                "-1 234 567,891",
+                "-1'234'567.891",
+            ),
+            (
+                "1234567890.000000000000000001",
+                "1,234,567,890.000000000000000001",
+                "1.234.567.890,000000000000000001",
+                "1 234 567 890,000000000000000001",
+                "1'234'567'890.000000000000000001",
+            ),
+        ];
+        for (value, en, de, fr, ch) in cases {
+            let value = dec(value);
+            assert_eq!(EN.format_decimal(value), en);
+            assert_eq!(DE.format_decimal(value), de);
+            assert_eq!(FR.format_decimal(value), fr);
+            assert_eq!(CH.format_decimal(value), ch);
+        }
+        // Amounts pad to the currency's decimals; zero and negatives too.
+        assert_eq!(EN.format_amount(dec("0"), "eur"), "0.00");
+        assert_eq!(DE.format_amount(dec("0"), "eur"), "0,00");
+        assert_eq!(FR.format_amount(dec("-1234567"), "eur"), "-1 234 567,00");
+        assert_eq!(
+            CH.format_amount(dec("-0.000000000000000001"), "eth"),
+            "-0.000000000000000001"
+        );
+        assert_eq!(
+            DE.format_amount(dec("0.000000000000000001"), "eth"),
+            "0,000000000000000001"
+        );
+        // Indicative EUR: two decimals, half away from zero, in each format.
+        assert_eq!(EN.format_eur(dec("-1234.565")), "-1,234.57");
+        assert_eq!(DE.format_eur(dec("-1234.565")), "-1.234,57");
+        assert_eq!(FR.format_eur(dec("0")), "0,00");
+        assert_eq!(CH.format_eur(dec("9999999.994")), "9'999'999.99");
+        // Rates: exact and ungrouped, with the format's decimal mark.
+        assert_eq!(EN.format_rate(dec("57852.85900")), "57852.859");
+        assert_eq!(DE.format_rate(dec("-0.963728000")), "-0,963728");
+        assert_eq!(FR.format_rate(dec("0")), "0");
+        assert_eq!(
+            CH.format_rate(dec("1.000000000000000001")),
+            "1.000000000000000001"
+        );
+    }
+
+    #[test]
     fn the_setting_names_the_format_itself() {
         for format in NumberFormat::ALL {
             assert_eq!(format.example().parse::<NumberFormat>(), Ok(format));
