@@ -141,6 +141,10 @@ impl NumberFormat {
                 in_fraction = true;
                 digits.push('.');
             } else if self.is_group_char(c) {
+                if in_fraction && matches!(c, '.' | ',') {
+                    // `1,234.5` typed in `1.234,56`: the other convention, swapped whole.
+                    return Err(AmountError::WrongDecimalSeparator { decimal, example });
+                }
                 if in_fraction {
                     return Err(AmountError::BadGrouping {
                         group: self.group_separator(),
@@ -359,6 +363,19 @@ mod tests {
         assert_eq!(
             CH.parse("1,5").expect_err("1,5").to_string(),
             "use . for decimals (1'234.56)"
+        );
+        // The other convention's whole amount is refused, never read as another number.
+        assert_eq!(
+            DE.parse("1,234.5").expect_err("1,234.5").to_string(),
+            "use , for decimals (1.234,56)"
+        );
+        assert_eq!(
+            EN.parse("1.234,5").expect_err("1.234,5").to_string(),
+            "use . for decimals (1,234.56)"
+        );
+        assert_eq!(
+            CH.parse("1.234'5").expect_err("1.234'5").to_string(),
+            "''' groups thousands in threes only (1'234.56)"
         );
         assert!(DE.parse("1.234.5").is_err());
         assert!(EN.parse("1,234.5,6").is_err());
