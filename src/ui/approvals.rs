@@ -235,6 +235,7 @@ fn review_lines(
         theme.title_focused,
     )]);
     spans.push(Vec::new());
+    let nf = app.keyboard.number_format;
     let field = |name: &str, value: String| {
         vec![
             Span::styled(format!("   {name:<16}"), theme.muted),
@@ -243,22 +244,17 @@ fn review_lines(
     };
     spans.push(field(
         "Sell",
-        format!(
-            "{} {}",
-            amount(proposal, app.keyboard.number_format),
-            proposal.pair()
-        ),
+        format!("{} {}", amount(proposal, nf), proposal.pair()),
     ));
-    spans.push(field(
-        "Indicative rate",
-        rate(proposal, app.keyboard.number_format),
-    ));
-    spans.push(field(
-        "Max deviation",
-        deviation(proposal, app.keyboard.number_format),
-    ));
+    spans.push(field("Indicative rate", rate(proposal, nf)));
+    spans.push(field("Max deviation", deviation(proposal, nf)));
     if let Some(value) = &proposal.amount_eur {
-        spans.push(field("Value", format!("{value} EUR")));
+        // The relay's own digits; only the decimal mark follows the setting (unreadable: as sent).
+        let shown = value.parse::<Decimal>().map_or_else(
+            |_| value.clone(),
+            |_| value.replace('.', &nf.decimal_separator().to_string()),
+        );
+        spans.push(field("Value", format!("{shown} EUR")));
     }
     spans.push(field(
         "Proposed",
