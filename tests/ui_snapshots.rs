@@ -946,6 +946,17 @@ fn every_number_on_every_screen_follows_the_number_format() {
     press(&mut transaction, KeyCode::Char('2'));
     press(&mut transaction, KeyCode::Enter);
     screens.push(("transaction detail", transaction));
+    // Tickets being filled in (an amount with no mark reads the same in both formats).
+    for (open, amount) in ['x', 'o'].into_iter().zip(["1000", "100"]) {
+        let mut ticket = populated_app();
+        for _ in 0..4 {
+            press(&mut ticket, KeyCode::Down);
+        }
+        press(&mut ticket, KeyCode::Char(open));
+        type_text(&mut ticket, amount);
+        assert!(ticket.ticket.is_some(), "the {open} ticket opened");
+        screens.push(("ticket", ticket));
+    }
     let keys: Vec<String> = populated_app()
         .live
         .rows
@@ -957,11 +968,20 @@ fn every_number_on_every_screen_follows_the_number_format() {
         app.overlay = Some(Overlay::LiveDetail(key.clone()));
         screens.push(("live detail", app));
     }
+    // The setting as a session starts with it: the app's, and an open ticket's copy.
+    let set = |app: &mut App, format: NumberFormat| {
+        app.keyboard.number_format = format;
+        match &mut app.ticket {
+            Some(p100_desk::app::ticket::Ticket::Exchange(t)) => t.number_format = format,
+            Some(p100_desk::app::ticket::Ticket::Order(t)) => t.number_format = format,
+            None => {}
+        }
+    };
     for (name, mut app) in screens {
         for (width, height) in SIZES {
-            app.keyboard.number_format = NumberFormat::default();
+            set(&mut app, NumberFormat::default());
             let default = format!("{}", screen(&app, width, height).backend());
-            app.keyboard.number_format = NumberFormat::DotComma;
+            set(&mut app, NumberFormat::DotComma);
             let shown = format!("{}", screen(&app, width, height).backend());
             assert_eq!(shown, dot_comma(&default), "{name} at {width}x{height}");
         }
