@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 
 use crate::api::models::{Currency, ExchangeLock, ExchangeRequest, OrderLock};
 use crate::money;
+use crate::number_format::NumberFormat;
 
 /// The limits a lock is held to. Defaults follow P100-API.md; each is configurable
 /// (`[trading]` in the config file, see `config::trading`).
@@ -130,17 +131,25 @@ impl LockRefusal {
         )
     }
 
-    /// The detail alone ("it is for 400 USDC, you asked for 1 EUR").
+    /// The detail alone ("it is for 400 USDC, you asked for 1 EUR"), canonical (`.` decimals):
+    /// for the journal.
     pub fn detail(&self) -> String {
+        self.detail_in(NumberFormat::default())
+    }
+
+    /// The detail with its numbers written in `nf`, for people.
+    pub fn detail_in(&self, nf: NumberFormat) -> String {
         match self {
             Self::NoLockId => "it has no lock id".to_owned(),
             Self::PairMismatch { asked, locked } => format!(
                 "it is for {} → {}, you asked for {} → {}",
                 locked.0, locked.1, asked.0, asked.1
             ),
-            Self::AmountMismatch { asked, locked } => {
-                format!("it is for an amount of {locked}, you asked for {asked}")
-            }
+            Self::AmountMismatch { asked, locked } => format!(
+                "it is for an amount of {}, you asked for {}",
+                plain(*locked, nf),
+                plain(*asked, nf)
+            ),
             Self::CurrencyMismatch { asked, locked } => {
                 format!("it is for {locked}, you asked for {asked}")
             }
@@ -150,7 +159,7 @@ impl LockRefusal {
             Self::DestinationMismatch { asked, locked } => {
                 format!("it settles into {locked}, you asked for {asked}")
             }
-            Self::NotPositive { what, value } => format!("its {what} is {value}"),
+            Self::NotPositive { what, value } => format!("its {what} is {}", plain(*value, nf)),
             Self::Expired { expires_at } => format!(
                 "it had already expired ({}) when it arrived",
                 expires_at.format("%H:%M:%S UTC")
@@ -161,13 +170,21 @@ impl LockRefusal {
 }
 
 impl fmt::Display for LockRefusal {
+    /// In the default number format; the desk shows [`LockRefusal::text`] in the user's.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text(NumberFormat::default()))
+    }
+}
+
+impl LockRefusal {
+    /// The sentence for people, its numbers written in `nf`.
+    pub fn text(&self, nf: NumberFormat) -> String {
         let headline = if self.is_mismatch() {
             "The server's lock does not match your request"
         } else {
             "The server's lock is unusable"
         };
-        write!(f, "{headline}: nothing was sent ({}).", self.detail())
+        format!("{headline}: nothing was sent ({}).", self.detail_in(nf))
     }
 }
 
@@ -212,7 +229,23 @@ pub enum LockWarning {
 }
 
 impl fmt::Display for LockWarning {
+    /// In the default number format; the ticket shows [`LockWarning::text`] in the user's.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text(NumberFormat::default()))
+    }
+}
+
+impl LockWarning {
+    /// The warning for people, its amounts and rates written in `nf` (the `number_format`
+    /// setting, so the screen reads the way its amount fields parse).
+    pub fn text(&self, nf: NumberFormat) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write_in(&mut out, nf);
+        out
+    }
+
+    fn write_in(&self, f: &mut impl fmt::Write, nf: NumberFormat) -> fmt::Result {
         match self {
             Self::RateDeviation {
                 quoted,
@@ -221,9 +254,11 @@ impl fmt::Display for LockWarning {
                 max_pct,
             } => write!(
                 f,
-                "rate {} is {deviation_pct}% from the indicative {} (over {max_pct}%)",
-                money::format_rate(*locked),
-                money::format_rate(*quoted)
+                "rate {} is {}% from the indicative {} (over {}%)",
+                nf.format_rate(*locked),
+                plain(*deviation_pct, nf),
+                nf.format_rate(*quoted),
+                plain(*max_pct, nf),
             ),
             Self::FeeAboveDocumented {
                 expected,
@@ -233,10 +268,12 @@ impl fmt::Display for LockWarning {
                 max_pct,
             } => write!(
                 f,
-                "you receive {} {currency}, {fee_pct}% below amount x rate ({} {currency}); the \
-                 documented fee is {max_pct}%",
-                money::format_amount(*received, currency.as_str()),
-                money::format_amount(*expected, currency.as_str()),
+                "you receive {} {currency}, {}% below amount x rate ({} {currency}); the \
+                 documented fee is {}%",
+                nf.format_amount(*received, currency.as_str()),
+                plain(*fee_pct, nf),
+                nf.format_amount(*expected, currency.as_str()),
+                plain(*max_pct, nf),
             ),
             Self::ReceivesMoreThanRate {
                 expected,
@@ -246,8 +283,8 @@ impl fmt::Display for LockWarning {
                 f,
                 "the lock says you receive {} {currency}, more than amount x rate ({} \
                  {currency})",
-                money::format_amount(*received, currency.as_str()),
-                money::format_amount(*expected, currency.as_str()),
+                nf.format_amount(*received, currency.as_str()),
+                nf.format_amount(*expected, currency.as_str()),
             ),
             Self::OrderAmountInconsistent {
                 crypto_amount,
@@ -257,9 +294,9 @@ impl fmt::Display for LockWarning {
             } => write!(
                 f,
                 "{} {crypto} at the locked rate is {} EUR, not the {} EUR asked",
-                money::format_amount(*crypto_amount, crypto.as_str()),
-                money::format_eur(*settles),
-                money::format_eur(*asked),
+                nf.format_amount(*crypto_amount, crypto.as_str()),
+                nf.format_eur(*settles),
+                nf.format_eur(*asked),
             ),
             Self::LongExpiry { expires_at, max } => write!(
                 f,
@@ -269,6 +306,13 @@ impl fmt::Display for LockWarning {
             ),
         }
     }
+}
+
+/// A percentage as it is (trailing zeros kept), with `nf`'s decimal mark.
+fn plain(value: Decimal, nf: NumberFormat) -> String {
+    value
+        .to_string()
+        .replace('.', &nf.decimal_separator().to_string())
 }
 
 /// Checks an exchange lock against the exchange asked for.

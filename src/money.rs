@@ -3,18 +3,12 @@
 //! Every amount and rate is a [`Decimal`]; nothing here touches a float. serde_json runs with
 //! `arbitrary_precision`, so a JSON number such as `412.607142` reaches us as its exact digits.
 
-use std::fmt::Write as _;
-
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use thiserror::Error;
 
 /// The most decimals we accept from user input for a currency P100 does not document (18, the
 /// ERC-20 maximum). Documented currencies use their own, smaller scale (see [`scale_of`]).
 pub const MAX_SCALE: u32 = 18;
-
-/// Decimals shown by default. Amounts with more significant digits still show all of them: the
-/// screen may pad, never hide or round, a balance.
-const DISPLAY_DECIMALS_CAP: u32 = 8;
 
 /// The number of decimals a currency's amounts carry, for the currencies P100 documents.
 /// Unknown currencies return `None`: we keep whatever the API sent.
@@ -37,6 +31,7 @@ pub fn is_fiat(currency: &str) -> bool {
 }
 
 pub use crate::number_format::AmountError;
+use crate::number_format::NumberFormat;
 
 /// Parses what a user typed as an amount of `currency`, in the default number format
 /// (`1,234.56`); the desk's own setting goes through [`crate::number_format::NumberFormat`].
@@ -47,55 +42,24 @@ pub fn parse_amount(input: &str, currency: &str) -> Result<Decimal, AmountError>
     crate::number_format::NumberFormat::default().parse_amount(input, currency)
 }
 
-/// How many decimals to show for `currency` at least: its scale, capped for readability.
-fn display_decimals(currency: &str) -> u32 {
-    scale_of(currency).map_or(2, |scale| scale.min(DISPLAY_DECIMALS_CAP))
-}
-
-/// Formats an amount with thousands separators, padded to the currency's display decimals, and
-/// with every significant digit the value carries (an 18-decimal ETH dust amount stays exact).
+/// Formats an amount in the default number format (`1,234.56`), padded to the currency's
+/// display decimals, with every significant digit the value carries (an 18-decimal ETH dust
+/// amount stays exact). For the headless CLI's lines for people; the dashboard writes numbers in
+/// the user's `number_format` (see `ui::format` and [`NumberFormat`]).
 pub fn format_amount(amount: Decimal, currency: &str) -> String {
-    let normalized = amount.normalize();
-    let shown = normalized.scale().max(display_decimals(currency));
-    let mut padded = normalized;
-    padded.rescale(shown);
-    group_thousands(&padded.to_string())
+    NumberFormat::default().format_amount(amount, currency)
 }
 
-/// Formats an indicative EUR value: two decimals (half away from zero) with separators. Only for
-/// values we computed (amount x rate), never for a balance the API sent.
+/// Formats an indicative EUR value in the default number format: two decimals (half away from
+/// zero) with separators. Only for values we computed (amount x rate), never for a balance the
+/// API sent.
 pub fn format_eur(value: Decimal) -> String {
-    let rounded = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let mut padded = rounded;
-    padded.rescale(2);
-    group_thousands(&padded.to_string())
+    NumberFormat::default().format_eur(value)
 }
 
-/// Formats a rate exactly, without trailing zeros.
+/// Formats a rate exactly, without trailing zeros (canonical: `.` decimals, no grouping).
 pub fn format_rate(rate: Decimal) -> String {
-    rate.normalize().to_string()
-}
-
-/// Inserts `,` every three digits of the integer part of a plain decimal string.
-pub(crate) fn group_thousands(plain: &str) -> String {
-    let (sign, unsigned) = plain
-        .strip_prefix('-')
-        .map_or(("", plain), |rest| ("-", rest));
-    let (integer, fraction) = unsigned
-        .split_once('.')
-        .map_or((unsigned, None), |(i, f)| (i, Some(f)));
-    let mut out = String::with_capacity(plain.len() + integer.len() / 3);
-    out.push_str(sign);
-    for (index, digit) in integer.chars().enumerate() {
-        if index > 0 && (integer.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if let Some(fraction) = fraction {
-        let _ = write!(out, ".{fraction}");
-    }
-    out
+    NumberFormat::default().format_rate(rate)
 }
 
 /// The value in EUR of `amount` at `rate` (EUR per unit), for indicative totals.

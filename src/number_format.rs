@@ -141,6 +141,10 @@ impl NumberFormat {
                 in_fraction = true;
                 digits.push('.');
             } else if self.is_group_char(c) {
+                if in_fraction && matches!(c, '.' | ',') {
+                    // `1,234.5` typed in `1.234,56`: the other convention, swapped whole.
+                    return Err(AmountError::WrongDecimalSeparator { decimal, example });
+                }
                 if in_fraction {
                     return Err(AmountError::BadGrouping {
                         group: self.group_separator(),
@@ -360,6 +364,19 @@ mod tests {
             CH.parse("1,5").expect_err("1,5").to_string(),
             "use . for decimals (1'234.56)"
         );
+        // The other convention's whole amount is refused, never read as another number.
+        assert_eq!(
+            DE.parse("1,234.5").expect_err("1,234.5").to_string(),
+            "use , for decimals (1.234,56)"
+        );
+        assert_eq!(
+            EN.parse("1.234,5").expect_err("1.234,5").to_string(),
+            "use . for decimals (1,234.56)"
+        );
+        assert_eq!(
+            CH.parse("1.234'5").expect_err("1.234'5").to_string(),
+            "''' groups thousands in threes only (1'234.56)"
+        );
         assert!(DE.parse("1.234.5").is_err());
         assert!(EN.parse("1,234.5,6").is_err());
         assert!(FR.parse("12 34,5").is_err());
@@ -383,6 +400,63 @@ mod tests {
         assert_eq!(CH.format_eur(dec("1234.565")), "1'234.57");
         assert_eq!(DE.format_rate(dec("0.963728000")), "0,963728");
         assert_eq!(EN.format_decimal(dec("1234.5")), "1,234.5");
+    }
+
+    #[test]
+    fn each_format_writes_negatives_zero_many_decimals_and_large_groups() {
+        // (value, EN, DE, FR, CH) through format_decimal (every digit, grouped).
+        let cases = [
+            ("0", "0", "0", "0", "0"),
+            ("-0.5", "-0.5", "-0,5", "-0,5", "-0.5"),
+            ("999", "999", "999", "999", "999"),
+            ("1000", "1,000", "1.000", "1 000", "1'000"),
+            (
+                "-1234567.891",
+                "-1,234,567.891",
+                "-1.234.567,891",
+                "-1 234 567,891",
+                "-1'234'567.891",
+            ),
+            (
+                "1234567890.000000000000000001",
+                "1,234,567,890.000000000000000001",
+                "1.234.567.890,000000000000000001",
+                "1 234 567 890,000000000000000001",
+                "1'234'567'890.000000000000000001",
+            ),
+        ];
+        for (value, en, de, fr, ch) in cases {
+            let value = dec(value);
+            assert_eq!(EN.format_decimal(value), en);
+            assert_eq!(DE.format_decimal(value), de);
+            assert_eq!(FR.format_decimal(value), fr);
+            assert_eq!(CH.format_decimal(value), ch);
+        }
+        // Amounts pad to the currency's decimals; zero and negatives too.
+        assert_eq!(EN.format_amount(dec("0"), "eur"), "0.00");
+        assert_eq!(DE.format_amount(dec("0"), "eur"), "0,00");
+        assert_eq!(FR.format_amount(dec("-1234567"), "eur"), "-1 234 567,00");
+        assert_eq!(
+            CH.format_amount(dec("-0.000000000000000001"), "eth"),
+            "-0.000000000000000001"
+        );
+        assert_eq!(
+            DE.format_amount(dec("0.000000000000000001"), "eth"),
+            "0,000000000000000001"
+        );
+        // Indicative EUR: two decimals, half away from zero, in each format.
+        assert_eq!(EN.format_eur(dec("-1234.565")), "-1,234.57");
+        assert_eq!(DE.format_eur(dec("-1234.565")), "-1.234,57");
+        assert_eq!(FR.format_eur(dec("0")), "0,00");
+        assert_eq!(CH.format_eur(dec("9999999.994")), "9'999'999.99");
+        // Rates: exact and ungrouped, with the format's decimal mark.
+        assert_eq!(EN.format_rate(dec("57852.85900")), "57852.859");
+        assert_eq!(DE.format_rate(dec("-0.963728000")), "-0,963728");
+        assert_eq!(FR.format_rate(dec("0")), "0");
+        assert_eq!(
+            CH.format_rate(dec("1.000000000000000001")),
+            "1.000000000000000001"
+        );
     }
 
     #[test]

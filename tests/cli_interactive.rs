@@ -256,3 +256,27 @@ async fn an_order_is_created_once_when_the_amount_is_typed_again() {
     assert!(right.text.contains("\"order_id\""), "{}", right.text);
     sandbox.shutdown().await;
 }
+
+/// `number_format` is the dashboard's: with `"1.234,56"` in the config, `--amount 1234.5` and the
+/// same `1234.5` typed again still mean 1234.5 (the CLI reads amounts in the default format).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboards_number_format_does_not_change_what_the_cli_reads() {
+    let sandbox = sandbox(0).await;
+    let home = Home::new();
+    let config = home.path().join("desk.toml");
+    std::fs::write(&config, "number_format = \"1.234,56\"\n").expect("write config");
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("config mode 600");
+    let config = config.to_string_lossy().into_owned();
+    let mut args = vec!["--config", config.as_str()];
+    args.extend_from_slice(EXCHANGE);
+    let amount = args
+        .iter()
+        .position(|arg| *arg == "100")
+        .expect("the amount");
+    args[amount] = "1234.5";
+    let session = interactive(&home, &sandbox, &args, EXCHANGE_PROMPT, "1234.5").await;
+    assert_eq!(session.code, 0, "{}", session.text);
+    assert_eq!(sandbox.executions().exchanges, 1, "{}", session.text);
+    sandbox.shutdown().await;
+}

@@ -754,3 +754,99 @@ fn max_is_offered_only_where_it_fills_an_amount() {
     assert!(order.ticket_amount_focused());
     assert!(!offers_max(&order), "{:?}", order.key_hints());
 }
+
+/// With `number_format = "1.234,56"`, through the real loop against the sandbox: the other
+/// convention's `1,234.5` is refused with a sentence (never read as 1.2345 or 1234.5), and
+/// `1.234,5` locks 1234.5, shown back as `1.234,50` like every number on the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dot_comma_format_is_what_the_screen_shows_and_the_amount_takes() {
+    use p100_desk::app::ticket::{Stage, Ticket};
+    use p100_desk::number_format::NumberFormat;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sandbox = harness::start_sandbox(harness::fast_sandbox_options()).await;
+    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
+    let mut config = DeskConfig::new(&dir.path().join("journal.jsonl"));
+    config.setup = Some(Box::new(|app: &mut App| {
+        app.keyboard.number_format = NumberFormat::DotComma;
+    }));
+    let mut desk = Desk::start(client, config);
+    desk.select_balance("eur").await;
+    desk.key('x');
+    desk.wait_for("exchange ticket", |p| {
+        p.ticket.as_deref() == Some("editing")
+    })
+    .await;
+    desk.type_text("1,234.5");
+    desk.press(KeyCode::Enter);
+    let refused = desk
+        .wait_for("the other convention refused", |p| {
+            p.screen.contains("use , for decimals (1.234,56)")
+        })
+        .await;
+    assert_eq!(refused.ticket.as_deref(), Some("editing"), "nothing locked");
+    desk.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    desk.type_text("1.234,5");
+    desk.press(KeyCode::Enter);
+    let locked = desk
+        .wait_for("a lock for 1234.5", |p| {
+            p.ticket.as_deref() == Some("locked")
+        })
+        .await;
+    assert!(
+        locked.screen.contains("You sell     1.234,50 EUR"),
+        "{}",
+        locked.screen
+    );
+    // The balances around the ticket are written the same way (no `1,234.56` anywhere).
+    let eur = locked.balance("eur").expect("an EUR balance");
+    let shown = NumberFormat::DotComma.format_amount(eur, "eur");
+    assert!(
+        locked.screen.contains(&shown),
+        "{shown} in\n{}",
+        locked.screen
+    );
+    let app = desk.stop().await;
+    let Some(Ticket::Exchange(ticket)) = &app.ticket else {
+        panic!("the exchange ticket is open: {:?}", app.ticket);
+    };
+    let asked = ticket.requested.as_ref().expect("a lock was asked for");
+    assert_eq!(asked.amount, Decimal::from_str("1234.5").expect("decimal"));
+    let Stage::Locked { lock, .. } = &ticket.stage else {
+        panic!("locked: {:?}", ticket.stage);
+    };
+    assert_eq!(lock.amount, Decimal::from_str("1234.5").expect("decimal"));
+}
+
+/// The same desk confirms the 1234.5 it locked: the live row reads `1.234,50 EUR`, while the
+/// journal (a machine record) keeps the canonical `"amount":"1234.5"`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dot_comma_exchange_is_journaled_with_canonical_digits() {
+    use p100_desk::number_format::NumberFormat;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal_path = dir.path().join("journal.jsonl");
+    let sandbox = harness::start_sandbox(harness::fast_sandbox_options()).await;
+    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
+    let mut config = DeskConfig::new(&journal_path);
+    config.setup = Some(Box::new(|app: &mut App| {
+        app.keyboard.number_format = NumberFormat::DotComma;
+    }));
+    let mut desk = Desk::start(client, config);
+    desk.lock_exchange("eur", "1.234,5").await;
+    desk.wait_for("the confirm key", |p| p.screen.contains("y CONFIRM"))
+        .await;
+    desk.key('y');
+    let done = desk
+        .wait_for("the exchange completed", |p| {
+            p.live
+                .first()
+                .is_some_and(|row| row.phase.label() == "COMPLETED")
+        })
+        .await;
+    assert!(done.screen.contains("1.234,50 EUR →"), "{}", done.screen);
+    desk.quit().await;
+    let journal = std::fs::read_to_string(&journal_path).expect("journal written");
+    assert!(journal.contains(r#""amount":"1234.5""#), "{journal}");
+    for shown in ["1.234,5", "1,234"] {
+        assert!(!journal.contains(shown), "{shown:?} in {journal}");
+    }
+}

@@ -230,3 +230,33 @@ fn the_quit_question_counts_only_this_desks_rows_as_resuming() {
         "nothing of this desk's would be left behind"
     );
 }
+
+/// With `number_format = "1.234,56"` the Approvals view and the review write the proposals'
+/// numbers with `,` decimals (the relay's digits otherwise as sent).
+#[test]
+fn approvals_follow_the_number_format() {
+    let mut app = team_app();
+    app.keyboard.number_format = p100_desk::number_format::NumberFormat::DotComma;
+    press(&mut app, KeyCode::Char('A'));
+    let mut app = with_proposals(app);
+    let text = |app: &App| {
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        terminal
+            .draw(|frame| ui::render(app, frame, &RenderOptions::utc(Theme::color())))
+            .expect("draw");
+        format!("{}", terminal.backend())
+    };
+    let list = text(&app);
+    for shown in ["12,5", "0,92", "±0,5%", "12,5 ETH→EUR at ~2500 (±1%)"] {
+        assert!(list.contains(shown), "{shown:?} not in\n{list}");
+    }
+    press(&mut app, KeyCode::Char('a'));
+    let review = text(&app);
+    for shown in ["12,5 ETH", "31250,00 EUR", "±1%"] {
+        assert!(review.contains(shown), "{shown:?} not in\n{review}");
+    }
+    assert!(
+        !review.contains("12.5") && !review.contains("31250.00"),
+        "{review}"
+    );
+}

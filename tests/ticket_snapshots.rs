@@ -352,3 +352,56 @@ fn exchange_ticket_locked_with_warnings_and_a_fee() {
     assert!(text.contains("Check the warnings"), "{text}");
     both_sizes("exchange_locked_warnings", &app);
 }
+
+/// With `number_format = "1.234,56"`, the balances and the locked ticket show every number the
+/// way the amount field parses it: `.` groups thousands, `,` starts the decimals.
+#[test]
+fn exchange_ticket_locked_in_the_dot_comma_format() {
+    let mut app = fixtures::loaded_app_with(|session| {
+        session.max_exchange_eur = Some(dec("50000"));
+    });
+    app.keyboard.number_format = p100_desk::number_format::NumberFormat::DotComma;
+    key(&mut app, 'j', at(0));
+    key(&mut app, 'x', at(0));
+    for c in "1.234,5".chars() {
+        key(&mut app, c, at(0));
+    }
+    let seq = seq_of(&enter(&mut app));
+    app.update(
+        Msg::Locked {
+            seq,
+            result: Ok(TradeLock::Exchange(ExchangeLock {
+                lock_id: "ee7b2f0f-5d1c-4a8e-9b3f-2c7d1e0a9f44".into(),
+                currency_from: Currency::new("usdc"),
+                currency_to: Currency::new("eur"),
+                amount: dec("1234.5"),
+                rate: dec("0.8563"),
+                amount_to: dec("1055.00"),
+                expires_at: at(30),
+            })),
+        },
+        at(0),
+    );
+    app.frame_drawn(at(0), true);
+    app.update(Msg::Tick, at(5));
+    let text = format!("{}", draw(&app, 120, 40).backend());
+    for shown in [
+        "125.000,00",
+        "48.250,500000",
+        "available 48.250,500000",
+        "limit 50.000,00 EUR per exchange",
+        "You sell     1.234,500000 USDC",
+        "You receive  1.055,00 EUR",
+        "1 USDC = 0,8563 EUR",
+        "50/1.234",
+    ] {
+        assert!(text.contains(shown), "{shown:?} not in\n{text}");
+    }
+    for default_style in ["125,000.00", "48,250.5", "1,234.5", "0.8563"] {
+        assert!(
+            !text.contains(default_style),
+            "{default_style:?} in\n{text}"
+        );
+    }
+    both_sizes("exchange_locked_dot_comma", &app);
+}

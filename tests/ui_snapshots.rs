@@ -943,3 +943,93 @@ fn quit_question_message_log_and_command_line_with_their_key_lines() {
         "Enter run  Tab complete  Esc cancel",
     );
 }
+
+/// The screen with every `.` and `,` between two digits swapped: how the default format's
+/// numbers read in `1.234,56` (the two marks trade places, widths stay the same). A number cut
+/// by a dialog's border (`│.0125`) counts as between digits too.
+fn dot_comma(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let at = |index: Option<usize>, test: fn(&char) -> bool| {
+        index.and_then(|i| chars.get(i)).is_some_and(test)
+    };
+    let before = |c: &char| c.is_ascii_digit() || ('\u{2500}'..='\u{257f}').contains(c);
+    chars
+        .iter()
+        .enumerate()
+        .map(|(index, &c)| match c {
+            '.' | ','
+                if at(index.checked_sub(1), before)
+                    && at(Some(index + 1), char::is_ascii_digit) =>
+            {
+                if c == '.' {
+                    ','
+                } else {
+                    '.'
+                }
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// With `number_format = "1.234,56"`, every screen of the dashboard (panes, balance,
+/// transaction and live details) is the default one with each number's marks swapped: no
+/// number is left in the default format, none is written differently otherwise.
+#[test]
+fn every_number_on_every_screen_follows_the_number_format() {
+    use p100_desk::number_format::NumberFormat;
+    let mut screens: Vec<(&str, App)> = vec![("dashboard", populated_app())];
+    let mut balance = populated_app();
+    for _ in 0..4 {
+        press(&mut balance, KeyCode::Down);
+    }
+    press(&mut balance, KeyCode::Enter);
+    screens.push(("balance detail", balance));
+    let mut fiat = populated_app();
+    press(&mut fiat, KeyCode::Enter);
+    screens.push(("fiat balance detail", fiat));
+    let mut transaction = populated_app();
+    press(&mut transaction, KeyCode::Char('2'));
+    press(&mut transaction, KeyCode::Enter);
+    screens.push(("transaction detail", transaction));
+    // Tickets being filled in (an amount with no mark reads the same in both formats).
+    for (open, amount) in ['x', 'o'].into_iter().zip(["1000", "100"]) {
+        let mut ticket = populated_app();
+        for _ in 0..4 {
+            press(&mut ticket, KeyCode::Down);
+        }
+        press(&mut ticket, KeyCode::Char(open));
+        type_text(&mut ticket, amount);
+        assert!(ticket.ticket.is_some(), "the {open} ticket opened");
+        screens.push(("ticket", ticket));
+    }
+    let keys: Vec<String> = populated_app()
+        .live
+        .rows
+        .iter()
+        .map(|row| row.key.clone())
+        .collect();
+    for key in &keys {
+        let mut app = populated_app();
+        app.overlay = Some(Overlay::LiveDetail(key.clone()));
+        screens.push(("live detail", app));
+    }
+    // The setting as a session starts with it: the app's, and an open ticket's copy.
+    let set = |app: &mut App, format: NumberFormat| {
+        app.keyboard.number_format = format;
+        match &mut app.ticket {
+            Some(p100_desk::app::ticket::Ticket::Exchange(t)) => t.number_format = format,
+            Some(p100_desk::app::ticket::Ticket::Order(t)) => t.number_format = format,
+            None => {}
+        }
+    };
+    for (name, mut app) in screens {
+        for (width, height) in SIZES {
+            set(&mut app, NumberFormat::default());
+            let default = format!("{}", screen(&app, width, height).backend());
+            set(&mut app, NumberFormat::DotComma);
+            let shown = format!("{}", screen(&app, width, height).backend());
+            assert_eq!(shown, dot_comma(&default), "{name} at {width}x{height}");
+        }
+    }
+}

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 
 use super::{Level, Notice};
+use crate::number_format::NumberFormat;
 
 /// The most recent messages kept in memory. A desk left running for weeks (a poller note every
 /// few seconds) would otherwise grow without end; past this the oldest go, the view says how
@@ -68,8 +69,9 @@ impl MessageLog {
         self.scroll_up = self.scroll_up.saturating_sub(1);
     }
 
-    /// The line the view shows once messages were dropped: how many, and where they all are.
-    pub fn dropped_text(&self) -> Option<String> {
+    /// The line the view shows once messages were dropped: how many, and where they all are
+    /// (counts in the user's `number_format`).
+    pub fn dropped_text(&self, format: NumberFormat) -> Option<String> {
         if self.dropped == 0 {
             return None;
         }
@@ -78,8 +80,8 @@ impl MessageLog {
         } else {
             "messages were"
         };
-        let kept = crate::ui::format::count(MAX_MESSAGES as u64);
-        let count = crate::ui::format::count(self.dropped as u64);
+        let kept = crate::ui::format::count(MAX_MESSAGES as u64, format);
+        let count = crate::ui::format::count(self.dropped as u64, format);
         Some(match &self.log_file {
             Some(path) => format!(
                 "{count} older {noun} dropped from this view (it keeps the last {kept}); \
@@ -166,7 +168,7 @@ mod tests {
             Some(format!("message {}", total - 1).as_str())
         );
         assert_eq!(
-            log.dropped_text().as_deref(),
+            log.dropped_text(NumberFormat::default()).as_deref(),
             Some(
                 "5 older messages were dropped from this view (it keeps the last 10,000); \
                  the log file /data/logs/p100-desk.log has every one"
@@ -201,6 +203,6 @@ mod tests {
             .unwrap_or_default();
         assert!(kept.len() < MAX_TEXT_BYTES + 100);
         assert!(kept.ends_with("the log file has the whole text)"));
-        assert_eq!(log.dropped_text(), None);
+        assert_eq!(log.dropped_text(NumberFormat::default()), None);
     }
 }

@@ -17,6 +17,7 @@ use crate::api::error::ApiError;
 use crate::api::models::{Currency, ExchangeStatus, OrderStatus};
 use crate::api::team::{Proposal, PushedEvent, TeamIdentity, TeamRow, decimal};
 use crate::journal::Event;
+use crate::number_format::NumberFormat;
 
 /// Live keys of rows another desk placed: `team:<exchange or order id>`.
 pub const TEAM_ROW_PREFIX: &str = "team:";
@@ -604,7 +605,7 @@ impl App {
                     Level::Info,
                     format!(
                         "Approved proposal #{id} ({}); {} may now lock and confirm it",
-                        describe_terms(&proposal),
+                        describe_terms_in(&proposal, self.keyboard.number_format),
                         proposal.proposer
                     ),
                 );
@@ -620,15 +621,20 @@ impl App {
 
 /// "12.5 ETH→EUR at ~2500 (±1%)": the terms an approver approves.
 pub fn describe_terms(proposal: &Proposal) -> String {
-    let amount = proposal
-        .amount()
-        .map_or_else(|| "?".to_owned(), |amount| amount.normalize().to_string());
-    let rate = proposal
-        .indicative_rate()
-        .map_or_else(|| "?".to_owned(), |rate| rate.normalize().to_string());
-    let deviation = proposal.max_deviation().map_or_else(
-        || "?".to_owned(),
-        |deviation| (deviation * Decimal::ONE_HUNDRED).normalize().to_string(),
+    describe_terms_in(proposal, NumberFormat::default())
+}
+
+/// [`describe_terms`] with the numbers in `format` (ungrouped, the format's decimal mark): for
+/// people (the Approvals view, messages). The journal keeps the canonical `describe_terms`.
+pub fn describe_terms_in(proposal: &Proposal, format: NumberFormat) -> String {
+    let number =
+        |value: Option<Decimal>| value.map_or_else(|| "?".to_owned(), |v| format.format_rate(v));
+    let amount = number(proposal.amount());
+    let rate = number(proposal.indicative_rate());
+    let deviation = number(
+        proposal
+            .max_deviation()
+            .map(|deviation| deviation * Decimal::ONE_HUNDRED),
     );
     format!("{amount} {} at ~{rate} (±{deviation}%)", proposal.pair())
 }

@@ -351,7 +351,8 @@ impl App {
     ) -> (Stage<K::Lock>, Vec<Cmd>) {
         match verdict {
             LockVerdict::Refused(refusal) => {
-                let message = refusal.to_string();
+                // For people in their number format; the journal keeps the canonical detail.
+                let message = refusal.text(self.keyboard.number_format);
                 self.note(Level::Warning, message.clone());
                 let key = self.new_intent("lk");
                 let entry = self.journal_entry(

@@ -59,8 +59,13 @@ impl Desk {
         if session.sandbox.is_some() {
             context::announce_sandbox();
         }
+        let mut app = session.app;
+        // `number_format` is the dashboard's: a script's `--amount 1234.5` (and the amount
+        // typed again with --interactive) must not change meaning when someone sets it, so the
+        // CLI reads and writes amounts in the default format, like its tables and CSV.
+        app.keyboard.number_format = crate::number_format::NumberFormat::default();
         let mut desk = Self {
-            app: session.app,
+            app,
             startup: session.startup,
             client: session.client,
             journal: session.journal,

@@ -11,30 +11,28 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 use super::{RenderOptions, format};
 use crate::api::team::Proposal;
 use crate::app::App;
-use crate::app::team::{APPROVE_DELAY, describe_terms};
+use crate::app::team::{APPROVE_DELAY, describe_terms_in};
+use crate::number_format::NumberFormat;
+use rust_decimal::Decimal;
 
-fn amount(proposal: &Proposal) -> String {
-    proposal
-        .amount()
-        .map_or_else(|| "?".to_owned(), |amount| amount.normalize().to_string())
+/// Proposal numbers are written exactly, ungrouped, with the `number_format`'s decimal mark.
+fn number(value: Option<Decimal>, nf: NumberFormat) -> String {
+    value.map_or_else(|| "?".to_owned(), |value| nf.format_rate(value))
 }
 
-fn rate(proposal: &Proposal) -> String {
-    proposal
-        .indicative_rate()
-        .map_or_else(|| "?".to_owned(), |rate| rate.normalize().to_string())
+fn amount(proposal: &Proposal, nf: NumberFormat) -> String {
+    number(proposal.amount(), nf)
 }
 
-fn deviation(proposal: &Proposal) -> String {
-    proposal.max_deviation().map_or_else(
-        || "?".to_owned(),
-        |deviation| {
-            format!(
-                "±{}%",
-                (deviation * rust_decimal::Decimal::ONE_HUNDRED).normalize()
-            )
-        },
-    )
+fn rate(proposal: &Proposal, nf: NumberFormat) -> String {
+    number(proposal.indicative_rate(), nf)
+}
+
+fn deviation(proposal: &Proposal, nf: NumberFormat) -> String {
+    match proposal.max_deviation() {
+        Some(deviation) => format!("±{}%", number(Some(deviation * Decimal::ONE_HUNDRED), nf)),
+        None => "?".to_owned(),
+    }
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions) {
@@ -150,7 +148,7 @@ fn list_lines(
                 format!(
                     " a reviews #{}: {}, proposed by {}",
                     proposal.id,
-                    describe_terms(proposal),
+                    describe_terms_in(proposal, app.keyboard.number_format),
                     proposal.proposer
                 ),
                 theme.muted,
@@ -194,10 +192,10 @@ fn proposal_line(
         Span::styled(format!("{:<9}", proposal.state.to_uppercase()), state_style),
         Span::raw(format!(
             "{:>9} {:<16} {:>9} {:>6} {:<10}{:>4}",
-            amount(proposal),
+            amount(proposal, app.keyboard.number_format),
             proposal.pair(),
-            rate(proposal),
-            deviation(proposal),
+            rate(proposal, app.keyboard.number_format),
+            deviation(proposal, app.keyboard.number_format),
             proposer,
             age.trim_end_matches(" ago"),
         )),
@@ -237,6 +235,7 @@ fn review_lines(
         theme.title_focused,
     )]);
     spans.push(Vec::new());
+    let nf = app.keyboard.number_format;
     let field = |name: &str, value: String| {
         vec![
             Span::styled(format!("   {name:<16}"), theme.muted),
@@ -245,12 +244,17 @@ fn review_lines(
     };
     spans.push(field(
         "Sell",
-        format!("{} {}", amount(proposal), proposal.pair()),
+        format!("{} {}", amount(proposal, nf), proposal.pair()),
     ));
-    spans.push(field("Indicative rate", rate(proposal)));
-    spans.push(field("Max deviation", deviation(proposal)));
+    spans.push(field("Indicative rate", rate(proposal, nf)));
+    spans.push(field("Max deviation", deviation(proposal, nf)));
     if let Some(value) = &proposal.amount_eur {
-        spans.push(field("Value", format!("{value} EUR")));
+        // The relay's own digits; only the decimal mark follows the setting (unreadable: as sent).
+        let shown = value.parse::<Decimal>().map_or_else(
+            |_| value.clone(),
+            |_| value.replace('.', &nf.decimal_separator().to_string()),
+        );
+        spans.push(field("Value", format!("{shown} EUR")));
     }
     spans.push(field(
         "Proposed",

@@ -14,6 +14,7 @@ use crate::api::models::{Currency, FiatStatus, unreadable_summary};
 use crate::app::App;
 use crate::app::balances::{BalanceKind, BalanceRow};
 use crate::app::keymap::Pane;
+use crate::number_format::NumberFormat;
 use rust_decimal::Decimal;
 
 /// Borders, the column header and the total line.
@@ -29,15 +30,19 @@ struct Reporting {
     eur_per_unit: Decimal,
     /// Set when the configured currency had no rate and EUR is used instead.
     fallback_from: Option<String>,
+    /// How digits are written (the `number_format` setting, from the app's keyboard settings).
+    format: NumberFormat,
 }
 
 impl Reporting {
     fn of(app: &App, options: &RenderOptions) -> Self {
         let wanted = options.reporting_currency.as_str();
+        let format = app.keyboard.number_format;
         let eur = || Self {
             currency: Currency::new("eur"),
             eur_per_unit: Decimal::ONE,
             fallback_from: None,
+            format,
         };
         if wanted.eq_ignore_ascii_case("eur") {
             return eur();
@@ -54,6 +59,7 @@ impl Reporting {
                 currency: Currency::new(wanted),
                 eur_per_unit,
                 fallback_from: None,
+                format,
             },
             None => Self {
                 fallback_from: Some(wanted.to_ascii_uppercase()),
@@ -67,8 +73,10 @@ impl Reporting {
     }
 
     fn text(&self, eur: Option<Decimal>) -> String {
-        eur.and_then(|eur| self.value(eur))
-            .map_or_else(|| "-".into(), format::indicative)
+        eur.and_then(|eur| self.value(eur)).map_or_else(
+            || "-".into(),
+            |value| format::indicative(value, self.format),
+        )
     }
 }
 
@@ -106,7 +114,7 @@ impl Widths {
             amount: widest(
                 &mut rows
                     .iter()
-                    .map(|r| format::amount_at_scale(r.amount, &r.currency)),
+                    .map(|r| format::amount_at_scale(r.amount, &r.currency, reporting.format)),
                 "Amount".len(),
             ),
             value: widest(
@@ -400,7 +408,7 @@ fn balance_row(
     };
     // The column is as wide as the widest amount, so nothing is cut; the fit is a guard.
     let amount = format::fit(
-        &format::amount_at_scale(row.amount, &row.currency),
+        &format::amount_at_scale(row.amount, &row.currency, reporting.format),
         widths.amount,
     );
     let mut row_cells = vec![

@@ -15,6 +15,7 @@ use crate::app::App;
 use crate::app::balances::{BalanceKind, BalanceRow};
 use crate::app::live::{LiveKind, LiveRow, OrderLeg, Phase};
 use crate::keys::{Action, Mode};
+use crate::number_format::NumberFormat;
 
 pub fn balance(frame: &mut Frame, area: Rect, app: &App, id: &str, options: &RenderOptions) {
     let Some(row) = app.balances.rows.iter().find(|row| row.id == id) else {
@@ -34,10 +35,11 @@ pub fn balance(frame: &mut Frame, area: Rect, app: &App, id: &str, options: &Ren
 }
 
 fn balance_items(row: &BalanceRow, app: &App, options: &RenderOptions) -> Vec<Item> {
+    let nf = app.keyboard.number_format;
     let eur = crate::api::models::Currency::new("eur");
     let rate = row.rate.map_or_else(
         || "none sent: left out of the total".into(),
-        |rate| format::rate_line(rate, &row.currency, &eur),
+        |rate| format::rate_line(rate, &row.currency, &eur, nf),
     );
     let value = row.eur_value().map_or_else(
         || "-".into(),
@@ -48,12 +50,12 @@ fn balance_items(row: &BalanceRow, app: &App, options: &RenderOptions) -> Vec<It
             );
             format!(
                 "{} EUR (indicative, rates of {at})",
-                format::indicative(value)
+                format::indicative(value, nf)
             )
         },
     );
     let mut items = vec![
-        field("Amount", format::amount_full(row.amount, &row.currency)),
+        field("Amount", format::amount_full(row.amount, &row.currency, nf)),
         field("Rate", rate),
         field("EUR value", value),
     ];
@@ -71,7 +73,7 @@ fn balance_items(row: &BalanceRow, app: &App, options: &RenderOptions) -> Vec<It
                 items.push(field("Networks", "none listed".into()));
             }
             for (name, config) in networks {
-                items.extend(network_items(row, name, config));
+                items.extend(network_items(row, name, config, nf));
             }
         }
     }
@@ -104,7 +106,12 @@ fn wallet_items(wallet: Option<&str>, networks: &[(String, NetworkConfig)]) -> V
 }
 
 /// "polygon (amoy, testnet)" and its deposit and withdrawal limits.
-fn network_items(row: &BalanceRow, name: &str, config: &NetworkConfig) -> Vec<Item> {
+fn network_items(
+    row: &BalanceRow,
+    name: &str,
+    config: &NetworkConfig,
+    nf: NumberFormat,
+) -> Vec<Item> {
     let kind = config
         .mainnet
         .map(|mainnet| if mainnet { "mainnet" } else { "testnet" });
@@ -115,7 +122,7 @@ fn network_items(row: &BalanceRow, name: &str, config: &NetworkConfig) -> Vec<It
         format!("{name} ({})", details.join(", "))
     };
     let amount = |value: Option<Decimal>| {
-        value.map_or_else(|| "-".into(), |v| format::amount_full(v, &row.currency))
+        value.map_or_else(|| "-".into(), |v| format::amount_full(v, &row.currency, nf))
     };
     let withdrawal = config.withdrawal.as_ref();
     vec![
@@ -137,6 +144,7 @@ fn network_items(row: &BalanceRow, name: &str, config: &NetworkConfig) -> Vec<It
 
 pub fn transaction(frame: &mut Frame, area: Rect, app: &App, id: &str, options: &RenderOptions) {
     let theme = &options.theme;
+    let nf = app.keyboard.number_format;
     let Some(row) = app.history.find(id).map(|row| row.to_transaction()) else {
         let message = "This transaction is no longer loaded.";
         gone(frame, area, app, "Transaction", message, options);
@@ -149,12 +157,12 @@ pub fn transaction(frame: &mut Frame, area: Rect, app: &App, id: &str, options: 
             row.status.as_str().to_string(),
             history::status_style(&row.status, theme),
         ),
-        field("Amount", format::amount_full(row.amount, &row.currency)),
+        field("Amount", format::amount_full(row.amount, &row.currency, nf)),
     ];
     if let Some(currency) = &row.currency_to {
         let to = row.amount_to.map_or_else(
             || currency.to_string(),
-            |amount| format::amount_full(amount, currency),
+            |amount| format::amount_full(amount, currency, nf),
         );
         items.push(field("Exchanged to", to));
     }
@@ -251,6 +259,7 @@ fn accepts_payment(row: &LiveRow, order: &OrderLeg, now: DateTime<Utc>) -> bool 
 fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
     let theme = &options.theme;
     let offset = options.utc_offset;
+    let nf = app.keyboard.number_format;
     let mut items = vec![
         styled_field(
             "Status",
@@ -258,7 +267,7 @@ fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
             live::phase_style(&row.phase, theme),
         ),
         spans_field("Progress", live::waiting_for(row, app, theme, false)),
-        field("Amounts", live::amounts_full(row)),
+        field("Amounts", live::amounts_full(row, nf)),
     ];
     // A failure's reason is already the progress line; an unknown outcome needs its why.
     if let Phase::Unknown { reason } = &row.phase {
@@ -269,7 +278,7 @@ fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
         ));
     }
     if let Phase::Ambiguous { candidates, chosen } = &row.phase {
-        items.extend(candidate_items(candidates, *chosen, options));
+        items.extend(candidate_items(candidates, *chosen, nf, options));
     }
     for note in app.records.row_notes(&row.key) {
         items.push(styled_field("Note", note.clone(), theme.warning));
@@ -278,7 +287,7 @@ fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
         LiveKind::Exchange(leg) => {
             items.push(field(
                 "Rate",
-                format::rate_line(leg.rate, &leg.from, &leg.to),
+                format::rate_line(leg.rate, &leg.from, &leg.to, nf),
             ));
         }
         LiveKind::Order(order) => items.extend(order_items(row, order, app, options)),
@@ -298,6 +307,7 @@ fn live_items(row: &LiveRow, app: &App, options: &RenderOptions) -> Vec<Item> {
 fn candidate_items(
     candidates: &[crate::app::reconcile::Candidate],
     chosen: usize,
+    nf: NumberFormat,
     options: &RenderOptions,
 ) -> Vec<Item> {
     let mut items = vec![dialog::text(Line::styled(
@@ -321,13 +331,13 @@ fn candidate_items(
             .map_or_else(String::new, |to| {
                 candidate.amount_to.map_or_else(
                     || format!(" → {to}"),
-                    |amount| format!(" → {}", format::amount_with_currency(amount, to)),
+                    |amount| format!(" → {}", format::amount_with_currency(amount, to, nf)),
                 )
             });
         items.push(dialog::text(Line::raw(format!(
             "{marker} {}  {}{to}  {created}  {}  {window}",
             crate::app::answers::printable(&candidate.id),
-            format::amount_with_currency(candidate.amount, &candidate.currency),
+            format::amount_with_currency(candidate.amount, &candidate.currency, nf),
             candidate.status,
         ))));
     }
@@ -337,19 +347,20 @@ fn candidate_items(
 fn order_items(row: &LiveRow, order: &OrderLeg, app: &App, options: &RenderOptions) -> Vec<Item> {
     let theme = &options.theme;
     let open = accepts_payment(row, order, app.now);
+    let nf = app.keyboard.number_format;
     let mut items = vec![field("Network", order.network.clone())];
     if let Some((done, required)) = order.confirmations {
         items.push(field("Confirmations", format!("{done}/{required}")));
     }
     if let Some(received) = order.received {
-        let mut text = format::amount_full(received, &order.currency);
+        let mut text = format::amount_full(received, &order.currency, nf);
         if let Some(required) = order.required {
             text = format!(
                 "{text} of {}",
-                format::amount_full(required, &order.currency)
+                format::amount_full(required, &order.currency, nf)
             );
         }
-        let style = match live::shortfall(order) {
+        let style = match live::shortfall(order, nf) {
             Some(short) => {
                 text = format!("{text}  ! UNDERPAID, {short}");
                 theme.error

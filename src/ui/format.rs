@@ -1,5 +1,7 @@
 //! Text for the screen: times in the user's offset, ages ("12s ago"), counts, amounts with their
-//! currency, and cutting text to a width. Money digits come from `crate::money`.
+//! currency, and cutting text to a width. Digits are written in the user's `number_format`
+//! (passed in from `App::keyboard`, never read from a global): the dashboard shows numbers the
+//! way its amount fields parse them.
 
 use std::fmt::Write as _;
 
@@ -9,6 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::api::models::Currency;
 use crate::money;
+use crate::number_format::NumberFormat;
 
 /// "11:30".
 pub fn clock(time: DateTime<Utc>, offset: FixedOffset) -> String {
@@ -98,80 +101,80 @@ pub fn time_left(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// An integer with thousands separators: "1,234".
-pub fn count(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
+/// An integer with thousands separators in the user's `number_format`: "1,234", "1.234".
+pub fn count(value: u64, format: NumberFormat) -> String {
+    format.format_decimal(Decimal::from(value))
 }
 
 /// Marks an amount shown with fewer digits than it has (the detail view has them all).
 pub const MORE_DIGITS: char = '…';
 
-/// The one place a number's digits are written for the screen (grouping, decimal mark), so
-/// that switching to the user's `number_format` is one change here. `decimals` is the least
-/// number of decimals to show; a value with more keeps them all.
-pub fn number(value: Decimal, decimals: u32) -> String {
+/// The one place a number's digits are written for the screen: grouping and decimal mark come
+/// from the user's `number_format` (the same setting the amount fields parse with, so what is
+/// shown can be typed back). `decimals` is the least number of decimals to show; a value with
+/// more keeps them all.
+pub fn number(value: Decimal, decimals: u32, format: NumberFormat) -> String {
     let normalized = value.normalize();
     let mut padded = normalized;
     padded.rescale(normalized.scale().max(decimals));
-    money::group_thousands(&padded.to_string())
+    format.format_decimal(padded)
 }
 
 /// Every digit of an amount, padded to its currency's scale: for detail views and copies.
-pub fn amount_full(amount: Decimal, currency: &Currency) -> String {
-    format!("{} {currency}", amount_digits(amount, currency))
+pub fn amount_full(amount: Decimal, currency: &Currency, format: NumberFormat) -> String {
+    format!("{} {currency}", amount_digits(amount, currency, format))
 }
 
 /// The digits of `amount_full`, without the currency.
-pub fn amount_digits(amount: Decimal, currency: &Currency) -> String {
-    number(amount, money::scale_of(currency.as_str()).unwrap_or(2))
+pub fn amount_digits(amount: Decimal, currency: &Currency, format: NumberFormat) -> String {
+    number(
+        amount,
+        money::scale_of(currency.as_str()).unwrap_or(2),
+        format,
+    )
 }
 
 /// "412.607142 USDC" in lists: the amount at its currency's scale, then the currency; a value
 /// with more digits than the scale (an 18-decimal ETH amount) is cut, never rounded, and ends
 /// in `…` so nobody takes it for the whole value.
-pub fn amount_with_currency(amount: Decimal, currency: &Currency) -> String {
-    format!("{} {currency}", amount_at_scale(amount, currency))
+pub fn amount_with_currency(amount: Decimal, currency: &Currency, format: NumberFormat) -> String {
+    format!("{} {currency}", amount_at_scale(amount, currency, format))
 }
 
 /// The digits of `amount_with_currency`, without the currency.
-pub fn amount_at_scale(amount: Decimal, currency: &Currency) -> String {
+pub fn amount_at_scale(amount: Decimal, currency: &Currency, format: NumberFormat) -> String {
     let Some(scale) = money::scale_of(currency.as_str()) else {
         // A currency P100 does not document: no known scale to cut at, so every digit.
-        return number(amount, 2);
+        return number(amount, 2, format);
     };
     let cut = amount.trunc_with_scale(scale);
     if cut == amount {
-        number(amount, scale)
+        number(amount, scale, format)
     } else {
-        let mut text = number(cut, scale);
+        let mut text = number(cut, scale, format);
         text.push(MORE_DIGITS);
         text
     }
 }
 
 /// An indicative value we computed (amount x rate), two decimals: "1,234.57".
-pub fn indicative(value: Decimal) -> String {
-    let rounded =
-        value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    number(rounded, 2)
+pub fn indicative(value: Decimal, format: NumberFormat) -> String {
+    format.format_eur(value)
 }
 
 /// A rate, exact, grouped, without trailing zeros: "57,852.859".
-pub fn rate(value: Decimal) -> String {
-    number(value, 0)
+pub fn rate(value: Decimal, format: NumberFormat) -> String {
+    number(value, 0, format)
 }
 
 /// One style for every rate on screen: "1 BTC = 57,852.859 EUR".
-pub fn rate_line(rate_value: Decimal, from: &Currency, to: &Currency) -> String {
-    format!("1 {from} = {} {to}", rate(rate_value))
+pub fn rate_line(
+    rate_value: Decimal,
+    from: &Currency,
+    to: &Currency,
+    format: NumberFormat,
+) -> String {
+    format!("1 {from} = {} {to}", rate(rate_value, format))
 }
 
 /// How many terminal columns `text` takes.
@@ -345,27 +348,81 @@ mod tests {
     fn list_amounts_stop_at_the_scale_and_say_so() {
         let eth = Currency::new("eth");
         let eur = Currency::new("eur");
+        let en = NumberFormat::CommaDot;
         let dec = |text: &str| text.parse::<Decimal>().expect("decimal");
         assert_eq!(
-            amount_with_currency(dec("0.535886661234567891"), &eth),
+            amount_with_currency(dec("0.535886661234567891"), &eth, en),
             "0.53588666… ETH"
         );
-        assert_eq!(amount_with_currency(dec("0.5"), &eth), "0.50000000 ETH");
-        assert_eq!(amount_with_currency(dec("1208.52"), &eur), "1,208.52 EUR");
+        assert_eq!(amount_with_currency(dec("0.5"), &eth, en), "0.50000000 ETH");
+        assert_eq!(
+            amount_with_currency(dec("1208.52"), &eur, en),
+            "1,208.52 EUR"
+        );
         // Cut, never rounded up: 0.99999999|9 is not shown as 1.00000000.
         assert_eq!(
-            amount_with_currency(dec("0.999999999"), &eth),
+            amount_with_currency(dec("0.999999999"), &eth, en),
             "0.99999999… ETH"
         );
         assert_eq!(
-            amount_full(dec("0.535886661234567891"), &eth),
+            amount_full(dec("0.535886661234567891"), &eth, en),
             "0.535886661234567891 ETH"
         );
         assert_eq!(
-            rate_line(dec("57852.85900"), &Currency::new("btc"), &eur),
+            rate_line(dec("57852.85900"), &Currency::new("btc"), &eur, en),
             "1 BTC = 57,852.859 EUR"
         );
-        assert_eq!(indicative(dec("1234.565")), "1,234.57");
+        assert_eq!(indicative(dec("1234.565"), en), "1,234.57");
+    }
+
+    #[test]
+    fn screen_numbers_follow_the_number_format() {
+        let eth = Currency::new("eth");
+        let eur = Currency::new("eur");
+        let btc = Currency::new("btc");
+        let dec = |text: &str| text.parse::<Decimal>().expect("decimal");
+        let de = NumberFormat::DotComma;
+        assert_eq!(
+            amount_with_currency(dec("1234.5"), &eur, de),
+            "1.234,50 EUR"
+        );
+        assert_eq!(
+            amount_with_currency(dec("0.535886661234567891"), &eth, de),
+            "0,53588666… ETH"
+        );
+        assert_eq!(
+            amount_full(dec("1234567.535886661234567891"), &eth, de),
+            "1.234.567,535886661234567891 ETH"
+        );
+        assert_eq!(
+            rate_line(dec("57852.859"), &btc, &eur, de),
+            "1 BTC = 57.852,859 EUR"
+        );
+        assert_eq!(indicative(dec("-1234.565"), de), "-1.234,57");
+        assert_eq!(count(1_234_567, de), "1.234.567");
+        let fr = NumberFormat::SpaceComma;
+        assert_eq!(
+            amount_with_currency(dec("1234.5"), &eur, fr),
+            "1 234,50 EUR"
+        );
+        assert_eq!(indicative(dec("0"), fr), "0,00");
+        assert_eq!(count(1_234, fr), "1 234");
+        let ch = NumberFormat::ApostropheDot;
+        assert_eq!(
+            amount_with_currency(dec("1234.5"), &eur, ch),
+            "1'234.50 EUR"
+        );
+        assert_eq!(
+            rate_line(dec("57852.859"), &btc, &eur, ch),
+            "1 BTC = 57'852.859 EUR"
+        );
+        // What the screen shows, each amount field takes back as the same value.
+        for format in NumberFormat::ALL {
+            for text in ["1234567.5", "0.00000001", "999.99", "1000"] {
+                let shown = amount_digits(dec(text), &btc, format);
+                assert_eq!(format.parse(&shown), Ok(dec(text)), "{format}: {shown}");
+            }
+        }
     }
 
     #[test]
@@ -382,10 +439,11 @@ mod tests {
 
     #[test]
     fn counts_group_thousands() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(999), "999");
-        assert_eq!(count(1_234), "1,234");
-        assert_eq!(count(100_000), "100,000");
+        let en = NumberFormat::CommaDot;
+        assert_eq!(count(0, en), "0");
+        assert_eq!(count(999, en), "999");
+        assert_eq!(count(1_234, en), "1,234");
+        assert_eq!(count(100_000, en), "100,000");
     }
 
     #[test]

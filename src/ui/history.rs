@@ -102,22 +102,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
 /// "150/1,234", or with a filter "12 matches · 150/1,234".
 fn count_text(app: &App) -> String {
     let history = &app.history;
-    let loaded = format::count(history.len() as u64);
+    let nf = app.keyboard.number_format;
+    let loaded = format::count(history.len() as u64, nf);
     let mut text = if history.first_page > 1 {
         // The top is not held (`G` jumped, or the cap dropped it): say which rows are.
         let above = history.rows_above();
         let range = format!(
             "{}–{}",
-            format::count(above + 1),
-            format::count(above + history.len() as u64)
+            format::count(above + 1, nf),
+            format::count(above + history.len() as u64, nf)
         );
         match history.total {
-            Some(total) => format!("{range} of {}", format::count(total)),
+            Some(total) => format!("{range} of {}", format::count(total, nf)),
             None => range,
         }
     } else {
         let mut text = match history.total {
-            Some(total) => format!("{loaded}/{}", format::count(total)),
+            Some(total) => format!("{loaded}/{}", format::count(total, nf)),
             None => loaded,
         };
         if history.exhausted {
@@ -128,7 +129,7 @@ fn count_text(app: &App) -> String {
     if !history.filter.is_empty() {
         let matches = history.visible_len();
         let word = if matches == 1 { "match" } else { "matches" };
-        text = format!("{} {word} · {text}", format::count(matches as u64));
+        text = format!("{} {word} · {text}", format::count(matches as u64, nf));
     }
     format!(" {text} ")
 }
@@ -137,15 +138,19 @@ fn count_text(app: &App) -> String {
 /// total); while a page below the first loads otherwise: "loading more…".
 fn progress_text(app: &App) -> Option<String> {
     let history = &app.history;
+    let nf = app.keyboard.number_format;
     if let Some(progress) = history.seek_progress() {
         let page = progress.page?;
         return Some(match (progress.seek, progress.total) {
             (Seek::End, Some(total)) => format!(
                 " loading history… {} of {} ",
-                format::count(progress.through.min(total)),
-                format::count(total)
+                format::count(progress.through.min(total), nf),
+                format::count(total, nf)
             ),
-            (Seek::End, None) => format!(" loading history… page {}… ", format::count(page.into())),
+            (Seek::End, None) => format!(
+                " loading history… page {}… ",
+                format::count(page.into(), nf)
+            ),
             (Seek::Top, _) => " loading the newest rows… ".to_string(),
         });
     }
@@ -355,7 +360,10 @@ impl RowText {
     fn new(row: RowView<'_>, app: &App, options: &RenderOptions) -> Self {
         let leg = match (row.currency_to(), row.amount_to()) {
             (Some(currency), Some(amount)) => {
-                format!("→ {}", format::amount_with_currency(amount, currency))
+                format!(
+                    "→ {}",
+                    format::amount_with_currency(amount, currency, app.keyboard.number_format)
+                )
             }
             (Some(currency), None) => format!("→ {currency}"),
             _ => String::new(),
@@ -365,7 +373,11 @@ impl RowText {
                 || "-".into(),
                 |at| format::row_time(at, app.now, options.utc_offset, &options.date_format),
             ),
-            amount: format::amount_with_currency(row.amount(), row.currency()),
+            amount: format::amount_with_currency(
+                row.amount(),
+                row.currency(),
+                app.keyboard.number_format,
+            ),
             leg,
             id: short_id(row.id()).to_string(),
         }

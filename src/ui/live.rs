@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::app::freshness::Freshness;
 use crate::app::keymap::Pane;
 use crate::app::live::{ExchangeLeg, LiveKind, LiveRow, OrderLeg, Phase};
+use crate::number_format::NumberFormat;
 use rust_decimal::Decimal;
 
 /// Lines per live row.
@@ -200,7 +201,10 @@ fn row_text(
             None => Span::styled("  by you (this desk)", theme.muted),
         });
     }
-    let second = vec![Span::raw(format!("    {}", amounts(row)))];
+    let second = vec![Span::raw(format!(
+        "    {}",
+        amounts(row, app.keyboard.number_format)
+    ))];
     let mut third = vec![Span::raw("    ")];
     third.extend(waiting_for(row, app, theme, true));
     Text::from(
@@ -224,48 +228,51 @@ pub fn phase_style(phase: &Phase, theme: &Theme) -> Style {
 
 /// "10.00000000 ETH → 25,001.20 EUR" or "346.59 EUR ← 412.607142 USDC on polygon", at the
 /// currencies' scales (with "…" where more digits exist).
-pub fn amounts(row: &LiveRow) -> String {
-    amounts_with(row, format::amount_with_currency)
+pub fn amounts(row: &LiveRow, nf: NumberFormat) -> String {
+    amounts_with(row, nf, format::amount_with_currency)
 }
 
 /// The same with every digit, for the detail view.
-pub fn amounts_full(row: &LiveRow) -> String {
-    amounts_with(row, format::amount_full)
+pub fn amounts_full(row: &LiveRow, nf: NumberFormat) -> String {
+    amounts_with(row, nf, format::amount_full)
 }
 
-fn amounts_with(row: &LiveRow, amount: fn(Decimal, &Currency) -> String) -> String {
+/// How one amount is written: a `ui::format` function taking the digits' `number_format`.
+type AmountText = fn(Decimal, &Currency, NumberFormat) -> String;
+
+fn amounts_with(row: &LiveRow, nf: NumberFormat, amount: AmountText) -> String {
     match &row.kind {
-        LiveKind::Exchange(leg) => exchange_amounts(leg, amount),
-        LiveKind::Order(leg) => order_amounts(leg, amount),
+        LiveKind::Exchange(leg) => exchange_amounts(leg, nf, amount),
+        LiveKind::Order(leg) => order_amounts(leg, nf, amount),
     }
 }
 
-fn exchange_amounts(leg: &ExchangeLeg, amount: fn(Decimal, &Currency) -> String) -> String {
+fn exchange_amounts(leg: &ExchangeLeg, nf: NumberFormat, amount: AmountText) -> String {
     format!(
         "{} → {}",
-        amount(leg.amount, &leg.from),
-        amount(leg.amount_to, &leg.to)
+        amount(leg.amount, &leg.from, nf),
+        amount(leg.amount_to, &leg.to, nf)
     )
 }
 
-fn order_amounts(leg: &OrderLeg, amount: fn(Decimal, &Currency) -> String) -> String {
+fn order_amounts(leg: &OrderLeg, nf: NumberFormat, amount: AmountText) -> String {
     format!(
         "{} ← {} on {}",
-        amount(leg.fiat_amount, &leg.fiat_currency),
-        amount(leg.crypto_amount, &leg.currency),
+        amount(leg.fiat_amount, &leg.fiat_currency, nf),
+        amount(leg.crypto_amount, &leg.currency, nf),
         leg.network
     )
 }
 
 /// "short by 12.34 USDC" for an underpaid order, at the currency's scale.
-pub fn shortfall(order: &OrderLeg) -> Option<String> {
+pub fn shortfall(order: &OrderLeg, nf: NumberFormat) -> Option<String> {
     if !order.is_underpaid() {
         return None;
     }
     let short = order.required?.checked_sub(order.received?)?;
     Some(format!(
         "short by {}",
-        format::amount_full(short, &order.currency)
+        format::amount_full(short, &order.currency, nf)
     ))
 }
 
@@ -357,7 +364,8 @@ fn order_progress(order: &OrderLeg, app: &App, theme: &Theme) -> Vec<Span<'stati
         return vec![Span::styled("wallet pending", theme.pending)];
     }
     let mut parts: Vec<Span<'static>> = Vec::new();
-    if let Some(short) = shortfall(order) {
+    let nf = app.keyboard.number_format;
+    if let Some(short) = shortfall(order, nf) {
         parts.push(Span::styled(format!("! UNDERPAID, {short}"), theme.error));
     }
     if let Some((done, required)) = order.confirmations {
@@ -367,8 +375,8 @@ fn order_progress(order: &OrderLeg, app: &App, theme: &Theme) -> Vec<Span<'stati
         let required = order.required.unwrap_or(order.crypto_amount);
         parts.push(Span::raw(format!(
             "received {} of {}",
-            format::amount_at_scale(received, &order.currency),
-            format::amount_with_currency(required, &order.currency)
+            format::amount_at_scale(received, &order.currency, nf),
+            format::amount_with_currency(required, &order.currency, nf)
         )));
     }
     if parts.is_empty() {

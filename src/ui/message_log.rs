@@ -14,7 +14,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let log = &app.keyboard.log;
     let width = area.width.saturating_sub(4).max(10);
     let dialog = super::full_overlay(area);
-    let title = format!(" Messages ({}) ", format::count(log.len() as u64));
+    let title = format!(
+        " Messages ({}) ",
+        format::count(log.len() as u64, app.keyboard.number_format)
+    );
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.overlay_border)
@@ -27,7 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, options: &RenderOptions)
     let text_width = usize::from(inner.width.saturating_sub(1)).max(1);
     // Pinned at the top: how many older messages went, and where every one is.
     let mut pinned: Vec<Line<'static>> = Vec::new();
-    if let Some(dropped) = log.dropped_text() {
+    if let Some(dropped) = log.dropped_text(app.keyboard.number_format) {
         let spans = [Span::styled(format!(" {dropped}"), theme.warning)];
         for wrapped in format::wrap_spans(&spans, text_width) {
             pinned.push(Line::from(wrapped));

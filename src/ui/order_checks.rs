@@ -10,6 +10,7 @@ use crate::api::models::Currency;
 use crate::app::App;
 use crate::app::balances::{BalanceKind, BalancesPane};
 use crate::app::ticket::OrderTicket;
+use crate::number_format::NumberFormat;
 
 /// The `minDeposit` P100 lists for `currency` on `network`, if any.
 pub fn min_deposit(balances: &BalancesPane, currency: &Currency, network: &str) -> Option<Decimal> {
@@ -32,6 +33,7 @@ pub fn min_deposit_warning(
     network: &str,
     crypto_amount: Decimal,
     indicative: bool,
+    nf: NumberFormat,
     theme: &Theme,
 ) -> Option<Line<'static>> {
     let minimum = min_deposit(balances, currency, network)?;
@@ -44,7 +46,7 @@ pub fn min_deposit_warning(
     Some(Line::from(Span::styled(
         format!(
             "  ! Below min deposit {} on {network}{basis}: may be lost",
-            format::amount_full(minimum, currency),
+            format::amount_full(minimum, currency, nf),
         ),
         theme.warning,
     )))
@@ -64,6 +66,7 @@ pub fn indicative_warning(app: &App, ticket: &OrderTicket, theme: &Theme) -> Opt
         &valid.network,
         crypto,
         true,
+        ticket.number_format,
         theme,
     )
 }
@@ -100,8 +103,16 @@ mod tests {
         let usdc = Currency::new("usdc");
         let theme = Theme::color();
         let warn = |amount: i64, network: &str| {
-            min_deposit_warning(&pane, &usdc, network, Decimal::new(amount, 1), true, &theme)
-                .map(|line| line.to_string())
+            min_deposit_warning(
+                &pane,
+                &usdc,
+                network,
+                Decimal::new(amount, 1),
+                true,
+                NumberFormat::default(),
+                &theme,
+            )
+            .map(|line| line.to_string())
         };
         let below = warn(32, "polygon").expect("3.2 < 5");
         assert!(

@@ -22,7 +22,7 @@ use crate::app::keyboard::FieldId;
 use crate::app::ticket::{LockClock, Stage, Ticket, each_kind, lock_clock, throttled_message};
 use crate::input::with_cursor;
 use crate::lock_check::LockWarning;
-use crate::money;
+use crate::number_format::NumberFormat;
 
 const WIDTH: u16 = 66;
 // Two lines more than the exchange needs: the order's minimum-deposit warning and payment window.
@@ -106,9 +106,12 @@ fn stage_keys<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
 
 /// "limit 500.00 EUR per exchange", when the profile has one.
 fn limit_text(app: &App, per: &str) -> Option<String> {
-    app.session
-        .max_exchange_eur
-        .map(|limit| format!("limit {} EUR per {per}", money::format_eur(limit)))
+    app.session.max_exchange_eur.map(|limit| {
+        format!(
+            "limit {} EUR per {per}",
+            app.keyboard.number_format.format_eur(limit)
+        )
+    })
 }
 
 /// The warning shown while typing an amount above the limit, before anything is locked.
@@ -239,7 +242,7 @@ fn confirm_lines<'a>(app: &App, confirm: &Confirm<'_>, theme: &Theme) -> Vec<Lin
     let mut lines = Vec::new();
     for warning in confirm.warnings {
         lines.push(Line::from(Span::styled(
-            format!("  ! {warning}"),
+            format!("  ! {}", warning.text(app.keyboard.number_format)),
             theme.warning,
         )));
     }
@@ -261,7 +264,7 @@ fn confirm_lines<'a>(app: &App, confirm: &Confirm<'_>, theme: &Theme) -> Vec<Lin
                 lines.push(Line::from(Span::styled(
                     format!(
                         "  ! {why}: type the amount ({}) to confirm: {}",
-                        confirm.amount,
+                        typable(confirm.amount, app.keyboard.number_format),
                         with_cursor(typed, confirm.cursor)
                     ),
                     theme.warning,
@@ -290,6 +293,13 @@ fn confirm_lines<'a>(app: &App, confirm: &Confirm<'_>, theme: &Theme) -> Vec<Lin
         }
     }
     lines
+}
+
+/// The amount as it can be typed back in `nf`: its own digits, no grouping, `nf`'s decimal mark.
+fn typable(amount: Decimal, nf: NumberFormat) -> String {
+    amount
+        .to_string()
+        .replace('.', &nf.decimal_separator().to_string())
 }
 
 /// Confirm was refused during P100's pause: until when, in the user's offset.

@@ -118,7 +118,8 @@ impl ExchangeTicket {
         {
             problems.push(format!(
                 "Amount is above the available {} {from}",
-                money::format_amount(balance.amount, from.as_str())
+                self.number_format
+                    .format_amount(balance.amount, from.as_str())
             ));
         }
         match (from, to, amount) {

@@ -1,5 +1,6 @@
 //! What each kind of ticket shows in the one dialog layout: its title, field rows, the line
-//! under them, its indicative price and warnings while editing, and its locked terms.
+//! under them, its indicative price and warnings while editing, and its locked terms. Every
+//! number is written in the ticket's `number_format`, the one its amount field parses with.
 
 use ratatui::text::{Line, Span};
 use rust_decimal::Decimal;
@@ -11,7 +12,6 @@ use crate::app::keyboard::FieldId;
 use crate::app::ticket::{ExchangeField, ExchangeTicket, ORDER_FIAT, OrderField, OrderTicket};
 use crate::app::trade_kind::TradeKind;
 use crate::lock_check::{ExchangeIntent, OrderIntent, exchange_fee};
-use crate::money::{format_amount, format_rate};
 use crate::ui::format::amount_with_currency;
 use crate::ui::order_checks;
 use crate::ui::theme::Theme;
@@ -54,11 +54,12 @@ impl TicketView for ExchangeTicket {
     }
 
     fn under_fields(&self, app: &App) -> String {
+        let nf = self.number_format;
         let from = Currency::new(&self.from);
         let available = app
             .balances
             .find(&from)
-            .map(|row| format!("available {}", format_amount(row.amount, from.as_str())));
+            .map(|row| format!("available {}", nf.format_amount(row.amount, from.as_str())));
         [available, limit_text(app, Self::KIND)]
             .into_iter()
             .flatten()
@@ -69,13 +70,17 @@ impl TicketView for ExchangeTicket {
     fn indicative<'a>(&self, valid: &ExchangeIntent, theme: &Theme) -> Option<Vec<Span<'a>>> {
         self.quote.as_ref().map(|quote| {
             let to = quote.amount_to.map_or_else(String::new, |to| {
-                format!("  → {} {}", format_amount(to, valid.to.as_str()), valid.to)
+                format!(
+                    "  → {} {}",
+                    self.number_format.format_amount(to, valid.to.as_str()),
+                    valid.to
+                )
             });
             vec![
                 Span::raw(format!(
                     "1 {} = {} {}",
                     valid.from,
-                    format_rate(quote.rate),
+                    self.number_format.format_rate(quote.rate),
                     valid.to
                 )),
                 Span::styled(to, theme.muted),
@@ -92,15 +97,16 @@ impl TicketView for ExchangeTicket {
     }
 
     fn locked_terms<'a>(&self, _app: &App, lock: &ExchangeLock, theme: &Theme) -> Vec<Line<'a>> {
+        let nf = self.number_format;
         let mut lines = vec![
             detail(
                 "You sell",
-                amount_with_currency(lock.amount, &lock.currency_from),
+                amount_with_currency(lock.amount, &lock.currency_from, nf),
                 theme,
             ),
             detail(
                 "You receive",
-                amount_with_currency(lock.amount_to, &lock.currency_to),
+                amount_with_currency(lock.amount_to, &lock.currency_to, nf),
                 theme,
             ),
             detail(
@@ -108,7 +114,7 @@ impl TicketView for ExchangeTicket {
                 format!(
                     "1 {} = {} {}",
                     lock.currency_from,
-                    format_rate(lock.rate),
+                    nf.format_rate(lock.rate),
                     lock.currency_to
                 ),
                 theme,
@@ -121,7 +127,7 @@ impl TicketView for ExchangeTicket {
                 "Fee",
                 format!(
                     "{} (amount x rate - what you receive)",
-                    amount_with_currency(fee, &lock.currency_to)
+                    amount_with_currency(fee, &lock.currency_to, nf)
                 ),
                 theme,
             ));
@@ -184,7 +190,7 @@ impl TicketView for OrderTicket {
             vec![Span::raw(format!(
                 "1 {} = {} EUR",
                 self.currency,
-                format_rate(rate)
+                self.number_format.format_rate(rate)
             ))]
         })
     }
@@ -200,6 +206,7 @@ impl TicketView for OrderTicket {
     }
 
     fn locked_terms<'a>(&self, app: &App, lock: &OrderLock, theme: &Theme) -> Vec<Line<'a>> {
+        let nf = self.number_format;
         let fiat = self.asked_amount(lock);
         let destination = lock
             .destination_currency
@@ -214,13 +221,13 @@ impl TicketView for OrderTicket {
                 "Payer sends",
                 format!(
                     "{}{network}",
-                    amount_with_currency(lock.amount, &lock.currency)
+                    amount_with_currency(lock.amount, &lock.currency, nf)
                 ),
                 theme,
             ),
             detail(
                 "You receive",
-                amount_with_currency(fiat, &destination),
+                amount_with_currency(fiat, &destination, nf),
                 theme,
             ),
             detail(
@@ -228,7 +235,7 @@ impl TicketView for OrderTicket {
                 format!(
                     "1 {} = {} {destination}",
                     lock.currency,
-                    format_rate(lock.rate)
+                    nf.format_rate(lock.rate)
                 ),
                 theme,
             ),
@@ -240,6 +247,7 @@ impl TicketView for OrderTicket {
             lock.network.as_deref().unwrap_or(&self.network),
             lock.amount,
             false,
+            nf,
             theme,
         ));
         lines.push(order_checks::payment_window_line(theme));
