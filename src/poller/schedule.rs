@@ -13,8 +13,8 @@
 //! before due steady rows, most overdue first in each class, and the steady rows keep one take
 //! in four while any of them is due (the rule is in [`super::due_queue`]). Rows that join in
 //! bulk (a pass adding more than [`NEW_PER_PASS`]) are not new to anyone: they are the journal
-//! resumed, and queue steady, due at `first_check`, so they still get their first check before
-//! any steady row gets its second.
+//! resumed, and queue steady, due at `first_check`, so each gets its first check before any row
+//! checked after they joined is checked again (that row is queued behind them).
 
 use std::collections::HashMap;
 use std::time::Duration;
