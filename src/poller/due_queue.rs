@@ -164,6 +164,10 @@ impl Tier {
 
     /// The class's next row due: its place (a lane's number or `None`) and entry.
     fn first(&self) -> Option<(Option<usize>, Entry)> {
+        // Most of the time one class is empty (no row just created or changed): no scan.
+        if self.len == 0 {
+            return None;
+        }
         let mut best = self
             .ordered
             .first_key_value()
