@@ -27,9 +27,9 @@ use crate::app::live::WatchTarget;
 
 /// Rows one [`PollSchedule::set_targets`] pass may add as hot. The desk creates rows one
 /// confirm at a time and the watch channel keeps only the latest set, so a pass adds a row or
-/// two; a pass adding more is the journal resumed at start-up (or another profile's rows):
-/// thousands of rows whose last change is old, that would otherwise all count as "just created"
-/// and put a row created a minute later behind them for a whole round.
+/// two; a pass adding more is a batch such as the journal resumed at start-up: thousands of
+/// rows whose last change is old, that would otherwise all count as "just created" and put a
+/// row created a minute later behind them for a whole round.
 pub const NEW_PER_PASS: usize = 16;
 
 /// A watched row, as the schedule names it. A handle outlives its row harmlessly: once the
