@@ -4,6 +4,10 @@
 //!
 //! The schedule ([`PollSchedule`]) is plain data driven by `Instant`s so it is unit-tested
 //! without a runtime; [`run`] is the task that executes it against a [`DetailsSource`].
+//!
+//! When more rows are due than the budget allows, rows closest to a change (just created, or
+//! whose status just changed) are checked first and the rest get one check in four, most
+//! overdue first: see [`schedule`] for the classes and [`due_queue`] for the rule.
 
 mod due_queue;
 mod schedule;

@@ -5,6 +5,16 @@
 //! and each answer name the row by its [`WatchHandle`], so an answer costs no hashing of a
 //! 36-character id and no chase to its heap `String`, and the per-row state is one dense
 //! vector walked in queue order. Only a change of the watch set looks rows up by id.
+//!
+//! The check order, when more rows are due than the budget can ask about: rows closest to a
+//! change first. A row is hot ([`Class::Hot`]) from the moment it joins the watch set, and
+//! again from an answer that changed its status, until its backoff reaches the cap (about five
+//! checks in the first 31 s at the defaults); every other row is steady. Due hot rows are taken
+//! before due steady rows, most overdue first in each class, and the steady rows keep one take
+//! in four while any of them is due (the rule is in [`super::due_queue`]). Rows that join in
+//! bulk (a pass adding more than [`NEW_PER_PASS`]) are not new to anyone: they are the journal
+//! resumed, and queue steady, due at `first_check`, so each gets its first check before any row
+//! checked after they joined is checked again (that row is queued behind them).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -12,8 +22,15 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::PollSettings;
-use super::due_queue::{DueQueue, Queued};
+use super::due_queue::{Class, DueQueue, Queued};
 use crate::app::live::WatchTarget;
+
+/// Rows one [`PollSchedule::set_targets`] pass may add as hot. The desk creates rows one
+/// confirm at a time and the watch channel keeps only the latest set, so a pass adds a row or
+/// two; a pass adding more is a batch such as the journal resumed at start-up: thousands of
+/// rows whose last change is old, that would otherwise all count as "just created" and put a
+/// row created a minute later behind them for a whole round.
+pub const NEW_PER_PASS: usize = 16;
 
 /// A watched row, as the schedule names it. A handle outlives its row harmlessly: once the
 /// row leaves the watch set (its slot freed or reused) the handle is no longer current and an
@@ -75,6 +92,9 @@ struct Slot {
     /// Its place in the queue while waiting; `None` while its request is in flight.
     queued: Option<Queued>,
     interval: Duration,
+    /// Which order it is checked in: hot from joining and from a status change until its
+    /// interval reaches the cap.
+    class: Class,
     /// The last status seen, to reset the backoff when it changes.
     last_status: Option<LastStatus>,
     /// The [`PollSchedule::set_targets`] pass that last found it wanted.
@@ -101,13 +121,35 @@ pub struct PollSchedule {
 impl PollSchedule {
     /// Replaces the watched set: new rows are first checked after `first_check`, rows that
     /// stay keep their timing, rows that left are forgotten (their late replies are dropped).
-    /// O(N) for the set as a whole (the watch channel carries whole sets); each row added or
-    /// removed costs O(1).
+    /// New rows are hot unless the pass adds more than [`NEW_PER_PASS`] (then all of them are
+    /// steady: a resume, not creations). O(N) for the set as a whole (the watch channel carries
+    /// whole sets); each row added or removed costs O(1).
     pub fn set_targets(&mut self, targets: &[WatchTarget], now: Instant, settings: &PollSettings) {
         self.passes += 1;
         let pass = self.passes;
+        // The first NEW_PER_PASS rows added, queued hot until the pass proves to be bulk.
+        let mut added_hot: Vec<u32> = Vec::new();
+        let mut added = 0;
         for target in targets {
-            let slot = self.add(target, now, settings).slot;
+            let class = if added < NEW_PER_PASS {
+                Class::Hot
+            } else {
+                Class::Steady
+            };
+            let (slot, joined) = self.join(target, now, settings, class);
+            if joined {
+                added += 1;
+                if added <= NEW_PER_PASS {
+                    added_hot.push(slot);
+                } else if added == NEW_PER_PASS + 1 {
+                    // Bulk after all: the first ones go steady too, then this one behind them,
+                    // in the order they came.
+                    for early in added_hot.drain(..) {
+                        self.requeue_as(early, Class::Steady);
+                    }
+                    self.requeue_as(slot, Class::Steady);
+                }
+            }
             self.slots[slot as usize].wanted_in = pass;
         }
         let leaving: Vec<u32> = self
@@ -121,15 +163,27 @@ impl PollSchedule {
         }
     }
 
-    /// Starts watching one row (no change if it is watched already).
+    /// Starts watching one row, hot (no change if it is watched already).
     pub fn add(
         &mut self,
         target: &WatchTarget,
         now: Instant,
         settings: &PollSettings,
     ) -> WatchHandle {
+        let (slot, _) = self.join(target, now, settings, Class::Hot);
+        self.handle(slot)
+    }
+
+    /// The row's slot, and whether it joined now (queued in `class`, due at `first_check`).
+    fn join(
+        &mut self,
+        target: &WatchTarget,
+        now: Instant,
+        settings: &PollSettings,
+        class: Class,
+    ) -> (u32, bool) {
         if let Some(&slot) = self.by_target.get(target) {
-            return self.handle(slot);
+            return (slot, false);
         }
         let slot = if let Some(slot) = self.free.pop() {
             slot
@@ -139,6 +193,7 @@ impl PollSchedule {
                 generation: 0,
                 queued: None,
                 interval: Duration::ZERO,
+                class: Class::Steady,
                 last_status: None,
                 wanted_in: 0,
             });
@@ -146,16 +201,31 @@ impl PollSchedule {
             // once would take hundreds of GiB for their targets before this point.
             u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
         };
-        let queued = self
-            .queue
-            .push(slot, now + settings.first_check, Some(settings.first_check));
+        let queued = self.queue.push(
+            slot,
+            now + settings.first_check,
+            Some(settings.first_check),
+            class,
+        );
         let row = &mut self.slots[slot as usize];
         row.target = Some(target.clone());
         row.queued = Some(queued);
         row.interval = settings.first_check;
+        row.class = class;
         row.last_status = None;
         self.by_target.insert(target.clone(), slot);
-        self.handle(slot)
+        (slot, true)
+    }
+
+    /// Moves a queued row to `class`, keeping its due time.
+    fn requeue_as(&mut self, slot: u32, class: Class) {
+        let row = &mut self.slots[slot as usize];
+        row.class = class;
+        if let Some(old) = row.queued.take() {
+            self.queue.remove(old);
+            let queued = self.queue.push(slot, old.at, Some(row.interval), class);
+            self.slots[slot as usize].queued = Some(queued);
+        }
     }
 
     /// Stops watching one row.
@@ -224,8 +294,10 @@ impl PollSchedule {
         !self.paused_at(now) && self.queue.next_due().is_some_and(|due| due <= now)
     }
 
-    /// The most overdue row at `now` with no request in flight, marked in flight (taken out of
-    /// the queue); `None` when none is due or a pause holds.
+    /// The row to check at `now` with no request in flight, marked in flight (taken out of the
+    /// queue): the most overdue hot row, or the most overdue steady row when no hot row is due
+    /// or it is the steady rows' turn (see the module comment); `None` when none is due or a
+    /// pause holds.
     pub fn take_next(&mut self, now: Instant) -> Option<WatchHandle> {
         if self.paused_at(now) {
             return None;
@@ -235,7 +307,8 @@ impl PollSchedule {
         Some(self.handle(slot))
     }
 
-    /// The rows due at `now`, most overdue first, at most `limit`, marked in flight.
+    /// The rows due at `now`, in [`take_next`](Self::take_next)'s order, at most `limit`,
+    /// marked in flight.
     pub fn take_due(&mut self, now: Instant, limit: usize) -> Vec<WatchTarget> {
         let mut taken = Vec::new();
         while taken.len() < limit {
@@ -274,8 +347,9 @@ impl PollSchedule {
     }
 
     /// Records a reply about the row `handle` names. A status change resets the interval to
-    /// `first_check`; no change doubles it up to the cap; an error backs off the same way, and
-    /// `retry_after` pauses every row. A reply about a row that left changes only the pause.
+    /// `first_check` and makes the row hot; no change doubles it up to the cap (where a hot
+    /// row turns steady); an error backs off the same way, and `retry_after` pauses every row.
+    /// A reply about a row that left changes only the pause.
     pub fn record_answer(
         &mut self,
         handle: WatchHandle,
@@ -315,6 +389,15 @@ impl PollSchedule {
         } else {
             (row.interval * 2).min(settings.max_interval)
         };
+        // An advancing row is about to change again (the next step follows within seconds):
+        // it gets the short backoff and the front of the queue until the backoff is long again.
+        if changed {
+            row.class = Class::Hot;
+        }
+        if row.interval >= settings.max_interval {
+            row.class = Class::Steady;
+        }
+        let class = row.class;
         if let Some(status) = status
             && (changed || row.last_status.is_none())
         {
@@ -326,7 +409,7 @@ impl PollSchedule {
         if let Some(old) = row.queued.take() {
             self.queue.remove(old);
         }
-        let queued = self.queue.push(slot, now + wait, lane);
+        let queued = self.queue.push(slot, now + wait, lane, class);
         self.slots[slot as usize].queued = Some(queued);
     }
 
@@ -339,6 +422,7 @@ impl PollSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     fn settings() -> PollSettings {
         PollSettings::default()
@@ -476,7 +560,12 @@ mod tests {
             let after = Duration::from_secs(31 + u64::try_from(n).expect("small"));
             schedule.record(row, None, Some(after), start, &settings);
         }
-        assert_eq!(schedule.queue.lanes(), 1, "the first check's lane only");
+        // (The hot one was made while the pass looked like a few rows created.)
+        assert_eq!(
+            schedule.queue.lanes(),
+            2,
+            "the first check's lane of each class only"
+        );
         // They come due in order of their waits, r0 first.
         let later = start + Duration::from_secs(100);
         assert_eq!(schedule.take_due(later, 100), rows);
@@ -506,5 +595,200 @@ mod tests {
             now += Duration::from_secs(1);
         }
         assert!(schedule.statuses.0.len() <= StatusNames::CAP);
+    }
+
+    /// 10,000 rows resumed at once (steady) and left unchecked for an hour: every one overdue.
+    fn overdue_rows(schedule: &mut PollSchedule, start: Instant) -> (Vec<WatchTarget>, Instant) {
+        let rows: Vec<WatchTarget> = (0..10_000).map(|n| exchange(&format!("r{n}"))).collect();
+        schedule.set_targets(&rows, start, &settings());
+        assert_eq!(
+            schedule.queue.len_of(Class::Steady),
+            10_000,
+            "a resume is steady"
+        );
+        (rows, start + Duration::from_secs(3_600))
+    }
+
+    #[test]
+    fn a_new_row_is_checked_before_ten_thousand_overdue_rows_until_its_backoff_is_long() {
+        let settings = settings();
+        let mut schedule = PollSchedule::default();
+        let (mut rows, mut now) = overdue_rows(&mut schedule, Instant::now());
+        let new = exchange("just-confirmed");
+        rows.push(new.clone());
+        schedule.set_targets(&rows, now, &settings);
+        assert_eq!(schedule.queue.len_of(Class::Hot), 1, "one row added: hot");
+        now += settings.first_check;
+        assert_eq!(
+            schedule.take_due(now, 1),
+            vec![new.clone()],
+            "the first take"
+        );
+        // Its next checks, 2 s, 4 s, 8 s and 16 s apart, each come first too: at 5 requests/s
+        // the steady rows go on meanwhile.
+        let mut steady_taken = 0;
+        for wait in [2, 4, 8, 16] {
+            schedule.record(&new, Some("PENDING"), None, now, &settings);
+            let due = now + Duration::from_secs(wait);
+            while now < due {
+                now += Duration::from_millis(200);
+                let taken = schedule.take_due(now.min(due - Duration::from_millis(1)), 1);
+                for row in &taken {
+                    schedule.record(row, Some("PENDING"), None, now, &settings);
+                }
+                steady_taken += taken.len();
+            }
+            now = due;
+            assert_eq!(schedule.take_due(now, 1), vec![new.clone()], "{wait} s on");
+        }
+        assert!(steady_taken > 100, "{steady_taken}");
+        // The backoff reaches the cap: the row is steady, behind the rows overdue an hour.
+        schedule.record(&new, Some("PENDING"), None, now, &settings);
+        assert_eq!(schedule.queue.len_of(Class::Hot), 0);
+        now += settings.max_interval;
+        assert_ne!(schedule.take_due(now, 1), vec![new]);
+    }
+
+    #[test]
+    fn a_row_whose_status_changed_is_checked_before_overdue_steady_rows() {
+        let settings = settings();
+        let mut schedule = PollSchedule::default();
+        let (rows, mut now) = overdue_rows(&mut schedule, Instant::now());
+        // Two whole rounds, most overdue first: the first answers set each row's status, the
+        // second repeat it, except that r5000 advanced (its answer came last, 3.5 s on).
+        let advanced = rows[5_000].clone();
+        for round in 0..2 {
+            let taken = schedule.take_due(now, 10_000);
+            assert!(taken == rows, "round {round}: steady, most overdue first");
+            for row in rows.iter().filter(|row| round == 0 || **row != advanced) {
+                schedule.record(row, Some("PENDING"), None, now, &settings);
+            }
+            if round == 0 {
+                now += Duration::from_secs(2);
+            }
+        }
+        let late = now + Duration::from_millis(3_500);
+        schedule.record(&advanced, Some("PROCESSING"), None, late, &settings);
+        assert_eq!(schedule.queue.len_of(Class::Hot), 1);
+        // Every row is due (the others 0.5 s longer): the one that advanced comes first.
+        now += Duration::from_millis(4_500);
+        assert_eq!(schedule.take_due(now, 1), vec![advanced.clone()]);
+        assert_eq!(schedule.take_due(now, 1), vec![rows[0].clone()]);
+        // Still hot: its next (short) wait over, it comes first again.
+        schedule.record(&advanced, Some("PROCESSING"), None, now, &settings);
+        now += Duration::from_secs(2);
+        assert_eq!(schedule.take_due(now, 1), vec![advanced.clone()]);
+        // A Retry-After keeps its class: it comes first once the pause is over.
+        schedule.record(
+            &advanced,
+            Some("WAITING_FOR_FUNDS"),
+            Some(Duration::from_secs(5)),
+            now,
+            &settings,
+        );
+        assert!(
+            schedule
+                .take_due(now + Duration::from_secs(4), 1)
+                .is_empty()
+        );
+        now += Duration::from_secs(5);
+        assert_eq!(schedule.take_due(now, 1), vec![advanced]);
+    }
+
+    #[test]
+    fn with_new_rows_arriving_faster_than_the_budget_the_steady_rows_keep_one_take_in_four() {
+        let settings = settings();
+        let mut schedule = PollSchedule::default();
+        let (rows, mut now) = overdue_rows(&mut schedule, Instant::now());
+        let steady: HashSet<&WatchTarget> = rows.iter().collect();
+        let mut taken = Vec::new();
+        // A request every 200 ms (5/s), two rows created meanwhile: hot rows are always due.
+        for n in 0..2_000 {
+            for k in 0..2 {
+                schedule.add(&exchange(&format!("new-{n}-{k}")), now, &settings);
+            }
+            now += Duration::from_millis(200);
+            let Some(row) = schedule.take_next(now) else {
+                panic!("something is due at {n}");
+            };
+            let target = schedule.target(row).expect("watched").clone();
+            schedule.record_answer(row, Some("PENDING"), None, now, &settings);
+            taken.push(target);
+        }
+        let order: Vec<bool> = taken.iter().map(|t| steady.contains(t)).collect();
+        // The rule: of any STEADY_EVERY takes in a row, at least one is a steady row.
+        let every = usize::try_from(super::super::due_queue::STEADY_EVERY).expect("small");
+        for (at, window) in order.windows(every).enumerate() {
+            assert!(window.contains(&true), "takes {at}..{} all hot", at + every);
+        }
+        let steady_takes = order.iter().filter(|&&s| s).count();
+        // The first takes, before the first new rows are due, are all steady.
+        assert!(steady_takes >= 2_000 / every, "{steady_takes}");
+        assert!(steady_takes <= 2_000 / every + every, "{steady_takes}");
+        // And they progress: the steady rows taken were the most overdue ones, each once.
+        let in_turn: Vec<&WatchTarget> = taken.iter().filter(|t| steady.contains(t)).collect();
+        assert_eq!(in_turn, rows[..steady_takes].iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_pass_adding_a_few_rows_queues_them_hot_and_a_bulk_pass_queues_them_steady() {
+        let settings = settings();
+        let mut schedule = PollSchedule::default();
+        let start = Instant::now();
+        let few: Vec<WatchTarget> = (0..NEW_PER_PASS)
+            .map(|n| exchange(&format!("f{n}")))
+            .collect();
+        schedule.set_targets(&few, start, &settings);
+        assert_eq!(schedule.queue.len_of(Class::Hot), NEW_PER_PASS);
+        let mut more = few.clone();
+        more.extend((0..=NEW_PER_PASS).map(|n| exchange(&format!("m{n}"))));
+        schedule.set_targets(&more, start, &settings);
+        assert_eq!(
+            schedule.queue.len_of(Class::Hot),
+            NEW_PER_PASS,
+            "the few stay hot"
+        );
+        assert_eq!(schedule.queue.len_of(Class::Steady), NEW_PER_PASS + 1);
+        // The bulk rows, moved to steady, keep the order they came in.
+        let now = start + settings.first_check;
+        let taken = schedule.take_due(now, 100);
+        assert_eq!(taken.len(), more.len());
+        let bulk: Vec<&WatchTarget> = taken.iter().filter(|t| !few.contains(t)).collect();
+        assert_eq!(bulk, more[NEW_PER_PASS..].iter().collect::<Vec<_>>());
+        assert_eq!(&taken[..3], &few[..3], "hot first");
+    }
+
+    #[test]
+    fn a_hot_row_removed_is_never_taken_and_comes_back_hot_when_added_again() {
+        let settings = settings();
+        let mut schedule = PollSchedule::default();
+        let (mut rows, mut now) = overdue_rows(&mut schedule, Instant::now());
+        let new = exchange("new");
+        rows.push(new.clone());
+        schedule.set_targets(&rows, now, &settings);
+        rows.pop();
+        schedule.set_targets(&rows, now, &settings);
+        assert_eq!(schedule.queue.len_of(Class::Hot), 0);
+        now += settings.first_check;
+        let taken = schedule.take_due(now, 4);
+        assert!(!taken.contains(&new), "{taken:?}");
+        for row in &taken {
+            schedule.record(row, Some("PENDING"), None, now, &settings);
+        }
+        // Added again: new again, first check after first_check, first in line.
+        rows.push(new.clone());
+        schedule.set_targets(&rows, now, &settings);
+        assert!(schedule.take_due(now, 1).iter().all(|t| *t != new));
+        now += settings.first_check;
+        let handle = schedule.take_next(now).expect("due");
+        assert_eq!(schedule.target(handle), Some(&new));
+        // It leaves while its request runs: the answer is dropped, nothing is queued for it,
+        // and no second request for it starts meanwhile.
+        assert!(schedule.take_due(now, 3).iter().all(|t| *t != new));
+        rows.pop();
+        schedule.set_targets(&rows, now, &settings);
+        schedule.record_answer(handle, Some("PROCESSING"), None, now, &settings);
+        assert_eq!(schedule.queue.len_of(Class::Hot), 0);
+        assert!(!schedule.is_watched(&new));
     }
 }
