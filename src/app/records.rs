@@ -25,6 +25,9 @@ pub const UNKNOWN_OPERATOR: &str = "unknown user";
 pub struct Records {
     /// Remote id -> every intent that holds it, in the order they got it (normally one).
     holders: HashMap<String, Vec<String>>,
+    /// The ids more than one intent holds (almost always none): asked on every poll answer, so
+    /// the usual answer costs one emptiness test, not a lookup of its id among every claim.
+    shared: HashSet<String>,
     /// Intents whose final line is written or queued: a final is journaled once.
     finals: HashSet<String>,
     /// Per intent: warnings kept for the row's detail (replay damage, answers ignored).
@@ -53,6 +56,7 @@ impl Default for Records {
     fn default() -> Self {
         Self {
             holders: HashMap::new(),
+            shared: HashSet::new(),
             finals: HashSet::new(),
             notes: HashMap::new(),
             replay_warnings: Vec::new(),
@@ -98,6 +102,9 @@ impl Records {
         let holders = self.holders.entry(remote_id.to_string()).or_default();
         if !holders.iter().any(|holder| holder == intent) {
             holders.push(intent.to_string());
+            if holders.len() == 2 {
+                self.shared.insert(remote_id.to_string());
+            }
         }
     }
 
@@ -115,7 +122,7 @@ impl Records {
 
     /// Whether more than one intent holds `remote_id`: answers about it apply to none of them.
     pub fn is_shared(&self, remote_id: &str) -> bool {
-        self.holders(remote_id).len() > 1
+        !self.shared.is_empty() && self.shared.contains(remote_id)
     }
 
     /// Every id some intent holds, sorted (for the reconciliation's exclusions).
@@ -159,7 +166,10 @@ impl Records {
 
     /// Any answer other than a 404 ends a run of them.
     pub fn found(&mut self, intent: &str) {
-        self.not_found_since.remove(intent);
+        // Most answers end no run of 404s: no lookup of the intent then.
+        if !self.not_found_since.is_empty() {
+            self.not_found_since.remove(intent);
+        }
     }
 
     /// Since when P100 has not known this row's id, once that has lasted `not_known_after`.
@@ -180,6 +190,22 @@ impl Records {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_is_shared_once_a_second_intent_claims_it_and_stays_so() {
+        let mut records = Records::default();
+        assert!(!records.is_shared("rid"));
+        records.claim("ex-1", "rid");
+        records.claim("ex-1", "rid");
+        assert!(!records.is_shared("rid"), "one intent, claimed twice");
+        records.claim("ex-2", "other");
+        assert!(!records.is_shared("rid") && !records.is_shared("other"));
+        records.claim("ex-2", "rid");
+        assert!(records.is_shared("rid"));
+        records.claim("ex-3", "rid");
+        assert!(records.is_shared("rid") && !records.is_shared("other"));
+        assert_eq!(records.holders("rid"), ["ex-1", "ex-2", "ex-3"]);
+    }
 
     #[test]
     fn an_id_is_shared_once_two_intents_hold_it_and_a_final_counts_once() {
