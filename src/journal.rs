@@ -39,6 +39,24 @@ pub struct Entry {
     pub event: Event,
 }
 
+/// Every [`Event`] that opens no attempt, as one pattern. A `match` that reads an intent's
+/// terms names the intent variants and this, with no wildcard: a new variant is then an error
+/// at each such match until it is placed, here or among the intents, once.
+macro_rules! non_intent_events {
+    () => {
+        $crate::journal::Event::Accepted { .. }
+            | $crate::journal::Event::Rejected { .. }
+            | $crate::journal::Event::Unknown { .. }
+            | $crate::journal::Event::Reconciled { .. }
+            | $crate::journal::Event::Final { .. }
+            | $crate::journal::Event::Resolved { .. }
+            | $crate::journal::Event::Check { .. }
+            | $crate::journal::Event::Approval { .. }
+            | $crate::journal::Event::LockRefused { .. }
+    };
+}
+pub(crate) use non_intent_events;
+
 /// What happened. Amounts and rates are written as decimal strings, exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -172,16 +190,7 @@ impl Event {
                 rate: *rate,
                 lock_id,
             }),
-            // Every other line, named so that a new event kind cannot be passed over silently.
-            Event::Accepted { .. }
-            | Event::Rejected { .. }
-            | Event::Unknown { .. }
-            | Event::Reconciled { .. }
-            | Event::Final { .. }
-            | Event::Resolved { .. }
-            | Event::Check { .. }
-            | Event::Approval { .. }
-            | Event::LockRefused { .. } => None,
+            non_intent_events!() => None,
         }
     }
 
@@ -246,16 +255,7 @@ impl Attempt {
                 crypto_amount: *crypto_amount,
                 rate: *rate,
             }),
-            // Every other line, named so that a new event kind cannot be passed over silently.
-            Event::Accepted { .. }
-            | Event::Rejected { .. }
-            | Event::Unknown { .. }
-            | Event::Reconciled { .. }
-            | Event::Final { .. }
-            | Event::Resolved { .. }
-            | Event::Check { .. }
-            | Event::Approval { .. }
-            | Event::LockRefused { .. } => None,
+            non_intent_events!() => None,
         }
     }
 

@@ -204,7 +204,9 @@ pub mod json {
         }
 
         /// serde_json hands a buffered number (a `Value`) on as an `f64` only when the `f64`'s
-        /// shortest text is the number's text exactly, so reading that text loses nothing.
+        /// shortest text is the number's text, so the value is exact; a trailing `.0` the server
+        /// wrote can be lost (`100.0` reads as `100`). Lists hand their money fields on as text
+        /// for that reason (`api::rows`).
         fn visit_f64<E: de::Error>(self, value: f64) -> Result<Decimal, E> {
             if !value.is_finite() {
                 return Err(E::custom("not a finite number"));

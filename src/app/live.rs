@@ -165,16 +165,7 @@ impl LiveKind {
                 transaction_hash: None,
                 payment_expires_at: None,
             })),
-            // Every other line, named so that a new event kind cannot be passed over silently.
-            Event::Accepted { .. }
-            | Event::Rejected { .. }
-            | Event::Unknown { .. }
-            | Event::Reconciled { .. }
-            | Event::Final { .. }
-            | Event::Resolved { .. }
-            | Event::Check { .. }
-            | Event::Approval { .. }
-            | Event::LockRefused { .. } => None,
+            crate::journal::non_intent_events!() => None,
         }
     }
 }
