@@ -40,7 +40,7 @@ use self::final_refresh::FinalRefresh;
 use self::history::{HistoryPane, PageWhy};
 use self::keyboard::Keyboard;
 use self::keymap::Pane;
-use self::live::{LiveKind, LivePane, WatchTarget};
+use self::live::{LiveKind, LivePane, WatchRule, WatchTarget, WatchedSet};
 use self::msg::Msg;
 use self::reconcile::{ReconcilePolicy, Reconciling};
 use self::records::Records;
@@ -147,8 +147,8 @@ pub struct App {
     /// What waits for the desk's own request budget ("throttled by our own budget: history
     /// waits" in the header while not empty).
     pub budget_waiting: crate::api::budget::Waiting,
-    /// The watch set last sent to the poller, to send only changes.
-    watched: Vec<WatchTarget>,
+    /// What the poller was told to watch, to send only changes.
+    watched: WatchedSet,
     ticket_seq: u64,
     intent_counter: u64,
     reconciling: HashMap<String, Reconciling>,
@@ -190,7 +190,7 @@ impl App {
             lock_policy: crate::lock_check::LockPolicy::default(),
             throttled_until: None,
             budget_waiting: crate::api::budget::Waiting::default(),
-            watched: Vec::new(),
+            watched: WatchedSet::default(),
             ticket_seq: 0,
             intent_counter: 0,
             reconciling: HashMap::new(),
@@ -402,25 +402,25 @@ impl App {
         cmds
     }
 
-    /// `Cmd::Watch` when the set of rows to poll changed since it was last sent.
+    /// `Cmd::Watch` with the rows that joined or left the poller's set since it was last told
+    /// (O(rows changed); see [`live::WatchChange`]).
     fn watch_changes(&mut self) -> Option<Cmd> {
-        // While the relay pushes, its events move pending rows; only unknowns are polled.
-        if self.team.push_live() {
-            let targets = team::watched_while_pushed(&self.live.rows);
-            // When push goes down, the full set is compared again (not only changed rows).
-            self.live.rows.mark_watch_changed();
-            if targets == self.watched {
-                return None;
-            }
-            self.watched.clone_from(&targets);
-            return Some(Cmd::Watch(targets));
-        }
-        if self.live.still_watching(&self.watched) {
-            return None;
-        }
-        let targets = self.live.watch_targets();
-        self.watched.clone_from(&targets);
-        Some(Cmd::Watch(targets))
+        // While the relay pushes, its events move pending rows; only unknowns are polled. When
+        // push goes down, the rule changes back and every row in flight is polled again.
+        let rule = if self.team.push_live() {
+            WatchRule::UnknownOnly
+        } else {
+            WatchRule::InFlight
+        };
+        self.live
+            .rows
+            .watch_change(&mut self.watched, rule)
+            .map(Cmd::Watch)
+    }
+
+    /// What the poller was told to watch, sorted (for tests: O(N log N)).
+    pub fn watched(&self) -> Vec<WatchTarget> {
+        self.watched.sorted()
     }
 
     fn navigate(&mut self, nav: selection::Nav) -> Vec<Cmd> {

@@ -19,14 +19,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::{self, JoinSet};
 use tokio::time::Instant;
 
 use crate::api::budget::{Priority, RequestBudget};
 use crate::api::error::ApiError;
 use crate::api::models::{ExchangeDetails, OrderDetails};
-use crate::app::live::{WatchTarget, usable_remote_id};
+use crate::app::live::{WatchChange, WatchTarget, usable_remote_id};
 use crate::app::msg::Msg;
 
 /// Where details come from: the API client in the app, a fake in tests.
@@ -71,7 +71,8 @@ enum Reply {
     Order(String, Result<OrderDetails, ApiError>),
 }
 
-/// Runs until `targets` is closed or `to_app` is dropped.
+/// Runs until `changes` is closed or `to_app` is dropped. The watch set is the sum of the
+/// [`WatchChange`]s received, in order.
 ///
 /// Requests are dispatched here, one at a time, when a row is due and fewer than
 /// `max_concurrent` are in flight: the poller then waits for a slot of the shared `budget`,
@@ -84,7 +85,7 @@ pub async fn run<S: DetailsSource>(
     source: S,
     settings: PollSettings,
     budget: RequestBudget,
-    mut targets: watch::Receiver<Vec<WatchTarget>>,
+    mut changes: mpsc::UnboundedReceiver<WatchChange>,
     to_app: mpsc::UnboundedSender<Msg>,
 ) {
     let mut schedule = PollSchedule::default();
@@ -94,7 +95,6 @@ pub async fn run<S: DetailsSource>(
     let mut in_flight: JoinSet<(WatchHandle, Reply)> = JoinSet::new();
     // Which row each request task is for, so a task that panicked still frees its row.
     let mut task_rows: HashMap<task::Id, WatchHandle> = HashMap::new();
-    schedule.set_targets(&targets.borrow_and_update(), Instant::now(), &settings);
     loop {
         let wants = in_flight.len() < max_in_flight && schedule.has_due(Instant::now());
         if !wants {
@@ -111,14 +111,17 @@ pub async fn run<S: DetailsSource>(
             None
         };
         tokio::select! {
-            // A smaller watch set is read before anything else is sent.
+            // A row that left the watch set is forgotten before anything else is sent.
             biased;
-            changed = targets.changed() => {
-                if changed.is_err() {
+            change = changes.recv() => {
+                let Some(change) = change else {
                     return;
+                };
+                let now = Instant::now();
+                schedule.apply(&change, now, &settings);
+                while let Ok(more) = changes.try_recv() {
+                    schedule.apply(&more, now, &settings);
                 }
-                let wanted = targets.borrow_and_update().clone();
-                schedule.set_targets(&wanted, Instant::now(), &settings);
             }
             Some(joined) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
                 let (handle, reply) = match joined {
@@ -313,7 +316,10 @@ mod tests {
         // The first two answers take 3 s: every slot is held while time goes on.
         source.stalled.store(2, Ordering::SeqCst);
         let rows: Vec<WatchTarget> = (0..20).map(|n| exchange(&format!("x{n:02}"))).collect();
-        let (watch_tx, watch_rx) = watch::channel(rows);
+        let (watch_tx, watch_rx) = mpsc::unbounded_channel();
+        watch_tx
+            .send(WatchChange::adding(rows.clone()))
+            .expect("the poller listens");
         let (to_app, mut from_poller) = mpsc::unbounded_channel();
         let budget = RequestBudget::new(settings.max_requests_per_second);
         let task = tokio::spawn(run(source.clone(), settings, budget, watch_rx, to_app));
@@ -325,7 +331,9 @@ mod tests {
         assert_eq!(source.most_running.load(Ordering::SeqCst), 2);
 
         // Only x00 stays watched: after the poller reads that, nothing else is asked for.
-        watch_tx.send_replace(vec![exchange("x00")]);
+        watch_tx
+            .send(WatchChange::removing(rows[1..].to_vec()))
+            .expect("the poller listens");
         let changed_at = Instant::now();
         for _ in 0..5 {
             from_poller.recv().await.expect("a poll answer");
@@ -344,7 +352,10 @@ mod tests {
     async fn a_request_task_that_panics_frees_its_row_which_is_asked_again() {
         let source = FakeSource::default();
         source.panics.store(1, Ordering::SeqCst);
-        let (_watch_tx, watch_rx) = watch::channel(vec![exchange("x")]);
+        let (watch_tx, watch_rx) = mpsc::unbounded_channel();
+        watch_tx
+            .send(WatchChange::adding(vec![exchange("x")]))
+            .expect("the poller listens");
         let (to_app, mut from_poller) = mpsc::unbounded_channel();
         let budget = RequestBudget::new(5);
         let task = tokio::spawn(run(source.clone(), settings(), budget, watch_rx, to_app));

@@ -27,7 +27,7 @@ use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::buffer::Buffer;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::api::error::ApiError;
@@ -35,7 +35,7 @@ use crate::api::models::{ExchangeDetails, OrderDetails};
 use crate::api::{ApiClient, RequestBudget};
 use crate::app::App;
 use crate::app::cmd::Cmd;
-use crate::app::live::WatchTarget;
+use crate::app::live::WatchChange;
 use crate::app::msg::Msg;
 use crate::journal::Entry;
 use crate::keys::KeyPress;
@@ -145,7 +145,8 @@ where
 {
     let clock = options.clock;
     let (to_app, mut from_tasks) = mpsc::unbounded_channel::<Msg>();
-    let (watch_tx, watch_rx) = watch::channel(Vec::<WatchTarget>::new());
+    // Changes of the watch set, in order (each is applied on top of the ones before).
+    let (watch_tx, watch_rx) = mpsc::unbounded_channel::<WatchChange>();
     // One budget for everything the desk sends: every request of `client` and its clones
     // waits for it, the poller's checks first (after money, which never waits).
     let budget = client
@@ -291,7 +292,7 @@ struct Executor {
     client: ApiClient,
     journal: Option<JournalWriter>,
     to_app: mpsc::UnboundedSender<Msg>,
-    watch_tx: watch::Sender<Vec<WatchTarget>>,
+    watch_tx: mpsc::UnboundedSender<WatchChange>,
 }
 
 impl Executor {
@@ -301,8 +302,8 @@ impl Executor {
         for cmd in cmds {
             match cmd {
                 Cmd::Quit => quit = true,
-                Cmd::Watch(targets) => {
-                    let _ = self.watch_tx.send(targets);
+                Cmd::Watch(change) => {
+                    let _ = self.watch_tx.send(change);
                 }
                 Cmd::Bell => effects.bell(),
                 Cmd::Journal(entry) => self.journal_line(entry),

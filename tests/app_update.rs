@@ -14,7 +14,7 @@ use p100_desk::api::models::{
 use p100_desk::app::cmd::Cmd;
 use p100_desk::app::history::PageWhy;
 use p100_desk::app::keymap::Pane;
-use p100_desk::app::live::{Phase, WatchTarget};
+use p100_desk::app::live::{Phase, WatchChange, WatchTarget};
 use p100_desk::app::money_actions::{LockRequest, PriceRequest, TradeAccepted, TradeLock};
 use p100_desk::app::msg::{Msg, SubmitError};
 use p100_desk::app::ticket::{Stage, Ticket};
@@ -407,7 +407,9 @@ fn exchange_happy_path_sends_once_and_watches_to_completion() {
     );
     assert_eq!(
         cmds,
-        vec![Cmd::Watch(vec![WatchTarget::Exchange("ex-42".into())])]
+        vec![Cmd::Watch(WatchChange::adding(vec![
+            WatchTarget::Exchange("ex-42".into())
+        ]))]
     );
     assert_eq!(app.ticket, None);
     assert_eq!(app.focus, Pane::Live);
@@ -446,7 +448,9 @@ fn exchange_happy_path_sends_once_and_watches_to_completion() {
     );
     assert!(cmds.contains(&Cmd::LoadBalances));
     assert!(
-        cmds.contains(&Cmd::Watch(Vec::new())),
+        cmds.contains(&Cmd::Watch(WatchChange::removing(vec![
+            WatchTarget::Exchange("ex-42".into())
+        ]))),
         "final rows are no longer watched"
     );
 }
@@ -569,7 +573,9 @@ fn unknown_outcome_is_reconciled_from_history_never_resent() {
         at(6),
     );
     assert!(cmds.iter().any(|c| matches!(c, Cmd::Journal(e) if matches!(&e.event, Event::Reconciled { remote_id: Some(id), .. } if id == "ex-77"))));
-    assert!(cmds.contains(&Cmd::Watch(vec![WatchTarget::Exchange("ex-77".into())])));
+    assert!(cmds.contains(&Cmd::Watch(WatchChange::adding(vec![
+        WatchTarget::Exchange("ex-77".into())
+    ]))));
     assert!(!cmds.iter().any(|c| matches!(c, Cmd::Submit { .. })));
 }
 
@@ -709,7 +715,9 @@ fn order_flow_creates_once_and_follows_every_status() {
     );
     assert_eq!(
         cmds,
-        vec![Cmd::Watch(vec![WatchTarget::Order("ord-1".into())])]
+        vec![Cmd::Watch(WatchChange::adding(vec![WatchTarget::Order(
+            "ord-1".into()
+        )]))]
     );
     let mut details = fixtures::order_details("ord-1", OrderStatus::WaitingForWalletAddress);
     for status in [
@@ -821,9 +829,9 @@ fn resume_from_the_journal_watches_pending_and_reconciles_unknown() {
         cmds.iter()
             .any(|c| matches!(c, Cmd::ScheduleReconcile { .. }))
     );
-    assert!(cmds.contains(&Cmd::Watch(vec![WatchTarget::Exchange(
-        "ex-pending".into()
-    )])));
+    assert!(cmds.contains(&Cmd::Watch(WatchChange::adding(vec![
+        WatchTarget::Exchange("ex-pending".into())
+    ]))));
     assert!(
         app.notice
             .as_ref()

@@ -540,9 +540,11 @@ fn an_accepted_line_resumes_its_attempt_when_the_intent_line_is_damaged() {
     assert!(
         matches!(&row.kind, p100_desk::app::live::LiveKind::Exchange(leg) if leg.amount == dec("25"))
     );
-    assert!(cmds.iter().any(|cmd| matches!(cmd,
-        p100_desk::app::cmd::Cmd::Watch(targets)
-            if targets.contains(&p100_desk::app::live::WatchTarget::Exchange("ex-B".into())))));
+    assert!(
+        cmds.iter().any(|cmd| matches!(cmd,
+        p100_desk::app::cmd::Cmd::Watch(change)
+            if change.added.contains(&p100_desk::app::live::WatchTarget::Exchange("ex-B".into()))))
+    );
     // The warnings stay readable: in the row's detail and on the Live pane, not only a notice.
     assert!(!app.records.row_notes("ex-b").is_empty());
     assert!(

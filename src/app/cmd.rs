@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::live::WatchTarget;
+use super::live::{WatchChange, WatchTarget};
 use super::money_actions::{LockRequest, MoneyPost, PriceRequest};
 use crate::api::models::{Currency, TransactionType};
 use crate::journal::Entry;
@@ -37,8 +37,9 @@ pub enum Cmd {
         /// Whether the user asked for it or it is fetched ahead (its place in the budget).
         why: super::history::PageWhy,
     },
-    /// The complete set the poller must watch now (it replaces the previous set).
-    Watch(Vec<WatchTarget>),
+    /// Rows that join and leave the poller's watch set (never the whole set again: a change
+    /// costs the poller what it changes).
+    Watch(WatchChange),
     /// Ring the terminal bell (when enabled in config).
     Bell,
     /// Put text on the system clipboard (OSC 52).

@@ -13,6 +13,9 @@ use crate::api::RemoteId;
 use crate::api::models::{Currency, ExchangeDetails, OrderDetails, OrderStatus};
 use crate::journal::{Entry, Event};
 
+mod watch;
+pub use watch::{WatchChange, WatchRule, WatchTarget, WatchedSet};
+
 /// Where a watched row stands. Only what the API said moves a row to a final phase.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
@@ -200,16 +203,6 @@ impl LiveRow {
         }
     }
 
-    /// `(is_order, remote id)` when the poller must watch this row: pending, or unknown with an
-    /// id to read back.
-    fn watch_key(&self) -> Option<(bool, &str)> {
-        if !self.phase.needs_watching() {
-            return None;
-        }
-        let id = self.remote_id.as_deref()?;
-        Some((matches!(self.kind, LiveKind::Order(_)), id))
-    }
-
     /// Pending with the API's word `status` (most answers repeat it: nothing is allocated then).
     fn set_pending(&mut self, status: &str) {
         if !matches!(&self.phase, Phase::Pending { status: held } if held == status) {
@@ -279,18 +272,11 @@ pub fn failure_reason(code: Option<&str>, message: Option<&str>) -> String {
     }
 }
 
-/// What the poller should watch: kind and remote id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WatchTarget {
-    Exchange(String),
-    Order(String),
-}
-
 /// The Live pane's rows, newest first, indexed so that a poll answer finds its row in O(1)
 /// whatever the number of rows: by intent key and by remote id, each row named by a sequence
 /// number so that its position is one subtraction. Reading is a plain slice (`Deref`); every
 /// change goes through a method or a [`RowMut`], which keeps the index, the in-flight count
-/// and the "watch set may have changed" mark right.
+/// and the watch keys touched (see [`watch`]) right.
 #[derive(Debug, Default)]
 pub struct LiveRows {
     rows: Vec<LiveRow>,
@@ -302,8 +288,11 @@ pub struct LiveRows {
     /// Every row holding a remote id, of either kind: more than one is a shared id.
     by_remote: RemoteIndex,
     in_flight: usize,
-    /// Set when a row's watch key may have changed; [`LiveRows::take_watch_changed`] clears it.
-    watch_changed: bool,
+    /// The watch keys (remote id and kind) whose watching may have changed since
+    /// [`LiveRows::watch_change`] last ran: each row change notes its keys before and after.
+    watch_keys: Vec<watch::WatchKey>,
+    /// Every row was renumbered meanwhile: [`LiveRows::watch_change`] compares every row.
+    watch_all: bool,
     /// Rows added, or whose status changed, since [`LiveRows::take_touched`] last ran
     /// (sequence numbers), so that whoever follows statuses (the "N s ago" clock) looks at
     /// those rows only: an answer that repeats a row's status touches nothing there.
@@ -351,6 +340,24 @@ enum RemoteKey {
 impl RemoteKey {
     fn of(id: &str) -> Self {
         canonical_uuid(id).map_or_else(|| Self::Text(id.into()), Self::Uuid)
+    }
+
+    /// The id's text: a UUID's bits give back exactly the canonical text they were read from.
+    fn text(&self) -> String {
+        match self {
+            Self::Uuid(bits) => {
+                let hex = format!("{bits:032x}");
+                format!(
+                    "{}-{}-{}-{}-{}",
+                    &hex[..8],
+                    &hex[8..12],
+                    &hex[12..16],
+                    &hex[16..20],
+                    &hex[20..]
+                )
+            }
+            Self::Text(text) => text.to_string(),
+        }
     }
 }
 
@@ -437,6 +444,13 @@ impl RemoteIndex {
         }
     }
 
+    fn get_key_ref(&self, key: &RemoteKey) -> Option<&Holders> {
+        match key {
+            RemoteKey::Uuid(bits) => self.uuids.get(bits),
+            RemoteKey::Text(text) => self.texts.get(text),
+        }
+    }
+
     fn get_key(&mut self, key: &RemoteKey) -> Option<&mut Holders> {
         match key {
             RemoteKey::Uuid(bits) => self.uuids.get_mut(bits),
@@ -516,16 +530,22 @@ impl LiveRows {
         let row = &self.rows[index];
         self.by_key.insert(row.key.clone(), seq);
         if let Some(id) = &row.remote_id {
-            self.by_remote.add(RemoteKey::of(id), seq);
+            let remote = RemoteKey::of(id);
+            self.watch_keys.push(watch::WatchKey {
+                is_order: row.is_order(),
+                remote: remote.clone(),
+            });
+            self.by_remote.add(remote, seq);
         }
         if !row.phase.is_final() {
             self.in_flight += 1;
         }
-        self.watch_changed = true;
         self.touched.push(seq);
     }
 
-    /// Renumbers every row from 0 (after a change in the middle): O(N), on a key press only.
+    /// Renumbers every row from 0 (after a change in the middle): O(N), on a key press or a
+    /// team list re-read only. The watch set is then compared in full (a row removed here
+    /// leaves no key behind).
     fn reindex(&mut self) {
         self.touched.clear();
         self.touched_all = true;
@@ -536,6 +556,8 @@ impl LiveRows {
         for index in 0..self.rows.len() {
             self.index_row(index);
         }
+        self.watch_keys.clear();
+        self.watch_all = true;
     }
 
     /// Adds a row on top (the newest).
@@ -581,7 +603,8 @@ impl LiveRows {
         let before = Before {
             remote: row.remote_id.as_deref().map(RemoteKey::of),
             was_final: row.phase.is_final(),
-            watched_as: row.watch_key().map(|(is_order, _)| is_order),
+            is_order: row.is_order(),
+            verdicts: WatchRule::verdicts(&row.phase),
             status: status_fingerprint(&row.phase),
         };
         Some(RowMut {
@@ -637,22 +660,10 @@ impl LiveRows {
             seqs: self.touched.drain(..),
         })
     }
-
-    /// The watch set was chosen by other rules meanwhile (push from a team relay): the next
-    /// [`LivePane::still_watching`] compares in full.
-    pub fn mark_watch_changed(&mut self) {
-        self.watch_changed = true;
-    }
-
-    /// Whether some row's watch key may have changed since the last call (then the watch set
-    /// is compared; otherwise a poll answer that changed nothing costs nothing here).
-    pub fn take_watch_changed(&mut self) -> bool {
-        std::mem::take(&mut self.watch_changed)
-    }
 }
 
 /// A row being changed; when dropped, the index learns what changed (its remote id, whether
-/// it is final, whether the poller must watch it), in O(1).
+/// it is final, which watch keys it touched), in O(1).
 pub struct RowMut<'a> {
     rows: &'a mut LiveRows,
     index: usize,
@@ -663,8 +674,9 @@ pub struct RowMut<'a> {
 struct Before {
     remote: Option<RemoteKey>,
     was_final: bool,
-    /// `Some(is_order)` while the poller watches it.
-    watched_as: Option<bool>,
+    is_order: bool,
+    /// Whether each [`WatchRule`] wanted it watched.
+    verdicts: [bool; 2],
     status: u64,
 }
 
@@ -705,7 +717,8 @@ impl Drop for RowMut<'_> {
         let Before {
             remote: old_remote,
             was_final,
-            watched_as,
+            is_order: was_order,
+            verdicts,
             status,
         } = &self.before;
         if *status != status_fingerprint(&row.phase) {
@@ -717,8 +730,8 @@ impl Drop for RowMut<'_> {
             if let Some(old) = old_remote {
                 self.rows.by_remote.remove(old, seq);
             }
-            if let Some(new) = remote {
-                self.rows.by_remote.add(new, seq);
+            if let Some(new) = &remote {
+                self.rows.by_remote.add(new.clone(), seq);
             }
         }
         let is_final = row.phase.is_final();
@@ -729,9 +742,23 @@ impl Drop for RowMut<'_> {
                 self.rows.in_flight += 1;
             }
         }
-        let watched = row.watch_key().map(|(is_order, _)| is_order);
-        if watched != *watched_as || (remote_changed && watched.is_some()) {
-            self.rows.watch_changed = true;
+        // Whether the poller watches this row's id can have changed: note the key it had and
+        // the key it has (the id as its index key: no copy of a UUID's text).
+        let is_order = row.is_order();
+        if remote_changed || is_order != *was_order || WatchRule::verdicts(&row.phase) != *verdicts
+        {
+            if let Some(old) = old_remote {
+                self.rows.watch_keys.push(watch::WatchKey {
+                    is_order: *was_order,
+                    remote: old.clone(),
+                });
+            }
+            if let Some(new) = remote {
+                self.rows.watch_keys.push(watch::WatchKey {
+                    is_order,
+                    remote: new,
+                });
+            }
         }
     }
 }
@@ -806,45 +833,17 @@ impl LivePane {
         true
     }
 
-    /// Every row the poller must watch, sorted so equal sets compare equal.
+    /// Every row the poller must watch while it polls them all, sorted, each once: the whole
+    /// set, O(N) (for tests and counts; the poller is told changes, see [`watch`]).
     pub fn watch_targets(&self) -> Vec<WatchTarget> {
         let mut targets: Vec<WatchTarget> = self
             .rows
             .iter()
-            .filter_map(LiveRow::watch_key)
-            .map(|(is_order, id)| {
-                if is_order {
-                    WatchTarget::Order(id.to_string())
-                } else {
-                    WatchTarget::Exchange(id.to_string())
-                }
-            })
+            .filter_map(|row| row.watch_target(WatchRule::InFlight))
             .collect();
         targets.sort();
+        targets.dedup();
         targets
-    }
-
-    /// Whether `watched` (as [`watch_targets`](Self::watch_targets) returned it) is still
-    /// exactly the set to watch. O(1) while no row's watch key changed since the last call
-    /// (most poll answers change nothing); a full comparison otherwise.
-    pub fn still_watching(&mut self, watched: &[WatchTarget]) -> bool {
-        if !self.rows.take_watch_changed() {
-            return true;
-        }
-        let mut wanted: Vec<(bool, &str)> =
-            self.rows.iter().filter_map(LiveRow::watch_key).collect();
-        if wanted.len() != watched.len() {
-            return false;
-        }
-        // Sorted like `WatchTarget`'s derived order: exchanges first, then by id.
-        wanted.sort_unstable();
-        wanted
-            .iter()
-            .zip(watched)
-            .all(|(&(is_order, id), target)| match target {
-                WatchTarget::Exchange(watched_id) => !is_order && watched_id == id,
-                WatchTarget::Order(watched_id) => is_order && watched_id == id,
-            })
     }
 
     /// Rows still in flight (not final), for the header and the quit confirmation.
@@ -857,7 +856,7 @@ impl LivePane {
 mod tests {
     use super::*;
 
-    fn row(key: &str, remote: Option<&str>, order: bool, phase: Phase) -> LiveRow {
+    pub(super) fn row(key: &str, remote: Option<&str>, order: bool, phase: Phase) -> LiveRow {
         let kind = if order {
             LiveKind::Order(OrderLeg {
                 currency: Currency::new("usdc"),
@@ -893,7 +892,7 @@ mod tests {
         }
     }
 
-    fn pending() -> Phase {
+    pub(super) fn pending() -> Phase {
         Phase::Pending {
             status: "PENDING".into(),
         }
@@ -929,49 +928,15 @@ mod tests {
     }
 
     #[test]
-    fn still_watching_notices_every_change_of_the_watch_set() {
-        let mut pane = LivePane::default();
-        pane.push(row("a", Some("id-b"), false, pending()));
-        pane.push(row("b", Some("id-a"), true, pending()));
-        pane.push(row("c", None, false, Phase::Sending));
-        let watched = pane.watch_targets();
-        assert_eq!(
-            watched,
-            vec![
-                WatchTarget::Exchange("id-b".into()),
-                WatchTarget::Order("id-a".into())
-            ]
-        );
-        assert!(pane.still_watching(&watched));
-
-        // The sending row gets its id: one more to watch.
-        {
-            let mut top = pane.rows.get_mut(0).expect("a row");
-            top.remote_id = Some("id-c".into());
-            top.phase = pending();
-        }
-        assert!(!pane.still_watching(&watched));
-        let watched = pane.watch_targets();
-        assert!(pane.still_watching(&watched));
-
-        // A row goes final: one fewer.
-        pane.rows.get_mut(1).expect("a row").phase = Phase::Completed;
-        assert!(!pane.still_watching(&watched));
-        let watched = pane.watch_targets();
-
-        // Same count, same id, other kind: a different set.
-        let other = pane.rows[1].kind.clone();
-        pane.rows.get_mut(0).expect("a row").kind = other;
-        assert!(!pane.still_watching(&watched));
-    }
-
-    #[test]
     fn uuids_are_indexed_by_their_bits_and_other_ids_by_their_text() {
         let lower = "3f0aeaa7-1c2d-4e5f-8a9b-0123456789ab";
         assert_eq!(
             canonical_uuid(lower),
             Some(0x3f0a_eaa7_1c2d_4e5f_8a9b_0123_4567_89ab)
         );
+        // The bits give the text back (what the poller is told when the row leaves).
+        assert_eq!(RemoteKey::of(lower).text(), lower);
+        assert_eq!(RemoteKey::of("ex_1").text(), "ex_1");
         for other in [
             "3F0AEAA7-1c2d-4e5f-8a9b-0123456789ab",
             "3f0aeaa7-1c2d-4e5f-8a9b-0123456789a",

@@ -178,18 +178,6 @@ impl TeamState {
     }
 }
 
-/// Only rows whose outcome is unknown are polled while push is live: their answer may never
-/// be an event (the relay may not have seen the POST's outcome either).
-pub fn watched_while_pushed(rows: &[LiveRow]) -> Vec<WatchTarget> {
-    let mut targets: Vec<WatchTarget> = rows
-        .iter()
-        .filter(|row| matches!(row.phase, Phase::Unknown { .. }))
-        .filter_map(target_of)
-        .collect();
-    targets.sort();
-    targets
-}
-
 fn target_of(row: &LiveRow) -> Option<WatchTarget> {
     let id = row.remote_id.clone()?;
     Some(match row.kind {
@@ -660,6 +648,7 @@ pub fn approval_required(error: &ApiError) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::live::WatchChange;
     use crate::app::msg::Msg;
     use crate::app::{EnvBadge, SessionInfo};
     use serde_json::json;
@@ -724,9 +713,9 @@ mod tests {
         .expect("team row")
     }
 
-    fn watches(cmds: &[Cmd]) -> Option<&Vec<WatchTarget>> {
+    fn watches(cmds: &[Cmd]) -> Option<&WatchChange> {
         cmds.iter().find_map(|cmd| match cmd {
-            Cmd::Watch(targets) => Some(targets),
+            Cmd::Watch(change) => Some(change),
             _ => None,
         })
     }
@@ -743,7 +732,11 @@ mod tests {
             },
         ));
         let cmds = app.update(Msg::Tick, t(1));
-        assert_eq!(watches(&cmds).map(Vec::len), Some(2));
+        let both = vec![
+            WatchTarget::Exchange("ex-1".into()),
+            WatchTarget::Exchange("ex-2".into()),
+        ];
+        assert_eq!(watches(&cmds), Some(&WatchChange::adding(both.clone())));
         assert_eq!(app.team.push_label(), Some("push: connecting"));
 
         let cmds = app.update(Msg::Push(PushLink::Live), t(2));
@@ -751,8 +744,11 @@ mod tests {
         // Only the unknown is still polled; the team's rows are read again.
         assert_eq!(
             watches(&cmds),
-            Some(&vec![WatchTarget::Exchange("ex-2".into())])
+            Some(&WatchChange::removing(vec![WatchTarget::Exchange(
+                "ex-1".into()
+            )]))
         );
+        assert_eq!(app.watched(), vec![WatchTarget::Exchange("ex-2".into())]);
         assert!(cmds.contains(&Cmd::LoadTeamPending));
         assert!(cmds.contains(&Cmd::LoadProposals));
 
@@ -763,7 +759,13 @@ mod tests {
             t(3),
         );
         assert_eq!(app.team.push_label(), Some("push: down, polling"));
-        assert_eq!(watches(&cmds).map(Vec::len), Some(2));
+        assert_eq!(
+            watches(&cmds),
+            Some(&WatchChange::adding(vec![WatchTarget::Exchange(
+                "ex-1".into()
+            )]))
+        );
+        assert_eq!(app.watched(), both);
     }
 
     #[test]

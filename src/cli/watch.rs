@@ -8,14 +8,14 @@ use std::time::Duration;
 use chrono::Utc;
 use clap::Args;
 use serde::Serialize;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use super::args::{Kind, iso, parse_duration};
 use super::context::{self, Globals};
 use super::details::{self, DetailsRecord, Outcome};
 use super::exit::{CliError, Exit, api_exit};
 use super::output::{Align, Column, Record, RecordWriter, StreamFormat, col};
-use crate::app::live::WatchTarget;
+use crate::app::live::{WatchChange, WatchTarget};
 use crate::app::msg::Msg;
 use crate::poller;
 use crate::session;
@@ -123,7 +123,11 @@ async fn follow(
             },
         );
     }
-    let (watch_tx, watch_rx) = watch::channel(pending_targets(&watched));
+    // The ids named on the command line (a few): the poller is told them, then each one that
+    // went final.
+    let mut told = pending_targets(&watched);
+    let (watch_tx, watch_rx) = mpsc::unbounded_channel();
+    let _ = watch_tx.send(WatchChange::adding(told.clone()));
     let (to_app, mut answers) = mpsc::unbounded_channel::<Msg>();
     // The dashboard's poller, as the runtime runs it: one attempt per check, its own budget.
     let poller_task = tokio::spawn(poller::run(
@@ -138,7 +142,13 @@ async fn follow(
         if targets.is_empty() {
             break Ok(());
         }
-        watch_tx.send_replace(targets);
+        let (staying, done): (Vec<WatchTarget>, Vec<WatchTarget>) = told
+            .into_iter()
+            .partition(|target| targets.contains(target));
+        told = staying;
+        if !done.is_empty() {
+            let _ = watch_tx.send(WatchChange::removing(done));
+        }
         let answer = tokio::select! {
             Some(answer) = answers.recv() => answer,
             () = sleep_until(deadline) => break Err(timeout_error(&watched)),

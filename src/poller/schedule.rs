@@ -12,7 +12,7 @@
 //! checks in the first 31 s at the defaults); every other row is steady. Due hot rows are taken
 //! before due steady rows, most overdue first in each class, and the steady rows keep one take
 //! in four while any of them is due (the rule is in [`super::due_queue`]). Rows that join in
-//! bulk (a pass adding more than [`NEW_PER_PASS`]) are not new to anyone: they are the journal
+//! bulk (a change adding more than [`NEW_PER_PASS`]) are not new to anyone: they are the journal
 //! resumed, and queue steady, due at `first_check`, so each gets its first check before any row
 //! checked after they joined is checked again (that row is queued behind them).
 
@@ -23,13 +23,12 @@ use tokio::time::Instant;
 
 use super::PollSettings;
 use super::due_queue::{Class, DueQueue, Queued};
-use crate::app::live::WatchTarget;
+use crate::app::live::{WatchChange, WatchTarget};
 
-/// Rows one [`PollSchedule::set_targets`] pass may add as hot. The desk creates rows one
-/// confirm at a time and the watch channel keeps only the latest set, so a pass adds a row or
-/// two; a pass adding more is a batch such as the journal resumed at start-up: thousands of
-/// rows whose last change is old, that would otherwise all count as "just created" and put a
-/// row created a minute later behind them for a whole round.
+/// Rows one [`PollSchedule::apply`] may add as hot. The desk creates rows one confirm at a
+/// time, so a change adds a row or two; a change adding more is a batch such as the journal
+/// resumed at start-up: thousands of rows whose last change is old, that would otherwise all
+/// count as "just created" and put a row created a minute later behind them for a whole round.
 pub const NEW_PER_PASS: usize = 16;
 
 /// A watched row, as the schedule names it. A handle outlives its row harmlessly: once the
@@ -97,8 +96,6 @@ struct Slot {
     class: Class,
     /// The last status seen, to reset the backoff when it changes.
     last_status: Option<LastStatus>,
-    /// The [`PollSchedule::set_targets`] pass that last found it wanted.
-    wanted_in: u64,
 }
 
 /// Which watched row is due when. Taking the next due row, the next wake-up and recording an
@@ -114,53 +111,51 @@ pub struct PollSchedule {
     statuses: StatusNames,
     /// Nobody is asked anything before this (Retry-After from any reply).
     paused_until: Option<Instant>,
-    /// Counts [`PollSchedule::set_targets`] passes.
-    passes: u64,
 }
 
 impl PollSchedule {
-    /// Replaces the watched set: new rows are first checked after `first_check`, rows that
-    /// stay keep their timing, rows that left are forgotten (their late replies are dropped).
-    /// New rows are hot unless the pass adds more than [`NEW_PER_PASS`] (then all of them are
-    /// steady: a resume, not creations). O(N) for the set as a whole (the watch channel carries
-    /// whole sets); each row added or removed costs O(1).
+    /// Applies one change of the watch set: rows that left are forgotten (their late replies
+    /// are dropped), new rows are first checked after `first_check`, rows already watched keep
+    /// their timing. New rows are hot unless the change adds more than [`NEW_PER_PASS`] (then
+    /// all of them are steady: a resume, not creations). O(1) per row added or removed,
+    /// whatever the number watched.
+    pub fn apply(&mut self, change: &WatchChange, now: Instant, settings: &PollSettings) {
+        for target in &change.removed {
+            self.remove(target);
+        }
+        let joining = change
+            .added
+            .iter()
+            .filter(|target| !self.by_target.contains_key(*target))
+            .count();
+        let class = if joining > NEW_PER_PASS {
+            Class::Steady
+        } else {
+            Class::Hot
+        };
+        for target in &change.added {
+            self.join(target, now, settings, class);
+        }
+    }
+
+    /// Replaces the watched set with `targets` (the change computed here, O(N)): for tests
+    /// that think in whole sets.
+    #[cfg(test)]
     pub fn set_targets(&mut self, targets: &[WatchTarget], now: Instant, settings: &PollSettings) {
-        self.passes += 1;
-        let pass = self.passes;
-        // The first NEW_PER_PASS rows added, queued hot until the pass proves to be bulk.
-        let mut added_hot: Vec<u32> = Vec::new();
-        let mut added = 0;
+        let wanted: std::collections::HashSet<&WatchTarget> = targets.iter().collect();
+        let mut added: Vec<WatchTarget> = Vec::new();
         for target in targets {
-            let class = if added < NEW_PER_PASS {
-                Class::Hot
-            } else {
-                Class::Steady
-            };
-            let (slot, joined) = self.join(target, now, settings, class);
-            if joined {
-                added += 1;
-                if added <= NEW_PER_PASS {
-                    added_hot.push(slot);
-                } else if added == NEW_PER_PASS + 1 {
-                    // Bulk after all: the first ones go steady too, then this one behind them,
-                    // in the order they came.
-                    for early in added_hot.drain(..) {
-                        self.requeue_as(early, Class::Steady);
-                    }
-                    self.requeue_as(slot, Class::Steady);
-                }
+            if !self.by_target.contains_key(target) && !added.contains(target) {
+                added.push(target.clone());
             }
-            self.slots[slot as usize].wanted_in = pass;
         }
-        let leaving: Vec<u32> = self
+        let removed = self
             .by_target
-            .values()
-            .copied()
-            .filter(|&slot| self.slots[slot as usize].wanted_in != pass)
+            .keys()
+            .filter(|target| !wanted.contains(target))
+            .cloned()
             .collect();
-        for slot in leaving {
-            self.free_slot(slot);
-        }
+        self.apply(&WatchChange { removed, added }, now, settings);
     }
 
     /// Starts watching one row, hot (no change if it is watched already).
@@ -195,7 +190,6 @@ impl PollSchedule {
                 interval: Duration::ZERO,
                 class: Class::Steady,
                 last_status: None,
-                wanted_in: 0,
             });
             // Never u32::MAX (the queue's REMOVED mark) in practice: 4 billion rows watched at
             // once would take hundreds of GiB for their targets before this point.
@@ -215,17 +209,6 @@ impl PollSchedule {
         row.last_status = None;
         self.by_target.insert(target.clone(), slot);
         (slot, true)
-    }
-
-    /// Moves a queued row to `class`, keeping its due time.
-    fn requeue_as(&mut self, slot: u32, class: Class) {
-        let row = &mut self.slots[slot as usize];
-        row.class = class;
-        if let Some(old) = row.queued.take() {
-            self.queue.remove(old);
-            let queued = self.queue.push(slot, old.at, Some(row.interval), class);
-            self.slots[slot as usize].queued = Some(queued);
-        }
     }
 
     /// Stops watching one row.
@@ -560,12 +543,8 @@ mod tests {
             let after = Duration::from_secs(31 + u64::try_from(n).expect("small"));
             schedule.record(row, None, Some(after), start, &settings);
         }
-        // (The hot one was made while the pass looked like a few rows created.)
-        assert_eq!(
-            schedule.queue.lanes(),
-            2,
-            "the first check's lane of each class only"
-        );
+        // Forty rows at once are a bulk change: all steady, one class's lane.
+        assert_eq!(schedule.queue.lanes(), 1, "the first check's lane only");
         // They come due in order of their waits, r0 first.
         let later = start + Duration::from_secs(100);
         assert_eq!(schedule.take_due(later, 100), rows);
@@ -731,7 +710,7 @@ mod tests {
     }
 
     #[test]
-    fn a_pass_adding_a_few_rows_queues_them_hot_and_a_bulk_pass_queues_them_steady() {
+    fn a_change_adding_a_few_rows_queues_them_hot_and_a_bulk_change_queues_them_steady() {
         let settings = settings();
         let mut schedule = PollSchedule::default();
         let start = Instant::now();

@@ -2,7 +2,7 @@
 //! tasks, poller and journal writer run an `App` until the caller has what it waited for.
 
 use chrono::Utc;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::{Executor, JOURNAL_FLUSH_WAIT, JournalWriter, RecordedEffects};
@@ -10,7 +10,7 @@ use crate::api::ApiClient;
 use crate::api::RequestBudget;
 use crate::app::App;
 use crate::app::cmd::Cmd;
-use crate::app::live::WatchTarget;
+use crate::app::live::WatchChange;
 use crate::app::msg::Msg;
 use crate::poller::{self, PollSettings};
 
@@ -27,7 +27,7 @@ pub async fn run_headless(
     mut done: impl FnMut(&App) -> bool,
 ) -> bool {
     let (to_app, mut from_tasks) = mpsc::unbounded_channel::<Msg>();
-    let (watch_tx, watch_rx) = watch::channel(Vec::<WatchTarget>::new());
+    let (watch_tx, watch_rx) = mpsc::unbounded_channel::<WatchChange>();
     let poller_task = tokio::spawn(poller::run(
         client.single_attempt().without_budget(),
         poll,
