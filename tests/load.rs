@@ -10,6 +10,8 @@
 
 #[path = "support/harness.rs"]
 mod harness;
+#[path = "support/lying_p100.rs"]
+mod lying_p100;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -753,5 +755,137 @@ async fn an_exchange_confirmed_while_ten_thousand_rows_wait_is_checked_first() {
          ({most_with_money} with the POST); total {:.1?}",
         checks.len(),
         started.elapsed()
+    );
+}
+
+/// Rows overdue at once in [`a_row_whose_status_changed_is_checked_before_the_overdue_rows`]:
+/// a round at the default 5 requests/s takes about 12 s, longer than the backoff of its first
+/// rounds (2 s, 4 s, 8 s), so every row stays overdue.
+const OVERDUE_ROWS: usize = 60;
+
+/// A journal line pair for an exchange P100 accepted as `remote_id`.
+fn accepted_exchange(intent: &str, remote_id: &str) -> [Entry; 2] {
+    [
+        entry(
+            intent,
+            Event::ExchangeIntent {
+                from: "usdc".into(),
+                to: "eur".into(),
+                amount: dec("10"),
+                amount_to: dec("8.6"),
+                rate: dec("0.86"),
+                lock_id: format!("lock-{intent}"),
+            },
+        ),
+        entry(
+            intent,
+            Event::Accepted {
+                remote_id: remote_id.into(),
+                attempt: None,
+            },
+        ),
+    ]
+}
+
+/// The ids of the details requests P100 saw, in the order it saw them.
+fn details_seen(stub: &lying_p100::LyingP100) -> Vec<String> {
+    stub.seen()
+        .into_iter()
+        .filter_map(|(_, path)| {
+            path.strip_prefix("/v1/exchange/details/")
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+/// Waits (up to 90 s: a round of the overdue rows takes about 12 s) until P100 saw `id`
+/// checked `times` times.
+async fn checked_times(stub: &lying_p100::LyingP100, id: &str, times: usize) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while details_seen(stub).iter().filter(|seen| *seen == id).count() < times {
+        assert!(
+            Instant::now() < deadline,
+            "{id} was not checked {times} times"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Goal 5 through the whole loop: when more rows are due than the budget can check, a row
+/// whose status just changed is checked again next, not behind every overdue row. 60 rows are
+/// resumed from the journal (steady: a resume is no creation) at the default budget; one of
+/// them is an exchange P100 moves from QUEUED to PROCESSING between its first and second
+/// check. Counted from P100's own request log, without clocks: between its first and second
+/// check the desk checked most of the others (a round: the budget binds), between its second
+/// (the change) and third only a few (its first_check of 1 s at 5 requests/s, plus the one
+/// take in four the steady rows keep). Without the rule the third check, too, would wait for a
+/// round.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_whose_status_changed_is_checked_before_the_overdue_rows() {
+    let stub = lying_p100::LyingP100::start().await;
+    let mover = "11111111-0000-4000-8000-00000000beef";
+    stub.exchange_details(mover, lying_p100::Answer::exchange(mover, "QUEUED"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal_path = dir.path().join("journal.jsonl");
+    // The others are ids P100 does not know (404): watched, never final.
+    let lines: String = accepted_exchange("mover", mover)
+        .into_iter()
+        .chain(
+            (0..OVERDUE_ROWS).flat_map(|n| accepted_exchange(&format!("o-{n:03}"), &unknown_id(n))),
+        )
+        .map(|line| serde_json::to_string(&line).expect("journal line") + "\n")
+        .collect();
+    std::fs::write(&journal_path, lines).expect("journal written");
+    let settings = PollSettings::default();
+    assert_eq!(settings.max_requests_per_second, 5, "the default budget");
+    let mut config = DeskConfig::new(&journal_path);
+    config.poll = settings;
+    let mut desk = Desk::start(harness::client_for(&stub.base_url, lying_p100::KEY), config);
+    desk.wait_for("every row resumed", |p| p.live.len() == OVERDUE_ROWS + 1)
+        .await;
+
+    checked_times(&stub, mover, 1).await;
+    stub.exchange_details(mover, lying_p100::Answer::exchange(mover, "PROCESSING"));
+    checked_times(&stub, mover, 2).await;
+    desk.wait_for("the change shown", |p| {
+        p.live
+            .iter()
+            .any(|row| row.remote_id.as_deref() == Some(mover) && row.phase.label() == "PROCESSING")
+    })
+    .await;
+    checked_times(&stub, mover, 3).await;
+    stub.exchange_details(mover, lying_p100::Answer::exchange(mover, "COMPLETED"));
+    desk.wait_for("the mover final", |p| {
+        p.live
+            .iter()
+            .any(|row| row.remote_id.as_deref() == Some(mover) && row.phase.is_final())
+    })
+    .await;
+    let seen = details_seen(&stub);
+    desk.quit().await;
+
+    let at: Vec<usize> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| *id == mover)
+        .map(|(index, _)| index)
+        .collect();
+    let between = |from: usize, to: usize| at[to] - at[from] - 1;
+    assert!(
+        between(0, 1) >= OVERDUE_ROWS / 2,
+        "the budget binds: {} others between its first two checks",
+        between(0, 1)
+    );
+    assert!(
+        between(1, 2) <= 12,
+        "checked again {} others after its status changed (a round is {OVERDUE_ROWS})",
+        between(1, 2)
+    );
+    eprintln!(
+        "a status change among {OVERDUE_ROWS} overdue rows at 5 req/s: {} other checks between \
+         its first two checks, {} between the change and the next, {} checks of it in all",
+        between(0, 1),
+        between(1, 2),
+        at.len()
     );
 }
