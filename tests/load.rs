@@ -144,28 +144,33 @@ async fn create_row(client: &ApiClient, n: usize) -> [Entry; 2] {
     }
 }
 
-/// The sentinel's journal lines: an exchange the sandbox never heard of.
-fn sentinel_lines() -> [Entry; 2] {
+/// A journal line pair for an exchange P100 accepted as `remote_id`.
+fn accepted_exchange(intent: &str, remote_id: &str) -> [Entry; 2] {
     [
         entry(
-            "load-sentinel",
+            intent,
             Event::ExchangeIntent {
                 from: "usdc".into(),
                 to: "eur".into(),
                 amount: dec("10"),
                 amount_to: dec("8.6"),
                 rate: dec("0.86"),
-                lock_id: "lock-sentinel".into(),
+                lock_id: format!("lock-{intent}"),
             },
         ),
         entry(
-            "load-sentinel",
+            intent,
             Event::Accepted {
-                remote_id: SENTINEL.into(),
+                remote_id: remote_id.into(),
                 attempt: None,
             },
         ),
     ]
+}
+
+/// The sentinel's journal lines: an exchange the sandbox never heard of.
+fn sentinel_lines() -> [Entry; 2] {
+    accepted_exchange("load-sentinel", SENTINEL)
 }
 
 fn is_details(record: &RequestRecord) -> bool {
@@ -502,29 +507,7 @@ fn unknown_id(n: usize) -> String {
 
 fn many_rows_journal(journal: &Path) {
     let lines: String = (0..MANY_ROWS)
-        .flat_map(|n| {
-            let intent = format!("many-{n:05}");
-            [
-                entry(
-                    &intent,
-                    Event::ExchangeIntent {
-                        from: "usdc".into(),
-                        to: "eur".into(),
-                        amount: dec("10"),
-                        amount_to: dec("8.6"),
-                        rate: dec("0.86"),
-                        lock_id: format!("lock-{n}"),
-                    },
-                ),
-                entry(
-                    &intent,
-                    Event::Accepted {
-                        remote_id: unknown_id(n),
-                        attempt: None,
-                    },
-                ),
-            ]
-        })
+        .flat_map(|n| accepted_exchange(&format!("many-{n:05}"), &unknown_id(n)))
         .map(|line| serde_json::to_string(&line).expect("journal line") + "\n")
         .collect();
     std::fs::write(journal, lines).expect("journal written");
@@ -762,30 +745,6 @@ async fn an_exchange_confirmed_while_ten_thousand_rows_wait_is_checked_first() {
 /// a round at the default 5 requests/s takes about 12 s, longer than the backoff of its first
 /// rounds (2 s, 4 s, 8 s), so every row stays overdue.
 const OVERDUE_ROWS: usize = 60;
-
-/// A journal line pair for an exchange P100 accepted as `remote_id`.
-fn accepted_exchange(intent: &str, remote_id: &str) -> [Entry; 2] {
-    [
-        entry(
-            intent,
-            Event::ExchangeIntent {
-                from: "usdc".into(),
-                to: "eur".into(),
-                amount: dec("10"),
-                amount_to: dec("8.6"),
-                rate: dec("0.86"),
-                lock_id: format!("lock-{intent}"),
-            },
-        ),
-        entry(
-            intent,
-            Event::Accepted {
-                remote_id: remote_id.into(),
-                attempt: None,
-            },
-        ),
-    ]
-}
 
 /// The ids of the details requests P100 saw, in the order it saw them.
 fn details_seen(stub: &lying_p100::LyingP100) -> Vec<String> {
