@@ -418,6 +418,15 @@ impl App {
             .map(Cmd::Watch)
     }
 
+    /// A new poller starts, knowing nothing: the whole watch set as one change (the one place
+    /// besides a renumbering where every row is looked at). Whoever starts a poller sends this
+    /// first and drops any `Cmd::Watch` computed for the poller before it (this one has them).
+    pub fn poller_started(&mut self) -> Option<Cmd> {
+        self.watched = WatchedSet::default();
+        self.live.rows.rewatch_all();
+        self.watch_changes()
+    }
+
     /// What the poller was told to watch, sorted (for tests: O(N log N)).
     pub fn watched(&self) -> Vec<WatchTarget> {
         self.watched.sorted()

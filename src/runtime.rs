@@ -181,12 +181,13 @@ where
     );
     refresh.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
+    let mut first = startup;
     // The app knows the size before the first key: below the minimum only quitting works.
     if let Some(resized) = size_of(terminal) {
-        app.update(resized, clock.now());
+        first.extend(app.update(resized, clock.now()));
     }
-    let mut first = startup;
     first.extend(app.init());
+    let first = with_new_poller(&mut app, first);
     let mut quit = executor.execute(first, effects);
     let mut dirty = true;
     let mut throttle = throttle_watch::ThrottleWatch::default();
@@ -285,6 +286,15 @@ fn msg_from_terminal(event: &Event) -> Option<Msg> {
         }),
         _ => None,
     }
+}
+
+/// `cmds` for a poller that has just started: any watch change computed before it is replaced
+/// by the whole set ([`App::poller_started`]), so the poller, which knows nothing yet, is told
+/// exactly what the rows want (an app can outlive a poller: the CLI runs one per step).
+fn with_new_poller(app: &mut App, mut cmds: Vec<Cmd>) -> Vec<Cmd> {
+    cmds.retain(|cmd| !matches!(cmd, Cmd::Watch(_)));
+    cmds.extend(app.poller_started());
+    cmds
 }
 
 /// Runs `Cmd`s: spawns a task per API call; never awaits one in the loop.

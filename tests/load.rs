@@ -836,7 +836,7 @@ async fn a_row_whose_status_changed_is_checked_before_the_overdue_rows() {
         between(0, 1)
     );
     assert!(
-        between(1, 2) <= 12,
+        between(1, 2) <= 20,
         "checked again {} others after its status changed (a round is {OVERDUE_ROWS})",
         between(1, 2)
     );

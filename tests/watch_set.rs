@@ -29,11 +29,18 @@ fn with_ten_thousand_rows_in_flight_each_change_tells_the_poller_one_row() {
     let settings = PollSettings::default();
     let now = tokio::time::Instant::now();
     let mut schedule = PollSchedule::default();
-    let mut app = live_load::desk_with_live_rows(ROWS, false, 50);
-    // The rows were pushed before the first update: it told the poller all of them at once.
-    let watched = app.watched();
-    assert_eq!(watched.len(), usize::try_from(ROWS).expect("small"));
-    schedule.apply(&WatchChange::adding(watched), now, &settings);
+    let mut app = live_load::desk_with_live_rows(0, false, 50);
+    for n in (0..ROWS).rev() {
+        app.live.push(live_load::live_row(n, false));
+    }
+    // The rows came in before the next update: it tells the poller all of them, at once.
+    let first = app.update(Msg::Tick, live_load::t0());
+    let [resumed] = watch_changes(&first)[..] else {
+        panic!("one watch change: {:?}", watch_changes(&first));
+    };
+    assert!(resumed.removed.is_empty());
+    assert_eq!(resumed.added.len(), usize::try_from(ROWS).expect("small"));
+    schedule.apply(resumed, now, &settings);
 
     // An answer that repeats a row's status changes nothing to watch.
     let repeat = live_load::poll_reply(2, 0);
@@ -78,9 +85,19 @@ fn with_ten_thousand_rows_in_flight_each_change_tells_the_poller_one_row() {
     assert_eq!(watch_changes(&cmds), vec![&added]);
     schedule.apply(&added, now, &settings);
 
-    // The schedule, told only changes, watches what the rows want.
-    assert_eq!(app.watched(), app.live.watch_targets());
-    assert_eq!(schedule.len(), app.watched().len());
+    // The schedule, told only these changes, watches what the rows want.
+    let wanted = app.live.watch_targets();
+    assert_eq!(schedule.len(), wanted.len());
+    assert!(wanted.iter().all(|target| schedule.is_watched(target)));
+    assert_eq!(app.watched(), wanted);
+
+    // A new poller (the CLI starts one per step) is told the whole set again.
+    let Some(Cmd::Watch(again)) = app.poller_started() else {
+        panic!("the whole set for a new poller");
+    };
+    assert!(again.removed.is_empty());
+    assert_eq!(again.added.len(), wanted.len());
+    assert!(wanted.iter().all(|target| again.added.contains(target)));
     assert!(!schedule.is_watched(&WatchTarget::Exchange(id)));
     assert!(app.watched().iter().any(|target| match target {
         WatchTarget::Exchange(held) | WatchTarget::Order(held) => *held == new_id,

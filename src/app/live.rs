@@ -331,7 +331,7 @@ impl<'a> Iterator for TouchedRows<'a> {
 
 /// A remote id as the index keys it: P100's ids are UUIDs, kept as their 128 bits (compared
 /// inline, no heap string to chase); any other id as its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum RemoteKey {
     Uuid(u128),
     Text(Box<str>),

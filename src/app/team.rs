@@ -180,10 +180,7 @@ impl TeamState {
 
 fn target_of(row: &LiveRow) -> Option<WatchTarget> {
     let id = row.remote_id.clone()?;
-    Some(match row.kind {
-        LiveKind::Order(_) => WatchTarget::Order(id),
-        LiveKind::Exchange(_) => WatchTarget::Exchange(id),
-    })
+    Some(WatchTarget::new(row.is_order(), id))
 }
 
 /// Whether a Live key is a row of another desk (never in this desk's journal).

@@ -123,8 +123,8 @@ async fn follow(
             },
         );
     }
-    // The ids named on the command line (a few): the poller is told them, then each one that
-    // went final.
+    // The ids named on the command line (a few): the poller is told them, then each change
+    // (an id whose answer went final leaves).
     let mut told = pending_targets(&watched);
     let (watch_tx, watch_rx) = mpsc::unbounded_channel();
     let _ = watch_tx.send(WatchChange::adding(told.clone()));
@@ -142,13 +142,11 @@ async fn follow(
         if targets.is_empty() {
             break Ok(());
         }
-        let (staying, done): (Vec<WatchTarget>, Vec<WatchTarget>) = told
-            .into_iter()
-            .partition(|target| targets.contains(target));
-        told = staying;
-        if !done.is_empty() {
-            let _ = watch_tx.send(WatchChange::removing(done));
+        let change = change_between(&told, &targets);
+        if !change.is_empty() {
+            let _ = watch_tx.send(change);
         }
+        told = targets;
         let answer = tokio::select! {
             Some(answer) = answers.recv() => answer,
             () = sleep_until(deadline) => break Err(timeout_error(&watched)),
@@ -220,6 +218,23 @@ fn changed(last: &DetailsRecord, now: &DetailsRecord) -> bool {
         || last.received_amount != now.received_amount
 }
 
+/// What the poller is told when the ids still pending go from `told` to `targets` (both
+/// sorted): an id leaves when its answer is final, and comes back if a later answer is not.
+fn change_between(told: &[WatchTarget], targets: &[WatchTarget]) -> WatchChange {
+    WatchChange {
+        removed: told
+            .iter()
+            .filter(|target| targets.binary_search(target).is_err())
+            .cloned()
+            .collect(),
+        added: targets
+            .iter()
+            .filter(|target| told.binary_search(target).is_err())
+            .cloned()
+            .collect(),
+    }
+}
+
 fn pending_targets(watched: &BTreeMap<String, Watched>) -> Vec<WatchTarget> {
     let mut targets: Vec<WatchTarget> = watched
         .values()
@@ -257,5 +272,31 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_poller_is_told_ids_that_went_final_and_ids_that_came_back() {
+        let a = WatchTarget::Exchange("a".into());
+        let b = WatchTarget::Exchange("b".into());
+        let c = WatchTarget::Order("c".into());
+        let told = vec![a.clone(), b.clone()];
+        assert!(change_between(&told, &told).is_empty());
+        // b went final; c's later answer was not final after all.
+        assert_eq!(
+            change_between(&told, &[a.clone(), c.clone()]),
+            WatchChange {
+                removed: vec![b],
+                added: vec![c],
+            }
+        );
+        assert_eq!(
+            change_between(std::slice::from_ref(&a), &[]),
+            WatchChange::removing(vec![a])
+        );
     }
 }

@@ -12,7 +12,7 @@
 //! checks in the first 31 s at the defaults); every other row is steady. Due hot rows are taken
 //! before due steady rows, most overdue first in each class, and the steady rows keep one take
 //! in four while any of them is due (the rule is in [`super::due_queue`]). Rows that join in
-//! bulk (a change adding more than [`NEW_PER_PASS`]) are not new to anyone: they are the journal
+//! bulk (a change adding more than [`NEW_PER_CHANGE`]) are not new to anyone: they are the journal
 //! resumed, and queue steady, due at `first_check`, so each gets its first check before any row
 //! checked after they joined is checked again (that row is queued behind them).
 
@@ -29,7 +29,7 @@ use crate::app::live::{WatchChange, WatchTarget};
 /// time, so a change adds a row or two; a change adding more is a batch such as the journal
 /// resumed at start-up: thousands of rows whose last change is old, that would otherwise all
 /// count as "just created" and put a row created a minute later behind them for a whole round.
-pub const NEW_PER_PASS: usize = 16;
+pub const NEW_PER_CHANGE: usize = 16;
 
 /// A watched row, as the schedule names it. A handle outlives its row harmlessly: once the
 /// row leaves the watch set (its slot freed or reused) the handle is no longer current and an
@@ -116,9 +116,11 @@ pub struct PollSchedule {
 impl PollSchedule {
     /// Applies one change of the watch set: rows that left are forgotten (their late replies
     /// are dropped), new rows are first checked after `first_check`, rows already watched keep
-    /// their timing. New rows are hot unless the change adds more than [`NEW_PER_PASS`] (then
+    /// their timing. New rows are hot unless the change adds more than [`NEW_PER_CHANGE`] (then
     /// all of them are steady: a resume, not creations). O(1) per row added or removed,
-    /// whatever the number watched.
+    /// whatever the number watched. Changes are applied one by one, in order: a row that
+    /// leaves and joins again (a team relay's push going live and down) is a new row to the
+    /// schedule, first checked after `first_check`, and a reply in flight for it is dropped.
     pub fn apply(&mut self, change: &WatchChange, now: Instant, settings: &PollSettings) {
         for target in &change.removed {
             self.remove(target);
@@ -128,7 +130,7 @@ impl PollSchedule {
             .iter()
             .filter(|target| !self.by_target.contains_key(*target))
             .count();
-        let class = if joining > NEW_PER_PASS {
+        let class = if joining > NEW_PER_CHANGE {
             Class::Steady
         } else {
             Class::Hot
@@ -714,26 +716,26 @@ mod tests {
         let settings = settings();
         let mut schedule = PollSchedule::default();
         let start = Instant::now();
-        let few: Vec<WatchTarget> = (0..NEW_PER_PASS)
+        let few: Vec<WatchTarget> = (0..NEW_PER_CHANGE)
             .map(|n| exchange(&format!("f{n}")))
             .collect();
         schedule.set_targets(&few, start, &settings);
-        assert_eq!(schedule.queue.len_of(Class::Hot), NEW_PER_PASS);
+        assert_eq!(schedule.queue.len_of(Class::Hot), NEW_PER_CHANGE);
         let mut more = few.clone();
-        more.extend((0..=NEW_PER_PASS).map(|n| exchange(&format!("m{n}"))));
+        more.extend((0..=NEW_PER_CHANGE).map(|n| exchange(&format!("m{n}"))));
         schedule.set_targets(&more, start, &settings);
         assert_eq!(
             schedule.queue.len_of(Class::Hot),
-            NEW_PER_PASS,
+            NEW_PER_CHANGE,
             "the few stay hot"
         );
-        assert_eq!(schedule.queue.len_of(Class::Steady), NEW_PER_PASS + 1);
+        assert_eq!(schedule.queue.len_of(Class::Steady), NEW_PER_CHANGE + 1);
         // The bulk rows, moved to steady, keep the order they came in.
         let now = start + settings.first_check;
         let taken = schedule.take_due(now, 100);
         assert_eq!(taken.len(), more.len());
         let bulk: Vec<&WatchTarget> = taken.iter().filter(|t| !few.contains(t)).collect();
-        assert_eq!(bulk, more[NEW_PER_PASS..].iter().collect::<Vec<_>>());
+        assert_eq!(bulk, more[NEW_PER_CHANGE..].iter().collect::<Vec<_>>());
         assert_eq!(&taken[..3], &few[..3], "hot first");
     }
 

@@ -5,7 +5,7 @@ use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{Executor, JOURNAL_FLUSH_WAIT, JournalWriter, RecordedEffects};
+use super::{Executor, JOURNAL_FLUSH_WAIT, JournalWriter, RecordedEffects, with_new_poller};
 use crate::api::ApiClient;
 use crate::api::RequestBudget;
 use crate::app::App;
@@ -46,7 +46,7 @@ pub async fn run_headless(
     };
     // No terminal: a bell or a clipboard copy is only recorded.
     let mut effects = RecordedEffects::default();
-    executor.execute(first, &mut effects);
+    executor.execute(with_new_poller(app, first), &mut effects);
     let finished = loop {
         if done(app) {
             break true;
