@@ -24,6 +24,12 @@ use p100_desk::ui::{self, RenderOptions, Theme};
 /// The populated dashboard with `rows` history rows, focus on history, last row selected.
 fn app_with_history(rows: u64) -> App {
     let mut app = fixtures::populated_app();
+    load_history(&mut app, rows);
+    app
+}
+
+/// `rows` history rows through `App::update`, focus on history, last row selected.
+fn load_history(app: &mut App, rows: u64) {
     let now = app.now;
     // Two pages: one big first page (merging into an empty list is linear), then the rest, so
     // the rows arrive the way the app receives them, through `App::update`.
@@ -38,8 +44,17 @@ fn app_with_history(rows: u64) -> App {
         );
     }
     assert_eq!(app.history.len() as u64, rows);
-    fixtures::press(&mut app, KeyCode::Char('2'));
-    fixtures::press(&mut app, KeyCode::Char('G'));
+    fixtures::press(app, KeyCode::Char('2'));
+    fixtures::press(app, KeyCode::Char('G'));
+}
+
+/// [`app_with_history`] with a cap that holds every row (the default, 200,000, would drop the
+/// far end of a million).
+fn app_with_history_held(rows: u64) -> App {
+    let mut app = fixtures::populated_app();
+    app.history =
+        p100_desk::app::history::HistoryPane::with_max_rows(usize::try_from(rows).unwrap_or(0));
+    load_history(&mut app, rows);
     app
 }
 
@@ -105,10 +120,60 @@ fn update_poll_result(c: &mut Criterion) {
     });
 }
 
+/// `/` and a query typed over 100,000 and 1,000,000 history rows (the cap raised to hold them),
+/// the way the loop runs it: each key an `App::update` and a frame, then one turn per slice (a
+/// `Tick`: the next 32,768 rows matched; and a frame, with "searching…" in the title) until the
+/// result is complete. Timed from the first key to the frame that shows the complete result;
+/// what the runtime does between turns (one `select!` and one yield, no timer) is not in it.
+fn filter_through_the_loop(c: &mut Criterion) {
+    let options = RenderOptions::utc(Theme::color());
+    let mut group = c.benchmark_group("render_200x60");
+    group.sample_size(10);
+    for rows in [100_000_u64, 1_000_000] {
+        let mut app = app_with_history_held(rows);
+        let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test terminal");
+        let mut draw = |app: &App| {
+            terminal
+                .draw(|frame| ui::render(black_box(app), frame, &options))
+                .expect("draw");
+        };
+        let mut turns = 0_u64;
+        group.bench_function(format!("filter_to_complete_result/{rows}"), |b| {
+            b.iter_custom(|iters| {
+                let mut total = std::time::Duration::ZERO;
+                for _ in 0..iters {
+                    let started = std::time::Instant::now();
+                    for key in "/invoice 2026-0097".chars() {
+                        fixtures::press(&mut app, KeyCode::Char(key));
+                        draw(&app);
+                    }
+                    while app.history.searching() {
+                        let now = app.now;
+                        app.update(Msg::Tick, now);
+                        draw(&app);
+                        turns += 1;
+                    }
+                    total += started.elapsed();
+                    // Not timed: the filter closed and emptied for the next query.
+                    fixtures::press(&mut app, KeyCode::Esc);
+                    while app.history.searching() {
+                        let now = app.now;
+                        app.update(Msg::Tick, now);
+                    }
+                }
+                total
+            });
+        });
+        assert!(app.history.len() as u64 == rows && turns > 0);
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     render_dashboard,
     render_live_rows,
-    update_poll_result
+    update_poll_result,
+    filter_through_the_loop
 );
 criterion_main!(benches);

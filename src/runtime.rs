@@ -430,8 +430,12 @@ impl Executor {
     }
 }
 
+/// Waits `interval`; zero is "on the next turn": one yield to the scheduler, so input and
+/// answers already waiting are taken first, and no timer (whose 1 ms granularity would cost a
+/// turn 1-2 ms).
 async fn sleep_or_pending(interval: Option<Duration>) {
     match interval {
+        Some(Duration::ZERO) => tokio::task::yield_now().await,
         Some(interval) => tokio::time::sleep(interval).await,
         None => std::future::pending().await,
     }
