@@ -195,14 +195,20 @@ impl TradeKind for OrderTicket {
         };
         match self.field {
             OrderField::Currency => {
-                let next = cycle_currency(&self.currency, balances, step, true);
-                let changed = next.map(|next| self.currency = next).is_some();
+                let Some(next) = cycle_currency(&self.currency, balances, step, true)
+                    .filter(|next| !next.eq_ignore_ascii_case(&self.currency))
+                else {
+                    // Nothing else to choose (one crypto, or none loaded): the network the
+                    // user chose stays.
+                    return false;
+                };
+                self.currency = next;
                 // A new currency: preselect its first network.
                 self.network = networks(&self.currency)
                     .first()
                     .cloned()
                     .unwrap_or_default();
-                changed
+                true
             }
             OrderField::Network => cycle(&networks(&self.currency), &self.network, step)
                 .map(|next| self.network = next)
@@ -291,3 +297,48 @@ impl TradeKind for OrderTicket {
 /// The order form's price request: the whole rates list, nothing to ask it with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderRatesRequest;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::models::Balances;
+
+    fn balances(crypto: &str) -> BalancesPane {
+        let json = format!(r#"{{"fiatBalances": [], "cryptoBalances": [{crypto}]}}"#);
+        let mut pane = BalancesPane::default();
+        pane.load(
+            serde_json::from_str::<Balances>(&json).expect("balances"),
+            chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+        );
+        pane
+    }
+
+    const USDC: &str = r#"{"id": "c-usdc", "amount": "10", "name": "usdc", "rate": 0.9,
+        "networkConfig": {"ethereum": {}, "polygon": {}}}"#;
+    const USDT: &str = r#"{"id": "c-usdt", "amount": "10", "name": "usdt", "rate": 0.9,
+        "networkConfig": {"tron": {}}}"#;
+
+    #[test]
+    fn choosing_the_crypto_again_keeps_the_network_and_a_new_one_preselects_its_first() {
+        let one = balances(USDC);
+        let mut ticket = OrderTicket::new("usdc", "ethereum", 1);
+        ticket.field = OrderField::Network;
+        assert!(ticket.choose(&one, 1));
+        assert_eq!(ticket.network, "polygon");
+        // Only one crypto to choose from: the network the user chose stays.
+        ticket.field = OrderField::Currency;
+        assert!(!ticket.choose(&one, 1));
+        assert_eq!(
+            (ticket.currency.as_str(), ticket.network.as_str()),
+            ("USDC", "polygon")
+        );
+        // Nothing loaded yet: nothing to choose, nothing blanked.
+        assert!(!ticket.choose(&BalancesPane::default(), 1));
+        assert_eq!(ticket.network, "polygon");
+        // Another crypto: its first network.
+        let two = balances(&format!("{USDC}, {USDT}"));
+        assert!(ticket.choose(&two, 1));
+        assert_eq!(ticket.currency, "USDT");
+        assert_eq!(ticket.network, "tron");
+    }
+}
