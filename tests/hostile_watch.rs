@@ -22,28 +22,25 @@
 
 #[path = "support/harness.rs"]
 mod harness;
+#[path = "support/journal_lines.rs"]
+mod journal_lines;
 #[path = "support/lying_p100.rs"]
 mod lying_p100;
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use harness::{AppSetup, Desk, DeskConfig, Probe};
+use journal_lines::{accepted_exchange, accepted_order, entry};
 use lying_p100::{Answer, KEY, LyingP100};
 use p100_desk::app::live::{LiveRow, Phase, WatchTarget};
 use p100_desk::journal::{self, Entry, Event};
 use p100_desk::poller::PollSettings;
-use rust_decimal::Decimal;
 use tokio::time::Instant;
 
 /// Checks of the steady row to wait for while counting a quiet row's requests: at the
 /// `max_interval` of 200 ms below, 15 checks are about 3 s of polling.
 const QUIET_CHECKS: usize = 15;
-
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str(text).expect("decimal")
-}
 
 /// Fast checks (50 ms first, 200 ms cap) and a budget that never binds for a handful of rows.
 fn poll_settings() -> PollSettings {
@@ -53,73 +50,6 @@ fn poll_settings() -> PollSettings {
         max_requests_per_second: 100,
         max_concurrent: 4,
     }
-}
-
-fn entry(intent: &str, event: Event) -> Entry {
-    Entry {
-        at: chrono::Utc::now(),
-        profile: "flow".into(),
-        environment: "custom".into(),
-        intent: intent.into(),
-        event,
-    }
-}
-
-/// The journal lines of an exchange P100 accepted as `remote_id`.
-fn accepted_exchange(intent: &str, remote_id: &str) -> Vec<Entry> {
-    vec![
-        entry(
-            intent,
-            Event::ExchangeIntent {
-                from: "usdc".into(),
-                to: "eur".into(),
-                amount: dec("10"),
-                amount_to: dec("9"),
-                rate: dec("0.9"),
-                lock_id: format!("lock-{intent}"),
-            },
-        ),
-        entry(
-            intent,
-            Event::Accepted {
-                remote_id: remote_id.into(),
-                attempt: None,
-            },
-        ),
-    ]
-}
-
-/// The journal lines of an order P100 accepted as `remote_id`.
-fn accepted_order(intent: &str, remote_id: &str) -> Vec<Entry> {
-    vec![
-        entry(
-            intent,
-            Event::OrderIntent {
-                currency: "usdc".into(),
-                network: "polygon".into(),
-                fiat_amount: dec("20"),
-                fiat_currency: "eur".into(),
-                crypto_amount: dec("22.22"),
-                rate: dec("0.9"),
-                lock_id: format!("lock-{intent}"),
-            },
-        ),
-        entry(
-            intent,
-            Event::Accepted {
-                remote_id: remote_id.into(),
-                attempt: None,
-            },
-        ),
-    ]
-}
-
-fn write_journal(path: &Path, lines: &[Entry]) {
-    let text: String = lines
-        .iter()
-        .map(|line| serde_json::to_string(line).expect("journal line") + "\n")
-        .collect();
-    std::fs::write(path, text).expect("journal written");
 }
 
 /// A desk on the lying P100 that resumes `lines`, once every row is on screen.
@@ -135,7 +65,7 @@ async fn resume_with(
     rows: usize,
     setup: Option<AppSetup>,
 ) -> Desk {
-    write_journal(path, lines);
+    journal_lines::write(path, lines);
     let mut config = DeskConfig::new(path);
     config.poll = poll_settings();
     config.setup = setup;

@@ -10,16 +10,18 @@
 
 #[path = "support/harness.rs"]
 mod harness;
+#[path = "support/journal_lines.rs"]
+mod journal_lines;
 #[path = "support/lying_p100.rs"]
 mod lying_p100;
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use futures::StreamExt;
 use harness::{Desk, DeskConfig};
+use journal_lines::{accepted_exchange, dec, entry};
 use p100_desk::api::ApiClient;
 use p100_desk::api::models::{Currency, ExchangeRequest, OrderLockRequest};
 use p100_desk::app::App;
@@ -30,7 +32,6 @@ use p100_desk::sandbox::{
     Endpoint, ExchangeStatus, Fault, FaultRule, OrderStatus, RequestRecord, SandboxHandle,
     SandboxOptions,
 };
-use rust_decimal::Decimal;
 use tokio::time::Instant;
 
 /// Rows pending at once; the first `EXCHANGES` are exchanges, the rest orders.
@@ -49,26 +50,12 @@ const SENTINEL: &str = "00000000-0000-4000-8000-00000000dead";
 /// POSTs in flight at once while setting up.
 const SETUP_CONCURRENCY: usize = 8;
 
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str(text).expect("decimal")
-}
-
 fn poll_settings() -> PollSettings {
     PollSettings {
         first_check: Duration::from_millis(50),
         max_interval: Duration::from_millis(500),
         max_requests_per_second: BUDGET,
         max_concurrent: MAX_CONCURRENT,
-    }
-}
-
-fn entry(intent: &str, event: Event) -> Entry {
-    Entry {
-        at: chrono::Utc::now(),
-        profile: "flow".into(),
-        environment: "custom".into(),
-        intent: intent.into(),
-        event,
     }
 }
 
@@ -144,32 +131,8 @@ async fn create_row(client: &ApiClient, n: usize) -> [Entry; 2] {
     }
 }
 
-/// A journal line pair for an exchange P100 accepted as `remote_id`.
-fn accepted_exchange(intent: &str, remote_id: &str) -> [Entry; 2] {
-    [
-        entry(
-            intent,
-            Event::ExchangeIntent {
-                from: "usdc".into(),
-                to: "eur".into(),
-                amount: dec("10"),
-                amount_to: dec("8.6"),
-                rate: dec("0.86"),
-                lock_id: format!("lock-{intent}"),
-            },
-        ),
-        entry(
-            intent,
-            Event::Accepted {
-                remote_id: remote_id.into(),
-                attempt: None,
-            },
-        ),
-    ]
-}
-
 /// The sentinel's journal lines: an exchange the sandbox never heard of.
-fn sentinel_lines() -> [Entry; 2] {
+fn sentinel_lines() -> Vec<Entry> {
     accepted_exchange("load-sentinel", SENTINEL)
 }
 
