@@ -197,13 +197,8 @@ async fn set_up_rows(client: &ApiClient, journal: &Path) -> HashSet<String> {
         .collect();
     assert_eq!(remote_ids.len(), ROWS);
     // Written in one go: the desk fsyncs each line, which here would only cost time.
-    let lines: String = rows
-        .iter()
-        .flatten()
-        .chain(sentinel_lines().iter())
-        .map(|line| serde_json::to_string(line).expect("journal line") + "\n")
-        .collect();
-    std::fs::write(journal, lines).expect("journal written");
+    let lines: Vec<Entry> = rows.into_iter().flatten().chain(sentinel_lines()).collect();
+    journal_lines::write(journal, &lines);
     remote_ids
 }
 
@@ -468,12 +463,34 @@ fn unknown_id(n: usize) -> String {
     format!("00000000-0000-4000-9000-{n:012}")
 }
 
+/// The fast sandbox (no rate limit, `history_rows` extra history) and a desk at the default
+/// budget resuming the [`MANY_ROWS`] journal, at 200x50: wide enough that the header holds the
+/// budget notice and the pace side by side. The directory holds the journal.
+async fn many_rows_desk(history_rows: usize) -> (SandboxHandle, tempfile::TempDir, Desk) {
+    let sandbox = harness::start_sandbox(SandboxOptions {
+        rate_limit: None,
+        history_rows,
+        ..harness::fast_sandbox_options()
+    })
+    .await;
+    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal_path = dir.path().join("journal.jsonl");
+    many_rows_journal(&journal_path);
+    let settings = PollSettings::default();
+    assert_eq!(settings.max_requests_per_second, 5, "the default budget");
+    let mut config = DeskConfig::new(&journal_path);
+    config.poll = settings;
+    config.size = (200, 50);
+    let desk = Desk::start(client, config);
+    (sandbox, dir, desk)
+}
+
 fn many_rows_journal(journal: &Path) {
-    let lines: String = (0..MANY_ROWS)
+    let lines: Vec<Entry> = (0..MANY_ROWS)
         .flat_map(|n| accepted_exchange(&format!("many-{n:05}"), &unknown_id(n)))
-        .map(|line| serde_json::to_string(&line).expect("journal line") + "\n")
         .collect();
-    std::fs::write(journal, lines).expect("journal written");
+    journal_lines::write(journal, &lines);
 }
 
 /// One budget for everything, at the default 5 requests/s: 10,000 rows being checked, and the
@@ -485,25 +502,9 @@ fn many_rows_journal(journal: &Path) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_pending_rows_and_history_paging_share_the_default_budget() {
     let started = Instant::now();
-    let sandbox = harness::start_sandbox(SandboxOptions {
-        rate_limit: None,
-        // Enough history that PgDn always has another page to fetch.
-        history_rows: 20_000,
-        ..harness::fast_sandbox_options()
-    })
-    .await;
-    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
-    let dir = tempfile::tempdir().expect("tempdir");
-    let journal_path = dir.path().join("journal.jsonl");
-    many_rows_journal(&journal_path);
+    // Enough history that PgDn always has another page to fetch.
+    let (sandbox, _dir, mut desk) = many_rows_desk(20_000).await;
     let settings = PollSettings::default();
-    assert_eq!(settings.max_requests_per_second, 5, "the default budget");
-
-    let mut config = DeskConfig::new(&journal_path);
-    config.poll = settings;
-    // Wide enough that the header holds the budget notice and the pace side by side.
-    config.size = (200, 50);
-    let mut desk = Desk::start(client, config);
     let pace = "each row checked every 35m00s at 5 req/s";
     let shown = desk
         .wait_for("the real check interval told", |p| {
@@ -601,21 +602,8 @@ fn created_row(probe: &harness::Probe) -> Option<&p100_desk::app::live::LiveRow>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exchange_confirmed_while_ten_thousand_rows_wait_is_checked_first() {
     let started = Instant::now();
-    let sandbox = harness::start_sandbox(SandboxOptions {
-        rate_limit: None,
-        ..harness::fast_sandbox_options()
-    })
-    .await;
-    let client = harness::client_for(sandbox.base_url(), sandbox.api_key());
-    let dir = tempfile::tempdir().expect("tempdir");
-    let journal_path = dir.path().join("journal.jsonl");
-    many_rows_journal(&journal_path);
+    let (sandbox, _dir, mut desk) = many_rows_desk(0).await;
     let settings = PollSettings::default();
-    assert_eq!(settings.max_requests_per_second, 5, "the default budget");
-    let mut config = DeskConfig::new(&journal_path);
-    config.poll = settings;
-    config.size = (200, 50);
-    let mut desk = Desk::start(client, config);
     desk.wait_for("10,000 rows pending and being checked", |p| {
         p.live.len() == MANY_ROWS && p.screen.contains("each row checked every 35m00s")
     })
@@ -750,14 +738,13 @@ async fn a_row_whose_status_changed_is_checked_before_the_overdue_rows() {
     let dir = tempfile::tempdir().expect("tempdir");
     let journal_path = dir.path().join("journal.jsonl");
     // The others are ids P100 does not know (404): watched, never final.
-    let lines: String = accepted_exchange("mover", mover)
+    let lines: Vec<Entry> = accepted_exchange("mover", mover)
         .into_iter()
         .chain(
             (0..OVERDUE_ROWS).flat_map(|n| accepted_exchange(&format!("o-{n:03}"), &unknown_id(n))),
         )
-        .map(|line| serde_json::to_string(&line).expect("journal line") + "\n")
         .collect();
-    std::fs::write(&journal_path, lines).expect("journal written");
+    journal_lines::write(&journal_path, &lines);
     let settings = PollSettings::default();
     assert_eq!(settings.max_requests_per_second, 5, "the default budget");
     let mut config = DeskConfig::new(&journal_path);

@@ -71,12 +71,39 @@ fn both_sizes(name: &str, app: &App) {
 /// USDC -> EUR ticket with `amount` typed.
 fn exchange_ticket(amount: &str, change: impl FnOnce(&mut p100_desk::app::SessionInfo)) -> App {
     let mut app = fixtures::loaded_app_with(change);
-    key(&mut app, 'j', at(0));
-    key(&mut app, 'x', at(0));
-    for c in amount.chars() {
-        key(&mut app, c, at(0));
-    }
+    open_exchange(&mut app, amount);
     app
+}
+
+/// Opens the exchange ticket on USDC (the second balance) and types `amount`.
+fn open_exchange(app: &mut App, amount: &str) {
+    key(app, 'j', at(0));
+    key(app, 'x', at(0));
+    for c in amount.chars() {
+        key(app, c, at(0));
+    }
+}
+
+/// Asks for the rate lock and answers it: `amount` USDC for `amount_to` EUR at 0.8563, until
+/// `expires_at`; the terms are then drawn once (so they count as seen).
+fn lock_exchange(app: &mut App, amount: &str, amount_to: &str, expires_at: DateTime<Utc>) {
+    let seq = seq_of(&enter(app));
+    app.update(
+        Msg::Locked {
+            seq,
+            result: Ok(TradeLock::Exchange(ExchangeLock {
+                lock_id: "ee7b2f0f-5d1c-4a8e-9b3f-2c7d1e0a9f44".into(),
+                currency_from: Currency::new("usdc"),
+                currency_to: Currency::new("eur"),
+                amount: dec(amount),
+                rate: dec("0.8563"),
+                amount_to: dec(amount_to),
+                expires_at,
+            })),
+        },
+        at(0),
+    );
+    app.frame_drawn(at(0), true);
 }
 
 fn seq_of(cmds: &[Cmd]) -> u64 {
@@ -90,23 +117,7 @@ fn seq_of(cmds: &[Cmd]) -> u64 {
 
 fn locked_exchange(change: impl FnOnce(&mut p100_desk::app::SessionInfo)) -> App {
     let mut app = exchange_ticket("1000", change);
-    let seq = seq_of(&enter(&mut app));
-    app.update(
-        Msg::Locked {
-            seq,
-            result: Ok(TradeLock::Exchange(ExchangeLock {
-                lock_id: "ee7b2f0f-5d1c-4a8e-9b3f-2c7d1e0a9f44".into(),
-                currency_from: Currency::new("usdc"),
-                currency_to: Currency::new("eur"),
-                amount: dec("1000"),
-                rate: dec("0.8563"),
-                amount_to: dec("856.30"),
-                expires_at: at(30),
-            })),
-        },
-        at(0),
-    );
-    app.frame_drawn(at(0), true);
+    lock_exchange(&mut app, "1000", "856.30", at(30));
     app
 }
 
@@ -327,25 +338,9 @@ fn find(buffer: &ratatui::buffer::Buffer, text: &str) -> Option<(u16, u16)> {
 #[test]
 fn exchange_ticket_locked_with_warnings_and_a_fee() {
     let mut app = exchange_ticket("1000", |_| {});
-    let seq = seq_of(&enter(&mut app));
     // Locked 5 % below the last quote would be warned; here no quote, but the fee is above the
     // documented 1.49 % and the lock claims to hold for an hour.
-    app.update(
-        Msg::Locked {
-            seq,
-            result: Ok(TradeLock::Exchange(ExchangeLock {
-                lock_id: "ee7b2f0f-5d1c-4a8e-9b3f-2c7d1e0a9f44".into(),
-                currency_from: Currency::new("usdc"),
-                currency_to: Currency::new("eur"),
-                amount: dec("1000"),
-                rate: dec("0.8563"),
-                amount_to: dec("830.00"),
-                expires_at: at(3_600),
-            })),
-        },
-        at(0),
-    );
-    app.frame_drawn(at(0), true);
+    lock_exchange(&mut app, "1000", "830.00", at(3_600));
     app.update(Msg::Tick, at(1));
     let text = format!("{}", draw(&app, 140, 45).backend());
     assert!(text.contains("Fee          26.30 EUR"), "{text}");
@@ -361,28 +356,8 @@ fn exchange_ticket_locked_in_the_dot_comma_format() {
         session.max_exchange_eur = Some(dec("50000"));
     });
     app.keyboard.number_format = p100_desk::number_format::NumberFormat::DotComma;
-    key(&mut app, 'j', at(0));
-    key(&mut app, 'x', at(0));
-    for c in "1.234,5".chars() {
-        key(&mut app, c, at(0));
-    }
-    let seq = seq_of(&enter(&mut app));
-    app.update(
-        Msg::Locked {
-            seq,
-            result: Ok(TradeLock::Exchange(ExchangeLock {
-                lock_id: "ee7b2f0f-5d1c-4a8e-9b3f-2c7d1e0a9f44".into(),
-                currency_from: Currency::new("usdc"),
-                currency_to: Currency::new("eur"),
-                amount: dec("1234.5"),
-                rate: dec("0.8563"),
-                amount_to: dec("1055.00"),
-                expires_at: at(30),
-            })),
-        },
-        at(0),
-    );
-    app.frame_drawn(at(0), true);
+    open_exchange(&mut app, "1.234,5");
+    lock_exchange(&mut app, "1234.5", "1055.00", at(30));
     app.update(Msg::Tick, at(5));
     let text = format!("{}", draw(&app, 120, 40).backend());
     for shown in [

@@ -133,11 +133,7 @@ impl LiveRow {
 
     /// The target the poller watches for this row under `rule`, if it watches it.
     pub(super) fn watch_target(&self, rule: WatchRule) -> Option<WatchTarget> {
-        if !rule.wants(&self.phase) {
-            return None;
-        }
-        let id = self.remote_id.clone()?;
-        Some(WatchTarget::new(self.is_order(), id))
+        self.watch_key(rule).as_ref().map(WatchKey::target)
     }
 
     fn watch_key(&self, rule: WatchRule) -> Option<WatchKey> {
